@@ -1,0 +1,171 @@
+package escalator
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+)
+
+// Fields carries an event's details. encoding/json sorts map keys, which is
+// what keeps a written trace byte-identical from run to run.
+type Fields map[string]any
+
+// Event is one state change or message. Checks read only events; reports
+// render only events; the run history stores them.
+type Event struct {
+	Seq     int64         // position in the trace, from 1
+	At      time.Duration // time since the scenario started (virtual or scaled real)
+	Actor   string        // who acted: orchestrator, nfvi, vnfm, vnf, traffic, fault, harness
+	Kind    string        // what happened, dotted: node.state, vnfm.notified, ...
+	Subject string        // what it happened to: a node, VM, VNF or session id
+	Fields  Fields
+}
+
+type wireEvent struct {
+	Seq     int64  `json:"seq"`
+	T       string `json:"t"`
+	Actor   string `json:"actor"`
+	Kind    string `json:"kind"`
+	Subject string `json:"subject,omitempty"`
+	Fields  Fields `json:"fields,omitempty"`
+}
+
+// MarshalJSON writes the time as a Go duration string ("1m30.5s") so a
+// trace reads well in a terminal and still parses back exactly.
+func (e Event) MarshalJSON() ([]byte, error) {
+	return json.Marshal(wireEvent{e.Seq, e.At.String(), e.Actor, e.Kind, e.Subject, e.Fields})
+}
+
+func (e *Event) UnmarshalJSON(b []byte) error {
+	var w wireEvent
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	at, err := time.ParseDuration(w.T)
+	if err != nil {
+		return fmt.Errorf("event %d: bad time %q: %w", w.Seq, w.T, err)
+	}
+	*e = Event{w.Seq, at, w.Actor, w.Kind, w.Subject, w.Fields}
+	return nil
+}
+
+// Str returns a field as a string ("" when absent or not a string).
+func (e Event) Str(key string) string {
+	s, _ := e.Fields[key].(string)
+	return s
+}
+
+// Num returns a numeric field as float64 (0 when absent), whatever numeric
+// type it was recorded with.
+func (e Event) Num(key string) float64 {
+	switch v := e.Fields[key].(type) {
+	case float64:
+		return v
+	case int:
+		return float64(v)
+	case int64:
+		return float64(v)
+	case time.Duration:
+		return float64(v)
+	case string:
+		f, _ := strconv.ParseFloat(v, 64)
+		return f
+	}
+	return 0
+}
+
+// Strs returns a list field as strings.
+func (e Event) Strs(key string) []string {
+	switch v := e.Fields[key].(type) {
+	case []string:
+		return v
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, x := range v {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// String renders an event on one line for terminal excerpts.
+func (e Event) String() string {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "#%d %s %s %s", e.Seq, fmtOffset(e.At), e.Actor, e.Kind)
+	if e.Subject != "" {
+		fmt.Fprintf(&b, " %s", e.Subject)
+	}
+	if len(e.Fields) > 0 {
+		f, _ := json.Marshal(e.Fields)
+		b.WriteByte(' ')
+		b.Write(f)
+	}
+	return b.String()
+}
+
+func fmtOffset(d time.Duration) string {
+	ms := d.Milliseconds()
+	return fmt.Sprintf("%02d:%02d:%02d.%03d", ms/3600000, ms/60000%60, ms/1000%60, ms%1000)
+}
+
+// Emitter is where events go. The orchestrator, the simulated world and the
+// VNFM all emit through it; none of them owns the trace.
+type Emitter interface {
+	Emit(actor, kind, subject string, f Fields)
+}
+
+// Trace records events in order, stamping each with the time its clock
+// gives. It is not safe for concurrent use: one event loop owns it.
+type Trace struct {
+	Events []Event
+	now    func() time.Duration
+}
+
+// NewTrace returns an empty trace stamped by now.
+func NewTrace(now func() time.Duration) *Trace { return &Trace{now: now} }
+
+func (t *Trace) Emit(actor, kind, subject string, f Fields) {
+	t.Events = append(t.Events, Event{
+		Seq: int64(len(t.Events) + 1), At: t.now(), Actor: actor, Kind: kind, Subject: subject, Fields: f,
+	})
+}
+
+// WriteNDJSON writes one JSON event per line.
+func WriteNDJSON(w io.Writer, events []Event) error {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	for _, e := range events {
+		if err := enc.Encode(e); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+// ReadNDJSON parses a trace written by WriteNDJSON.
+func ReadNDJSON(r io.Reader) ([]Event, error) {
+	var out []Event
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	line := 0
+	for sc.Scan() {
+		line++
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		var e Event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			return nil, Errorf(EINVALID, "trace line %d: %v", line, err)
+		}
+		out = append(out, e)
+	}
+	return out, sc.Err()
+}
