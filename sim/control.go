@@ -1,0 +1,149 @@
+package sim
+
+import (
+	"github.com/escalator-testbed/escalator"
+)
+
+// InstanceView is one VNF instance as the VNF control API shows it.
+type InstanceView struct {
+	InstanceID string `json:"instanceId"`
+	Node       string `json:"nodeId"`
+	Role       string `json:"role"`
+	Health     string `json:"health"` // up | down
+	InRotation bool   `json:"inRotation"`
+	Drained    bool   `json:"drained"`
+	Ready      bool   `json:"ready"`
+}
+
+// VNFView is a VNF as the VNF control API shows it.
+type VNFView struct {
+	Name                string         `json:"vnfInstanceId"`
+	Mode                string         `json:"mode"`
+	Load                float64        `json:"load"`
+	CapacityPerInstance float64        `json:"capacityPerInstance"`
+	Instances           []InstanceView `json:"instances"`
+}
+
+// VNFControl is the element-manager side of a VNF: how any VNFM moves
+// business. The World implements it in-process.
+type VNFControl interface {
+	GetVNF(name string) (VNFView, error)
+	SwitchOver(vnf, to string) error
+	// Drain takes an instance out of service and calls done when its
+	// in-flight work has finished.
+	Drain(vnf, instance string, done func()) error
+	Undrain(vnf, instance string) error
+}
+
+func (w *World) lookup(vnf, instance string) (*VNF, *Instance, error) {
+	v := w.byVNF[vnf]
+	if v == nil {
+		return nil, nil, escalator.Errorf(escalator.ENOTFOUND, "no VNF %q", vnf)
+	}
+	if instance == "" {
+		return v, nil, nil
+	}
+	for _, i := range v.Instances {
+		if i.VM.ID == instance {
+			return v, i, nil
+		}
+	}
+	return nil, nil, escalator.Errorf(escalator.ENOTFOUND, "VNF %s has no instance %q", vnf, instance)
+}
+
+func (w *World) GetVNF(name string) (VNFView, error) {
+	v, _, err := w.lookup(name, "")
+	if err != nil {
+		return VNFView{}, err
+	}
+	out := VNFView{Name: v.Name, Mode: v.Mode, Load: v.Load, CapacityPerInstance: v.CapacityPerInstance}
+	for _, i := range v.Instances {
+		h := "up"
+		if !i.up() {
+			h = "down"
+		}
+		out.Instances = append(out.Instances, InstanceView{InstanceID: i.VM.ID, Node: i.VM.Host.ID, Role: i.Role,
+			Health: h, InRotation: i.InRotation, Drained: i.Drained, Ready: i.Ready})
+	}
+	return out, nil
+}
+
+// SwitchOver makes `to` the active of an active-standby VNF: the planned
+// switch-over, costing SwitchoverGap of service.
+func (w *World) SwitchOver(vnf, to string) error {
+	v, i, err := w.lookup(vnf, to)
+	if err != nil {
+		return err
+	}
+	switch {
+	case v.Mode != ModeActiveStandby:
+		return escalator.Errorf(escalator.ECONFLICT, "VNF %s is %s; only active-standby VNFs switch over", vnf, v.Mode)
+	case v.active == i:
+		return escalator.Errorf(escalator.ECONFLICT, "%s is already active", to)
+	case !i.up() || !i.Ready:
+		return escalator.Errorf(escalator.ECONFLICT, "standby %s is not ready to take over", to)
+	}
+	from := ""
+	if old := v.active; old != nil {
+		from = old.VM.ID
+	}
+	v.change("switch-over to "+to, func() {
+		if old := v.active; old != nil {
+			old.Role = RoleStandby
+		}
+		v.active = i
+		i.Role = RoleActive
+		v.switching = v.SwitchoverGap > 0
+	})
+	w.tr.Emit(actorVNF, "vnf.switchover", vnf, escalator.Fields{"from": from, "to": to, "gap": v.SwitchoverGap.String()})
+	if v.switching {
+		w.loop.AfterFunc(v.SwitchoverGap, func() { v.change("switch-over to "+to+" done", func() { v.switching = false }) })
+	}
+	return nil
+}
+
+func (w *World) Drain(vnf, instance string, done func()) error {
+	v, i, err := w.lookup(vnf, instance)
+	if err != nil {
+		return err
+	}
+	if v.Mode == ModeActiveStandby && v.active == i {
+		return escalator.Errorf(escalator.ECONFLICT, "%s is the active instance; switch over before draining it", instance)
+	}
+	wait := v.ServiceTime
+	if v.Mode == ModeActiveStandby || !i.InRotation {
+		wait = 0
+	}
+	v.change("drain "+instance, func() {
+		i.Drained = true
+		i.InRotation = false
+		i.Ready = false
+	})
+	w.tr.Emit(actorVNF, "vnf.drain", vnf, escalator.Fields{"instance": instance})
+	w.loop.AfterFunc(wait, func() {
+		w.tr.Emit(actorVNF, "vnf.drained", vnf, escalator.Fields{"instance": instance})
+		done()
+	})
+	return nil
+}
+
+func (w *World) Undrain(vnf, instance string) error {
+	v, i, err := w.lookup(vnf, instance)
+	if err != nil {
+		return err
+	}
+	if !i.up() {
+		return escalator.Errorf(escalator.ECONFLICT, "instance %s is down", instance)
+	}
+	v.change("undrain "+instance, func() {
+		i.Drained = false
+		if v.Mode == ModeLoadBalanced {
+			i.InRotation = true
+		} else {
+			i.Ready = true
+		}
+	})
+	w.tr.Emit(actorVNF, "vnf.undrain", vnf, escalator.Fields{"instance": instance})
+	return nil
+}
+
