@@ -1,0 +1,695 @@
+package orchestrator
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/escalator-testbed/escalator"
+)
+
+const actor = "orchestrator"
+
+// Manager runs upgrade sessions. All methods and all port callbacks must be
+// called from one goroutine (the event loop); the Manager holds no locks.
+type Manager struct {
+	p        Ports
+	tr       escalator.Emitter
+	newID    func() string
+	sessions map[string]*session
+	order    []string
+	active   *session
+	onEnd    []func(SessionStatus)
+}
+
+// New returns a Manager. newID generates session and notification IDs; pass
+// a seeded generator for reproducible traces.
+func New(p Ports, tr escalator.Emitter, newID func() string) *Manager {
+	return &Manager{p: p, tr: tr, newID: newID, sessions: map[string]*session{}}
+}
+
+// OnEnd registers fn to be called when a session reaches a final state.
+func (m *Manager) OnEnd(fn func(SessionStatus)) { m.onEnd = append(m.onEnd, fn) }
+
+// CreateSession checks the request and the infrastructure, then starts the
+// upgrade. The first step runs from the clock, after CreateSession returns,
+// so a caller (an HTTP handler) can answer before notifications go out.
+func (m *Manager) CreateSession(cfg Config) (SessionStatus, error) {
+	if err := cfg.validate(); err != nil {
+		return SessionStatus{}, err
+	}
+	if m.active != nil {
+		return SessionStatus{}, escalator.Errorf(escalator.ECONFLICT, "session %s is still %s; one upgrade session runs at a time", m.active.id, m.active.state)
+	}
+	s, err := m.precheck(cfg)
+	if err != nil {
+		return SessionStatus{}, err
+	}
+	m.sessions[s.id] = s
+	m.order = append(m.order, s.id)
+	m.active = s
+	m.tr.Emit(actor, "session.created", s.id, escalator.Fields{
+		"flow": cfg.Flow, "targetVersion": cfg.TargetVersion, "nodes": s.order,
+		"maxParallel": cfg.MaxParallel, "replyTimeout": cfg.ReplyTimeout.String(),
+		"upgradeTimeout": cfg.UpgradeTimeout.String(), "onNack": cfg.OnNack,
+	})
+	if len(cfg.Defects) > 0 {
+		m.tr.Emit(actor, "session.defects", s.id, escalator.Fields{"defects": cfg.Defects,
+			"note": "deliberate orchestrator bugs for a negative control"})
+	}
+	m.p.Clock.AfterFunc(0, func() { m.next(s) })
+	return s.status(), nil
+}
+
+// precheck builds the session's status table and refuses an upgrade that
+// cannot start cleanly: unknown nodes, or nodes not in normal service
+// (Escalator UC1: a healthy start state).
+func (m *Manager) precheck(cfg Config) (*session, error) {
+	infos := map[string]NodeInfo{}
+	var all []string
+	for _, n := range m.p.Cloud.Nodes() {
+		infos[n.ID] = n
+		all = append(all, n.ID)
+	}
+	sel := cfg.Nodes
+	if len(sel) == 0 {
+		sel = all
+	}
+	s := &session{id: m.newID(), cfg: cfg, state: SessionRunning, nodes: map[string]*nodeRun{}}
+	for _, id := range sel {
+		n, ok := infos[id]
+		if !ok {
+			return nil, escalator.Errorf(escalator.EINVALID, "node %q does not exist", id)
+		}
+		if _, dup := s.nodes[id]; dup {
+			return nil, escalator.Errorf(escalator.EINVALID, "node %q is listed twice", id)
+		}
+		if n.State != NodeNormal {
+			return nil, escalator.Errorf(escalator.ECONFLICT, "node %s is %s; every node must be in normal service before an upgrade starts", id, n.State)
+		}
+		s.nodes[id] = &nodeRun{NodeStatus: NodeStatus{Node: id, Status: StatusPending, FromVersion: n.Version, ToVersion: cfg.TargetVersion}, original: n.Version}
+		s.order = append(s.order, id)
+		if n.Version != cfg.TargetVersion {
+			s.pending = append(s.pending, id)
+		} else {
+			s.nodes[id].Status = StatusDone
+			s.nodes[id].Reason = "already at the target version"
+		}
+	}
+	return s, nil
+}
+
+// Session returns a snapshot of one session.
+func (m *Manager) Session(id string) (SessionStatus, error) {
+	s, ok := m.sessions[id]
+	if !ok {
+		return SessionStatus{}, escalator.Errorf(escalator.ENOTFOUND, "no upgrade session %q", id)
+	}
+	return s.status(), nil
+}
+
+// Sessions returns every session in creation order.
+func (m *Manager) Sessions() []SessionStatus {
+	out := make([]SessionStatus, 0, len(m.order))
+	for _, id := range m.order {
+		out = append(out, m.sessions[id].status())
+	}
+	return out
+}
+
+// Pause stops the session from starting another batch; the batch in flight
+// finishes.
+func (m *Manager) Pause(id string) (SessionStatus, error) {
+	s, err := m.live(id)
+	if err != nil {
+		return SessionStatus{}, err
+	}
+	if s.paused {
+		return s.status(), nil
+	}
+	s.paused = true
+	m.setState(s, SessionPaused, "paused by the operator")
+	return s.status(), nil
+}
+
+// Resume continues a paused session.
+func (m *Manager) Resume(id string) (SessionStatus, error) {
+	s, err := m.live(id)
+	if err != nil {
+		return SessionStatus{}, err
+	}
+	if !s.paused {
+		return SessionStatus{}, escalator.Errorf(escalator.ECONFLICT, "session %s is %s, not paused", id, s.state)
+	}
+	s.paused = false
+	if len(s.back) > 0 || slices.ContainsFunc(s.order, func(n string) bool { return s.nodes[n].Status == StatusRolledBack }) {
+		m.setState(s, SessionRollingBack, "resumed")
+	} else {
+		m.setState(s, SessionRunning, "resumed")
+	}
+	if s.batch == nil {
+		m.p.Clock.AfterFunc(0, func() { m.next(s) })
+	}
+	return s.status(), nil
+}
+
+// Abort ends the session at the next batch boundary, leaving every node it
+// touched in normal service.
+func (m *Manager) Abort(id string) (SessionStatus, error) {
+	s, err := m.live(id)
+	if err != nil {
+		return SessionStatus{}, err
+	}
+	s.abort = true
+	if s.batch == nil {
+		m.finish(s, SessionAborted, "aborted by the operator")
+	}
+	return s.status(), nil
+}
+
+func (m *Manager) live(id string) (*session, error) {
+	s, ok := m.sessions[id]
+	if !ok {
+		return nil, escalator.Errorf(escalator.ENOTFOUND, "no upgrade session %q", id)
+	}
+	if Terminal(s.state) {
+		return nil, escalator.Errorf(escalator.ECONFLICT, "session %s has ended (%s)", id, s.state)
+	}
+	return s, nil
+}
+
+func (m *Manager) setState(s *session, state, reason string) {
+	s.state, s.reason = state, reason
+	m.tr.Emit(actor, "session.state", s.id, escalator.Fields{"state": state, "reason": reason})
+}
+
+func (m *Manager) setStatus(s *session, node, status, reason string) {
+	n := s.nodes[node]
+	n.Status, n.Reason = status, reason
+	f := escalator.Fields{"status": status, "session": s.id}
+	if reason != "" {
+		f["reason"] = reason
+	}
+	m.tr.Emit(actor, "node.status", node, f)
+}
+
+// next starts the next batch, or ends the session when no work is left.
+func (m *Manager) next(s *session) {
+	if Terminal(s.state) || s.batch != nil || s.paused {
+		return
+	}
+	if s.failure != "" {
+		m.finish(s, SessionFailed, s.failure)
+		return
+	}
+	if s.abort {
+		m.finish(s, SessionAborted, "aborted by the operator")
+		return
+	}
+	if s.state == SessionRollingBack {
+		if len(s.back) == 0 {
+			m.finish(s, SessionRolledBack, s.reason)
+			return
+		}
+		// Roll back one node at a time: the graceful, reverse-order
+		// rollback of Escalator RQ/104.
+		node := s.back[0]
+		s.back = s.back[1:]
+		m.startBatch(s, []string{node}, true)
+		return
+	}
+	if len(s.pending) == 0 {
+		m.finish(s, SessionCompleted, fmt.Sprintf("%d nodes at version %s", len(s.upgraded), s.cfg.TargetVersion))
+		return
+	}
+	nodes, deferred := m.plan(s)
+	f := escalator.Fields{"nodes": nodes, "session": s.id}
+	if len(deferred) > 0 {
+		f["deferred"] = deferred
+	}
+	m.tr.Emit(actor, "plan.batch", s.id, f)
+	s.pending = slices.DeleteFunc(s.pending, func(n string) bool { return slices.Contains(nodes, n) })
+	m.startBatch(s, nodes, false)
+}
+
+// finish ends a session and tells every VNFM that heard from it.
+func (m *Manager) finish(s *session, state, reason string) {
+	m.setState(s, state, reason)
+	if m.active == s {
+		m.active = nil
+	}
+	for _, v := range s.vnfms {
+		m.send(s, v, &Notification{NotificationType: TypeSessionStatus, SessionState: state, TargetVersion: s.cfg.TargetVersion})
+	}
+	st := s.status()
+	for _, fn := range m.onEnd {
+		fn(st)
+	}
+}
+
+// send stamps and delivers a notification, recording it in the trace.
+func (m *Manager) send(s *session, vnfm string, n *Notification) {
+	n.ID = m.newID()
+	n.TimeStamp = m.p.Clock.Now()
+	n.SessionID = s.id
+	n.Links = map[string]Link{"session": {Href: "/vim/v1/upgrade_sessions/" + s.id}}
+	if n.NotificationType == TypeMaintenance {
+		n.Links["reply"] = Link{Href: "/vim/v1/upgrade_sessions/" + s.id + "/replies"}
+	}
+	f := escalator.Fields{"vnfm": vnfm, "notificationId": n.ID, "type": n.NotificationType, "session": s.id}
+	if n.State != "" {
+		f["state"] = n.State
+	}
+	if n.SessionState != "" {
+		f["sessionState"] = n.SessionState
+	}
+	if len(n.AffectedNodes) > 0 {
+		f["nodes"] = n.AffectedNodes
+	}
+	if len(n.AffectedInstances) > 0 {
+		ids := make([]string, len(n.AffectedInstances))
+		for i, a := range n.AffectedInstances {
+			ids[i] = a.InstanceID
+		}
+		f["instances"] = ids
+	}
+	if n.ReplyBy != nil {
+		f["replyBy"] = n.ReplyBy.Format(time.RFC3339Nano)
+		f["replyWithin"] = n.ReplyBy.Sub(n.TimeStamp).String()
+	}
+	m.tr.Emit(actor, "vnfm.notify", vnfm, f)
+	m.p.Notify.Notify(vnfm, *n)
+}
+
+// startBatch puts nodes into maintenance and tells the VNFMs that own VMs
+// on them (seed F1 steps 2-3, F2 steps 2-3).
+func (m *Manager) startBatch(s *session, nodes []string, rollback bool) {
+	b := &batch{nodes: nodes, rollback: rollback, phase: phaseNotify, vnfms: map[string][]string{},
+		pending: map[string]string{}, notes: map[string]*Notification{}, migrate: map[string]bool{}, settled: map[string]bool{}}
+	s.batch = b
+	naive := s.cfg.Flow == FlowNaive
+	byVNFM := map[string][]VMInfo{}
+	var vnfmOrder []string
+	for _, node := range nodes {
+		if !naive {
+			if err := m.p.Cloud.SetMaintenance(node, true); err != nil {
+				s.failed = append(s.failed, node)
+				m.settle(s, node, StatusFailed, "cannot enter maintenance: "+err.Error(), true)
+				continue
+			}
+		}
+		m.setStatus(s, node, StatusMaintenance, "")
+		if naive {
+			continue
+		}
+		for _, vm := range m.p.Cloud.VMsOn(node) {
+			if vm.VNFM == "" {
+				continue
+			}
+			if _, ok := byVNFM[vm.VNFM]; !ok {
+				vnfmOrder = append(vnfmOrder, vm.VNFM)
+			}
+			byVNFM[vm.VNFM] = append(byVNFM[vm.VNFM], vm)
+		}
+	}
+	if m.batchSettled(s) {
+		return
+	}
+	target := s.cfg.TargetVersion
+	for _, v := range vnfmOrder {
+		vms := byVNFM[v]
+		n := &Notification{NotificationType: TypeMaintenance, State: StatePlannedMaintenance,
+			AllowedActions: []string{ActionMigrate, ActionLiveMigrate, ActionOwnAction}, TargetVersion: target}
+		if rollback {
+			n.TargetVersion = s.nodes[nodes[0]].original
+		}
+		deadline := m.p.Clock.Now().Add(s.cfg.ReplyTimeout)
+		n.ReplyBy = &deadline
+		for _, vm := range vms {
+			n.AffectedInstances = append(n.AffectedInstances, AffectedInstance{InstanceID: vm.ID, VnfInstanceID: vm.VNF, NodeID: vm.Host})
+			if !slices.Contains(n.AffectedNodes, vm.Host) {
+				n.AffectedNodes = append(n.AffectedNodes, vm.Host)
+				b.vnfms[vm.Host] = append(b.vnfms[vm.Host], v)
+			}
+		}
+		s.rememberVNFM(v)
+		m.send(s, v, n)
+		b.pending[v] = n.ID
+		b.notes[n.ID] = n
+	}
+	if len(b.pending) == 0 || s.cfg.has(DefectIgnoreReply) {
+		m.afterReplies(s)
+		return
+	}
+	b.cancel = m.p.Clock.AfterFunc(s.cfg.ReplyTimeout, func() { m.replyTimeout(s, b) })
+}
+
+func (m *Manager) replyTimeout(s *session, b *batch) {
+	if s.batch != b || b.phase != phaseNotify {
+		return
+	}
+	var missing []string
+	for v := range b.pending {
+		missing = append(missing, v)
+	}
+	slices.Sort(missing)
+	m.tr.Emit(actor, "vnfm.reply-timeout", s.id, escalator.Fields{"vnfms": missing, "after": s.cfg.ReplyTimeout.String()})
+	// The seed's F2 step 4: go on "when receives the VNFM reply, or waited
+	// for a timeout". F1 then checks the business itself.
+	clear(b.pending)
+	m.afterReplies(s)
+}
+
+// Reply takes a VNFM's answer to a maintenance notification. The reply is
+// recorded in the trace before anything it sets off, so the trace keeps
+// cause before effect.
+func (m *Manager) Reply(r Reply) error {
+	s, n, ack, err := m.checkReply(r)
+	f := escalator.Fields{"vnfm": r.VnfmID, "notificationId": r.NotificationID, "reply": r.Reply, "accepted": err == nil}
+	if len(r.InstanceActions) > 0 {
+		acts := make([]string, len(r.InstanceActions))
+		for i, a := range r.InstanceActions {
+			acts[i] = a.InstanceID + ":" + a.Action
+		}
+		f["actions"] = acts
+	}
+	if err != nil {
+		f["error"] = err.Error()
+	}
+	m.tr.Emit(actor, "vnfm.reply", r.SessionID, f)
+	if err != nil {
+		return err
+	}
+	b := s.batch
+	delete(b.pending, r.VnfmID)
+	if !ack {
+		m.nack(s, b, r, n)
+		return nil
+	}
+	for _, a := range r.InstanceActions {
+		if a.Action == ActionMigrate || a.Action == ActionLiveMigrate {
+			b.migrate[a.InstanceID] = true
+		}
+	}
+	if len(b.pending) == 0 && b.phase == phaseNotify {
+		if b.cancel != nil {
+			b.cancel()
+		}
+		m.afterReplies(s)
+	}
+	return nil
+}
+
+// checkReply validates a reply against the session's state without
+// changing anything.
+func (m *Manager) checkReply(r Reply) (s *session, n *Notification, ack bool, err error) {
+	s, ok := m.sessions[r.SessionID]
+	if !ok {
+		return nil, nil, false, escalator.Errorf(escalator.ENOTFOUND, "no upgrade session %q", r.SessionID)
+	}
+	word, state, ok := strings.Cut(r.Reply, "_")
+	if !ok || (word != "ACK" && word != "NACK") {
+		return nil, nil, false, escalator.Errorf(escalator.EINVALID, "reply %q is not ACK_<STATE> or NACK_<STATE>", r.Reply)
+	}
+	b := s.batch
+	if b == nil {
+		return nil, nil, false, escalator.Errorf(escalator.ECONFLICT, "session %s is not waiting for replies (state %s)", s.id, s.state)
+	}
+	n, known := b.notes[r.NotificationID]
+	if !known {
+		return nil, nil, false, escalator.Errorf(escalator.ECONFLICT, "notification %q is not the one session %s is waiting on", r.NotificationID, s.id)
+	}
+	if state != n.State {
+		return nil, nil, false, escalator.Errorf(escalator.ECONFLICT, "reply %s does not match the notification's state %s", r.Reply, n.State)
+	}
+	if b.pending[r.VnfmID] != r.NotificationID {
+		if b.phase != phaseNotify {
+			return nil, nil, false, escalator.Errorf(escalator.ECONFLICT, "the reply deadline for notification %s has passed or it was already answered", r.NotificationID)
+		}
+		return nil, nil, false, escalator.Errorf(escalator.ECONFLICT, "notification %s was not sent to VNFM %q or was already answered", r.NotificationID, r.VnfmID)
+	}
+	affected := map[string]bool{}
+	for _, a := range n.AffectedInstances {
+		affected[a.InstanceID] = true
+	}
+	for _, a := range r.InstanceActions {
+		if !affected[a.InstanceID] {
+			return nil, nil, false, escalator.Errorf(escalator.EINVALID, "instance %q is not among the notification's affected instances", a.InstanceID)
+		}
+		switch a.Action {
+		case ActionSwitchedOver, ActionDrained, ActionOwnAction, ActionMigrate, ActionLiveMigrate:
+		default:
+			return nil, nil, false, escalator.Errorf(escalator.EINVALID, "unknown action %q for instance %s", a.Action, a.InstanceID)
+		}
+	}
+	return s, n, word == "ACK", nil
+}
+
+// nack applies the NACK policy to the nodes the refusing VNFM has VMs on.
+func (m *Manager) nack(s *session, b *batch, r Reply, n *Notification) {
+	reason := fmt.Sprintf("VNFM %s refused %s for %s", r.VnfmID, n.State, describeNodes(n.AffectedNodes))
+	if r.Reason != "" {
+		reason += ": " + r.Reason
+	}
+	if s.cfg.OnNack == OnNackSkip {
+		for _, node := range n.AffectedNodes {
+			if !b.settled[node] {
+				m.release(s, node, StatusSkipped, reason)
+			}
+		}
+	} else {
+		s.failure = reason
+		for _, node := range b.nodes {
+			if !b.settled[node] {
+				m.release(s, node, StatusSkipped, reason)
+			}
+		}
+	}
+	if !m.batchSettled(s) && len(b.pending) == 0 && b.phase == phaseNotify {
+		if b.cancel != nil {
+			b.cancel()
+		}
+		m.afterReplies(s)
+	}
+}
+
+// release takes a node that was not upgraded out of maintenance and tells
+// its VNFMs it is available again.
+func (m *Manager) release(s *session, node, status, reason string) {
+	b := s.batch
+	_ = m.p.Cloud.SetMaintenance(node, false)
+	m.settle(s, node, status, reason, true)
+	for _, v := range b.vnfms[node] {
+		m.send(s, v, &Notification{NotificationType: TypeNodeAvailable, AffectedNodes: []string{node}})
+	}
+	m.batchSettled(s)
+}
+
+// afterReplies is seed F1 step 6: check that the business left each VM and
+// migrate the VMs that still carry it, preferring upgraded nodes. F2 goes
+// straight to the upgrade.
+func (m *Manager) afterReplies(s *session) {
+	b := s.batch
+	b.phase = phaseMigrate
+	if s.cfg.Flow != FlowF1 {
+		m.upgrade(s)
+		return
+	}
+	target := s.cfg.TargetVersion
+	if b.rollback {
+		target = s.nodes[b.nodes[0]].original
+	}
+	var prefer, others []string
+	for _, n := range m.p.Cloud.Nodes() {
+		if n.State != NodeNormal {
+			continue
+		}
+		if n.Version == target {
+			prefer = append(prefer, n.ID)
+		} else {
+			others = append(others, n.ID)
+		}
+	}
+	prefer = append(prefer, others...)
+	for _, node := range b.nodes {
+		if b.settled[node] {
+			continue
+		}
+		moving := 0
+		for _, vm := range m.p.Cloud.VMsOn(node) {
+			if !b.migrate[vm.ID] && !m.p.Cloud.CarriesBusiness(vm.ID) {
+				continue
+			}
+			why := "carries business"
+			if b.migrate[vm.ID] {
+				why = "VNFM asked for migration"
+			}
+			m.tr.Emit(actor, "vm.migrate", vm.ID, escalator.Fields{"from": node, "reason": why, "session": s.id})
+			moving++
+			b.inflight++
+			node := node
+			m.p.Cloud.Migrate(vm.ID, prefer, true, func(to string, err error) { m.migrated(s, b, node, vm.ID, err) })
+		}
+		if moving > 0 {
+			m.setStatus(s, node, StatusMigrating, fmt.Sprintf("%d VMs still carry business", moving))
+		}
+	}
+	if b.inflight == 0 {
+		m.upgrade(s)
+	}
+}
+
+func (m *Manager) migrated(s *session, b *batch, node, vm string, err error) {
+	if s.batch != b {
+		return
+	}
+	b.inflight--
+	if err != nil && !b.settled[node] {
+		// A node whose business cannot be moved is not upgraded: treat it
+		// as the VIM's own NACK.
+		reason := fmt.Sprintf("cannot move VM %s off node %s: %v", vm, node, err)
+		if s.cfg.OnNack == OnNackFail {
+			s.failure = reason
+		}
+		m.release(s, node, StatusSkipped, reason)
+	}
+	if b.inflight == 0 && !m.batchSettled(s) {
+		m.upgrade(s)
+	}
+}
+
+// upgrade asks system support on each node of the batch to install the
+// version, with an expected-duration timer to catch a hang.
+func (m *Manager) upgrade(s *session) {
+	b := s.batch
+	b.phase = phaseUpgrade
+	if s.abort || s.failure != "" {
+		for _, node := range b.nodes {
+			if !b.settled[node] {
+				m.release(s, node, StatusSkipped, "session stopped before the upgrade")
+			}
+		}
+		return
+	}
+	for _, node := range b.nodes {
+		if b.settled[node] {
+			continue
+		}
+		n := s.nodes[node]
+		version := s.cfg.TargetVersion
+		if b.rollback {
+			version = n.original
+		}
+		n.op++
+		op := n.op
+		n.cancelTimer = m.p.Clock.AfterFunc(s.cfg.UpgradeTimeout, func() {
+			if n.op == op || n.op == op+1 {
+				m.failNode(s, node, fmt.Sprintf("upgrade and verification did not finish within the expected %s", s.cfg.UpgradeTimeout))
+			}
+		})
+		m.setStatus(s, node, StatusUpgrading, "")
+		m.p.System.Upgrade(node, version, func(err error) {
+			if n.op != op || s.batch != b {
+				return
+			}
+			if err != nil {
+				m.failNode(s, node, "upgrade failed: "+err.Error())
+				return
+			}
+			n.op++
+			vop := n.op
+			m.setStatus(s, node, StatusVerifying, "")
+			m.p.System.Verify(node, version, func(err error) {
+				if n.op != vop || s.batch != b {
+					return
+				}
+				if err != nil {
+					m.failNode(s, node, "verification failed: "+err.Error())
+					return
+				}
+				m.nodeDone(s, node, version)
+			})
+		})
+	}
+}
+
+// nodeDone returns an upgraded node to service and tells its VNFMs (seed F2
+// steps 5-6).
+func (m *Manager) nodeDone(s *session, node, version string) {
+	n := s.nodes[node]
+	n.op++
+	n.cancelTimer()
+	status := StatusDone
+	if s.batch.rollback {
+		status = StatusRolledBack
+		s.upgraded = slices.DeleteFunc(s.upgraded, func(x string) bool { return x == node })
+	} else {
+		s.upgraded = append(s.upgraded, node)
+	}
+	if s.cfg.Flow == FlowNaive {
+		m.settle(s, node, status, "", false)
+		return
+	}
+	m.release(s, node, status, "")
+}
+
+func (m *Manager) failNode(s *session, node, reason string) {
+	n := s.nodes[node]
+	n.op += 2
+	n.cancelTimer()
+	s.failed = append(s.failed, node)
+	m.settle(s, node, StatusFailed, reason, false)
+}
+
+// settle marks a node of the current batch finished; when the whole batch
+// is, the session moves on. deferCheck skips the batch check for callers
+// that run it themselves.
+func (m *Manager) settle(s *session, node, status, reason string, deferCheck bool) {
+	m.setStatus(s, node, status, reason)
+	s.batch.settled[node] = true
+	if !deferCheck {
+		m.batchSettled(s)
+	}
+}
+
+// batchSettled ends the batch when every node in it has settled and decides
+// what comes next: the next batch, a rollback, or the end.
+func (m *Manager) batchSettled(s *session) bool {
+	b := s.batch
+	if b == nil {
+		return true
+	}
+	for _, node := range b.nodes {
+		if !b.settled[node] {
+			return false
+		}
+	}
+	if b.cancel != nil {
+		b.cancel()
+	}
+	s.batch = nil
+	if len(s.failed) > 0 {
+		failed := s.failed
+		s.failed = nil
+		reason := fmt.Sprintf("%s failed: %s", describeNodes(failed), s.nodes[failed[0]].Reason)
+		switch {
+		case b.rollback:
+			m.finish(s, SessionFailed, "rollback stopped: "+reason)
+			return true
+		case !s.cfg.Rollback:
+			m.finish(s, SessionFailed, reason)
+			return true
+		}
+		// Reverse order: the failed nodes first, then every upgraded node,
+		// newest first.
+		s.back = append(s.back, failed...)
+		for i := len(s.upgraded) - 1; i >= 0; i-- {
+			s.back = append(s.back, s.upgraded[i])
+		}
+		s.pending = nil
+		m.setState(s, SessionRollingBack, reason)
+	}
+	m.p.Clock.AfterFunc(0, func() { m.next(s) })
+	return true
+}

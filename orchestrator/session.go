@@ -1,0 +1,222 @@
+package orchestrator
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/escalator-testbed/escalator"
+)
+
+// Flows (strategies) the Manager can run.
+const (
+	FlowF1    = "F1"    // VIM as a whole: batches, business check, fallback migration
+	FlowF2    = "F2"    // inside the VIM: one node, reply or timeout, upgrade, available
+	FlowNaive = "naive" // negative control: no maintenance mode, no notification
+)
+
+// NACK policies.
+const (
+	OnNackFail = "fail" // a NACK ends the session (Fenix's behaviour)
+	OnNackSkip = "skip" // a NACK leaves the refused nodes out and goes on
+)
+
+// Defects are deliberate orchestrator bugs. They exist only so that
+// negative-control scenarios can prove each check is able to fail.
+const (
+	DefectIgnoreReply       = "ignore-reply"        // upgrade without waiting for replies
+	DefectIgnoreMaxParallel = "ignore-max-parallel" // batches twice as large as allowed
+	DefectIgnoreVNFGroups   = "ignore-vnf-groups"   // plan batches without instance-group limits
+)
+
+// Session states.
+const (
+	SessionRunning     = "RUNNING"
+	SessionPaused      = "PAUSED"
+	SessionRollingBack = "ROLLING_BACK"
+	SessionCompleted   = "COMPLETED"
+	SessionRolledBack  = "ROLLED_BACK"
+	SessionFailed      = "FAILED"
+	SessionAborted     = "ABORTED"
+)
+
+// Node statuses in a session's status table.
+const (
+	StatusPending     = "pending"
+	StatusMaintenance = "maintenance"
+	StatusMigrating   = "migrating"
+	StatusUpgrading   = "upgrading"
+	StatusVerifying   = "verifying"
+	StatusDone        = "done"
+	StatusSkipped     = "skipped"
+	StatusFailed      = "failed"
+	StatusRolledBack  = "rolled-back"
+)
+
+// Config is an operator's upgrade request.
+type Config struct {
+	Flow          string
+	TargetVersion string
+	// Nodes to upgrade, in order; empty means every node the cloud manager
+	// reports, in its order.
+	Nodes       []string
+	MaxParallel int
+	// ReplyTimeout is how long VNFMs get to answer a maintenance
+	// notification (the replyBy deadline).
+	ReplyTimeout time.Duration
+	// UpgradeTimeout is the expected duration of one node's upgrade plus
+	// verification; past it the step is a hang and fails (Escalator R27e).
+	UpgradeTimeout time.Duration
+	OnNack         string
+	Rollback       bool
+	// GroupLimits caps the instances of one instance group that may be
+	// impacted at once (IFA 011 maxImpacted); absent groups get 1.
+	GroupLimits map[string]int
+	Defects     []string
+}
+
+// NodeStatus is one row of the session's status table.
+type NodeStatus struct {
+	Node        string `json:"node"`
+	Status      string `json:"status"`
+	FromVersion string `json:"fromVersion"`
+	ToVersion   string `json:"toVersion"`
+	Reason      string `json:"reason,omitempty"`
+}
+
+// SessionStatus is a snapshot of a session.
+type SessionStatus struct {
+	ID            string       `json:"id"`
+	State         string       `json:"state"`
+	Flow          string       `json:"flow"`
+	TargetVersion string       `json:"targetVersion"`
+	Reason        string       `json:"reason,omitempty"`
+	Nodes         []NodeStatus `json:"nodes"`
+}
+
+// Terminal reports whether a session state is final.
+func Terminal(state string) bool {
+	switch state {
+	case SessionCompleted, SessionRolledBack, SessionFailed, SessionAborted:
+		return true
+	}
+	return false
+}
+
+func (c *Config) validate() error {
+	switch c.Flow {
+	case FlowF1, FlowF2, FlowNaive:
+	default:
+		return escalator.Errorf(escalator.EINVALID, "unknown flow %q (want F1, F2 or naive)", c.Flow)
+	}
+	if c.TargetVersion == "" {
+		return escalator.Errorf(escalator.EINVALID, "targetVersion is required")
+	}
+	if c.MaxParallel < 1 {
+		return escalator.Errorf(escalator.EINVALID, "maxParallel must be at least 1, got %d", c.MaxParallel)
+	}
+	if c.ReplyTimeout <= 0 || c.UpgradeTimeout <= 0 {
+		return escalator.Errorf(escalator.EINVALID, "replyTimeout and upgradeTimeout must be positive")
+	}
+	switch c.OnNack {
+	case OnNackFail, OnNackSkip:
+	default:
+		return escalator.Errorf(escalator.EINVALID, "unknown NACK policy %q (want fail or skip)", c.OnNack)
+	}
+	for _, d := range c.Defects {
+		switch d {
+		case DefectIgnoreReply, DefectIgnoreMaxParallel, DefectIgnoreVNFGroups:
+		default:
+			return escalator.Errorf(escalator.EINVALID, "unknown defect %q", d)
+		}
+	}
+	return nil
+}
+
+func (c *Config) has(defect string) bool {
+	for _, d := range c.Defects {
+		if d == defect {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Config) groupLimit(g string) int {
+	if n, ok := c.GroupLimits[g]; ok && n > 0 {
+		return n
+	}
+	return 1
+}
+
+// nodeRun is the Manager's private record of one node in a session.
+type nodeRun struct {
+	NodeStatus
+	original string
+	// op increments at every step so that a late callback from an earlier
+	// step (a hung upgrade finishing after its timeout) is recognised and
+	// dropped.
+	op          int
+	cancelTimer func()
+}
+
+// batch is the unit of work in flight: nodes in maintenance together.
+type batch struct {
+	nodes    []string
+	rollback bool
+	phase    string
+	vnfms    map[string][]string // node → VNFMs told about it
+	pending  map[string]string   // VNFM → notification id awaiting a reply
+	notes    map[string]*Notification
+	migrate  map[string]bool // VMs a VNFM asked the VIM to move
+	inflight int
+	settled  map[string]bool
+	cancel   func()
+}
+
+const (
+	phaseNotify  = "notify"
+	phaseMigrate = "migrate"
+	phaseUpgrade = "upgrade"
+)
+
+type session struct {
+	id       string
+	cfg      Config
+	state    string
+	reason   string
+	order    []string
+	nodes    map[string]*nodeRun
+	pending  []string // forward work not yet started
+	upgraded []string // nodes at the target version, in completion order
+	back     []string // rollback work not yet started
+	failed   []string // nodes whose step failed in the current batch
+	batch    *batch
+	vnfms    []string // every VNFM told anything, in first-told order
+	paused   bool
+	abort    bool
+	failure  string // set when the session must end FAILED at the batch boundary
+}
+
+func (s *session) status() SessionStatus {
+	st := SessionStatus{ID: s.id, State: s.state, Flow: s.cfg.Flow, TargetVersion: s.cfg.TargetVersion, Reason: s.reason}
+	for _, id := range s.order {
+		st.Nodes = append(st.Nodes, s.nodes[id].NodeStatus)
+	}
+	return st
+}
+
+func (s *session) rememberVNFM(v string) {
+	for _, x := range s.vnfms {
+		if x == v {
+			return
+		}
+	}
+	s.vnfms = append(s.vnfms, v)
+}
+
+func describeNodes(ids []string) string {
+	if len(ids) == 1 {
+		return "node " + ids[0]
+	}
+	return fmt.Sprintf("nodes %v", ids)
+}
