@@ -67,6 +67,15 @@ func TestTrafficHandComputed(t *testing.T) {
 			lost: 500, intervals: []time.Duration{500 * time.Millisecond},
 		},
 		{
+			name: "cold migration of the active: in flight, then 3s failover to the standby",
+			cfg:  as, instances: 2,
+			timings: Timings{ColdMigration: time.Minute},
+			act: func(r *rig, v *VNF) {
+				r.at(time.Minute, func() { r.w.NFVI.Migrate("mme-1", nil, false, func(string, error) {}) })
+			},
+			lost: 50 + 3000, intervals: []time.Duration{3 * time.Second},
+		},
+		{
 			name: "live migration of the standby loses nothing",
 			cfg:  as, instances: 2,
 			timings: Timings{LiveMigration: 20 * time.Second, Blackout: 500 * time.Millisecond},
