@@ -143,10 +143,10 @@ func (m *Manager) Resume(id string) (SessionStatus, error) {
 		return SessionStatus{}, escalator.Errorf(escalator.ECONFLICT, "session %s is %s, not paused", id, s.state)
 	}
 	s.paused = false
-	if len(s.back) > 0 || slices.ContainsFunc(s.order, func(n string) bool { return s.nodes[n].Status == StatusRolledBack }) {
-		m.setState(s, SessionRollingBack, "resumed")
+	if s.rollingBack {
+		m.setState(s, SessionRollingBack, s.cause)
 	} else {
-		m.setState(s, SessionRunning, "resumed")
+		m.setState(s, SessionRunning, "resumed by the operator")
 	}
 	if s.batch == nil {
 		m.p.Clock.AfterFunc(0, func() { m.next(s) })
@@ -196,7 +196,7 @@ func (m *Manager) setStatus(s *session, node, status, reason string) {
 
 // next starts the next batch, or ends the session when no work is left.
 func (m *Manager) next(s *session) {
-	if Terminal(s.state) || s.batch != nil || s.paused {
+	if Terminal(s.state) || s.batch != nil {
 		return
 	}
 	if s.failure != "" {
@@ -207,9 +207,12 @@ func (m *Manager) next(s *session) {
 		m.finish(s, SessionAborted, "aborted by the operator")
 		return
 	}
-	if s.state == SessionRollingBack {
+	if s.paused {
+		return
+	}
+	if s.rollingBack {
 		if len(s.back) == 0 {
-			m.finish(s, SessionRolledBack, s.reason)
+			m.finish(s, SessionRolledBack, s.cause)
 			return
 		}
 		// Roll back one node at a time: the graceful, reverse-order
@@ -286,7 +289,7 @@ func (m *Manager) send(s *session, vnfm string, n *Notification) {
 // on them (seed F1 steps 2-3, F2 steps 2-3).
 func (m *Manager) startBatch(s *session, nodes []string, rollback bool) {
 	b := &batch{nodes: nodes, rollback: rollback, phase: phaseNotify, vnfms: map[string][]string{},
-		pending: map[string]string{}, notes: map[string]*Notification{}, migrate: map[string]bool{}, settled: map[string]bool{}}
+		pending: map[string]string{}, notes: map[string]*Notification{}, migrate: map[string]string{}, settled: map[string]bool{}}
 	s.batch = b
 	naive := s.cfg.Flow == FlowNaive
 	byVNFM := map[string][]VMInfo{}
@@ -389,7 +392,7 @@ func (m *Manager) Reply(r Reply) error {
 	}
 	for _, a := range r.InstanceActions {
 		if a.Action == ActionMigrate || a.Action == ActionLiveMigrate {
-			b.migrate[a.InstanceID] = true
+			b.migrate[a.InstanceID] = a.Action
 		}
 	}
 	if len(b.pending) == 0 && b.phase == phaseNotify {
@@ -452,7 +455,11 @@ func (m *Manager) nack(s *session, b *batch, r Reply, n *Notification) {
 	if r.Reason != "" {
 		reason += ": " + r.Reason
 	}
-	if s.cfg.OnNack == OnNackSkip {
+	if b.rollback {
+		// A rollback cannot leave a node out: a refusal stops it.
+		reason = "rollback stopped: " + reason
+	}
+	if s.cfg.OnNack == OnNackSkip && !b.rollback {
 		for _, node := range n.AffectedNodes {
 			if !b.settled[node] {
 				m.release(s, node, StatusSkipped, reason)
@@ -478,6 +485,11 @@ func (m *Manager) nack(s *session, b *batch, r Reply, n *Notification) {
 // its VNFMs it is available again.
 func (m *Manager) release(s *session, node, status, reason string) {
 	b := s.batch
+	if s.nodes[node].broken {
+		// Still failed: it stays out of service and is not announced.
+		m.settle(s, node, StatusFailed, reason, false)
+		return
+	}
 	_ = m.p.Cloud.SetMaintenance(node, false)
 	m.settle(s, node, status, reason, true)
 	for _, v := range b.vnfms[node] {
@@ -512,32 +524,38 @@ func (m *Manager) afterReplies(s *session) {
 		}
 	}
 	prefer = append(prefer, others...)
+	// The extra count keeps a migration that completes inside Migrate from
+	// starting the upgrade before every migration has been asked for.
+	b.inflight++
 	for _, node := range b.nodes {
 		if b.settled[node] {
 			continue
 		}
-		moving := 0
+		var moves []VMInfo
 		for _, vm := range m.p.Cloud.VMsOn(node) {
-			if !b.migrate[vm.ID] && !m.p.Cloud.CarriesBusiness(vm.ID) {
-				continue
+			if b.migrate[vm.ID] != "" || m.p.Cloud.CarriesBusiness(vm.ID) {
+				moves = append(moves, vm)
 			}
-			why := "carries business"
-			if b.migrate[vm.ID] {
-				why = "VNFM asked for migration"
+		}
+		if len(moves) > 0 {
+			m.setStatus(s, node, StatusMigrating, fmt.Sprintf("%d VMs to move", len(moves)))
+		}
+		for _, vm := range moves {
+			// A VM still serving moves live; a cold move is only for a VNFM
+			// that asked for MIGRATE, as Fenix does.
+			live, why := true, "carries business"
+			switch b.migrate[vm.ID] {
+			case ActionMigrate:
+				live, why = false, "VNFM asked for MIGRATE"
+			case ActionLiveMigrate:
+				why = "VNFM asked for LIVE_MIGRATE"
 			}
-			m.tr.Emit(actor, "vm.migrate", vm.ID, escalator.Fields{"from": node, "reason": why, "session": s.id})
-			moving++
+			m.tr.Emit(actor, "vm.migrate", vm.ID, escalator.Fields{"from": node, "reason": why, "live": live, "session": s.id})
 			b.inflight++
-			node := node
-			m.p.Cloud.Migrate(vm.ID, prefer, true, func(to string, err error) { m.migrated(s, b, node, vm.ID, err) })
-		}
-		if moving > 0 {
-			m.setStatus(s, node, StatusMigrating, fmt.Sprintf("%d VMs still carry business", moving))
+			m.p.Cloud.Migrate(vm.ID, prefer, live, func(to string, err error) { m.migrated(s, b, node, vm.ID, err) })
 		}
 	}
-	if b.inflight == 0 {
-		m.upgrade(s)
-	}
+	m.migrated(s, b, "", "", nil)
 }
 
 func (m *Manager) migrated(s *session, b *batch, node, vm string, err error) {
@@ -549,12 +567,14 @@ func (m *Manager) migrated(s *session, b *batch, node, vm string, err error) {
 		// A node whose business cannot be moved is not upgraded: treat it
 		// as the VIM's own NACK.
 		reason := fmt.Sprintf("cannot move VM %s off node %s: %v", vm, node, err)
-		if s.cfg.OnNack == OnNackFail {
+		if b.rollback {
+			s.failure = "rollback stopped: " + reason
+		} else if s.cfg.OnNack == OnNackFail {
 			s.failure = reason
 		}
 		m.release(s, node, StatusSkipped, reason)
 	}
-	if b.inflight == 0 && !m.batchSettled(s) {
+	if b.inflight == 0 && s.batch == b && !m.batchSettled(s) {
 		m.upgrade(s)
 	}
 }
@@ -620,6 +640,7 @@ func (m *Manager) nodeDone(s *session, node, version string) {
 	n := s.nodes[node]
 	n.op++
 	n.cancelTimer()
+	n.broken = false
 	status := StatusDone
 	if s.batch.rollback {
 		status = StatusRolledBack
@@ -638,6 +659,7 @@ func (m *Manager) failNode(s *session, node, reason string) {
 	n := s.nodes[node]
 	n.op += 2
 	n.cancelTimer()
+	n.broken = true
 	s.failed = append(s.failed, node)
 	m.settle(s, node, StatusFailed, reason, false)
 }
@@ -688,7 +710,12 @@ func (m *Manager) batchSettled(s *session) bool {
 			s.back = append(s.back, s.upgraded[i])
 		}
 		s.pending = nil
-		m.setState(s, SessionRollingBack, reason)
+		s.rollingBack, s.cause = true, reason
+		if s.paused {
+			m.setState(s, SessionPaused, reason+"; the rollback starts on resume")
+		} else {
+			m.setState(s, SessionRollingBack, reason)
+		}
 	}
 	m.p.Clock.AfterFunc(0, func() { m.next(s) })
 	return true

@@ -152,6 +152,9 @@ func (c *Config) groupLimit(g string) int {
 type nodeRun struct {
 	NodeStatus
 	original string
+	// broken: the node failed and has not been reinstalled yet; it must
+	// not be announced as available.
+	broken bool
 	// op increments at every step so that a late callback from an earlier
 	// step (a hung upgrade finishing after its timeout) is recognised and
 	// dropped.
@@ -167,7 +170,7 @@ type batch struct {
 	vnfms    map[string][]string // node → VNFMs told about it
 	pending  map[string]string   // VNFM → notification id awaiting a reply
 	notes    map[string]*Notification
-	migrate  map[string]bool // VMs a VNFM asked the VIM to move
+	migrate  map[string]string // VM → MIGRATE or LIVE_MIGRATE, as a VNFM asked
 	inflight int
 	settled  map[string]bool
 	cancel   func()
@@ -195,6 +198,11 @@ type session struct {
 	paused   bool
 	abort    bool
 	failure  string // set when the session must end FAILED at the batch boundary
+	// rollingBack is the session's mode once a node failed; the reported
+	// state may still be PAUSED. cause is the failure that started it,
+	// which the ROLLED_BACK state keeps as its reason.
+	rollingBack bool
+	cause       string
 }
 
 func (s *session) status() SessionStatus {

@@ -146,4 +146,3 @@ func (w *World) Undrain(vnf, instance string) error {
 	w.tr.Emit(actorVNF, "vnf.undrain", vnf, escalator.Fields{"instance": instance})
 	return nil
 }
-

@@ -200,7 +200,7 @@ func (m *VNFM) move(n orchestrator.Notification, finished func([]orchestrator.In
 					}
 				}
 				if to == "" || m.ctl.SwitchOver(name, to) != nil {
-					act(name, i.InstanceID, orchestrator.ActionMigrate)
+					act(name, i.InstanceID, orchestrator.ActionLiveMigrate)
 					continue
 				}
 				act(name, i.InstanceID, orchestrator.ActionSwitchedOver)
@@ -216,14 +216,14 @@ func (m *VNFM) move(n orchestrator.Notification, finished func([]orchestrator.In
 				pending++
 				if err := m.ctl.Drain(name, i.InstanceID, release); err != nil {
 					pending--
-					act(name, i.InstanceID, orchestrator.ActionMigrate)
+					act(name, i.InstanceID, orchestrator.ActionLiveMigrate)
 					continue
 				}
 				act(name, i.InstanceID, orchestrator.ActionDrained)
 			default:
 				// Draining would leave the pool short of capacity: keep
 				// serving and let the VIM live-migrate the member.
-				act(name, i.InstanceID, orchestrator.ActionMigrate)
+				act(name, i.InstanceID, orchestrator.ActionLiveMigrate)
 			}
 		}
 	}

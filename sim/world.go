@@ -9,10 +9,10 @@ import (
 // World is the whole simulated environment of one run: the loop, the
 // infrastructure and the VNFs on it.
 type World struct {
-	loop *Loop
-	tr   escalator.Emitter
-	NFVI *NFVI
-	VNFs []*VNF
+	loop  *Loop
+	tr    escalator.Emitter
+	NFVI  *NFVI
+	VNFs  []*VNF
 	byVNF map[string]*VNF
 }
 
