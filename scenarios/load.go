@@ -1,0 +1,350 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	escalator "github.com/escalator-testbed/escalator"
+)
+
+// Problem is one thing wrong with a scenario file. Line and Col are 1-based;
+// both are 0 when the problem has no place in the file (an unreadable file).
+type Problem struct {
+	Line, Col int
+	Field     string // YAML path such as vnfs[1].capacityPerInstance; "" for the file as a whole
+	Message   string
+	Hint      string
+}
+
+// format renders the problem as the one line editors and people both read:
+// FILE:LINE:COL: FIELD: message (hint: ...).
+func (p Problem) format(path string) string {
+	var b strings.Builder
+	if path == "" {
+		path = "<input>"
+	}
+	b.WriteString(path)
+	if p.Line > 0 {
+		fmt.Fprintf(&b, ":%d:%d", p.Line, p.Col)
+	}
+	b.WriteString(": ")
+	if p.Field != "" {
+		b.WriteString(p.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(p.Message)
+	if p.Hint != "" {
+		b.WriteString(" (hint: ")
+		b.WriteString(p.Hint)
+		b.WriteString(")")
+	}
+	// One problem must stay one line whatever the input held.
+	return loadOneLine(b.String())
+}
+
+func loadOneLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	return strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(s)
+}
+
+// LoadError is everything wrong with one scenario file, sorted by position.
+// It unwraps to an *escalator.Error with code EINVALID, so the CLI exits 2.
+type LoadError struct {
+	Path     string
+	Problems []Problem
+
+	cause error // the I/O error behind an unreadable file, for errors.Is
+}
+
+func (e *LoadError) Error() string {
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = p.format(e.Path)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap gives the module's error type (so escalator.ErrorCode sees
+// EINVALID) and, for unreadable files, the I/O error (so errors.Is works
+// with fs.ErrNotExist).
+func (e *LoadError) Unwrap() []error {
+	errs := []error{&escalator.Error{Code: escalator.EINVALID, Message: e.Error()}}
+	if e.cause != nil {
+		errs = append(errs, e.cause)
+	}
+	return errs
+}
+
+// LoadErrors gathers the LoadErrors of several files, in load order.
+type LoadErrors []*LoadError
+
+func (e LoadErrors) Error() string {
+	parts := make([]string, len(e))
+	for i, le := range e {
+		parts[i] = le.Error()
+	}
+	return strings.Join(parts, "\n")
+}
+
+func (e LoadErrors) Unwrap() []error {
+	errs := make([]error, len(e))
+	for i, le := range e {
+		errs[i] = le
+	}
+	return errs
+}
+
+// LoadFile reads and loads one scenario file.
+func LoadFile(path string) (*Scenario, error) {
+	s, le := loadFile(path)
+	if le != nil {
+		return nil, le
+	}
+	return s, nil
+}
+
+// LoadBytes loads a scenario from data; path only names it in errors and in
+// Scenario.Path. On failure the error is a *LoadError listing every problem.
+func LoadBytes(path string, data []byte) (*Scenario, error) {
+	s, le := loadBytes(path, data)
+	if le != nil {
+		return nil, le
+	}
+	return s, nil
+}
+
+// LoadPaths loads every scenario named by paths. A file is loaded whatever
+// its name; a folder is walked for *.yaml and *.yml files, sorted, skipping
+// folders named testdata below it. Loading goes on past bad files: the
+// scenarios that loaded come back together with a LoadErrors for the rest.
+func LoadPaths(paths []string) ([]*Scenario, error) {
+	var (
+		out  []*Scenario
+		errs LoadErrors
+		seen = map[string]bool{}
+	)
+	load := func(file string) {
+		if seen[file] {
+			return
+		}
+		seen[file] = true
+		if s, le := loadFile(file); le != nil {
+			errs = append(errs, le)
+		} else {
+			out = append(out, s)
+		}
+	}
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			errs = append(errs, loadIOError(p, err))
+			continue
+		}
+		if !info.IsDir() {
+			load(filepath.Clean(p))
+			continue
+		}
+		files, walkErrs := loadWalk(p)
+		errs = append(errs, walkErrs...)
+		if len(files) == 0 && len(walkErrs) == 0 {
+			errs = append(errs, &LoadError{Path: p, Problems: []Problem{{
+				Message: "no .yaml or .yml files in this folder",
+			}}})
+		}
+		for _, f := range files {
+			load(f)
+		}
+	}
+	if len(errs) > 0 {
+		return out, errs
+	}
+	return out, nil
+}
+
+func loadFile(path string) (*Scenario, *LoadError) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, loadIOError(path, err)
+	}
+	return loadBytes(path, data)
+}
+
+// loadBytes decodes onto the presets, then fills the remaining defaults and
+// validates. Validation waits for a clean decode: on a half-decoded
+// scenario it would mostly echo the decoding problems.
+func loadBytes(path string, data []byte) (*Scenario, *LoadError) {
+	d := newLoadDecoder()
+	root := d.parse(data)
+	if root == nil {
+		return nil, d.err(path)
+	}
+	s := &Scenario{}
+	loadPresets(s)
+	d.decode(root, reflect.ValueOf(s).Elem(), "")
+	if len(d.problems) > 0 {
+		return nil, d.err(path)
+	}
+	s.ApplyDefaults()
+	d.validate(s)
+	if len(d.problems) > 0 {
+		return nil, d.err(path)
+	}
+	s.Path = path
+	return s, nil
+}
+
+func loadWalk(dir string) ([]string, LoadErrors) {
+	var (
+		files []string
+		errs  LoadErrors
+	)
+	_ = filepath.WalkDir(dir, func(p string, de fs.DirEntry, err error) error {
+		if err != nil {
+			errs = append(errs, loadIOError(p, err))
+			return nil
+		}
+		if de.IsDir() {
+			// Go's convention: testdata holds fixtures (here, deliberately
+			// broken scenarios), never inputs.
+			if p != dir && de.Name() == "testdata" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if ext := filepath.Ext(p); ext == ".yaml" || ext == ".yml" {
+			files = append(files, p)
+		}
+		return nil
+	})
+	sort.Strings(files)
+	return files, errs
+}
+
+func loadIOError(path string, err error) *LoadError {
+	msg := err.Error()
+	// The path is already at the front of the line; keep only the reason.
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		msg = pe.Err.Error()
+	}
+	return &LoadError{Path: path, Problems: []Problem{{Message: msg}}, cause: err}
+}
+
+// loadPresets gives the defaults whose zero is a meaningful value. They must
+// be in place before decoding so that only an absent key gets them: an
+// explicit "blackout: 0s" (a perfect live migration) has to stay 0, which
+// ApplyDefaults, seeing only the zero, could not tell from a missing key.
+func loadPresets(s *Scenario) {
+	s.NFVI.LiveMigration.Blackout = Duration(500 * time.Millisecond)
+}
+
+// ApplyDefaults fills every zero field that has a default (see the field
+// comments in spec.go). It is idempotent. Fields where zero is a meaningful
+// value are left alone: SwitchoverGap, RestoreTime, LiveMigration.Blackout,
+// FaultSpec.At and CheckSpec; the loader gives Blackout its 500ms only when
+// the key is absent. Where an explicit zero makes no sense (maxParallel: 0,
+// verifyTime: 0s) the loader rejects it, so that this never silently
+// overrides what a file says; an empty string or "seed: 0" means the default.
+func (s *Scenario) ApplyDefaults() {
+	if s.Seed == 0 {
+		s.Seed = 1
+	}
+
+	n := &s.Nodes
+	loadDefault(&n.Prefix, "compute")
+	if len(n.Zones) == 0 {
+		n.Zones = []string{"az1"}
+	}
+	loadDefault(&n.VCPUs, 32)
+	loadDefault(&n.MemoryGiB, 128)
+	loadDefault(&n.Version, "1.0")
+	for i := range n.List {
+		e := &n.List[i]
+		loadDefault(&e.Zone, n.Zones[i%len(n.Zones)])
+		loadDefault(&e.VCPUs, n.VCPUs)
+		loadDefault(&e.MemoryGiB, n.MemoryGiB)
+		loadDefault(&e.Version, n.Version)
+	}
+
+	for i := range s.VNFs {
+		v := &s.VNFs[i]
+		loadDefault(&v.Instances, 2)
+		loadDefault(&v.Flavor.VCPUs, 2)
+		loadDefault(&v.Flavor.MemoryGiB, 4)
+		loadDefault(&v.CapacityPerInstance, v.Load)
+		if v.AntiAffinity == nil {
+			v.AntiAffinity = loadTrue()
+		}
+		loadDefault(&v.ServiceTime, Duration(50*time.Millisecond))
+		loadDefault(&v.FailoverTime, Duration(3*time.Second))
+		loadDefault(&v.HealthCheckWindow, Duration(5*time.Second))
+	}
+
+	m := &s.VNFM
+	loadDefault(&m.Name, "vnfm-1")
+	loadDefault(&m.Behavior, BehaviorReference)
+	loadDefault(&m.ReplyAfter, Duration(time.Second))
+	loadDefault(&m.LateBy, Duration(30*time.Second))
+
+	f := &s.NFVI
+	loadDefault(&f.LiveMigration.Duration, Duration(20*time.Second))
+	loadDefault(&f.ColdMigrationTime, Duration(60*time.Second))
+
+	u := &s.Upgrade
+	loadDefault(&u.Flow, FlowF1)
+	loadDefault(&u.MaxParallel, 1)
+	loadDefault(&u.ReplyTimeout, Duration(60*time.Second))
+	loadDefault(&u.NodeUpgradeTime, Duration(10*time.Minute))
+	loadDefault(&u.VerifyTime, Duration(30*time.Second))
+	loadDefault(&u.UpgradeTimeout, loadTimes3(u.NodeUpgradeTime, u.VerifyTime))
+	loadDefault(&u.OnNack, "fail")
+	if u.Rollback == nil {
+		u.Rollback = loadTrue()
+	}
+
+	loadDefault(&s.Expect.Outcome, OutcomeCompleted)
+}
+
+func loadDefault[T comparable](p *T, def T) {
+	var zero T
+	if *p == zero {
+		*p = def
+	}
+}
+
+func loadTrue() *bool {
+	t := true
+	return &t
+}
+
+// loadTimes3 is 3×(a+b), saturated: absurd but valid durations must not
+// wrap around to a negative timeout.
+func loadTimes3(a, b Duration) Duration {
+	const maxD = Duration(1<<63 - 1)
+	if a > maxD-b {
+		return maxD
+	}
+	sum := a + b
+	if sum > maxD/3 {
+		return maxD
+	}
+	return 3 * sum
+}
+
+// loadFormatNumber prints rates and sizes the way a person wrote them:
+// 1000, 1.5, 0.017 (no exponent, at most three decimals).
+func loadFormatNumber(x float64) string {
+	s := strconv.FormatFloat(x, 'f', 3, 64)
+	s = strings.TrimRight(s, "0")
+	return strings.TrimSuffix(s, ".")
+}

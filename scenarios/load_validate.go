@@ -1,0 +1,383 @@
+package scenarios
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+var (
+	loadModes     = []string{ModeActiveStandby, ModeLoadBalanced}
+	loadBehaviors = []string{BehaviorReference, BehaviorSilent, BehaviorLate, BehaviorNack, BehaviorAckWithoutMove}
+	loadFlows     = []string{FlowF1, FlowF2, FlowNaive}
+	loadOnNack    = []string{OnNackFail, OnNackSkip}
+	loadDefects   = []string{"ignore-reply", "ignore-max-parallel", "ignore-vnf-groups"}
+	loadFaults    = []string{FaultUpgradeFails, FaultUpgradeHangs, FaultVerifyFails, FaultBootVM}
+	loadOutcomes  = []string{OutcomeCompleted, OutcomeRollback, OutcomeFailed}
+
+	// The outcome check (checks.go) always runs, so it is no name for
+	// checks:, but a negative control may expect it to fail.
+	loadViolationNames = append([]string{"outcome"}, CheckNames...)
+)
+
+// nodeAt is where path was written, or where its closest written ancestor
+// was: a defaulted field is best blamed on the mapping that left it out.
+func (d *loadDecoder) nodeAt(path string) *yaml.Node {
+	for {
+		if n, ok := d.at[path]; ok {
+			return n
+		}
+		if path == "" {
+			return d.root
+		}
+		if i := strings.LastIndexAny(path, ".["); i >= 0 {
+			path = path[:i]
+		} else {
+			path = ""
+		}
+	}
+}
+
+func (d *loadDecoder) problem(path, hint, format string, args ...any) {
+	d.addAt(d.nodeAt(path), path, hint, format, args...)
+}
+
+// keyProblem blames the key itself, for problems with a map key's name.
+func (d *loadDecoder) keyProblem(path, hint, format string, args ...any) {
+	n, ok := d.keys[path]
+	if !ok {
+		n = d.nodeAt(path)
+	}
+	d.addAt(n, path, hint, format, args...)
+}
+
+func (d *loadDecoder) enum(path, what, got string, options []string) bool {
+	if slices.Contains(options, got) {
+		return true
+	}
+	d.problem(path, loadEnumHint(got, options), "unknown %s %q", what, got)
+	return false
+}
+
+func (d *loadDecoder) nonEmpty(path, got string) bool {
+	if strings.TrimSpace(got) != "" {
+		return true
+	}
+	d.problem(path, "", "must not be empty")
+	return false
+}
+
+// firstLine is the line where path was written, for "first at line N".
+func (d *loadDecoder) firstLine(path string) int {
+	if n := d.nodeAt(path); n != nil {
+		return n.Line
+	}
+	return 0
+}
+
+// validate checks what decoding cannot: values against their sets and
+// fields against each other. It runs after ApplyDefaults, on the values
+// the run will use.
+func (d *loadDecoder) validate(s *Scenario) {
+	d.nonEmpty("name", s.Name)
+	topo := d.topology(&s.Nodes)
+	d.validateVNFs(s, topo)
+	d.enum("vnfm.behavior", "behavior", s.VNFM.Behavior, loadBehaviors)
+	d.validateUpgrade(&s.Upgrade, topo)
+	d.validateFaults(s, topo)
+	d.validateChecks(s)
+	d.enum("expect.outcome", "outcome", s.Expect.Outcome, loadOutcomes)
+	d.names("expect.violations", "check", s.Expect.Violations, loadViolationNames)
+}
+
+// loadTopology answers questions about the nodes without materialising
+// "count: 100000" generated nodes.
+type loadTopology struct {
+	count  int // generated nodes; 0 when listed
+	prefix string
+	vcpus  int // of every generated node
+	mem    int
+	list   []NodeSpec
+	index  map[string]int
+}
+
+func (t *loadTopology) size() int {
+	if t.count > 0 {
+		return t.count
+	}
+	return len(t.list)
+}
+
+func (t *loadTopology) has(name string) bool {
+	if t.count == 0 {
+		_, ok := t.index[name]
+		return ok
+	}
+	num, ok := strings.CutPrefix(name, t.prefix+"-")
+	if !ok || num == "" || num[0] == '0' || len(num) > 19 {
+		return false
+	}
+	i, err := strconv.Atoi(num)
+	return err == nil && i >= 1 && i <= t.count && strconv.Itoa(i) == num
+}
+
+func (t *loadTopology) hint(name string) string {
+	if t.count > 0 {
+		switch t.count {
+		case 1:
+			return fmt.Sprintf("the only node is %s-1", t.prefix)
+		case 2:
+			return fmt.Sprintf("the nodes are %s-1 and %s-2", t.prefix, t.prefix)
+		}
+		return fmt.Sprintf("the nodes are %s-1 to %s-%d", t.prefix, t.prefix, t.count)
+	}
+	names := make([]string, len(t.list))
+	for i, n := range t.list {
+		names[i] = n.Name
+	}
+	if s, ok := loadSuggest(name, names); ok {
+		return fmt.Sprintf("did you mean %q?", s)
+	}
+	if len(names) > 10 {
+		names = append(names[:10], "...")
+	}
+	return "the nodes are " + strings.Join(names, ", ")
+}
+
+func (t *loadTopology) fits(vcpus, mem int) bool {
+	if t.count > 0 {
+		return vcpus <= t.vcpus && mem <= t.mem
+	}
+	for _, n := range t.list {
+		if vcpus <= n.VCPUs && mem <= n.MemoryGiB {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *loadTopology) largest() (vcpus, mem int) {
+	if t.count > 0 {
+		return t.vcpus, t.mem
+	}
+	for _, n := range t.list {
+		vcpus, mem = max(vcpus, n.VCPUs), max(mem, n.MemoryGiB)
+	}
+	return vcpus, mem
+}
+
+// total is in float64 so that absurd sizes compare without overflowing.
+func (t *loadTopology) total() (vcpus, mem float64) {
+	if t.count > 0 {
+		return float64(t.count) * float64(t.vcpus), float64(t.count) * float64(t.mem)
+	}
+	for _, n := range t.list {
+		vcpus += float64(n.VCPUs)
+		mem += float64(n.MemoryGiB)
+	}
+	return vcpus, mem
+}
+
+// topology validates the nodes and returns them, or nil when they are too
+// broken to check anything against (those checks would only echo this).
+func (d *loadDecoder) topology(n *NodesSpec) *loadTopology {
+	for i, z := range n.Zones {
+		d.nonEmpty(loadIndex("nodes.zones", i), z)
+	}
+	switch {
+	case n.Count > 0 && len(n.List) > 0:
+		d.problem("nodes.count", "", "set either count or list, not both")
+		return nil
+	case n.Count == 0 && len(n.List) == 0:
+		path := "nodes"
+		if _, ok := d.at["nodes.list"]; ok {
+			path = "nodes.list"
+		}
+		if _, ok := d.at["nodes.count"]; ok {
+			path = "nodes.count"
+		}
+		d.problem(path, "set nodes.count, or list the nodes under nodes.list", "no nodes defined")
+		return nil
+	case n.Count > 0:
+		return &loadTopology{count: n.Count, prefix: n.Prefix, vcpus: n.VCPUs, mem: n.MemoryGiB}
+	}
+	t := &loadTopology{list: n.List, index: map[string]int{}}
+	for i, node := range n.List {
+		p := loadIndex("nodes.list", i) + ".name"
+		if !d.nonEmpty(p, node.Name) {
+			continue
+		}
+		if first, dup := t.index[node.Name]; dup {
+			d.problem(p, "", "node %q is already defined at line %d", node.Name,
+				d.firstLine(loadIndex("nodes.list", first)+".name"))
+			continue
+		}
+		t.index[node.Name] = i
+	}
+	return t
+}
+
+func (d *loadDecoder) validateVNFs(s *Scenario, topo *loadTopology) {
+	var needCPU, needMem float64
+	seen := map[string]int{}
+	for i, v := range s.VNFs {
+		p := loadIndex("vnfs", i)
+		if d.nonEmpty(p+".name", v.Name) {
+			if first, dup := seen[v.Name]; dup {
+				d.problem(p+".name", "", "VNF %q is already defined at line %d", v.Name,
+					d.firstLine(loadIndex("vnfs", first)+".name"))
+			} else {
+				seen[v.Name] = i
+			}
+		}
+		if d.enum(p+".mode", "mode", v.Mode, loadModes) {
+			switch v.Mode {
+			case ModeActiveStandby:
+				if v.Instances < 2 {
+					d.problem(p+".instances", "an active-standby VNF needs a standby",
+						"active-standby needs at least 2 instances, got %d", v.Instances)
+				}
+			case ModeLoadBalanced:
+				if capacity := float64(v.Instances) * float64(v.CapacityPerInstance); capacity < float64(v.Load) {
+					d.problem(p+".capacityPerInstance", "raise instances or capacityPerInstance",
+						"capacity %s/s below load %s/s", loadFormatNumber(capacity), loadFormatNumber(float64(v.Load)))
+				}
+			}
+		}
+		antiAffine := v.AntiAffinity == nil || *v.AntiAffinity
+		if len(v.Placement) > v.Instances {
+			d.problem(p+".placement", "give at most one node per instance",
+				"%d placement entries for %d instances", len(v.Placement), v.Instances)
+		}
+		placed := map[string]bool{}
+		for j, node := range v.Placement {
+			pj := loadIndex(p+".placement", j)
+			switch {
+			case topo != nil && !topo.has(node):
+				d.problem(pj, topo.hint(node), "unknown node %q", node)
+			case antiAffine && placed[node]:
+				d.problem(pj, "set antiAffinity: false or pick another node",
+					"node %q is already used by another instance, but the instances are anti-affine", node)
+			}
+			placed[node] = true
+		}
+		if topo == nil {
+			continue
+		}
+		if topo.fits(v.Flavor.VCPUs, v.Flavor.MemoryGiB) {
+			// A flavor that fits nowhere is reported once, not again in the sum.
+			needCPU += float64(v.Instances) * float64(v.Flavor.VCPUs)
+			needMem += float64(v.Instances) * float64(v.Flavor.MemoryGiB)
+		} else {
+			cpu, mem := topo.largest()
+			d.problem(p+".flavor", "",
+				"flavor %d vCPUs / %d GiB fits on no node (nodes have at most %d vCPUs and %d GiB)",
+				v.Flavor.VCPUs, v.Flavor.MemoryGiB, cpu, mem)
+		}
+		if antiAffine && v.Instances > topo.size() {
+			d.problem(p+".instances", "set antiAffinity: false or add nodes",
+				"%d anti-affine instances need %d distinct nodes, the topology has %d",
+				v.Instances, v.Instances, topo.size())
+		}
+	}
+	if topo == nil {
+		return
+	}
+	haveCPU, haveMem := topo.total()
+	if needCPU > haveCPU {
+		d.problem("vnfs", "add nodes or use smaller flavors",
+			"the VNFs need %s vCPUs in all, the nodes have %s",
+			loadFormatNumber(needCPU), loadFormatNumber(haveCPU))
+	}
+	if needMem > haveMem {
+		d.problem("vnfs", "add nodes or use smaller flavors",
+			"the VNFs need %s GiB of memory in all, the nodes have %s",
+			loadFormatNumber(needMem), loadFormatNumber(haveMem))
+	}
+}
+
+func (d *loadDecoder) validateUpgrade(u *UpgradeSpec, topo *loadTopology) {
+	d.enum("upgrade.flow", "flow", u.Flow, loadFlows)
+	d.nonEmpty("upgrade.targetVersion", u.TargetVersion)
+	if topo != nil {
+		seen := map[string]bool{}
+		for i, node := range u.Nodes {
+			p := loadIndex("upgrade.nodes", i)
+			switch {
+			case !topo.has(node):
+				d.problem(p, topo.hint(node), "unknown node %q", node)
+			case seen[node]:
+				d.problem(p, "", "node %q is listed twice", node)
+			}
+			seen[node] = true
+		}
+		if u.MaxParallel > topo.size() {
+			d.problem("upgrade.maxParallel", "",
+				"%d is more than the %d nodes of the topology", u.MaxParallel, topo.size())
+		}
+	}
+	d.enum("upgrade.onNack", "onNack action", u.OnNack, loadOnNack)
+	for i, defect := range u.Defects {
+		d.enum(loadIndex("upgrade.defects", i), "defect", defect, loadDefects)
+	}
+}
+
+func (d *loadDecoder) validateFaults(s *Scenario, topo *loadTopology) {
+	for i, f := range s.Faults {
+		p := loadIndex("faults", i)
+		if !d.enum(p+".do", "fault", f.Do, loadFaults) {
+			continue
+		}
+		if f.Do != FaultBootVM && f.Node == "" {
+			d.problem(p+".node", "name the node whose upgrade it breaks", "a %s fault needs a node", f.Do)
+			continue
+		}
+		if f.Node == "" || topo == nil {
+			continue
+		}
+		switch {
+		case !topo.has(f.Node):
+			d.problem(p+".node", topo.hint(f.Node), "unknown node %q", f.Node)
+		case f.Do != FaultBootVM && len(s.Upgrade.Nodes) > 0 && !slices.Contains(s.Upgrade.Nodes, f.Node):
+			d.problem(p+".node", "add it to upgrade.nodes or drop the fault",
+				"node %q is not upgraded, so this fault never fires", f.Node)
+		}
+	}
+}
+
+func (d *loadDecoder) validateChecks(s *Scenario) {
+	names := make([]string, 0, len(s.Checks))
+	for name := range s.Checks {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		p := loadJoin("checks", name)
+		if !slices.Contains(CheckNames, name) {
+			d.keyProblem(p, loadEnumHint(name, CheckNames), "unknown check %q", name)
+			continue
+		}
+		if s.Checks[name].Bound != 0 && name != "max-interruption" {
+			d.problem(p+".bound", "", "bound applies only to max-interruption")
+		}
+	}
+}
+
+// names checks a list of names against their set, each at most once.
+func (d *loadDecoder) names(path, what string, got, options []string) {
+	seen := map[string]bool{}
+	for i, name := range got {
+		p := loadIndex(path, i)
+		if !d.enum(p, what, name, options) {
+			continue
+		}
+		if seen[name] {
+			d.problem(p, "", "%s %q is listed twice", what, name)
+		}
+		seen[name] = true
+	}
+}
