@@ -1,0 +1,42 @@
+# escalator — the two commands a newcomer needs are `make run` and `make test`.
+GO      ?= go
+BIN     := bin/escalator
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
+.PHONY: all build run test test-short bench fuzz lint fmt vet clean
+
+all: build
+
+build:
+	CGO_ENABLED=1 $(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/escalator
+
+## run: run the bundled scenario suite and print the summary
+run: build
+	./$(BIN) run scenarios/
+
+## test: every test, with the race detector
+test:
+	$(GO) vet ./...
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) test -race -count=1 ./...
+
+## bench: benchmarks, including the 1,000-node / 20,000-VM upgrade
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## fuzz: fuzz the scenario loader for a minute
+fuzz:
+	$(GO) test ./scenarios/ -run '^$$' -fuzz FuzzLoadBytes -fuzztime 60s
+
+lint: vet
+	@test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)
+
+vet:
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w .
+
+clean:
+	rm -rf bin
