@@ -95,6 +95,24 @@ func (l *Loop) Post(fn func()) {
 	l.AfterFunc(0, fn)
 }
 
+// Exec runs fn on the loop and returns when it has run: at once on a
+// virtual loop (whose only callers are the loop's own callbacks, such as an
+// in-process HTTP call), posted and awaited on a real-time loop (an HTTP
+// handler on a server goroutine). On a real loop it must not be called from
+// the loop itself, and the loop must be running.
+func (l *Loop) Exec(fn func()) {
+	if !l.real {
+		fn()
+		return
+	}
+	done := make(chan struct{})
+	l.inbox <- func() {
+		defer close(done)
+		fn()
+	}
+	<-done
+}
+
 // Stop makes Run return after the current callback. Call it from the loop.
 func (l *Loop) Stop() { l.stopped = true }
 

@@ -1,0 +1,285 @@
+package edge
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/labstack/echo/v4"
+)
+
+// Violation is one message that broke its spec.
+type Violation struct {
+	Spec    string // the spec's title
+	Message string // "request" or "response"
+	Method  string
+	Path    string
+	Status  int // the response status, 0 for a request
+	Detail  string
+}
+
+func (v Violation) String() string {
+	s := fmt.Sprintf("%s %s %s", v.Method, v.Path, v.Message)
+	if v.Status != 0 {
+		s += fmt.Sprintf(" %d", v.Status)
+	}
+	return s + ": " + v.Detail
+}
+
+// Spec is a loaded OpenAPI document with its base path, able to find the
+// operation behind a request.
+type Spec struct {
+	Doc  *openapi3.T
+	Base string // path prefix the spec's paths hang under, e.g. /vim_maintenance/v1
+	// AnyPath matches requests by method alone when the spec has a single
+	// path: a VNFM serves its notification endpoint wherever its
+	// callbackUri says.
+	AnyPath bool
+	paths   []string
+}
+
+// NewSpec prepares doc for matching requests under base.
+func NewSpec(doc *openapi3.T, base string) *Spec {
+	s := &Spec{Doc: doc, Base: strings.TrimSuffix(base, "/")}
+	s.paths = doc.Paths.InMatchingOrder()
+	return s
+}
+
+func (s *Spec) title() string {
+	if s.Doc.Info != nil {
+		return s.Doc.Info.Title
+	}
+	return "spec"
+}
+
+// Route finds the operation for a method and URL path.
+func (s *Spec) Route(method, path string) (*routers.Route, map[string]string, bool) {
+	if s.AnyPath && len(s.paths) == 1 {
+		item := s.Doc.Paths.Value(s.paths[0])
+		if op := item.GetOperation(method); op != nil {
+			return &routers.Route{Spec: s.Doc, Path: s.paths[0], PathItem: item, Method: method, Operation: op}, map[string]string{}, true
+		}
+		return nil, nil, false
+	}
+	rel, ok := strings.CutPrefix(path, s.Base)
+	if !ok {
+		return nil, nil, false
+	}
+	if rel == "" {
+		rel = "/"
+	}
+	for _, tmpl := range s.paths {
+		params, ok := match(tmpl, rel)
+		if !ok {
+			continue
+		}
+		item := s.Doc.Paths.Value(tmpl)
+		op := item.GetOperation(method)
+		if op == nil {
+			return nil, nil, false
+		}
+		return &routers.Route{Spec: s.Doc, Path: tmpl, PathItem: item, Method: method, Operation: op}, params, true
+	}
+	return nil, nil, false
+}
+
+func match(tmpl, path string) (map[string]string, bool) {
+	ts := strings.Split(strings.Trim(tmpl, "/"), "/")
+	ps := strings.Split(strings.Trim(path, "/"), "/")
+	if len(ts) != len(ps) {
+		return nil, false
+	}
+	params := map[string]string{}
+	for i, t := range ts {
+		if strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}") {
+			if ps[i] == "" {
+				return nil, false
+			}
+			params[t[1:len(t)-1]] = ps[i]
+			continue
+		}
+		if t != ps[i] {
+			return nil, false
+		}
+	}
+	return params, true
+}
+
+var filterOptions = &openapi3filter.Options{
+	MultiError: true,
+	// Authentication is checked by the auth middleware, not the schema.
+	AuthenticationFunc:    openapi3filter.NoopAuthenticationFunc,
+	IncludeResponseStatus: true,
+}
+
+func (s *Spec) input(r *http.Request, body []byte) (*openapi3filter.RequestValidationInput, bool) {
+	route, params, ok := s.Route(r.Method, r.URL.Path)
+	if !ok {
+		return nil, false
+	}
+	req := r.Clone(r.Context())
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	return &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: filterOptions}, true
+}
+
+// CheckRequest validates a request whose body has been read into body.
+// ok is false when the spec has no such operation (the caller answers 404
+// or 405).
+func (s *Spec) CheckRequest(r *http.Request, body []byte) (problems []string, ok bool) {
+	in, ok := s.input(r, body)
+	if !ok {
+		return nil, false
+	}
+	return flatten(openapi3filter.ValidateRequest(context.Background(), in)), true
+}
+
+// CheckResponse validates the response to a request.
+func (s *Spec) CheckResponse(r *http.Request, reqBody []byte, status int, h http.Header, body []byte) []string {
+	in, ok := s.input(r, reqBody)
+	if !ok {
+		return []string{fmt.Sprintf("no operation %s %s in the spec", r.Method, r.URL.Path)}
+	}
+	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: status, Header: h, Options: filterOptions}
+	out.SetBodyBytes(body)
+	return flatten(openapi3filter.ValidateResponse(context.Background(), out))
+}
+
+// flatten turns kin-openapi's nested errors into one readable line each.
+func flatten(err error) []string {
+	if err == nil {
+		return nil
+	}
+	var out []string
+	var walk func(error)
+	walk = func(err error) {
+		var multi openapi3.MultiError
+		if errors.As(err, &multi) {
+			for _, e := range multi {
+				walk(e)
+			}
+			return
+		}
+		var re *openapi3filter.RequestError
+		if errors.As(err, &re) {
+			var inner openapi3.MultiError
+			if errors.As(re.Err, &inner) {
+				for _, e := range inner {
+					out = append(out, describe(re, e))
+				}
+				return
+			}
+			out = append(out, describe(re, re.Err))
+			return
+		}
+		var se *openapi3.SchemaError
+		if errors.As(err, &se) {
+			out = append(out, schemaLine(se))
+			return
+		}
+		out = append(out, oneLine(err.Error()))
+	}
+	walk(err)
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+func describe(re *openapi3filter.RequestError, err error) string {
+	where := "body"
+	if re.Parameter != nil {
+		where = re.Parameter.In + " parameter " + re.Parameter.Name
+	}
+	var se *openapi3.SchemaError
+	if errors.As(err, &se) {
+		return where + ": " + schemaLine(se)
+	}
+	if err == nil {
+		return where + ": " + oneLine(re.Reason)
+	}
+	return where + ": " + oneLine(err.Error())
+}
+
+func schemaLine(se *openapi3.SchemaError) string {
+	path := strings.Join(se.JSONPointer(), ".")
+	if path == "" {
+		return oneLine(se.Reason)
+	}
+	return path + ": " + oneLine(se.Reason)
+}
+
+func oneLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return strings.TrimSpace(s)
+}
+
+// Validator is echo middleware that validates each request before its
+// handler (400 ProblemDetails listing what is wrong) and each response
+// after it. A response that breaks the spec is still sent, so a client sees
+// what the server did, and is reported through onViolation.
+func Validator(s *Spec, onViolation func(Violation)) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				WriteProblem(c.Response(), http.StatusBadRequest, "cannot read the request body: "+err.Error())
+				return nil
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			problems, known := s.CheckRequest(r, body)
+			if !known {
+				return next(c) // echo answers 404 or 405
+			}
+			if len(problems) > 0 {
+				onViolation(Violation{Spec: s.title(), Message: "request", Method: r.Method, Path: r.URL.Path, Detail: strings.Join(problems, "; ")})
+				WriteProblem(c.Response(), http.StatusBadRequest, "the request does not match the API: "+strings.Join(problems, "; "))
+				return nil
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			rec := &recorder{ResponseWriter: c.Response().Writer}
+			c.Response().Writer = rec
+			err = next(c)
+			if err != nil {
+				c.Error(err)
+			}
+			c.Response().Writer = rec.ResponseWriter
+			if problems := s.CheckResponse(r, body, rec.status, c.Response().Header(), rec.body.Bytes()); len(problems) > 0 {
+				onViolation(Violation{Spec: s.title(), Message: "response", Method: r.Method, Path: r.URL.Path, Status: rec.status, Detail: strings.Join(problems, "; ")})
+			}
+			rec.flush()
+			return nil
+		}
+	}
+}
+
+// recorder holds a response back until it has been validated.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) WriteHeader(status int) { r.status = status }
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.body.Write(b)
+}
+
+func (r *recorder) flush() {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	r.ResponseWriter.WriteHeader(r.status)
+	_, _ = r.ResponseWriter.Write(r.body.Bytes())
+}
