@@ -29,8 +29,13 @@ bench:
 fuzz:
 	$(GO) test ./scenarios/ -run '^$$' -fuzz FuzzLoadBytes -fuzztime 60s
 
+## lint: go vet, the gofmt check, and Redocly's lint of the three OpenAPI specs
+## (openapi/redocly.yaml; needs npx and the npm registry the first time)
+REDOCLY ?= npx --yes @redocly/cli@2.77.0
 lint: vet
-	@test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)
+	@unformatted=$$(gofmt -l .); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(REDOCLY) lint --config openapi/redocly.yaml
 
 vet:
 	$(GO) vet ./...
