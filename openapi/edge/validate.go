@@ -15,6 +15,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/labstack/echo/v4"
+
+	"github.com/escalator-testbed/escalator/openapi"
 )
 
 // Violation is one message that broke its spec.
@@ -282,4 +284,17 @@ func (r *recorder) flush() {
 	}
 	r.ResponseWriter.WriteHeader(r.status)
 	_, _ = r.ResponseWriter.Write(r.body.Bytes())
+}
+
+// Load returns one of our specs ready to match requests: "vim-maintenance",
+// "vnf-control" or "vnfm-notification" (matched on any path, since a VNFM
+// serves it wherever its callbackUri says).
+func Load(name string) (*Spec, error) {
+	doc, err := openapi.Load(name)
+	if err != nil {
+		return nil, err
+	}
+	s := NewSpec(doc, openapi.BasePath(name))
+	s.AnyPath = name == openapi.VNFMNotification
+	return s, nil
 }
