@@ -256,10 +256,6 @@ func (m *Manager) send(s *session, vnfm string, n *Notification) {
 	n.ID = m.newID()
 	n.TimeStamp = m.p.Clock.Now()
 	n.SessionID = s.id
-	n.Links = map[string]Link{"session": {Href: "/vim/v1/upgrade_sessions/" + s.id}}
-	if n.NotificationType == TypeMaintenance {
-		n.Links["reply"] = Link{Href: "/vim/v1/upgrade_sessions/" + s.id + "/replies"}
-	}
 	f := escalator.Fields{"vnfm": vnfm, "notificationId": n.ID, "type": n.NotificationType, "session": s.id}
 	if n.State != "" {
 		f["state"] = n.State

@@ -36,6 +36,7 @@ type NodeInfo struct {
 type VMInfo struct {
 	ID        string
 	Host      string
+	State     string // running, migrating or down
 	VNFM      string
 	VNF       string
 	Group     string

@@ -3,7 +3,6 @@ package scenarios
 import (
 	"context"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/escalator-testbed/escalator"
@@ -94,6 +93,9 @@ func (s *Scenario) nodeConfigs() []sim.NodeConfig {
 // Run runs one scenario in virtual time and judges it.
 func Run(ctx context.Context, s *Scenario, opt Options) (res *Result) {
 	res = &Result{Scenario: s, Seed: s.Seed}
+	if opt.Seed != 0 {
+		res.Seed = opt.Seed
+	}
 	// A bug in the harness must cost one scenario, not the whole suite,
 	// and must reach the user as an error, not a stack dump.
 	defer func() {
@@ -102,70 +104,27 @@ func Run(ctx context.Context, s *Scenario, opt Options) (res *Result) {
 			res.Err = escalator.Errorf(escalator.EINTERNAL, "internal error while running the scenario: %v (please report this with the scenario file)", p)
 		}
 	}()
-	if opt.Seed != 0 {
-		res.Seed = opt.Seed
-	}
 	if opt.Limit == 0 {
 		opt.Limit = 72 * time.Hour
 	}
-	loop := sim.NewVirtualLoop()
-	rnd := sim.NewRand(res.Seed)
-	tr := escalator.NewTrace(loop.Elapsed)
-	fail := func(err error) *Result {
-		res.Verdict, res.Err, res.Events = VerdictError, err, tr.Events
+	tb, err := Build(s, BuildOptions{Seed: res.Seed})
+	if err != nil {
+		res.Verdict, res.Err = VerdictError, err
 		return res
 	}
-
-	u := s.Upgrade
-	world := sim.NewWorld(loop, tr, sim.Timings{
-		NodeUpgrade: u.NodeUpgradeTime.D(), Verify: u.VerifyTime.D(),
-		LiveMigration: s.NFVI.LiveMigration.Duration.D(), Blackout: s.NFVI.LiveMigration.Blackout.D(),
-		ColdMigration: s.NFVI.ColdMigrationTime.D(),
-	}, s.nodeConfigs())
-	groupLimits := map[string]int{}
-	for _, v := range s.VNFs {
-		cfg := sim.VNFConfig{Name: v.Name, Mode: v.Mode, Load: float64(v.Load), CapacityPerInstance: float64(v.CapacityPerInstance),
-			ServiceTime: v.ServiceTime.D(), SwitchoverGap: v.SwitchoverGap.D(), FailoverTime: v.FailoverTime.D(), HealthCheckWindow: v.HealthCheckWindow.D()}
-		anti := v.AntiAffinity == nil || *v.AntiAffinity
-		if err := world.AddVNF(cfg, s.VNFM.Name, v.Instances, v.Flavor.VCPUs, v.Flavor.MemoryGiB, anti, v.Placement); err != nil {
-			return fail(escalator.Errorf(escalator.EINVALID, "deploying VNF %s: %v", v.Name, err))
-		}
-		groupLimits[v.Name] = maxImpacted(v)
+	loop := tb.Loop
+	fail := func(err error) *Result {
+		res.Verdict, res.Err, res.Events = VerdictError, err, tb.Trace.Events
+		return res
 	}
-	for i, f := range s.Faults {
-		switch f.Do {
-		case FaultUpgradeFails, FaultUpgradeHangs, FaultVerifyFails:
-			world.NFVI.SetFault(f.Node, sim.NodeFault(f.Do))
-		case FaultBootVM:
-			id, ignore := fmt.Sprintf("boot-%d", i+1), f.IgnoreMaintenance
-			loop.AfterFunc(f.At.D(), func() {
-				tr.Emit("fault", "fault.boot-vm", id, escalator.Fields{"ignoreMaintenance": ignore})
-				if err := world.BootVM(id, 1, 1, ignore); err != nil {
-					tr.Emit("fault", "fault.boot-vm-failed", id, escalator.Fields{"error": err.Error()})
-				}
-			})
-		}
-	}
-
-	transport := sim.NewInProcess(loop, tr)
-	mgr := orchestrator.New(orchestrator.Ports{Clock: loop, Cloud: world.NFVI, System: world.NFVI, Notify: transport}, tr, rnd.UUID)
-	vnfm := sim.NewVNFM(sim.VNFMConfig{Name: s.VNFM.Name, Behavior: s.VNFM.Behavior, ReplyAfter: s.VNFM.ReplyAfter.D(),
-		LateBy: s.VNFM.LateBy.D(), RestoreTime: s.VNFM.RestoreTime.D()}, loop, tr, world, sim.ReplyTo(mgr))
-	transport.Attach(vnfm)
-
 	ended := false
-	mgr.OnEnd(func(st orchestrator.SessionStatus) {
+	tb.Manager.OnEnd(func(st orchestrator.SessionStatus) {
 		ended = true
 		res.Session = st
 		res.UpgradeDuration = loop.Elapsed()
 		loop.AfterFunc(settleTime, loop.Stop)
 	})
-	rollback := u.Rollback == nil || *u.Rollback
-	st, err := mgr.CreateSession(orchestrator.Config{
-		Flow: u.Flow, TargetVersion: u.TargetVersion, Nodes: u.Nodes, MaxParallel: u.MaxParallel,
-		ReplyTimeout: u.ReplyTimeout.D(), UpgradeTimeout: u.UpgradeTimeout.D(), OnNack: u.OnNack,
-		Rollback: rollback, GroupLimits: groupLimits, Defects: u.Defects,
-	})
+	st, err := tb.Manager.CreateSession(tb.Config)
 	if err != nil {
 		return fail(err)
 	}
@@ -173,27 +132,16 @@ func Run(ctx context.Context, s *Scenario, opt Options) (res *Result) {
 	if err := loop.Run(ctx, opt.Limit); err != nil {
 		return fail(escalator.Errorf(escalator.EINTERNAL, "run interrupted: %v", err))
 	}
-	world.Finish()
-	res.Events = tr.Events
+	tb.World.Finish()
+	res.Events = tb.Trace.Events
 	res.Elapsed = loop.Elapsed()
-	res.Lost = world.LostRequests()
+	res.Lost = tb.World.LostRequests()
 	if !ended {
 		return fail(escalator.Errorf(escalator.EINTERNAL, "the upgrade session was still %s after %s of scenario time", st.State, opt.Limit))
 	}
 	res.Checks = Judge(s, res.Events)
 	res.Verdict = verdict(s, res.Checks)
 	return res
-}
-
-// maxImpacted is how many instances of a VNF may be out of service at once:
-// one for an active-standby VNF (never both of a pair), and for a
-// load-balanced pool as many as leave enough capacity for the load.
-func maxImpacted(v VNFSpec) int {
-	if v.Mode != ModeLoadBalanced || v.CapacityPerInstance <= 0 {
-		return 1
-	}
-	needed := int(math.Ceil(float64(v.Load) / float64(v.CapacityPerInstance)))
-	return max(1, v.Instances-needed)
 }
 
 // verdict: a normal scenario passes when no check fails; a negative control

@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"time"
+
 	"github.com/escalator-testbed/escalator"
 )
 
@@ -125,6 +127,23 @@ func (w *World) Drain(vnf, instance string, done func()) error {
 		done()
 	})
 	return nil
+}
+
+// DrainAt drains an instance and returns when its in-flight work will be
+// done: the form the HTTP API needs, which cannot hold a callback.
+func (w *World) DrainAt(vnf, instance string) (time.Time, error) {
+	v, i, err := w.lookup(vnf, instance)
+	if err != nil {
+		return time.Time{}, err
+	}
+	wait := v.ServiceTime
+	if v.Mode == ModeActiveStandby || !i.InRotation {
+		wait = 0
+	}
+	if err := w.Drain(vnf, instance, func() {}); err != nil {
+		return time.Time{}, err
+	}
+	return w.loop.Now().Add(wait), nil
 }
 
 func (w *World) Undrain(vnf, instance string) error {

@@ -257,7 +257,7 @@ func (w *NFVI) VMsOn(node string) []orchestrator.VMInfo {
 	}
 	out := make([]orchestrator.VMInfo, len(n.VMs))
 	for i, v := range n.VMs {
-		out[i] = orchestrator.VMInfo{ID: v.ID, Host: n.ID, VNFM: v.VNFM, VNF: v.VNF, Group: v.Group, VCPUs: v.VCPUs, MemoryGiB: v.MemoryGiB}
+		out[i] = orchestrator.VMInfo{ID: v.ID, Host: n.ID, State: v.State, VNFM: v.VNFM, VNF: v.VNF, Group: v.Group, VCPUs: v.VCPUs, MemoryGiB: v.MemoryGiB}
 	}
 	return out
 }

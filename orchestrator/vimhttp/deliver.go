@@ -1,0 +1,195 @@
+package vimhttp
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/openapi/edge"
+	"github.com/escalator-testbed/escalator/orchestrator"
+)
+
+const actor = "vim"
+
+// Retry timing for notifications a subscriber did not take.
+const (
+	firstRetry = time.Second
+	maxRetry   = 30 * time.Second
+	// noDeadline bounds the retries of notifications that carry no replyBy
+	// (node available, session status).
+	noDeadline = 2 * time.Minute
+)
+
+// Notifier implements orchestrator.Notifier over HTTP: one POST per
+// matching subscription, all with the notification's one id, retried with
+// backoff until the reply deadline. Every attempt is in the trace.
+type Notifier struct {
+	Store  *Store
+	Clock  orchestrator.Clock
+	Caller *edge.Caller
+	// TokenCaller fetches OAuth2 tokens; it does not validate against the
+	// notification spec, which the token endpoint is not part of.
+	TokenCaller *edge.Caller
+	Trace       escalator.Emitter
+	// APIRoot is the VIM API's URL prefix ("http://127.0.0.1:9000"), for
+	// the links a notification carries.
+	APIRoot string
+	tokens  map[string]token
+}
+
+type token struct {
+	value   string
+	expires time.Time
+}
+
+// Notify implements orchestrator.Notifier.
+func (d *Notifier) Notify(vnfm string, n orchestrator.Notification) {
+	subs := d.Store.For(vnfm, n)
+	if len(subs) == 0 {
+		d.Trace.Emit(actor, "delivery.no-subscriber", vnfm, escalator.Fields{"notificationId": n.ID, "type": n.NotificationType})
+		return
+	}
+	deadline := d.Clock.Now().Add(noDeadline)
+	if n.ReplyBy != nil {
+		deadline = *n.ReplyBy
+	}
+	for _, sub := range subs {
+		wire := n
+		wire.SubscriptionID = sub.ID
+		root := d.APIRoot + Base
+		wire.Links = map[string]orchestrator.Link{
+			"subscription": {Href: root + "/subscriptions/" + sub.ID},
+			"session":      {Href: root + "/upgrade_sessions/" + n.SessionID},
+		}
+		if n.NotificationType == orchestrator.TypeMaintenance {
+			wire.Links["reply"] = orchestrator.Link{Href: root + "/upgrade_sessions/" + n.SessionID + "/replies"}
+		}
+		body, err := json.Marshal(wire)
+		if err != nil {
+			d.Trace.Emit(actor, "delivery.failed", sub.ID, escalator.Fields{"notificationId": n.ID, "error": err.Error()})
+			continue
+		}
+		d.attempt(sub, n.ID, body, 1, firstRetry, deadline)
+	}
+}
+
+func (d *Notifier) attempt(sub *Subscription, id string, body []byte, try int, wait time.Duration, deadline time.Time) {
+	retry := func(why string) {
+		f := escalator.Fields{"notificationId": id, "attempt": try, "error": why}
+		if next := d.Clock.Now().Add(wait); next.Before(deadline) {
+			f["retryIn"] = wait.String()
+			d.Trace.Emit(actor, "delivery.attempt", sub.ID, f)
+			d.Clock.AfterFunc(wait, func() { d.attempt(sub, id, body, try+1, min(2*wait, maxRetry), deadline) })
+			return
+		}
+		d.Trace.Emit(actor, "delivery.attempt", sub.ID, f)
+		d.Trace.Emit(actor, "delivery.failed", sub.ID, escalator.Fields{"notificationId": id, "attempts": try, "error": "gave up at the deadline: " + why})
+	}
+	d.withCredentials(sub, func(header string, err error) {
+		if err != nil {
+			retry(err.Error())
+			return
+		}
+		req, err := http.NewRequest(http.MethodPost, sub.CallbackURI, bytes.NewReader(body))
+		if err != nil {
+			d.Trace.Emit(actor, "delivery.failed", sub.ID, escalator.Fields{"notificationId": id, "error": err.Error()})
+			return
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(edge.HeaderVersion, edge.APIVersion)
+		if header != "" {
+			req.Header.Set("Authorization", header)
+		}
+		d.Caller.Do(req, func(resp *http.Response, _ []byte, err error) {
+			switch {
+			case err != nil:
+				retry(err.Error())
+			case resp.StatusCode == http.StatusNoContent:
+				d.Trace.Emit(actor, "delivery.attempt", sub.ID, escalator.Fields{"notificationId": id, "attempt": try, "status": resp.StatusCode})
+			default:
+				if resp.StatusCode == http.StatusUnauthorized && sub.Auth != nil {
+					delete(d.tokens, tokenKey(sub.Auth)) // maybe expired: fetch anew
+				}
+				retry(fmt.Sprintf("the subscriber answered %d", resp.StatusCode))
+			}
+		})
+	})
+}
+
+// withCredentials produces the Authorization header a subscription asked
+// for, fetching an OAuth2 token (client credentials grant) when needed.
+func (d *Notifier) withCredentials(sub *Subscription, use func(header string, err error)) {
+	a := sub.Auth
+	switch {
+	case a == nil:
+		use("", nil)
+	case a.Type == AuthBasic:
+		use(basic(a.UserName, a.Password), nil)
+	case a.Type == AuthOAuth2:
+		if t, ok := d.tokens[tokenKey(a)]; ok && d.Clock.Now().Before(t.expires) {
+			use("Bearer "+t.value, nil)
+			return
+		}
+		d.fetchToken(a, func(t token, err error) {
+			if err != nil {
+				use("", err)
+				return
+			}
+			if d.tokens == nil {
+				d.tokens = map[string]token{}
+			}
+			d.tokens[tokenKey(a)] = t
+			use("Bearer "+t.value, nil)
+		})
+	default:
+		use("", fmt.Errorf("unsupported authentication type %q", a.Type))
+	}
+}
+
+func tokenKey(a *Auth) string { return a.TokenEndpoint + " " + a.ClientID }
+
+func basic(user, password string) string {
+	r := http.Request{Header: http.Header{}}
+	r.SetBasicAuth(user, password)
+	return r.Header.Get("Authorization")
+}
+
+func (d *Notifier) fetchToken(a *Auth, done func(token, error)) {
+	form := url.Values{"grant_type": {"client_credentials"}}
+	req, err := http.NewRequest(http.MethodPost, a.TokenEndpoint, strings.NewReader(form.Encode()))
+	if err != nil {
+		done(token{}, err)
+		return
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(a.ClientID, a.ClientSecret)
+	d.TokenCaller.Do(req, func(resp *http.Response, body []byte, err error) {
+		if err != nil {
+			done(token{}, fmt.Errorf("token endpoint: %v", err))
+			return
+		}
+		if resp.StatusCode != http.StatusOK {
+			done(token{}, fmt.Errorf("token endpoint answered %d", resp.StatusCode))
+			return
+		}
+		var t struct {
+			AccessToken string `json:"access_token"`
+			ExpiresIn   int    `json:"expires_in"`
+		}
+		if err := json.Unmarshal(body, &t); err != nil || t.AccessToken == "" {
+			done(token{}, fmt.Errorf("token endpoint gave no access_token"))
+			return
+		}
+		life := time.Duration(t.ExpiresIn) * time.Second
+		if life <= 0 {
+			life = time.Hour
+		}
+		// Renew a little early so a token never expires in flight.
+		done(token{value: t.AccessToken, expires: d.Clock.Now().Add(life * 9 / 10)}, nil)
+	})
+}

@@ -1,0 +1,212 @@
+package scenarios
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+
+	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/openapi"
+	"github.com/escalator-testbed/escalator/openapi/edge"
+	"github.com/escalator-testbed/escalator/orchestrator"
+	"github.com/escalator-testbed/escalator/orchestrator/vimhttp"
+	"github.com/escalator-testbed/escalator/sim"
+	"github.com/escalator-testbed/escalator/sim/vnfhttp"
+	"github.com/escalator-testbed/escalator/sim/vnfmhttp"
+)
+
+// Hosts of the in-process transport in virtual runs.
+const (
+	vimHost = "vim.escalator"
+)
+
+func vnfmHost(name string) string { return name + ".vnfm.escalator" }
+
+// Testbed is one assembled world: the simulated NFVI and VNFs, the real
+// orchestrator behind the VIM maintenance API, and the VNF control API, all
+// on one event loop. A virtual testbed also holds the reference VNFM,
+// reached over the in-process transport; a real-time one serves its
+// handler on a socket for an external VNFM.
+type Testbed struct {
+	Scenario *Scenario
+	Loop     *sim.Loop
+	Trace    *escalator.Trace
+	World    *sim.World
+	Manager  *orchestrator.Manager
+	// Handler serves the VIM maintenance API and the VNF control API.
+	Handler http.Handler
+	// Config is the upgrade the scenario asks for.
+	Config orchestrator.Config
+	// VNFMs are the scenario's VNFM names (those that must subscribe).
+	VNFMs []string
+	// Store holds the VNFMs' subscriptions.
+	Store *vimhttp.Store
+	vnfm  *sim.VNFM
+}
+
+// Options for Build.
+type BuildOptions struct {
+	Seed int64
+	// Real builds on a wall-clock loop at Speed, for an external VNFM.
+	Real  bool
+	Speed float64
+	// APIRoot is the VIM's URL as subscribers reach it (real mode).
+	APIRoot string
+	// Auth is what the VIM API demands.
+	Auth edge.Credential
+}
+
+// Build assembles a testbed from a scenario.
+func Build(s *Scenario, opt BuildOptions) (*Testbed, error) {
+	seed := s.Seed
+	if opt.Seed != 0 {
+		seed = opt.Seed
+	}
+	tb := &Testbed{Scenario: s, VNFMs: []string{s.VNFM.Name}}
+	if opt.Real {
+		tb.Loop = sim.NewRealLoop(opt.Speed)
+	} else {
+		tb.Loop = sim.NewVirtualLoop()
+	}
+	loop := tb.Loop
+	rnd := sim.NewRand(seed)
+	tb.Trace = escalator.NewTrace(loop.Elapsed)
+	tr := tb.Trace
+
+	specs := map[string]*edge.Spec{}
+	for _, name := range openapi.Names() {
+		sp, err := edge.Load(name)
+		if err != nil {
+			return nil, escalator.Errorf(escalator.EINTERNAL, "loading the %s spec: %v", name, err)
+		}
+		specs[name] = sp
+	}
+	// A message that breaks its spec is an event like any other, so a
+	// check (and a conformance report) can fail on it.
+	onViolation := func(who string) func(edge.Violation) {
+		return func(v edge.Violation) {
+			tr.Emit("spec", "spec.violation", who, escalator.Fields{"spec": v.Spec, "message": v.Message,
+				"method": v.Method, "path": v.Path, "status": v.Status, "detail": v.Detail})
+		}
+	}
+
+	u := s.Upgrade
+	world := sim.NewWorld(loop, tr, sim.Timings{
+		NodeUpgrade: u.NodeUpgradeTime.D(), Verify: u.VerifyTime.D(),
+		LiveMigration: s.NFVI.LiveMigration.Duration.D(), Blackout: s.NFVI.LiveMigration.Blackout.D(),
+		ColdMigration: s.NFVI.ColdMigrationTime.D(),
+	}, s.nodeConfigs())
+	tb.World = world
+	groupLimits := map[string]int{}
+	for _, v := range s.VNFs {
+		cfg := sim.VNFConfig{Name: v.Name, Mode: v.Mode, Load: float64(v.Load), CapacityPerInstance: float64(v.CapacityPerInstance),
+			ServiceTime: v.ServiceTime.D(), SwitchoverGap: v.SwitchoverGap.D(), FailoverTime: v.FailoverTime.D(), HealthCheckWindow: v.HealthCheckWindow.D()}
+		anti := v.AntiAffinity == nil || *v.AntiAffinity
+		if err := world.AddVNF(cfg, s.VNFM.Name, v.Instances, v.Flavor.VCPUs, v.Flavor.MemoryGiB, anti, v.Placement); err != nil {
+			return nil, escalator.Errorf(escalator.EINVALID, "deploying VNF %s: %v", v.Name, err)
+		}
+		groupLimits[v.Name] = maxImpacted(v)
+	}
+	for i, f := range s.Faults {
+		switch f.Do {
+		case FaultUpgradeFails, FaultUpgradeHangs, FaultVerifyFails:
+			world.NFVI.SetFault(f.Node, sim.NodeFault(f.Do))
+		case FaultBootVM:
+			id, ignore := fmt.Sprintf("boot-%d", i+1), f.IgnoreMaintenance
+			loop.AfterFunc(f.At.D(), func() {
+				tr.Emit("fault", "fault.boot-vm", id, escalator.Fields{"ignoreMaintenance": ignore})
+				if err := world.BootVM(id, 1, 1, ignore); err != nil {
+					tr.Emit("fault", "fault.boot-vm-failed", id, escalator.Fields{"error": err.Error()})
+				}
+			})
+		}
+	}
+
+	// The wire: in-process and synchronous in virtual time, TCP in real
+	// time. Every client validates what it sends and receives.
+	var next http.RoundTripper = http.DefaultTransport
+	inproc := edge.NewInProcess()
+	if !opt.Real {
+		next = inproc
+	}
+	checked := func(who string, names ...string) *http.Client {
+		var list []*edge.Spec
+		for _, n := range names {
+			list = append(list, specs[n])
+		}
+		return &http.Client{Transport: &edge.Checked{Specs: list, Next: next, OnViolation: onViolation(who)}}
+	}
+	post := func(fn func()) { loop.AfterFunc(0, fn) }
+	if opt.Real {
+		post = loop.Post
+	}
+	notifyClient := checked("vim", openapi.VNFMNotification)
+	store := vimhttp.NewStore(rnd.UUID)
+	tb.Store = store
+	root := opt.APIRoot
+	if root == "" {
+		root = "http://" + vimHost
+	}
+	notifier := &vimhttp.Notifier{Store: store, Clock: loop, Trace: tr, APIRoot: root,
+		Caller:      &edge.Caller{Client: notifyClient, Sync: !opt.Real, Post: post},
+		TokenCaller: &edge.Caller{Client: &http.Client{Transport: next}, Sync: !opt.Real, Post: post}}
+	tb.Manager = orchestrator.New(orchestrator.Ports{Clock: loop, Cloud: world.NFVI, System: world.NFVI, Notify: notifier}, tr, rnd.UUID)
+
+	vimServer := &vimhttp.Server{Manager: tb.Manager, Cloud: world.NFVI, Store: store, Exec: loop.Exec, Client: notifyClient, Trace: tr,
+		Defaults: vimhttp.Defaults{ReplyTimeout: u.ReplyTimeout.D(), UpgradeTimeout: u.UpgradeTimeout.D()}}
+	mux := http.NewServeMux()
+	mux.Handle(vimhttp.Base+"/", vimhttp.Handler(vimServer, specs[openapi.VIMMaintenance], opt.Auth, onViolation("vim")))
+	mux.Handle(vnfhttp.Base+"/", vnfhttp.Handler(&vnfhttp.Server{World: world, Exec: loop.Exec}, specs[openapi.VNFControl], opt.Auth, onViolation("vnf")))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		edge.WriteProblem(w, http.StatusNotFound, "no resource at "+r.URL.Path+"; the APIs are under "+vimhttp.Base+" and "+vnfhttp.Base)
+	})
+	tb.Handler = mux
+
+	rollback := u.Rollback == nil || *u.Rollback
+	tb.Config = orchestrator.Config{
+		Flow: u.Flow, TargetVersion: u.TargetVersion, Nodes: u.Nodes, MaxParallel: u.MaxParallel,
+		ReplyTimeout: u.ReplyTimeout.D(), UpgradeTimeout: u.UpgradeTimeout.D(), OnNack: u.OnNack,
+		Rollback: rollback, GroupLimits: groupLimits, Defects: u.Defects,
+	}
+	if opt.Real {
+		return tb, nil
+	}
+
+	// Virtual: the reference VNFM joins over the in-process wire.
+	inproc.Handle(vimHost, mux)
+	client, err := vnfmhttp.NewClient("http://"+vimHost, "http://"+vimHost, checked(s.VNFM.Name, openapi.VIMMaintenance, openapi.VNFControl), opt.Auth, loop)
+	if err != nil {
+		return nil, escalator.Errorf(escalator.EINTERNAL, "VNFM client: %v", err)
+	}
+	tb.vnfm = sim.NewVNFM(sim.VNFMConfig{Name: s.VNFM.Name, Behavior: s.VNFM.Behavior, ReplyAfter: s.VNFM.ReplyAfter.D(),
+		LateBy: s.VNFM.LateBy.D(), RestoreTime: s.VNFM.RestoreTime.D()}, loop, tr, client, client.Reply)
+	host := vnfmHost(s.VNFM.Name)
+	inproc.Handle(host, vnfmhttp.Handler(&vnfmhttp.Server{VNFM: tb.vnfm, Exec: loop.Exec}, specs[openapi.VNFMNotification], nil, onViolation(s.VNFM.Name)))
+	if _, err := client.Subscribe(s.VNFM.Name, "http://"+host+vnfmhttp.Base+"/notifications", nil); err != nil {
+		return nil, escalator.Errorf(escalator.EINTERNAL, "the reference VNFM could not subscribe: %v", err)
+	}
+	return tb, nil
+}
+
+// maxImpacted is how many instances of a VNF may be out of service at once:
+// one for an active-standby VNF (never both of a pair), and for a
+// load-balanced pool as many as leave enough capacity for the load.
+func maxImpacted(v VNFSpec) int {
+	if v.Mode != ModeLoadBalanced || v.CapacityPerInstance <= 0 {
+		return 1
+	}
+	needed := int(math.Ceil(float64(v.Load) / float64(v.CapacityPerInstance)))
+	return max(1, v.Instances-needed)
+}
+
+// Subscribed reports whether every VNFM the scenario names has subscribed.
+func (tb *Testbed) Subscribed() bool {
+	have := tb.Store.VNFMs()
+	for _, v := range tb.VNFMs {
+		if !slices.Contains(have, v) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,289 @@
+// Package vnfmhttp puts the reference VNFM on the wire. It serves the VNFM
+// notification API (the endpoint a VIM POSTs notifications to, and its GET
+// test), an OAuth2 token endpoint for subscriptions that ask for client
+// credentials, and it reaches the VIM maintenance API and the VNF control
+// API only as an HTTP client — exactly the interfaces a vendor's VNFM uses.
+package vnfmhttp
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/openapi/edge"
+	"github.com/escalator-testbed/escalator/openapi/vimapi"
+	"github.com/escalator-testbed/escalator/openapi/vnfctlapi"
+	"github.com/escalator-testbed/escalator/openapi/vnfmapi"
+	"github.com/escalator-testbed/escalator/orchestrator"
+	"github.com/escalator-testbed/escalator/sim"
+)
+
+// Base is where the reference VNFM serves its notification endpoint.
+const Base = "/vnfm_notification/v1"
+
+// TokenPath is the reference VNFM's OAuth2 token endpoint.
+const TokenPath = "/oauth2/token"
+
+// Server implements vnfmapi.ServerInterface for one VNFM.
+type Server struct {
+	VNFM *sim.VNFM
+	Exec func(func())
+}
+
+var _ vnfmapi.ServerInterface = (*Server)(nil)
+
+func (s *Server) TestNotificationEndpoint(c echo.Context, _ vnfmapi.TestNotificationEndpointParams) error {
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) DeliverNotification(c echo.Context, _ vnfmapi.DeliverNotificationParams) error {
+	var n orchestrator.Notification
+	if err := json.NewDecoder(c.Request().Body).Decode(&n); err != nil {
+		return escalator.Errorf(escalator.EINVALID, "the notification is not valid JSON: %v", err)
+	}
+	s.Exec(func() { s.VNFM.Deliver(n) })
+	return c.NoContent(http.StatusNoContent)
+}
+
+// Security is what the VNFM demands of a VIM calling its endpoint.
+type Security struct {
+	// Basic credentials, or OAuth2 client credentials exchanged for a
+	// bearer token at TokenPath.
+	Basic        *edge.Credential
+	ClientID     string
+	ClientSecret string
+	tokens       map[string]bool
+}
+
+// Handler returns the VNFM's server: the notification API under Base,
+// validated against its spec, and the token endpoint when OAuth2 is on.
+func Handler(s *Server, spec *edge.Spec, sec *Security, onViolation func(edge.Violation)) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = edge.ErrorHandler
+	if sec != nil && sec.ClientID != "" {
+		e.POST(TokenPath, sec.issue)
+	}
+	g := e.Group(Base, edge.Versioned(), sec.middleware(), edge.Validator(spec, onViolation))
+	vnfmapi.RegisterHandlers(g, s)
+	return e
+}
+
+// issue is the token endpoint: client credentials grant, RFC 6749 4.4.
+func (sec *Security) issue(c echo.Context) error {
+	id, secret, ok := c.Request().BasicAuth()
+	if c.FormValue("grant_type") != "client_credentials" {
+		return c.JSON(http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type"})
+	}
+	if !ok || id != sec.ClientID || secret != sec.ClientSecret {
+		c.Response().Header().Set("WWW-Authenticate", `Basic realm="token"`)
+		return c.JSON(http.StatusUnauthorized, map[string]string{"error": "invalid_client"})
+	}
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	tok := hex.EncodeToString(b)
+	if sec.tokens == nil {
+		sec.tokens = map[string]bool{}
+	}
+	sec.tokens[tok] = true
+	return c.JSON(http.StatusOK, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": 3600})
+}
+
+func (sec *Security) middleware() echo.MiddlewareFunc {
+	switch {
+	case sec == nil:
+		return edge.RequireAuth(edge.Credential{})
+	case sec.Basic != nil:
+		return edge.RequireAuth(*sec.Basic)
+	case sec.ClientID != "":
+		return func(next echo.HandlerFunc) echo.HandlerFunc {
+			return func(c echo.Context) error {
+				h := c.Request().Header.Get("Authorization")
+				if len(h) > 7 && h[:7] == "Bearer " && sec.tokens[h[7:]] {
+					return next(c)
+				}
+				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="vnfm"`)
+				edge.WriteProblem(c.Response(), http.StatusUnauthorized, "a valid bearer token from the VNFM's token endpoint is required")
+				return nil
+			}
+		}
+	}
+	return edge.RequireAuth(edge.Credential{})
+}
+
+// Client is the VNFM's side of the VIM maintenance and VNF control APIs.
+// It implements sim.VNFControl, so the reference VNFM moves business
+// through HTTP exactly as through the in-process world.
+type Client struct {
+	VIM  *vimapi.ClientWithResponses
+	VNF  *vnfctlapi.ClientWithResponses
+	Loop *sim.Loop
+	// Timeout bounds each call.
+	Timeout time.Duration
+}
+
+var _ sim.VNFControl = (*Client)(nil)
+
+// NewClient builds the clients over one http.Client (whose transport may
+// be in-process and validating), with the VIM API's credential if any.
+func NewClient(vimURL, vnfURL string, hc *http.Client, cred edge.Credential, loop *sim.Loop) (*Client, error) {
+	auth := func(_ context.Context, r *http.Request) error {
+		if h := cred.Header(); h != "" {
+			r.Header.Set("Authorization", h)
+		}
+		return nil
+	}
+	vim, err := vimapi.NewClientWithResponses(vimURL+"/vim_maintenance/v1", vimapi.WithHTTPClient(hc), vimapi.WithRequestEditorFn(auth))
+	if err != nil {
+		return nil, err
+	}
+	vnf, err := vnfctlapi.NewClientWithResponses(vnfURL+"/vnf_control/v1", vnfctlapi.WithHTTPClient(hc), vnfctlapi.WithRequestEditorFn(auth))
+	if err != nil {
+		return nil, err
+	}
+	return &Client{VIM: vim, VNF: vnf, Loop: loop, Timeout: 30 * time.Second}, nil
+}
+
+func (c *Client) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), c.Timeout)
+}
+
+// problem turns a non-success answer into a coded error.
+func problem(op string, resp *http.Response, body []byte) error {
+	var p edge.Problem
+	_ = json.Unmarshal(body, &p)
+	code := escalator.EINTERNAL
+	switch resp.StatusCode {
+	case http.StatusNotFound:
+		code = escalator.ENOTFOUND
+	case http.StatusConflict:
+		code = escalator.ECONFLICT
+	case http.StatusBadRequest, http.StatusUnprocessableEntity:
+		code = escalator.EINVALID
+	case http.StatusServiceUnavailable:
+		code = escalator.EUNAVAILABLE
+	}
+	detail := p.Detail
+	if detail == "" {
+		detail = http.StatusText(resp.StatusCode)
+	}
+	return &escalator.Error{Code: code, Op: op, Message: fmt.Sprintf("%d %s", resp.StatusCode, detail)}
+}
+
+// Reply sends a reply to the VIM; it is the VNFM's sim.ReplyFunc.
+func (c *Client) Reply(r orchestrator.Reply) error {
+	ctx, cancel := c.ctx()
+	defer cancel()
+	body := vimapi.MaintenanceReply{NotificationID: r.NotificationID, VnfmID: r.VnfmID, Reply: r.Reply}
+	if r.Reason != "" {
+		body.Reason = &r.Reason
+	}
+	for _, a := range r.InstanceActions {
+		body.InstanceActions = append(body.InstanceActions, vimapi.InstanceAction{InstanceID: a.InstanceID, Action: vimapi.InstanceActionType(a.Action)})
+	}
+	resp, err := c.VIM.SubmitReplyWithResponse(ctx, r.SessionID, &vimapi.SubmitReplyParams{Version: edge.APIVersion}, body)
+	if err != nil {
+		return escalator.Errorf(escalator.EUNAVAILABLE, "reply to the VIM: %v", err)
+	}
+	if resp.StatusCode() != http.StatusNoContent {
+		return problem("reply", resp.HTTPResponse, resp.Body)
+	}
+	return nil
+}
+
+// Subscribe registers the VNFM's endpoint with the VIM and returns the
+// subscription id (an existing identical one counts: 303).
+func (c *Client) Subscribe(vnfm, callbackURI string, auth *vimapi.SubscriptionAuthentication) (string, error) {
+	ctx, cancel := c.ctx()
+	defer cancel()
+	resp, err := c.VIM.CreateSubscriptionWithResponse(ctx, &vimapi.CreateSubscriptionParams{Version: edge.APIVersion},
+		vimapi.MaintenanceSubscriptionRequest{VnfmID: vnfm, CallbackURI: callbackURI, Authentication: auth})
+	if err != nil {
+		return "", escalator.Errorf(escalator.EUNAVAILABLE, "subscribe at the VIM: %v", err)
+	}
+	switch resp.StatusCode() {
+	case http.StatusCreated:
+		return resp.JSON201.ID, nil
+	case http.StatusSeeOther:
+		loc := resp.HTTPResponse.Header.Get("Location")
+		return loc[len(loc)-len(lastSegment(loc)):], nil
+	}
+	return "", problem("subscribe", resp.HTTPResponse, resp.Body)
+}
+
+func lastSegment(p string) string {
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] == '/' {
+			return p[i+1:]
+		}
+	}
+	return p
+}
+
+func (c *Client) GetVNF(name string) (sim.VNFView, error) {
+	ctx, cancel := c.ctx()
+	defer cancel()
+	resp, err := c.VNF.GetVnfWithResponse(ctx, name, &vnfctlapi.GetVnfParams{Version: edge.APIVersion})
+	if err != nil {
+		return sim.VNFView{}, escalator.Errorf(escalator.EUNAVAILABLE, "VNF control: %v", err)
+	}
+	if resp.JSON200 == nil {
+		return sim.VNFView{}, problem("get VNF", resp.HTTPResponse, resp.Body)
+	}
+	v := resp.JSON200
+	out := sim.VNFView{Name: v.VnfInstanceID, Mode: string(v.Mode), Load: v.Load, CapacityPerInstance: v.CapacityPerInstance}
+	for _, i := range v.Instances {
+		out.Instances = append(out.Instances, sim.InstanceView{InstanceID: i.InstanceID, Node: i.NodeID, Role: string(i.Role),
+			Health: string(i.Health), InRotation: i.InRotation, Drained: i.Drained, Ready: i.Ready})
+	}
+	return out, nil
+}
+
+func (c *Client) SwitchOver(vnf, to string) error {
+	ctx, cancel := c.ctx()
+	defer cancel()
+	resp, err := c.VNF.SwitchoverWithResponse(ctx, vnf, &vnfctlapi.SwitchoverParams{Version: edge.APIVersion}, vnfctlapi.SwitchoverRequest{TargetInstanceID: to})
+	if err != nil {
+		return escalator.Errorf(escalator.EUNAVAILABLE, "VNF control: %v", err)
+	}
+	if resp.StatusCode() != http.StatusOK {
+		return problem("switch-over", resp.HTTPResponse, resp.Body)
+	}
+	return nil
+}
+
+// Drain asks for the drain and calls done on the VNFM's loop when the VNF
+// said its in-flight work would be finished.
+func (c *Client) Drain(vnf, instance string, done func()) error {
+	ctx, cancel := c.ctx()
+	defer cancel()
+	resp, err := c.VNF.DrainInstanceWithResponse(ctx, vnf, instance, &vnfctlapi.DrainInstanceParams{Version: edge.APIVersion})
+	if err != nil {
+		return escalator.Errorf(escalator.EUNAVAILABLE, "VNF control: %v", err)
+	}
+	if resp.JSON202 == nil {
+		return problem("drain", resp.HTTPResponse, resp.Body)
+	}
+	c.Loop.AfterFunc(time.Duration(resp.JSON202.DrainSeconds*float64(time.Second)), done)
+	return nil
+}
+
+func (c *Client) Undrain(vnf, instance string) error {
+	ctx, cancel := c.ctx()
+	defer cancel()
+	resp, err := c.VNF.UndrainInstanceWithResponse(ctx, vnf, instance, &vnfctlapi.UndrainInstanceParams{Version: edge.APIVersion})
+	if err != nil {
+		return escalator.Errorf(escalator.EUNAVAILABLE, "VNF control: %v", err)
+	}
+	if resp.StatusCode() != http.StatusOK {
+		return problem("undrain", resp.HTTPResponse, resp.Body)
+	}
+	return nil
+}
