@@ -55,6 +55,9 @@ type BuildOptions struct {
 	APIRoot string
 	// Auth is what the VIM API demands.
 	Auth edge.Credential
+	// Tap, when set, wraps the wire under every client: a test or a doc
+	// generator can see each HTTP exchange as it crosses.
+	Tap func(http.RoundTripper) http.RoundTripper
 }
 
 // Build assembles a testbed from a scenario.
@@ -129,6 +132,9 @@ func Build(s *Scenario, opt BuildOptions) (*Testbed, error) {
 	inproc := edge.NewInProcess()
 	if !opt.Real {
 		next = inproc
+	}
+	if opt.Tap != nil {
+		next = opt.Tap(next)
 	}
 	checked := func(who string, names ...string) *http.Client {
 		var list []*edge.Spec
