@@ -50,6 +50,7 @@ var builtin = map[string]check{
 	"pair-redundancy":               checkPairRedundancy,
 	"max-parallel":                  checkMaxParallel,
 	"final-state":                   checkFinalState,
+	"spec-conformance":              checkSpecConformance,
 	CheckOutcome:                    checkOutcome,
 }
 
@@ -529,6 +530,19 @@ func checkFinalState(j *judge) []Violation {
 				out = append(out, Violation{Message: fmt.Sprintf("node %s ended %s at version %s; expected normal at %s", node, st, ver, target), Events: finals})
 			}
 		}
+	}
+	return out
+}
+
+func checkSpecConformance(j *judge) []Violation {
+	var out []Violation
+	for _, e := range j.find("spec.violation", "") {
+		who := e.Subject
+		msg := fmt.Sprintf("%s: %s %s %s", who, e.Str("method"), e.Str("path"), e.Str("message"))
+		if st := e.Num("status"); st > 0 {
+			msg += fmt.Sprintf(" %d", int(st))
+		}
+		out = append(out, Violation{Message: msg + " broke the " + e.Str("spec") + " spec: " + e.Str("detail"), Events: []escalator.Event{e}})
 	}
 	return out
 }

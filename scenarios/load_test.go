@@ -240,7 +240,7 @@ nodes: {count: 2}
 vnfm: {behavior: sleepy}
 upgrade: {targetVersion: "2.0"}
 `,
-		want: `bad.yaml:3:18: vnfm.behavior: unknown behavior "sleepy" (hint: one of reference, silent, late, nack, ack-without-moving)`,
+		want: `bad.yaml:3:18: vnfm.behavior: unknown behavior "sleepy" (hint: one of reference, silent, late, nack, ack-without-moving, malformed-reply)`,
 	},
 	{
 		name: "bad flow",

@@ -12,7 +12,7 @@ import (
 
 var (
 	loadModes     = []string{ModeActiveStandby, ModeLoadBalanced}
-	loadBehaviors = []string{BehaviorReference, BehaviorSilent, BehaviorLate, BehaviorNack, BehaviorAckWithoutMove}
+	loadBehaviors = []string{BehaviorReference, BehaviorSilent, BehaviorLate, BehaviorNack, BehaviorAckWithoutMove, BehaviorMalformed}
 	loadFlows     = []string{FlowF1, FlowF2, FlowNaive}
 	loadOnNack    = []string{OnNackFail, OnNackSkip}
 	loadDefects   = []string{"ignore-reply", "ignore-max-parallel", "ignore-vnf-groups"}

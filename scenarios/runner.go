@@ -140,13 +140,13 @@ func Run(ctx context.Context, s *Scenario, opt Options) (res *Result) {
 		return fail(escalator.Errorf(escalator.EINTERNAL, "the upgrade session was still %s after %s of scenario time", st.State, opt.Limit))
 	}
 	res.Checks = Judge(s, res.Events)
-	res.Verdict = verdict(s, res.Checks)
+	res.Verdict = Verdict(s, res.Checks)
 	return res
 }
 
-// verdict: a normal scenario passes when no check fails; a negative control
+// Verdict: a normal scenario passes when no check fails; a negative control
 // is an expected failure when exactly the checks it names fail.
-func verdict(s *Scenario, checks []CheckResult) string {
+func Verdict(s *Scenario, checks []CheckResult) string {
 	failed := map[string]bool{}
 	for _, c := range checks {
 		if c.Status == CheckFailed {

@@ -78,6 +78,7 @@ const (
 	BehaviorLate           = "late"
 	BehaviorNack           = "nack"
 	BehaviorAckWithoutMove = "ack-without-moving"
+	BehaviorMalformed      = "malformed-reply"
 )
 
 // VNFMSpec selects the VNFM and how it behaves.

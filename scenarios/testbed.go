@@ -87,10 +87,14 @@ func Build(s *Scenario, opt BuildOptions) (*Testbed, error) {
 	}
 	// A message that breaks its spec is an event like any other, so a
 	// check (and a conformance report) can fail on it.
+	// Validation runs on HTTP goroutines in real time, so the event goes
+	// through the loop like every other.
 	onViolation := func(who string) func(edge.Violation) {
 		return func(v edge.Violation) {
-			tr.Emit("spec", "spec.violation", who, escalator.Fields{"spec": v.Spec, "message": v.Message,
-				"method": v.Method, "path": v.Path, "status": v.Status, "detail": v.Detail})
+			loop.Exec(func() {
+				tr.Emit("spec", "spec.violation", who, escalator.Fields{"spec": v.Spec, "message": v.Message,
+					"method": v.Method, "path": v.Path, "status": v.Status, "detail": v.Detail})
+			})
 		}
 	}
 

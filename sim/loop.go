@@ -2,7 +2,6 @@ package sim
 
 import (
 	"context"
-	"sync"
 	"time"
 )
 
@@ -30,7 +29,6 @@ type Loop struct {
 	speed     float64
 	wallStart time.Time
 	inbox     chan func()
-	once      sync.Once
 }
 
 type item struct {
@@ -46,13 +44,22 @@ func NewVirtualLoop() *Loop {
 }
 
 // NewRealLoop returns a loop on the wall clock; speed > 1 runs time faster
-// (speed 20: a 10-minute node upgrade takes 30 s). Timestamps still start at
-// Epoch so a scaled run reads like a virtual one.
-func NewRealLoop(speed float64) *Loop {
+// (speed 20: a 10-minute node upgrade takes 30 s).
+//
+// Its clock reads origin + (wall − origin) × speed, where origin is the
+// last UTC midnight. At speed 1 that is the wall clock; at any speed, two
+// processes started at different moments with the same speed read the same
+// time, so a replyBy deadline one of them writes means the same to the
+// other.
+func NewRealLoop(speed float64) *Loop { return newRealLoop(speed, time.Now().UTC()) }
+
+func newRealLoop(speed float64, wall time.Time) *Loop {
 	if speed <= 0 {
 		speed = 1
 	}
-	return &Loop{start: Epoch, real: true, speed: speed, inbox: make(chan func(), 1024)}
+	origin := wall.Truncate(24 * time.Hour)
+	start := origin.Add(time.Duration(float64(wall.Sub(origin)) * speed))
+	return &Loop{start: start, real: true, speed: speed, wallStart: wall, inbox: make(chan func(), 1024)}
 }
 
 // Now is the loop's current instant.
@@ -146,7 +153,6 @@ func (l *Loop) Run(ctx context.Context, limit time.Duration) error {
 }
 
 func (l *Loop) runReal(ctx context.Context, limit time.Duration) error {
-	l.once.Do(func() { l.wallStart = time.Now().Add(-time.Duration(float64(l.now) / l.speed)) })
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for !l.stopped {

@@ -196,3 +196,16 @@ func TestRandIsSeeded(t *testing.T) {
 	require.NotEqual(t, NewRand(8).UUID(), NewRand(7).UUID())
 	require.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, a.UUID())
 }
+
+// Two real-time loops made at different moments with the same speed read
+// the same clock: a deadline one process writes means the same to another.
+func TestRealLoopsShareAScaledClock(t *testing.T) {
+	noon := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	a := newRealLoop(20, noon)
+	b := newRealLoop(20, noon.Add(30*time.Second))
+	// b starts 30 s of wall time (10 min scaled) after a; a's clock at
+	// that wall moment reads the same as b's at its start.
+	require.Equal(t, a.Now().Add(10*time.Minute), b.Now())
+	require.Equal(t, noon.Truncate(24*time.Hour).Add(240*time.Hour), a.Now(), "12h of wall time since midnight, ×20")
+	require.Equal(t, noon, newRealLoop(1, noon).Now(), "at speed 1 the loop reads the wall clock")
+}

@@ -17,6 +17,7 @@ const (
 	BehaviorLate           = "late"               // moves, but replies after replyBy
 	BehaviorNack           = "nack"               // refuses every maintenance
 	BehaviorAckWithoutMove = "ack-without-moving" // says yes, moves nothing
+	BehaviorMalformed      = "malformed-reply"    // moves, then sends a reply that breaks the API spec
 )
 
 // VNFMConfig configures the reference VNFM.
@@ -104,11 +105,14 @@ func (m *VNFM) action(vnf, instance, action string) {
 }
 
 func (m *VNFM) send(n orchestrator.Notification, ack bool, actions []orchestrator.InstanceAction, reason string) {
-	word := "ACK_"
+	word := "ACK_" + n.State
 	if !ack {
-		word = "NACK_"
+		word = "NACK_" + n.State
 	}
-	r := orchestrator.Reply{SessionID: n.SessionID, NotificationID: n.ID, VnfmID: m.cfg.Name, Reply: word + n.State, InstanceActions: actions, Reason: reason}
+	if m.cfg.Behavior == BehaviorMalformed {
+		word = "ACK" // no state: the spec's pattern refuses it
+	}
+	r := orchestrator.Reply{SessionID: n.SessionID, NotificationID: n.ID, VnfmID: m.cfg.Name, Reply: word, InstanceActions: actions, Reason: reason}
 	if err := m.reply(r); err != nil {
 		m.tr.Emit(actorVNFM, "vnfm.reply-rejected", m.cfg.Name, escalator.Fields{"notificationId": n.ID, "error": err.Error()})
 	}

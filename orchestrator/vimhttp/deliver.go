@@ -40,6 +40,41 @@ type Notifier struct {
 	// the links a notification carries.
 	APIRoot string
 	tokens  map[string]token
+	// queues keeps each subscriber's notifications in order: the next one
+	// is sent only when the previous was taken or given up on, so a VNFM
+	// never sees "node available" after the next node's maintenance.
+	queues map[string]*queue
+}
+
+type queue struct {
+	busy  bool
+	tasks []func(done func())
+}
+
+func (d *Notifier) enqueue(sub string, task func(done func())) {
+	if d.queues == nil {
+		d.queues = map[string]*queue{}
+	}
+	q := d.queues[sub]
+	if q == nil {
+		q = &queue{}
+		d.queues[sub] = q
+	}
+	q.tasks = append(q.tasks, task)
+	d.drain(q)
+}
+
+func (d *Notifier) drain(q *queue) {
+	if q.busy || len(q.tasks) == 0 {
+		return
+	}
+	task := q.tasks[0]
+	q.tasks = q.tasks[1:]
+	q.busy = true
+	task(func() {
+		q.busy = false
+		d.drain(q)
+	})
 }
 
 type token struct {
@@ -74,21 +109,25 @@ func (d *Notifier) Notify(vnfm string, n orchestrator.Notification) {
 			d.Trace.Emit(actor, "delivery.failed", sub.ID, escalator.Fields{"notificationId": n.ID, "error": err.Error()})
 			continue
 		}
-		d.attempt(sub, n.ID, body, 1, firstRetry, deadline)
+		id := n.ID
+		d.enqueue(sub.ID, func(done func()) { d.attempt(sub, id, body, 1, firstRetry, deadline, done) })
 	}
 }
 
-func (d *Notifier) attempt(sub *Subscription, id string, body []byte, try int, wait time.Duration, deadline time.Time) {
+// attempt sends one notification once, and schedules the next try on
+// failure; done runs when it was taken or given up on.
+func (d *Notifier) attempt(sub *Subscription, id string, body []byte, try int, wait time.Duration, deadline time.Time, done func()) {
 	retry := func(why string) {
 		f := escalator.Fields{"notificationId": id, "attempt": try, "error": why}
 		if next := d.Clock.Now().Add(wait); next.Before(deadline) {
 			f["retryIn"] = wait.String()
 			d.Trace.Emit(actor, "delivery.attempt", sub.ID, f)
-			d.Clock.AfterFunc(wait, func() { d.attempt(sub, id, body, try+1, min(2*wait, maxRetry), deadline) })
+			d.Clock.AfterFunc(wait, func() { d.attempt(sub, id, body, try+1, min(2*wait, maxRetry), deadline, done) })
 			return
 		}
 		d.Trace.Emit(actor, "delivery.attempt", sub.ID, f)
 		d.Trace.Emit(actor, "delivery.failed", sub.ID, escalator.Fields{"notificationId": id, "attempts": try, "error": "gave up at the deadline: " + why})
+		done()
 	}
 	d.withCredentials(sub, func(header string, err error) {
 		if err != nil {
@@ -98,6 +137,7 @@ func (d *Notifier) attempt(sub *Subscription, id string, body []byte, try int, w
 		req, err := http.NewRequest(http.MethodPost, sub.CallbackURI, bytes.NewReader(body))
 		if err != nil {
 			d.Trace.Emit(actor, "delivery.failed", sub.ID, escalator.Fields{"notificationId": id, "error": err.Error()})
+			done()
 			return
 		}
 		req.Header.Set("Content-Type", "application/json")
@@ -111,6 +151,7 @@ func (d *Notifier) attempt(sub *Subscription, id string, body []byte, try int, w
 				retry(err.Error())
 			case resp.StatusCode == http.StatusNoContent:
 				d.Trace.Emit(actor, "delivery.attempt", sub.ID, escalator.Fields{"notificationId": id, "attempt": try, "status": resp.StatusCode})
+				done()
 			default:
 				if resp.StatusCode == http.StatusUnauthorized && sub.Auth != nil {
 					delete(d.tokens, tokenKey(sub.Auth)) // maybe expired: fetch anew

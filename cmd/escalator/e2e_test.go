@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestTwoProcessUpgrade starts `escalator vim` and `escalator vnfm` as two
+// real processes on loopback and runs a whole F1 upgrade between them over
+// TCP: the VNFM subscribes, is notified, switches over and drains through
+// the VNF control API, replies, and the upgrade loses no request.
+func TestTwoProcessUpgrade(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs two processes")
+	}
+	bin := filepath.Join(t.TempDir(), "escalator")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, string(out))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	vim := exec.CommandContext(ctx, bin, "vim", "--listen", "127.0.0.1:0", "--scenario", "testdata/e2e-f1.yaml", "--speed", "60")
+	var vimErr bytes.Buffer
+	vim.Stderr = &vimErr
+	stdout, err := vim.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, vim.Start())
+	lines := bufio.NewScanner(stdout)
+	require.True(t, lines.Scan(), "the VIM printed nothing; stderr:\n%s", vimErr.String())
+	url := regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(lines.Text())
+	require.NotEmpty(t, url, lines.Text())
+
+	vnfm := exec.CommandContext(ctx, bin, "vnfm", "--vim", url, "--speed", "60")
+	var vnfmOut, vnfmErr bytes.Buffer
+	vnfm.Stdout, vnfm.Stderr = &vnfmOut, &vnfmErr
+	require.NoError(t, vnfm.Start())
+
+	var rest strings.Builder
+	for lines.Scan() {
+		rest.WriteString(lines.Text() + "\n")
+	}
+	err = vim.Wait()
+	require.NoError(t, err, "vim: %s\n%s\nvnfm: %s", rest.String(), vimErr.String(), vnfmErr.String())
+	require.Regexp(t, `PASS\s+e2e-f1\s+COMPLETED F1, 3 nodes in .*, 0 requests lost`, rest.String())
+
+	// The VNFM shuts down cleanly on SIGTERM.
+	require.NoError(t, vnfm.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, vnfm.Wait(), vnfmErr.String())
+	require.Contains(t, vnfmOut.String(), "VNFM vnfm-1 subscribed")
+	require.Contains(t, vnfmErr.String(), "SWITCHED_OVER", "the VNFM moved the business itself")
+	require.NotContains(t, vimErr.String()+vnfmErr.String(), "spec violation")
+}

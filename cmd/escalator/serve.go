@@ -1,0 +1,333 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"os/signal"
+
+	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/openapi"
+	"github.com/escalator-testbed/escalator/openapi/edge"
+	"github.com/escalator-testbed/escalator/openapi/vimapi"
+	"github.com/escalator-testbed/escalator/orchestrator"
+	"github.com/escalator-testbed/escalator/reports"
+	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/sim"
+	"github.com/escalator-testbed/escalator/sim/vnfmhttp"
+)
+
+// listen opens a TCP listener. The flags default to loopback; another
+// address is the user's explicit choice.
+func listen(addr string) (net.Listener, error) {
+	return net.Listen("tcp", addr)
+}
+
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// serve runs an HTTP server until ctx ends, then shuts it down cleanly.
+func serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) func() {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("server stopped", "error", err)
+		}
+	}()
+	return func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}
+}
+
+func signals(ctx context.Context) (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+}
+
+func cmdVIM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("vim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("listen", "127.0.0.1:8700", "serve the VIM maintenance and VNF control APIs on `ADDR`")
+	file := fs.String("scenario", "", "the scenario `FILE` that sets up the world and the upgrade")
+	speed := fs.Float64("speed", 1, "run scenario time `N` times faster than the wall clock")
+	auth := fs.String("auth", "", "demand `CRED` of API callers: bearer:TOKEN or basic:USER:PASSWORD")
+	start := fs.String("start", "auto", "`auto`: start the scenario's upgrade once its VNFMs subscribed; api: wait for POST /upgrade_sessions")
+	wait := fs.Duration("wait", time.Minute, "how long (wall time) to wait for the VNFMs to subscribe")
+	traceDir := fs.String("trace", "", "write the event trace as NDJSON into `DIR` at the end")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: escalator vim --scenario FILE [flags]\n\nRuns the orchestrator and the simulated NFVI and VNFs in real time, serving\nthe VIM maintenance API and the VNF control API for an external VNFM.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitPass
+		}
+		return exitUsage
+	}
+	if *file == "" || fs.NArg() > 0 || *speed <= 0 || (*start != "auto" && *start != "api") {
+		fmt.Fprintln(stderr, "escalator vim: --scenario FILE is required; --speed must be positive; --start is auto or api")
+		fs.Usage()
+		return exitUsage
+	}
+	cred, err := edge.ParseCredential(*auth)
+	if err != nil {
+		fmt.Fprintln(stderr, "escalator vim:", err)
+		return exitUsage
+	}
+	s, err := scenarios.LoadFile(*file)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	log := newLogger(stderr)
+	ln, err := listen(*addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "escalator vim: cannot listen on %s: %v\n", *addr, err)
+		return exitHarness
+	}
+	root := "http://" + ln.Addr().String()
+	tb, err := scenarios.Build(s, scenarios.BuildOptions{Real: true, Speed: *speed, APIRoot: root, Auth: cred})
+	if err != nil {
+		ln.Close()
+		fmt.Fprintln(stderr, "escalator vim:", err)
+		return exitHarness
+	}
+	ctx, cancel := signals(ctx)
+	defer cancel()
+	stop := serve(ctx, ln, tb.Handler, log)
+	defer stop()
+	log.Info("VIM ready", "url", root, "vimApi", root+"/vim_maintenance/v1", "vnfControlApi", root+"/vnf_control/v1",
+		"scenario", s.Name, "speed", *speed, "auth", cred.String())
+	fmt.Fprintf(stdout, "VIM listening on %s\n", root)
+	fmt.Fprintf(stdout, "start a VNFM: escalator vnfm --vim %s --name %s\n", root, s.VNFM.Name)
+
+	loop := tb.Loop
+	began := time.Now()
+	var result *scenarios.Result
+	ended := make(chan struct{})
+	tb.Manager.OnEnd(func(st orchestrator.SessionStatus) {
+		log.Info("session ended", "session", st.ID, "state", st.State, "reason", st.Reason)
+		elapsed := loop.Elapsed()
+		// A minute of scenario time lets the VNFM restore redundancy before
+		// the books close.
+		loop.AfterFunc(time.Minute, func() {
+			tb.World.Finish()
+			result = &scenarios.Result{Scenario: s, Seed: s.Seed, Session: st, Events: tb.Trace.Events,
+				Lost: tb.World.LostRequests(), Elapsed: loop.Elapsed(), UpgradeDuration: elapsed}
+			result.Checks = scenarios.Judge(s, result.Events)
+			result.Verdict = scenarios.Verdict(s, result.Checks)
+			loop.Stop()
+			close(ended)
+		})
+	})
+	if *start == "auto" {
+		deadline := time.Now().Add(*wait)
+		var poll func()
+		poll = func() {
+			switch {
+			case tb.Subscribed():
+				st, err := tb.Manager.CreateSession(tb.Config)
+				if err != nil {
+					log.Error("cannot start the upgrade", "error", err)
+					loop.Stop()
+					return
+				}
+				log.Info("upgrade started", "session", st.ID, "flow", st.Flow, "targetVersion", st.TargetVersion)
+			case time.Now().After(deadline):
+				log.Error("no VNFM subscribed in time", "waited", wait.String(), "want", strings.Join(tb.VNFMs, ","))
+				loop.Stop()
+			default:
+				loop.AfterFunc(time.Duration(float64(100*time.Millisecond)**speed), poll)
+			}
+		}
+		loop.AfterFunc(0, poll)
+	}
+	runErr := loop.Run(ctx, 0)
+	select {
+	case <-ended:
+	default:
+		if runErr != nil {
+			fmt.Fprintln(stderr, "escalator vim: interrupted before the upgrade session ended")
+		} else {
+			fmt.Fprintf(stderr, "escalator vim: no VNFM subscribed within %s; start one with: escalator vnfm --vim %s --name %s\n", *wait, root, s.VNFM.Name)
+		}
+		return exitHarness
+	}
+	if *traceDir != "" {
+		if err := os.MkdirAll(*traceDir, 0o755); err == nil {
+			f, err := os.Create(filepath.Join(*traceDir, s.Name+".ndjson"))
+			if err == nil {
+				_ = escalator.WriteNDJSON(f, result.Events)
+				f.Close()
+			}
+		}
+	}
+	term := reports.Terminal{W: stdout, Command: "escalator run"}
+	term.Scenario(result, time.Since(began))
+	if result.Verdict == scenarios.VerdictFail {
+		return exitFailed
+	}
+	return exitPass
+}
+
+func cmdVNFM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("vnfm", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("listen", "127.0.0.1:0", "serve the notification endpoint on `ADDR` (port 0: any free port)")
+	vimURL := fs.String("vim", "", "the VIM's `URL`, e.g. http://127.0.0.1:8700")
+	vnfURL := fs.String("vnf", "", "the VNF control API's `URL` (default: the VIM's)")
+	name := fs.String("name", "vnfm-1", "the VNFM's `ID`, as the VIM knows it")
+	behavior := fs.String("behavior", sim.BehaviorReference, "reference, or a misbehaviour profile: silent, late, nack, ack-without-moving, malformed-reply")
+	replyAfter := fs.Duration("reply-after", time.Second, "reaction time before moving business (scenario time)")
+	lateBy := fs.Duration("late-by", 30*time.Second, "behavior late: reply this long after the deadline")
+	restore := fs.Duration("restore-time", 0, "time to bring an instance back after \"node available\"")
+	speed := fs.Float64("speed", 1, "scale the VNFM's own timers like the VIM's --speed")
+	auth := fs.String("auth", "", "credentials for the VIM API: bearer:TOKEN or basic:USER:PASSWORD")
+	notifyAuth := fs.String("notify-auth", "", "demand of the VIM on notifications: basic:USER:PASSWORD or oauth2:CLIENT_ID:SECRET")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: escalator vnfm --vim URL [flags]\n\nRuns the reference VNFM as its own process: it subscribes to the VIM,\nhandles maintenance notifications and moves business through the VNF\ncontrol API.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitPass
+		}
+		return exitUsage
+	}
+	switch *behavior {
+	case sim.BehaviorReference, sim.BehaviorSilent, sim.BehaviorLate, sim.BehaviorNack, sim.BehaviorAckWithoutMove, sim.BehaviorMalformed:
+	default:
+		fmt.Fprintf(stderr, "escalator vnfm: unknown --behavior %q\n", *behavior)
+		return exitUsage
+	}
+	if *vimURL == "" || fs.NArg() > 0 || *speed <= 0 {
+		fmt.Fprintln(stderr, "escalator vnfm: --vim URL is required and --speed must be positive")
+		fs.Usage()
+		return exitUsage
+	}
+	if *vnfURL == "" {
+		*vnfURL = *vimURL
+	}
+	cred, err := edge.ParseCredential(*auth)
+	if err != nil {
+		fmt.Fprintln(stderr, "escalator vnfm:", err)
+		return exitUsage
+	}
+	sec, subAuth, err := notifySecurity(*notifyAuth)
+	if err != nil {
+		fmt.Fprintln(stderr, "escalator vnfm:", err)
+		return exitUsage
+	}
+	log := newLogger(stderr)
+	loop := sim.NewRealLoop(*speed)
+	tr := &logTrace{log: log, now: loop.Elapsed}
+	onViolation := func(v edge.Violation) { log.Warn("spec violation", "detail", v.String()) }
+	specs := []*edge.Spec{}
+	for _, n := range []string{openapi.VIMMaintenance, openapi.VNFControl} {
+		sp, err := edge.Load(n)
+		if err != nil {
+			fmt.Fprintln(stderr, "escalator vnfm:", err)
+			return exitHarness
+		}
+		specs = append(specs, sp)
+	}
+	hc := &http.Client{Transport: &edge.Checked{Specs: specs, Next: http.DefaultTransport, OnViolation: onViolation}, Timeout: 30 * time.Second}
+	client, err := vnfmhttp.NewClient(strings.TrimSuffix(*vimURL, "/"), strings.TrimSuffix(*vnfURL, "/"), hc, cred, loop)
+	if err != nil {
+		fmt.Fprintln(stderr, "escalator vnfm:", err)
+		return exitUsage
+	}
+	vnfm := sim.NewVNFM(sim.VNFMConfig{Name: *name, Behavior: *behavior, ReplyAfter: *replyAfter, LateBy: *lateBy, RestoreTime: *restore},
+		loop, tr, client, client.Reply)
+	nspec, err := edge.Load(openapi.VNFMNotification)
+	if err != nil {
+		fmt.Fprintln(stderr, "escalator vnfm:", err)
+		return exitHarness
+	}
+	ln, err := listen(*addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "escalator vnfm: cannot listen on %s: %v\n", *addr, err)
+		return exitHarness
+	}
+	ctx, cancel := signals(ctx)
+	defer cancel()
+	h := vnfmhttp.Handler(&vnfmhttp.Server{VNFM: vnfm, Exec: loop.Exec}, nspec, sec, onViolation)
+	stop := serve(ctx, ln, h, log)
+	defer stop()
+	callback := "http://" + ln.Addr().String() + vnfmhttp.Base + "/notifications"
+	if subAuth != nil && subAuth.ParamsOauth2ClientCredentials != nil {
+		subAuth.ParamsOauth2ClientCredentials.TokenEndpoint = "http://" + ln.Addr().String() + vnfmhttp.TokenPath
+	}
+	// The VIM may still be starting: keep trying for a while.
+	var id string
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		id, err = client.Subscribe(*name, callback, subAuth)
+		if err == nil || time.Now().After(deadline) || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "escalator vnfm: cannot subscribe at %s: %v\n", *vimURL, err)
+		return exitHarness
+	}
+	log.Info("VNFM subscribed", "vnfm", *name, "subscription", id, "callback", callback, "behavior", *behavior)
+	fmt.Fprintf(stdout, "VNFM %s subscribed (%s), notifications at %s\n", *name, id, callback)
+	if err := loop.Run(ctx, 0); err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "escalator vnfm:", err)
+		return exitHarness
+	}
+	log.Info("VNFM stopped")
+	return exitPass
+}
+
+// notifySecurity reads --notify-auth: what the VNFM demands, and what its
+// subscription tells the VIM to send.
+func notifySecurity(s string) (*vnfmhttp.Security, *vimapi.SubscriptionAuthentication, error) {
+	if s == "" {
+		return nil, nil, nil
+	}
+	scheme, rest, _ := strings.Cut(s, ":")
+	a, b, ok := strings.Cut(rest, ":")
+	if !ok || a == "" {
+		return nil, nil, fmt.Errorf("--notify-auth: use basic:USER:PASSWORD or oauth2:CLIENT_ID:SECRET")
+	}
+	switch scheme {
+	case "basic":
+		c := edge.Credential{Scheme: "basic", User: a, Password: b}
+		return &vnfmhttp.Security{Basic: &c}, &vimapi.SubscriptionAuthentication{AuthType: []vimapi.AuthType{vimapi.AuthTypeBASIC},
+			ParamsBasic: &vimapi.ParamsBasic{UserName: a, Password: b}}, nil
+	case "oauth2":
+		return &vnfmhttp.Security{ClientID: a, ClientSecret: b}, &vimapi.SubscriptionAuthentication{AuthType: []vimapi.AuthType{vimapi.AuthTypeOAUTH2CLIENTCREDENTIALS},
+			ParamsOauth2ClientCredentials: &vimapi.ParamsOauth2ClientCredentials{ClientID: a, ClientPassword: b}}, nil
+	}
+	return nil, nil, fmt.Errorf("--notify-auth %q: use basic:USER:PASSWORD or oauth2:CLIENT_ID:SECRET", scheme)
+}
+
+// logTrace is the standalone VNFM's trace: each event becomes a log line.
+type logTrace struct {
+	log *slog.Logger
+	now func() time.Duration
+}
+
+func (t *logTrace) Emit(actor, kind, subject string, f escalator.Fields) {
+	attrs := []any{"t", t.now().Round(time.Millisecond).String(), "subject", subject}
+	for k, v := range f {
+		attrs = append(attrs, k, v)
+	}
+	t.log.Info(kind, attrs...)
+}
