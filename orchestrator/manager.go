@@ -319,7 +319,7 @@ func (m *Manager) startBatch(s *session, nodes []string, rollback bool) {
 	for _, v := range vnfmOrder {
 		vms := byVNFM[v]
 		n := &Notification{NotificationType: TypeMaintenance, State: StatePlannedMaintenance,
-			AllowedActions: []string{ActionMigrate, ActionLiveMigrate, ActionOwnAction}, TargetVersion: target}
+			AllowedActions: []string{ActionSwitchedOver, ActionDrained, ActionOwnAction, ActionMigrate, ActionLiveMigrate}, TargetVersion: target}
 		if rollback {
 			n.TargetVersion = s.nodes[nodes[0]].original
 		}

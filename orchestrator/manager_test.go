@@ -125,7 +125,7 @@ func TestF1HappyPathRespectsGroupLimit(t *testing.T) {
 	require.NotNil(t, first.ReplyBy)
 	require.Equal(t, epoch.Add(cfg.ReplyTimeout), *first.ReplyBy)
 	require.Equal(t, []AffectedInstance{{InstanceID: "vm-a", VnfInstanceID: "vnf-1", NodeID: "n1"}}, first.AffectedInstances)
-	require.Equal(t, []string{ActionMigrate, ActionLiveMigrate, ActionOwnAction}, first.AllowedActions)
+	require.Equal(t, []string{ActionSwitchedOver, ActionDrained, ActionOwnAction, ActionMigrate, ActionLiveMigrate}, first.AllowedActions)
 	require.Empty(t, first.Links, "links belong to the HTTP edge, which knows the API root")
 	avail := h.notify.sent[1].N
 	require.Nil(t, avail.ReplyBy)
