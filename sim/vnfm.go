@@ -46,15 +46,15 @@ type VNFM struct {
 	reply ReplyFunc
 	queue []func(done func())
 	busy  bool
-	// affected remembers, per node, the VNFs a maintenance notification
-	// named there, so "node available" touches only those.
-	affected map[string][]string
+	// affected remembers, per node, the instances a maintenance
+	// notification named there, so "node available" touches only those.
+	affected map[string][]orchestrator.AffectedInstance
 }
 
 // NewVNFM returns a VNFM that moves business through ctl and answers
 // through reply.
 func NewVNFM(cfg VNFMConfig, loop *Loop, tr escalator.Emitter, ctl VNFControl, reply ReplyFunc) *VNFM {
-	return &VNFM{cfg: cfg, loop: loop, tr: tr, ctl: ctl, reply: reply, affected: map[string][]string{}}
+	return &VNFM{cfg: cfg, loop: loop, tr: tr, ctl: ctl, reply: reply, affected: map[string][]orchestrator.AffectedInstance{}}
 }
 
 // Name is the VNFM's identifier.
@@ -70,8 +70,8 @@ func (m *VNFM) Deliver(n orchestrator.Notification) {
 	switch n.NotificationType {
 	case orchestrator.TypeMaintenance:
 		for _, a := range n.AffectedInstances {
-			if !slices.Contains(m.affected[a.NodeID], a.VnfInstanceID) {
-				m.affected[a.NodeID] = append(m.affected[a.NodeID], a.VnfInstanceID)
+			if !slices.Contains(m.affected[a.NodeID], a) {
+				m.affected[a.NodeID] = append(m.affected[a.NodeID], a)
 			}
 		}
 		m.enqueue(func(done func()) { m.maintenance(n, done) })
@@ -234,36 +234,21 @@ func (m *VNFM) move(n orchestrator.Notification, finished func([]orchestrator.In
 	release()
 }
 
-// restore brings instances on a node that is back in service into rotation
-// (or back in sync as standbys): the redundancy the maintenance took away.
+// restore brings the instances the VNFM moved off a node back once the
+// node is available: into rotation, or back in sync as standbys — the
+// redundancy the maintenance took away. It acts on the instances the
+// maintenance notification named, so it needs no look at the whole VNF.
 func (m *VNFM) restore(n orchestrator.Notification, done func()) {
 	m.loop.AfterFunc(m.cfg.RestoreTime, func() {
-		on := map[string]bool{}
-		var vnfs []string
-		for _, id := range n.AffectedNodes {
-			on[id] = true
-			for _, v := range m.affected[id] {
-				if !slices.Contains(vnfs, v) {
-					vnfs = append(vnfs, v)
+		for _, node := range n.AffectedNodes {
+			for _, a := range m.affected[node] {
+				// An instance that is active, or down, needs nothing or
+				// cannot be helped; the VNF says so and nothing changes.
+				if m.ctl.Undrain(a.VnfInstanceID, a.InstanceID) == nil {
+					m.action(a.VnfInstanceID, a.InstanceID, "RESTORED")
 				}
 			}
-			delete(m.affected, id)
-		}
-		for _, name := range vnfs {
-			view, err := m.ctl.GetVNF(name)
-			if err != nil {
-				continue
-			}
-			for _, i := range view.Instances {
-				if !on[i.Node] || i.Health != "up" || i.Role == RoleActive {
-					continue
-				}
-				if i.Drained || (view.Mode == ModeActiveStandby && !i.Ready) || (view.Mode == ModeLoadBalanced && !i.InRotation) {
-					if m.ctl.Undrain(name, i.InstanceID) == nil {
-						m.action(name, i.InstanceID, "RESTORED")
-					}
-				}
-			}
+			delete(m.affected, node)
 		}
 		done()
 	})
