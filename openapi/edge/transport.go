@@ -40,13 +40,9 @@ func (t *InProcess) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	// The server side must see what a network server sees: a body it owns
 	// and the request URI.
-	var body []byte
-	if req.Body != nil {
-		var err error
-		if body, err = io.ReadAll(req.Body); err != nil {
-			return nil, err
-		}
-		req.Body.Close()
+	body, err := takeBody(req)
+	if err != nil {
+		return nil, err
 	}
 	in := req.Clone(req.Context())
 	in.Body = io.NopCloser(bytes.NewReader(body))
@@ -61,6 +57,21 @@ func (t *InProcess) RoundTrip(req *http.Request) (*http.Response, error) {
 		Status: http.StatusText(w.status), StatusCode: w.status, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: w.header, Body: io.NopCloser(bytes.NewReader(w.body.Bytes())), ContentLength: int64(w.body.Len()), Request: req,
 	}, nil
+}
+
+// takeBody reads a request's body and leaves a fresh reader of the same
+// bytes in its place, so the body can be read again downstream.
+func takeBody(req *http.Request) ([]byte, error) {
+	if req.Body == nil {
+		return nil, nil
+	}
+	body, err := io.ReadAll(req.Body)
+	req.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	return body, nil
 }
 
 type net404 struct{ host string }
@@ -111,14 +122,9 @@ func (t *Checked) spec(r *http.Request) *Spec {
 
 // RoundTrip implements http.RoundTripper.
 func (t *Checked) RoundTrip(req *http.Request) (*http.Response, error) {
-	var body []byte
-	if req.Body != nil {
-		var err error
-		if body, err = io.ReadAll(req.Body); err != nil {
-			return nil, err
-		}
-		req.Body.Close()
-		req.Body = io.NopCloser(bytes.NewReader(body))
+	body, err := takeBody(req)
+	if err != nil {
+		return nil, err
 	}
 	s := t.spec(req)
 	if s == nil {
