@@ -44,6 +44,7 @@ func (m *Manager) CreateSession(cfg Config) (SessionStatus, error) {
 	}
 	s, err := m.precheck(cfg)
 	if err != nil {
+		m.tr.Emit(actor, "session.refused", "", escalator.Fields{"reason": err.Error(), "targetVersion": cfg.TargetVersion, "flow": cfg.Flow})
 		return SessionStatus{}, err
 	}
 	m.sessions[s.id] = s
@@ -97,7 +98,72 @@ func (m *Manager) precheck(cfg Config) (*session, error) {
 			s.nodes[id].Reason = "already at the target version"
 		}
 	}
+	if cfg.CheckCapacity && cfg.Flow == FlowF1 {
+		if why := m.capacityShortfall(s); why != "" {
+			if !cfg.ScaleIn {
+				return nil, escalator.Errorf(escalator.EINVALID, "pre-check: %s", why)
+			}
+			s.needScaleIn = true
+		}
+	}
 	return s, nil
+}
+
+// capacityShortfall is Escalator UC1's pre-check: could the VMs of the
+// busiest batch be moved elsewhere if the VNFMs moved nothing? It returns
+// "" when they could, and otherwise what is missing, in spare nodes.
+func (m *Manager) capacityShortfall(s *session) string {
+	infos := m.p.Cloud.Nodes()
+	type load struct{ cpu, mem int }
+	used := map[string]load{}
+	var freeCPU, freeMem, maxCPU, maxMem int
+	for _, n := range infos {
+		var l load
+		for _, vm := range m.p.Cloud.VMsOn(n.ID) {
+			l.cpu += vm.VCPUs
+			l.mem += vm.MemoryGiB
+		}
+		used[n.ID] = l
+		if n.State == NodeNormal {
+			freeCPU += n.VCPUs - n.UsedVCPUs
+			freeMem += n.MemoryGiB - n.UsedMemGiB
+		}
+		maxCPU, maxMem = max(maxCPU, n.VCPUs), max(maxMem, n.MemoryGiB)
+	}
+	// The worst batch: the maxParallel busiest selected nodes.
+	busy := slices.Clone(s.pending)
+	slices.SortStableFunc(busy, func(a, b string) int { return used[b].cpu - used[a].cpu })
+	if len(busy) > s.cfg.MaxParallel {
+		busy = busy[:s.cfg.MaxParallel]
+	}
+	var needCPU, needMem, ownFreeCPU, ownFreeMem int
+	for _, id := range busy {
+		needCPU += used[id].cpu
+		needMem += used[id].mem
+		for _, n := range infos {
+			if n.ID == id && n.State == NodeNormal {
+				ownFreeCPU += n.VCPUs - n.UsedVCPUs
+				ownFreeMem += n.MemoryGiB - n.UsedMemGiB
+			}
+		}
+	}
+	restCPU, restMem := freeCPU-ownFreeCPU, freeMem-ownFreeMem
+	if needCPU <= restCPU && needMem <= restMem {
+		return ""
+	}
+	spare := 0
+	if maxCPU > 0 && maxMem > 0 {
+		spare = max(ceilDiv(needCPU-restCPU, maxCPU), ceilDiv(needMem-restMem, maxMem))
+	}
+	return fmt.Sprintf("the VMs of a batch of %d nodes need %d vCPUs / %d GiB elsewhere, the other nodes have %d vCPUs / %d GiB free; add %d spare node(s) of %d vCPUs / %d GiB, lower maxParallel, or allow scaleIn",
+		len(busy), needCPU, needMem, restCPU, restMem, spare, maxCPU, maxMem)
+}
+
+func ceilDiv(a, b int) int {
+	if a <= 0 {
+		return 0
+	}
+	return (a + b - 1) / b
 }
 
 // Session returns a snapshot of one session.
@@ -222,14 +288,39 @@ func (m *Manager) next(s *session) {
 		m.startBatch(s, []string{node}, true)
 		return
 	}
-	if len(s.pending) == 0 {
-		m.finish(s, SessionCompleted, fmt.Sprintf("%d nodes at version %s", len(s.upgraded), s.cfg.TargetVersion))
+	if s.needScaleIn && !s.scaledIn {
+		s.scaledIn = true
+		m.notifyAll(s, StateScaleIn, func() {
+			if why := m.capacityShortfall(s); why != "" {
+				s.failure = "not enough spare capacity even after the VNFMs scaled in: " + why
+			}
+		})
 		return
 	}
-	nodes, deferred := m.plan(s)
+	if len(s.pending) == 0 {
+		done := func() {
+			m.finish(s, SessionCompleted, fmt.Sprintf("%d nodes at version %s", len(s.upgraded), s.cfg.TargetVersion))
+		}
+		if s.scaledIn && !s.completeSent {
+			// Fenix's MAINTENANCE_COMPLETE: the VNFMs may scale back out.
+			s.completeSent = true
+			m.notifyAll(s, StateMaintenanceComplete, done)
+			return
+		}
+		done()
+		return
+	}
+	nodes, deferred, wait := m.plan(s)
 	f := escalator.Fields{"nodes": nodes, "session": s.id}
 	if len(deferred) > 0 {
 		f["deferred"] = deferred
+	}
+	if len(nodes) == 0 {
+		// Every candidate waits for a group to recover: come back then.
+		f["wait"] = wait.String()
+		m.tr.Emit(actor, "plan.wait", s.id, f)
+		m.p.Clock.AfterFunc(wait, func() { m.next(s) })
+		return
 	}
 	m.tr.Emit(actor, "plan.batch", s.id, f)
 	s.pending = slices.DeleteFunc(s.pending, func(n string) bool { return slices.Contains(nodes, n) })
@@ -284,13 +375,24 @@ func (m *Manager) send(s *session, vnfm string, n *Notification) {
 // startBatch puts nodes into maintenance and tells the VNFMs that own VMs
 // on them (seed F1 steps 2-3, F2 steps 2-3).
 func (m *Manager) startBatch(s *session, nodes []string, rollback bool) {
-	b := &batch{nodes: nodes, rollback: rollback, phase: phaseNotify, vnfms: map[string][]string{},
-		pending: map[string]string{}, notes: map[string]*Notification{}, migrate: map[string]string{}, settled: map[string]bool{}}
+	b := newBatch(nodes, StatePlannedMaintenance, m.p.Clock.Now())
+	b.rollback = rollback
+	b.onReplies = func() { m.afterReplies(s) }
 	s.batch = b
 	naive := s.cfg.Flow == FlowNaive
 	byVNFM := map[string][]VMInfo{}
 	var vnfmOrder []string
+	states := map[string]string{}
+	for _, n := range m.p.Cloud.Nodes() {
+		states[n.ID] = n.State
+	}
 	for _, node := range nodes {
+		if !rollback && states[node] == NodeFailed {
+			// Broken outside the upgrade (an unplanned failure): nothing to
+			// upgrade until it is repaired.
+			m.settle(s, node, StatusSkipped, "the node failed outside the upgrade", true)
+			continue
+		}
 		if !naive {
 			if err := m.p.Cloud.SetMaintenance(node, true); err != nil {
 				s.failed = append(s.failed, node)
@@ -323,7 +425,7 @@ func (m *Manager) startBatch(s *session, nodes []string, rollback bool) {
 		if rollback {
 			n.TargetVersion = s.nodes[nodes[0]].original
 		}
-		deadline := m.p.Clock.Now().Add(s.cfg.ReplyTimeout)
+		deadline := m.p.Clock.Now().Add(s.cfg.replyTimeout(n.State))
 		n.ReplyBy = &deadline
 		for _, vm := range vms {
 			n.AffectedInstances = append(n.AffectedInstances, AffectedInstance{InstanceID: vm.ID, VnfInstanceID: vm.VNF, NodeID: vm.Host})
@@ -341,7 +443,63 @@ func (m *Manager) startBatch(s *session, nodes []string, rollback bool) {
 		m.afterReplies(s)
 		return
 	}
-	b.cancel = m.p.Clock.AfterFunc(s.cfg.ReplyTimeout, func() { m.replyTimeout(s, b) })
+	b.cancel = m.p.Clock.AfterFunc(s.cfg.replyTimeout(b.state), func() { m.replyTimeout(s, b) })
+}
+
+func newBatch(nodes []string, state string, now time.Time) *batch {
+	return &batch{nodes: nodes, state: state, notified: now, phase: phaseNotify, vnfms: map[string][]string{},
+		pending: map[string]string{}, notes: map[string]*Notification{}, migrate: map[string]string{}, settled: map[string]bool{}}
+}
+
+// notifyAll runs a session-wide phase (SCALE_IN, MAINTENANCE_COMPLETE):
+// every VNFM with VMs on the selected nodes is told, and then runs once all
+// replied or the deadline passed. No node changes state.
+func (m *Manager) notifyAll(s *session, state string, then func()) {
+	b := newBatch(nil, state, m.p.Clock.Now())
+	s.batch = b
+	byVNFM := map[string][]VMInfo{}
+	var order []string
+	for _, node := range s.order {
+		for _, vm := range m.p.Cloud.VMsOn(node) {
+			if vm.VNFM == "" {
+				continue
+			}
+			if _, ok := byVNFM[vm.VNFM]; !ok {
+				order = append(order, vm.VNFM)
+			}
+			byVNFM[vm.VNFM] = append(byVNFM[vm.VNFM], vm)
+		}
+	}
+	finish := func() {
+		if b.cancel != nil {
+			b.cancel()
+		}
+		s.batch = nil
+		then()
+		m.p.Clock.AfterFunc(0, func() { m.next(s) })
+	}
+	b.onReplies = finish
+	m.tr.Emit(actor, "phase.started", s.id, escalator.Fields{"state": state, "vnfms": order})
+	for _, v := range order {
+		n := &Notification{NotificationType: TypeMaintenance, State: state, TargetVersion: s.cfg.TargetVersion}
+		deadline := m.p.Clock.Now().Add(s.cfg.replyTimeout(state))
+		n.ReplyBy = &deadline
+		for _, vm := range byVNFM[v] {
+			n.AffectedInstances = append(n.AffectedInstances, AffectedInstance{InstanceID: vm.ID, VnfInstanceID: vm.VNF, NodeID: vm.Host})
+			if !slices.Contains(n.AffectedNodes, vm.Host) {
+				n.AffectedNodes = append(n.AffectedNodes, vm.Host)
+			}
+		}
+		s.rememberVNFM(v)
+		m.send(s, v, n)
+		b.pending[v] = n.ID
+		b.notes[n.ID] = n
+	}
+	if len(b.pending) == 0 {
+		finish()
+		return
+	}
+	b.cancel = m.p.Clock.AfterFunc(s.cfg.replyTimeout(state), func() { m.replyTimeout(s, b) })
 }
 
 func (m *Manager) replyTimeout(s *session, b *batch) {
@@ -353,11 +511,11 @@ func (m *Manager) replyTimeout(s *session, b *batch) {
 		missing = append(missing, v)
 	}
 	slices.Sort(missing)
-	m.tr.Emit(actor, "vnfm.reply-timeout", s.id, escalator.Fields{"vnfms": missing, "after": s.cfg.ReplyTimeout.String()})
+	m.tr.Emit(actor, "vnfm.reply-timeout", s.id, escalator.Fields{"vnfms": missing, "after": s.cfg.replyTimeout(b.state).String(), "state": b.state})
 	// The seed's F2 step 4: go on "when receives the VNFM reply, or waited
 	// for a timeout". F1 then checks the business itself.
 	clear(b.pending)
-	m.afterReplies(s)
+	b.onReplies()
 }
 
 // Reply takes a VNFM's answer to a maintenance notification. The reply is
@@ -395,7 +553,7 @@ func (m *Manager) Reply(r Reply) error {
 		if b.cancel != nil {
 			b.cancel()
 		}
-		m.afterReplies(s)
+		b.onReplies()
 	}
 	return nil
 }
@@ -448,6 +606,20 @@ func (m *Manager) checkReply(r Reply) (s *session, n *Notification, ack bool, er
 // nack applies the NACK policy to the nodes the refusing VNFM has VMs on.
 func (m *Manager) nack(s *session, b *batch, r Reply, n *Notification) {
 	reason := fmt.Sprintf("VNFM %s refused %s for %s", r.VnfmID, n.State, describeNodes(n.AffectedNodes))
+	if len(b.nodes) == 0 {
+		// A session-wide phase: a refused scale-in stops the session; a
+		// refused MAINTENANCE_COMPLETE changes nothing any more.
+		if b.state == StateScaleIn {
+			s.failure = reason
+		}
+		if len(b.pending) == 0 && b.phase == phaseNotify {
+			if b.cancel != nil {
+				b.cancel()
+			}
+			b.onReplies()
+		}
+		return
+	}
 	if r.Reason != "" {
 		reason += ": " + r.Reason
 	}
@@ -473,7 +645,7 @@ func (m *Manager) nack(s *session, b *batch, r Reply, n *Notification) {
 		if b.cancel != nil {
 			b.cancel()
 		}
-		m.afterReplies(s)
+		b.onReplies()
 	}
 }
 
@@ -487,6 +659,14 @@ func (m *Manager) release(s *session, node, status, reason string) {
 		return
 	}
 	_ = m.p.Cloud.SetMaintenance(node, false)
+	if s.impactEnd == nil {
+		s.impactEnd = map[string]time.Time{}
+	}
+	for _, vm := range m.p.Cloud.VMsOn(node) {
+		if vm.Group != "" {
+			s.impactEnd[vm.Group] = m.p.Clock.Now()
+		}
+	}
 	m.settle(s, node, status, reason, true)
 	for _, v := range b.vnfms[node] {
 		m.send(s, v, &Notification{NotificationType: TypeNodeAvailable, AffectedNodes: []string{node}})
@@ -500,6 +680,29 @@ func (m *Manager) release(s *session, node, status, reason string) {
 func (m *Manager) afterReplies(s *session) {
 	b := s.batch
 	b.phase = phaseMigrate
+	// IFA 011 lead time: no impact on an instance sooner than its group's
+	// lead time after the notification, however fast the VNFM answered.
+	if !b.leadDone {
+		b.leadDone = true
+		var lead time.Duration
+		var group string
+		for _, node := range b.nodes {
+			for _, vm := range m.p.Cloud.VMsOn(node) {
+				if d := s.cfg.GroupLeadTime[vm.Group]; d > lead {
+					lead, group = d, vm.Group
+				}
+			}
+		}
+		if wait := b.notified.Add(lead).Sub(m.p.Clock.Now()); wait > 0 {
+			m.tr.Emit(actor, "plan.lead-time", s.id, escalator.Fields{"group": group, "leadTime": lead.String(), "wait": wait.String()})
+			m.p.Clock.AfterFunc(wait, func() {
+				if s.batch == b {
+					m.afterReplies(s)
+				}
+			})
+			return
+		}
+	}
 	if s.cfg.Flow != FlowF1 {
 		m.upgrade(s)
 		return
@@ -538,13 +741,27 @@ func (m *Manager) afterReplies(s *session) {
 		}
 		for _, vm := range moves {
 			// A VM still serving moves live; a cold move is only for a VNFM
-			// that asked for MIGRATE, as Fenix does.
+			// that asked for MIGRATE, as Fenix does, or a VNF that allows no
+			// live migration (IFA 011).
 			live, why := true, "carries business"
 			switch b.migrate[vm.ID] {
 			case ActionMigrate:
 				live, why = false, "VNFM asked for MIGRATE"
 			case ActionLiveMigrate:
 				why = "VNFM asked for LIVE_MIGRATE"
+			}
+			if allowed := s.cfg.GroupMigration[vm.Group]; len(allowed) > 0 {
+				switch {
+				case slices.Contains(allowed, "none"):
+					b.inflight++
+					m.tr.Emit(actor, "vm.migrate", vm.ID, escalator.Fields{"from": node, "reason": why, "session": s.id, "refused": "the VNF allows no migration"})
+					m.migrated(s, b, node, vm.ID, fmt.Errorf("VNF %s allows no migration", vm.VNF))
+					continue
+				case live && !slices.Contains(allowed, "live"):
+					live, why = false, why+"; the VNF allows only cold migration"
+				case !live && !slices.Contains(allowed, "cold"):
+					live, why = true, why+"; the VNF allows only live migration"
+				}
 			}
 			m.tr.Emit(actor, "vm.migrate", vm.ID, escalator.Fields{"from": node, "reason": why, "live": live, "session": s.id})
 			b.inflight++

@@ -13,6 +13,7 @@ const (
 // Maintenance states carried in a MaintenanceNotification.
 const (
 	StatePlannedMaintenance  = "PLANNED_MAINTENANCE"
+	StateScaleIn             = "SCALE_IN"
 	StateMaintenanceComplete = "MAINTENANCE_COMPLETE"
 )
 

@@ -3,6 +3,7 @@ package orchestrator
 import (
 	"fmt"
 	"slices"
+	"time"
 )
 
 // plan picks the next batch. F1 takes up to maxParallel nodes, skipping any
@@ -10,7 +11,7 @@ import (
 // than the group allows; each skipped node gets the reason, nomad-style, so a
 // trace explains why a batch is smaller than maxParallel. F2 and the naive
 // strategy take one node (naive takes maxParallel).
-func (m *Manager) plan(s *session) (nodes []string, deferred map[string]string) {
+func (m *Manager) plan(s *session) (nodes []string, deferred map[string]string, wait time.Duration) {
 	limit := s.cfg.MaxParallel
 	if s.cfg.has(DefectIgnoreMaxParallel) {
 		limit *= 2
@@ -20,25 +21,48 @@ func (m *Manager) plan(s *session) (nodes []string, deferred map[string]string) 
 	}
 	checkGroups := s.cfg.Flow == FlowF1 && !s.cfg.has(DefectIgnoreVNFGroups)
 	impacted := map[string]int{}
+	zones := map[string]string{}
+	if s.cfg.BatchByZone {
+		for _, n := range m.p.Cloud.Nodes() {
+			zones[n.ID] = n.Zone
+		}
+	}
+	now := m.p.Clock.Now()
+	defer_ := func(node, why string) {
+		if deferred == nil {
+			deferred = map[string]string{}
+		}
+		deferred[node] = why
+	}
 	for _, node := range s.pending {
 		if len(nodes) == limit {
 			break
 		}
+		if s.cfg.BatchByZone && len(nodes) > 0 && zones[node] != zones[nodes[0]] {
+			continue // not this batch's zone; no reason needed, it waits its turn
+		}
 		groups := map[string]int{}
-		if checkGroups {
-			for _, vm := range m.p.Cloud.VMsOn(node) {
-				if vm.Group != "" {
-					groups[vm.Group]++
-				}
+		for _, vm := range m.p.Cloud.VMsOn(node) {
+			if vm.Group != "" {
+				groups[vm.Group]++
 			}
+		}
+		// IFA 011 recovery time: a group hit recently may not be hit again
+		// yet, whatever the batch.
+		if why, until := recovering(s, groups, now); why != "" {
+			defer_(node, why)
+			if w := until.Sub(now); wait == 0 || w < wait {
+				wait = w
+			}
+			continue
+		}
+		if !checkGroups {
+			groups = map[string]int{}
 		}
 		// The first node always goes: a group over its limit on one node
 		// alone (anti-affinity off) cannot be helped by waiting.
 		if why := overLimit(s, groups, impacted); why != "" && len(nodes) > 0 {
-			if deferred == nil {
-				deferred = map[string]string{}
-			}
-			deferred[node] = why
+			defer_(node, why)
 			continue
 		}
 		for g, n := range groups {
@@ -46,7 +70,29 @@ func (m *Manager) plan(s *session) (nodes []string, deferred map[string]string) 
 		}
 		nodes = append(nodes, node)
 	}
-	return nodes, deferred
+	if len(nodes) > 0 {
+		wait = 0
+	}
+	return nodes, deferred, wait
+}
+
+// recovering names a group of the node still inside its recovery time,
+// and when that ends.
+func recovering(s *session, groups map[string]int, now time.Time) (string, time.Time) {
+	names := make([]string, 0, len(groups))
+	for g := range groups {
+		names = append(names, g)
+	}
+	slices.Sort(names)
+	for _, g := range names {
+		rec := s.cfg.GroupRecovery[g]
+		end, hit := s.impactEnd[g]
+		if rec > 0 && hit && now.Before(end.Add(rec)) {
+			until := end.Add(rec)
+			return fmt.Sprintf("instance group %s is recovering until %s (minimum %s between impacts)", g, until.Format(time.RFC3339), rec), until
+		}
+	}
+	return "", time.Time{}
 }
 
 func overLimit(s *session, groups, impacted map[string]int) string {

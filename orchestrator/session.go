@@ -71,7 +71,33 @@ type Config struct {
 	// GroupLimits caps the instances of one instance group that may be
 	// impacted at once (IFA 011 maxImpacted); absent groups get 1.
 	GroupLimits map[string]int
-	Defects     []string
+	// GroupLeadTime is the least time between notifying a group's VNFM and
+	// the first impact on its instances (IFA 011 lead time).
+	GroupLeadTime map[string]time.Duration
+	// GroupRecovery is the least time between the end of one impact on a
+	// group and the start of the next (IFA 011 minRecoveryTime).
+	GroupRecovery map[string]time.Duration
+	// GroupMigration lists how a group's VMs may be moved: "live",
+	// "cold", or "none"; absent groups allow both.
+	GroupMigration map[string][]string
+	// BatchByZone fills each batch from one zone.
+	BatchByZone bool
+	// ReplyDeadlines overrides ReplyTimeout per maintenance state.
+	ReplyDeadlines map[string]time.Duration
+	// CheckCapacity refuses to start when the VMs of a batch could not be
+	// moved elsewhere (Escalator UC1's pre-check).
+	CheckCapacity bool
+	// ScaleIn, when the capacity check fails, asks the VNFMs to scale in
+	// (Fenix SCALE_IN) and to scale back out at the end.
+	ScaleIn bool
+	Defects []string
+}
+
+func (c *Config) replyTimeout(state string) time.Duration {
+	if d, ok := c.ReplyDeadlines[state]; ok && d > 0 {
+		return d
+	}
+	return c.ReplyTimeout
 }
 
 // NodeStatus is one row of the session's status table.
@@ -165,15 +191,20 @@ type nodeRun struct {
 // batch is the unit of work in flight: nodes in maintenance together.
 type batch struct {
 	nodes    []string
+	state    string    // the maintenance state notified: PLANNED_MAINTENANCE, SCALE_IN, MAINTENANCE_COMPLETE
+	notified time.Time // when the notifications went out
 	rollback bool
 	phase    string
 	vnfms    map[string][]string // node → VNFMs told about it
 	pending  map[string]string   // VNFM → notification id awaiting a reply
 	notes    map[string]*Notification
 	migrate  map[string]string // VM → MIGRATE or LIVE_MIGRATE, as a VNFM asked
-	inflight int
-	settled  map[string]bool
-	cancel   func()
+	// onReplies runs when every VNFM answered or the deadline passed.
+	onReplies func()
+	leadDone  bool // the IFA 011 lead time has been waited for
+	inflight  int
+	settled   map[string]bool
+	cancel    func()
 }
 
 const (
@@ -203,6 +234,14 @@ type session struct {
 	// which the ROLLED_BACK state keeps as its reason.
 	rollingBack bool
 	cause       string
+	// impactEnd is when each instance group's last impact ended, for the
+	// IFA 011 recovery time.
+	impactEnd map[string]time.Time
+	// scaledIn: the VNFMs were asked to scale in and must be told to
+	// scale back out at the end.
+	scaledIn     bool
+	needScaleIn  bool
+	completeSent bool
 }
 
 func (s *session) status() SessionStatus {
