@@ -43,7 +43,11 @@ type Testbed struct {
 	// Store holds the VNFMs' subscriptions.
 	Store *vimhttp.Store
 	vnfm  *sim.VNFM
+	opt   BuildOptions
 }
+
+// Options are the options the testbed was built with.
+func (tb *Testbed) Options() BuildOptions { return tb.opt }
 
 // Options for Build.
 type BuildOptions struct {
@@ -66,7 +70,7 @@ func Build(s *Scenario, opt BuildOptions) (*Testbed, error) {
 	if opt.Seed != 0 {
 		seed = opt.Seed
 	}
-	tb := &Testbed{Scenario: s, VNFMs: []string{s.VNFM.Name}}
+	tb := &Testbed{Scenario: s, VNFMs: []string{s.VNFM.Name}, opt: opt}
 	if opt.Real {
 		tb.Loop = sim.NewRealLoop(opt.Speed)
 	} else {
@@ -163,7 +167,7 @@ func Build(s *Scenario, opt BuildOptions) (*Testbed, error) {
 		TokenCaller: &edge.Caller{Client: &http.Client{Transport: next}, Sync: !opt.Real, Post: post}}
 	tb.Manager = orchestrator.New(orchestrator.Ports{Clock: loop, Cloud: world.NFVI, System: world.NFVI, Notify: notifier}, tr, rnd.UUID)
 
-	vimServer := &vimhttp.Server{Manager: tb.Manager, Cloud: world.NFVI, Store: store, Exec: loop.Exec, Client: notifyClient, Trace: tr,
+	vimServer := &vimhttp.Server{Manager: tb.Manager, Cloud: world.NFVI, Store: store, Exec: loop.Exec, Client: notifyClient, Trace: tr, APIRoot: opt.APIRoot,
 		Defaults: vimhttp.Defaults{ReplyTimeout: u.ReplyTimeout.D(), UpgradeTimeout: u.UpgradeTimeout.D()}}
 	mux := http.NewServeMux()
 	mux.Handle(vimhttp.Base+"/", vimhttp.Handler(vimServer, specs[openapi.VIMMaintenance], opt.Auth, onViolation("vim")))

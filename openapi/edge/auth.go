@@ -76,8 +76,9 @@ func RequireAuth(want Credential) echo.MiddlewareFunc {
 			ok := false
 			switch want.Scheme {
 			case "bearer":
-				got, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-				ok = found && same(got, want.Token)
+				// The scheme name is case-insensitive (RFC 7235 2.1).
+				scheme, got, found := strings.Cut(r.Header.Get("Authorization"), " ")
+				ok = found && strings.EqualFold(scheme, "Bearer") && same(got, want.Token)
 				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="escalator"`)
 			case "basic":
 				u, p, found := r.BasicAuth()

@@ -3,6 +3,7 @@ package edge
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -163,15 +164,16 @@ func flatten(err error) []string {
 	var out []string
 	var walk func(error)
 	walk = func(err error) {
-		var multi openapi3.MultiError
-		if errors.As(err, &multi) {
-			for _, e := range multi {
-				walk(e)
-			}
-			return
-		}
+		// A RequestError first: it unwraps to its own MultiError, and
+		// only it knows which parameter the errors are about.
 		var re *openapi3filter.RequestError
 		if errors.As(err, &re) {
+			if multi, ok := err.(openapi3.MultiError); ok {
+				for _, e := range multi {
+					walk(e)
+				}
+				return
+			}
 			var inner openapi3.MultiError
 			if errors.As(re.Err, &inner) {
 				for _, e := range inner {
@@ -180,6 +182,13 @@ func flatten(err error) []string {
 				return
 			}
 			out = append(out, describe(re, re.Err))
+			return
+		}
+		var multi openapi3.MultiError
+		if errors.As(err, &multi) {
+			for _, e := range multi {
+				walk(e)
+			}
 			return
 		}
 		var se *openapi3.SchemaError
@@ -236,6 +245,13 @@ func Validator(s *Spec, onViolation func(Violation)) echo.MiddlewareFunc {
 				return nil
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
+			if len(bytes.TrimSpace(body)) > 0 && strings.Contains(r.Header.Get("Content-Type"), "json") && !json.Valid(body) {
+				// One JSON value and nothing after it: a decoder that stops
+				// at the first value would take "{...} }" as valid.
+				onViolation(Violation{Spec: s.title(), Message: "request", Method: r.Method, Path: r.URL.Path, Detail: "the body is not a single well-formed JSON value"})
+				WriteProblem(c.Response(), http.StatusBadRequest, "the body is not a single well-formed JSON value")
+				return nil
+			}
 			problems, known := s.CheckRequest(r, body)
 			if !known {
 				return next(c) // echo answers 404 or 405

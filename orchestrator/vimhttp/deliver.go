@@ -117,6 +117,19 @@ func (d *Notifier) Notify(vnfm string, n orchestrator.Notification) {
 // attempt sends one notification once, and schedules the next try on
 // failure; done runs when it was taken or given up on.
 func (d *Notifier) attempt(sub *Subscription, id string, body []byte, try int, wait time.Duration, deadline time.Time, done func()) {
+	if _, err := d.Store.Get(sub.ID); err != nil {
+		// Unsubscribed meanwhile: nobody wants it any more.
+		d.Trace.Emit(actor, "delivery.failed", sub.ID, escalator.Fields{"notificationId": id, "attempts": try - 1, "error": "the subscription was deleted"})
+		done()
+		return
+	}
+	if !d.Clock.Now().Before(deadline) {
+		// Queued behind another delivery until its own deadline passed:
+		// the VIM has acted already, so sending it now would only mislead.
+		d.Trace.Emit(actor, "delivery.failed", sub.ID, escalator.Fields{"notificationId": id, "attempts": try - 1, "error": "its deadline passed before it could be sent"})
+		done()
+		return
+	}
 	retry := func(why string) {
 		f := escalator.Fields{"notificationId": id, "attempt": try, "error": why}
 		if next := d.Clock.Now().Add(wait); next.Before(deadline) {

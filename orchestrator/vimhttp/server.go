@@ -36,7 +36,13 @@ type Server struct {
 	// Client tests a new subscription's callbackUri (GET, expecting 204).
 	Client *http.Client
 	Trace  escalator.Emitter
+	// APIRoot ("http://127.0.0.1:8700"), when known, makes Location and
+	// links absolute, as the spec asks.
+	APIRoot string
 }
+
+// url is an absolute link to path under the API when the root is known.
+func (s *Server) url(path string) string { return s.APIRoot + Base + path }
 
 var _ vimapi.ServerInterface = (*Server)(nil)
 
@@ -79,6 +85,9 @@ func toSubscription(in vimapi.MaintenanceSubscriptionRequest) (*Subscription, er
 			if p == nil {
 				return nil, escalator.Errorf(escalator.EINVALID, "authType OAUTH2_CLIENT_CREDENTIALS needs paramsOauth2ClientCredentials")
 			}
+			if u, err := url.Parse(p.TokenEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return nil, escalator.Errorf(escalator.EINVALID, "tokenEndpoint %q is not an absolute http(s) URI", p.TokenEndpoint)
+			}
 			sub.Auth = &Auth{Type: AuthOAuth2, ClientID: p.ClientID, ClientSecret: p.ClientPassword, TokenEndpoint: p.TokenEndpoint}
 		case slices.Contains(a.AuthType, vimapi.AuthTypeBASIC):
 			p := a.ParamsBasic
@@ -91,9 +100,9 @@ func toSubscription(in vimapi.MaintenanceSubscriptionRequest) (*Subscription, er
 	return sub, nil
 }
 
-func fromSubscription(sub *Subscription) vimapi.MaintenanceSubscription {
+func (s *Server) fromSubscription(sub *Subscription) vimapi.MaintenanceSubscription {
 	out := vimapi.MaintenanceSubscription{ID: sub.ID, VnfmID: sub.VNFM, CallbackURI: sub.CallbackURI,
-		Links: vimapi.SubscriptionLinks{Self: vimapi.Link{Href: Base + "/subscriptions/" + sub.ID}}}
+		Links: vimapi.SubscriptionLinks{Self: vimapi.Link{Href: s.url("/subscriptions/" + sub.ID)}}}
 	if len(sub.Types) > 0 || len(sub.NodeIDs) > 0 {
 		f := &vimapi.MaintenanceNotificationsFilter{NodeIDs: sub.NodeIDs}
 		for _, t := range sub.Types {
@@ -127,12 +136,12 @@ func (s *Server) CreateSubscription(c echo.Context, _ vimapi.CreateSubscriptionP
 		s.Trace.Emit(actor, "subscription.created", got.ID, f)
 		return nil
 	})
-	loc := Base + "/subscriptions/" + got.ID
+	loc := s.url("/subscriptions/" + got.ID)
 	c.Response().Header().Set(echo.HeaderLocation, loc)
 	if !created {
 		return c.NoContent(http.StatusSeeOther)
 	}
-	return c.JSON(http.StatusCreated, fromSubscription(got))
+	return c.JSON(http.StatusCreated, s.fromSubscription(got))
 }
 
 func (s *Server) testCallback(ctx context.Context, sub *Subscription) error {
@@ -183,11 +192,11 @@ func (s *Server) ListSubscriptions(c echo.Context, p vimapi.ListSubscriptionsPar
 		if filter != "" {
 			q.Set("filter", filter)
 		}
-		c.Response().Header().Set("Link", fmt.Sprintf(`<%s/subscriptions?%s>; rel="next"`, Base, q.Encode()))
+		c.Response().Header().Set("Link", fmt.Sprintf(`<%s?%s>; rel="next"`, s.url("/subscriptions"), q.Encode()))
 	}
 	out := make([]vimapi.MaintenanceSubscription, 0, len(page))
 	for _, sub := range page {
-		out = append(out, fromSubscription(sub))
+		out = append(out, s.fromSubscription(sub))
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -207,7 +216,7 @@ func (s *Server) GetSubscription(c echo.Context, id vimapi.SubscriptionID, _ vim
 	if err := s.loop(func() (err error) { sub, err = s.Store.Get(id); return err }); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, fromSubscription(sub))
+	return c.JSON(http.StatusOK, s.fromSubscription(sub))
 }
 
 func (s *Server) DeleteSubscription(c echo.Context, id vimapi.SubscriptionID, _ vimapi.DeleteSubscriptionParams) error {
@@ -226,12 +235,12 @@ func (s *Server) DeleteSubscription(c echo.Context, id vimapi.SubscriptionID, _ 
 
 // --- upgrade sessions ---
 
-func fromSession(st orchestrator.SessionStatus) vimapi.UpgradeSession {
+func (s *Server) fromSession(st orchestrator.SessionStatus) vimapi.UpgradeSession {
 	out := vimapi.UpgradeSession{ID: st.ID, State: vimapi.UpgradeSessionState(st.State), Flow: vimapi.Flow(st.Flow),
 		TargetVersion: st.TargetVersion, Nodes: []vimapi.NodeUpgradeStatus{},
 		Links: vimapi.UpgradeSessionLinks{
-			Self:    vimapi.Link{Href: Base + "/upgrade_sessions/" + st.ID},
-			Replies: vimapi.Link{Href: Base + "/upgrade_sessions/" + st.ID + "/replies"},
+			Self:    vimapi.Link{Href: s.url("/upgrade_sessions/" + st.ID)},
+			Replies: vimapi.Link{Href: s.url("/upgrade_sessions/" + st.ID + "/replies")},
 		}}
 	if st.Reason != "" {
 		out.Reason = &st.Reason
@@ -275,8 +284,8 @@ func (s *Server) CreateUpgradeSession(c echo.Context, _ vimapi.CreateUpgradeSess
 	if err := s.loop(func() (err error) { st, err = s.Manager.CreateSession(cfg); return err }); err != nil {
 		return err
 	}
-	c.Response().Header().Set(echo.HeaderLocation, Base+"/upgrade_sessions/"+st.ID)
-	return c.JSON(http.StatusCreated, fromSession(st))
+	c.Response().Header().Set(echo.HeaderLocation, s.url("/upgrade_sessions/"+st.ID))
+	return c.JSON(http.StatusCreated, s.fromSession(st))
 }
 
 func (s *Server) ListUpgradeSessions(c echo.Context, _ vimapi.ListUpgradeSessionsParams) error {
@@ -284,7 +293,7 @@ func (s *Server) ListUpgradeSessions(c echo.Context, _ vimapi.ListUpgradeSession
 	_ = s.loop(func() error { all = s.Manager.Sessions(); return nil })
 	out := make([]vimapi.UpgradeSession, 0, len(all))
 	for _, st := range all {
-		out = append(out, fromSession(st))
+		out = append(out, s.fromSession(st))
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -294,7 +303,7 @@ func (s *Server) session(c echo.Context, op func() (orchestrator.SessionStatus, 
 	if err := s.loop(func() (err error) { st, err = op(); return err }); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, fromSession(st))
+	return c.JSON(http.StatusOK, s.fromSession(st))
 }
 
 func (s *Server) GetUpgradeSession(c echo.Context, id vimapi.SessionID, _ vimapi.GetUpgradeSessionParams) error {
@@ -417,8 +426,12 @@ func (s *Server) MigrateVM(c echo.Context, id vimapi.VMID, _ vimapi.MigrateVMPar
 	if got[0].State != vimapi.VMStateRunning {
 		return escalator.Errorf(escalator.ECONFLICT, "VM %s is %s", id, got[0].State)
 	}
+	var refused error
 	_ = s.loop(func() error {
 		s.Trace.Emit(actor, "vm.migrate-requested", id, escalator.Fields{"live": live, "by": got[0].VnfmID})
+		// A refusal (no room anywhere) comes back inside Migrate's turn of
+		// the loop, before the callback's own turn: catch it there.
+		started := true
 		s.Cloud.Migrate(id, nil, live, func(to string, err error) {
 			f := escalator.Fields{"to": to}
 			if err != nil {
@@ -426,7 +439,19 @@ func (s *Server) MigrateVM(c echo.Context, id vimapi.VMID, _ vimapi.MigrateVMPar
 			}
 			s.Trace.Emit(actor, "vm.migrate-finished", id, f)
 		})
+		for _, v := range s.Cloud.VMsOn(got[0].NodeID) {
+			if v.ID == id && v.State == "running" {
+				started = false
+			}
+		}
+		if !started {
+			refused = escalator.Errorf(escalator.ECONFLICT, "VM %s cannot be moved now: no node in normal service has room for it within its anti-affinity rules", id)
+		}
 		return nil
 	})
-	return c.JSON(http.StatusAccepted, got[0])
+	if refused != nil {
+		return refused
+	}
+	now := s.vms(func(v orchestrator.VMInfo) bool { return v.ID == id })
+	return c.JSON(http.StatusAccepted, now[0])
 }

@@ -168,8 +168,10 @@ func (st *Store) List(filter, marker string) (page []*Subscription, next string,
 
 // parseFilter reads SOL013 attribute-based filtering:
 // "(eq,vnfmId,vnfm-1);(neq,callbackUri,http://x)". Supported operators are
-// eq and neq (with comma-separated alternatives for eq), on the attributes
-// id, vnfmId and callbackUri.
+// eq and neq (comma-separated values are alternatives), on every attribute
+// of a subscription: id, vnfmId, callbackUri, and the list attributes
+// filter.nodeIds and filter.notificationTypes, which match when they hold
+// one of the values.
 func parseFilter(f string) (func(*Subscription) bool, error) {
 	if strings.TrimSpace(f) == "" {
 		return func(*Subscription) bool { return true }, nil
@@ -183,22 +185,29 @@ func parseFilter(f string) (func(*Subscription) bool, error) {
 			return nil, escalator.Errorf(escalator.EINVALID, "filter term %q is not (op,attribute,value)", term)
 		}
 		op, attr, values := parts[0], parts[1], parts[2:]
-		var get func(*Subscription) string
+		var get func(*Subscription) []string
 		switch attr {
 		case "id":
-			get = func(s *Subscription) string { return s.ID }
+			get = func(s *Subscription) []string { return []string{s.ID} }
 		case "vnfmId":
-			get = func(s *Subscription) string { return s.VNFM }
+			get = func(s *Subscription) []string { return []string{s.VNFM} }
 		case "callbackUri":
-			get = func(s *Subscription) string { return s.CallbackURI }
+			get = func(s *Subscription) []string { return []string{s.CallbackURI} }
+		case "filter.nodeIds":
+			get = func(s *Subscription) []string { return s.NodeIDs }
+		case "filter.notificationTypes":
+			get = func(s *Subscription) []string { return s.Types }
 		default:
-			return nil, escalator.Errorf(escalator.EINVALID, "filter attribute %q is not supported (use id, vnfmId or callbackUri)", attr)
+			return nil, escalator.Errorf(escalator.EINVALID, "filter attribute %q is not supported (use id, vnfmId, callbackUri, filter.nodeIds or filter.notificationTypes)", attr)
+		}
+		any := func(s *Subscription) bool {
+			return slices.ContainsFunc(get(s), func(v string) bool { return slices.Contains(values, v) })
 		}
 		switch op {
 		case "eq":
-			terms = append(terms, func(s *Subscription) bool { return slices.Contains(values, get(s)) })
+			terms = append(terms, any)
 		case "neq":
-			terms = append(terms, func(s *Subscription) bool { return !slices.Contains(values, get(s)) })
+			terms = append(terms, func(s *Subscription) bool { return !any(s) })
 		default:
 			return nil, escalator.Errorf(escalator.EINVALID, "filter operator %q is not supported (use eq or neq)", op)
 		}
