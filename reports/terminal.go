@@ -12,35 +12,117 @@ import (
 // Terminal writes results for a person at a terminal or reading CI logs.
 type Terminal struct {
 	W io.Writer
-	// Command is how to rerun a scenario, e.g. "escalator run".
+	// Command is how to rerun a scenario, e.g. "escalator run"; the
+	// rerun line adds --seed and the scenario's path.
 	Command string
+	// Color wraps verdicts in ANSI colours: green PASS, red FAIL and
+	// ERROR, yellow XFAIL. Leave it off for anything but a terminal.
+	Color bool
+	// Seeds names each run's seed on its line, for runs repeated over
+	// several seeds.
+	Seeds bool
+	// Brief keeps Scenario to one line per result; the failure detail is
+	// then read in the Summary only. Off, Scenario follows a failure's
+	// line with its detail at once (for a single run, with no summary).
+	Brief bool
 }
 
 var label = map[string]string{
-	scenarios.VerdictPass:  "PASS ",
-	scenarios.VerdictFail:  "FAIL ",
+	scenarios.VerdictPass:  "PASS",
+	scenarios.VerdictFail:  "FAIL",
 	scenarios.VerdictXFail: "XFAIL",
 	scenarios.VerdictError: "ERROR",
 }
 
-// Scenario writes one result: a line, and for a failure the checks that
-// failed with the trace excerpts that show why.
+// ANSI SGR colours.
+const (
+	green  = "32"
+	red    = "31"
+	yellow = "33"
+)
+
+var verdictColor = map[string]string{
+	scenarios.VerdictPass:  green,
+	scenarios.VerdictFail:  red,
+	scenarios.VerdictXFail: yellow,
+	scenarios.VerdictError: red,
+}
+
+func (t Terminal) paint(color, s string) string {
+	if !t.Color || color == "" {
+		return s
+	}
+	return "\x1b[" + color + "m" + s + "\x1b[0m"
+}
+
+// verdict is the verdict column, five wide; the colour leaves the padding out.
+func (t Terminal) verdict(v string) string {
+	l := label[v]
+	return t.paint(verdictColor[v], l) + strings.Repeat(" ", max(0, 5-len(l)))
+}
+
+func (t Terminal) name(r *scenarios.Result) string {
+	if t.Seeds {
+		return fmt.Sprintf("%s [seed %d]", r.Scenario.Name, r.Seed)
+	}
+	return r.Scenario.Name
+}
+
+// Scenario writes one result: a line and, unless Brief, for a failure the
+// checks that failed with the trace excerpts that show why.
 func (t Terminal) Scenario(r *scenarios.Result, wall time.Duration) {
 	s := r.Scenario
 	detail := ""
 	switch r.Verdict {
 	case scenarios.VerdictError:
-		detail = r.Err.Error()
+		detail = oneLine(r.Err.Error())
 	default:
 		detail = fmt.Sprintf("%s %s, %d nodes in %s, %s requests lost", r.Session.State, s.Upgrade.Flow,
 			len(r.Session.Nodes), HumanDuration(r.UpgradeDuration), fmtLost(r.Lost))
-		if r.Verdict == scenarios.VerdictXFail {
+		switch r.Verdict {
+		case scenarios.VerdictXFail:
 			detail += ", failed as expected: " + strings.Join(s.Expect.Violations, ", ")
+		case scenarios.VerdictFail:
+			unexpected, missing := surprises(r)
+			if len(unexpected) > 0 {
+				detail += ", failed: " + strings.Join(unexpected, ", ")
+			}
+			if len(missing) > 0 {
+				detail += ", did not fail as expected: " + strings.Join(missing, ", ")
+			}
 		}
 	}
-	fmt.Fprintf(t.W, "%s  %-44s %s  (%s)\n", label[r.Verdict], s.Name, detail, HumanDuration(wall))
-	if r.Verdict != scenarios.VerdictFail {
-		return
+	fmt.Fprintf(t.W, "%s  %-44s %s  (%s)\n", t.verdict(r.Verdict), t.name(r), detail, HumanDuration(wall))
+	multiline := r.Verdict == scenarios.VerdictError && strings.Contains(r.Err.Error(), "\n")
+	if !t.Brief && (r.Verdict == scenarios.VerdictFail || multiline) {
+		t.detail(r)
+	}
+}
+
+// surprises lists the checks that failed though not expected to, and the
+// expected failures that did not happen.
+func surprises(r *scenarios.Result) (unexpected, missing []string) {
+	expected := map[string]bool{}
+	for _, v := range r.Scenario.Expect.Violations {
+		expected[v] = true
+	}
+	for _, c := range r.Checks {
+		switch {
+		case c.Status == scenarios.CheckFailed && !expected[c.Name]:
+			unexpected = append(unexpected, c.Name)
+		case c.Status != scenarios.CheckFailed && expected[c.Name]:
+			missing = append(missing, c.Name)
+		}
+	}
+	return unexpected, missing
+}
+
+// detail writes why a run failed: for a failure the checks that failed
+// with their trace excerpts, for an error the error; then how to rerun it.
+func (t Terminal) detail(r *scenarios.Result) {
+	s := r.Scenario
+	if r.Verdict == scenarios.VerdictError {
+		indent(t.W, "       ", r.Err.Error())
 	}
 	expected := map[string]bool{}
 	for _, v := range s.Expect.Violations {
@@ -49,9 +131,9 @@ func (t Terminal) Scenario(r *scenarios.Result, wall time.Duration) {
 	for _, c := range r.Checks {
 		switch {
 		case c.Status == scenarios.CheckFailed && !expected[c.Name]:
-			fmt.Fprintf(t.W, "       ✗ %s\n", c.Name)
+			fmt.Fprintf(t.W, "       %s %s\n", t.paint(red, "✗"), c.Name)
 			for _, v := range c.Violations {
-				fmt.Fprintf(t.W, "         %s\n", v.Message)
+				indent(t.W, "         ", v.Message)
 				for _, e := range v.Events {
 					if e.Seq > 0 {
 						fmt.Fprintf(t.W, "           %s\n", e)
@@ -59,20 +141,99 @@ func (t Terminal) Scenario(r *scenarios.Result, wall time.Duration) {
 				}
 			}
 		case c.Status != scenarios.CheckFailed && expected[c.Name]:
-			fmt.Fprintf(t.W, "       ✗ %s passed, but this negative control expects it to fail\n", c.Name)
+			fmt.Fprintf(t.W, "       %s %s passed, but this negative control expects it to fail\n", t.paint(red, "✗"), c.Name)
 		}
 	}
-	fmt.Fprintf(t.W, "       rerun: %s --seed %d %s\n", t.Command, r.Seed, s.Path)
+	fmt.Fprintf(t.W, "       rerun: %s --seed %d %s\n", t.Command, r.Seed, shellQuote(s.Path))
 }
 
-// Summary writes the totals, the gates first.
-func (t Terminal) Summary(results []*scenarios.Result, wall time.Duration) {
+// indent writes a message that may span lines, every line indented alike.
+func indent(w io.Writer, prefix, msg string) {
+	for line := range strings.SplitSeq(strings.TrimRight(msg, "\n"), "\n") {
+		fmt.Fprintf(w, "%s%s\n", prefix, line)
+	}
+}
+
+func oneLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + " …"
+	}
+	return s
+}
+
+// Summary is what a whole run adds up to.
+type Summary struct {
+	// Results holds every run that ran, in input order.
+	Results []*scenarios.Result
+	// Wall is how long the whole run took.
+	Wall time.Duration
+	// Scenarios is how many scenarios the runs cover when a scenario ran
+	// more than once; 0 means one run per scenario.
+	Scenarios int
+	// NotRun counts the runs never started (stopped after a failure, or
+	// interrupted).
+	NotRun int
+	// Notes are lines printed under the totals: the shard, the filter,
+	// why runs were not started.
+	Notes []string
+}
+
+// Summary writes the totals, the gates first; then each failure and error
+// in order with the failed checks, their trace excerpts and the command
+// that reruns exactly that run.
+func (t Terminal) Summary(s Summary) {
 	n := map[string]int{}
-	for _, r := range results {
+	for _, r := range s.Results {
 		n[r.Verdict]++
 	}
-	fmt.Fprintf(t.W, "\n%d scenarios: %d passed, %d failed, %d expected failures, %d errors  (%s)\n",
-		len(results), n[scenarios.VerdictPass], n[scenarios.VerdictFail], n[scenarios.VerdictXFail], n[scenarios.VerdictError], HumanDuration(wall))
+	gate := func(name, color string, count int) string {
+		text := fmt.Sprintf("%s %d", name, count)
+		if count == 0 {
+			return text
+		}
+		return t.paint(color, text)
+	}
+	gates := []string{
+		gate("PASSED", green, n[scenarios.VerdictPass]),
+		gate("FAILED", red, n[scenarios.VerdictFail]),
+		gate("EXPECTED FAILURES", yellow, n[scenarios.VerdictXFail]),
+		gate("ERRORS", red, n[scenarios.VerdictError]),
+	}
+	if s.NotRun > 0 {
+		gates = append(gates, gate("NOT RUN", yellow, s.NotRun))
+	}
+	runs := len(s.Results) + s.NotRun
+	count := plural(runs, "scenario")
+	if s.Scenarios > 0 && s.Scenarios != runs {
+		count = fmt.Sprintf("%s of %s", plural(runs, "run"), plural(s.Scenarios, "scenario"))
+	}
+	fmt.Fprintf(t.W, "\n%s   (%s, %s)\n", strings.Join(gates, "  "), count, HumanDuration(s.Wall))
+	for _, note := range s.Notes {
+		fmt.Fprintln(t.W, note)
+	}
+	for _, r := range s.Results {
+		if r.Verdict != scenarios.VerdictFail && r.Verdict != scenarios.VerdictError {
+			continue
+		}
+		fmt.Fprintf(t.W, "\n%s  %s\n", t.verdict(r.Verdict), t.name(r))
+		t.detail(r)
+	}
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// shellQuote quotes a path for a POSIX shell when it needs it, so a rerun
+// line can be pasted as it is.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:@%+=,-") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func fmtLost(f float64) string {

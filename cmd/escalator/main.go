@@ -11,13 +11,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/escalator-testbed/escalator"
-	"github.com/escalator-testbed/escalator/reports"
 	"github.com/escalator-testbed/escalator/scenarios"
 )
 
@@ -152,79 +148,53 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 }
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("run", "run [flags] PATH...", stderr)
-	traceDir := fs.String("trace", "", "write one NDJSON event trace per scenario into `DIR`")
-	seed := fs.Int64("seed", 0, "override every scenario's seed")
-	parallel := fs.Int("parallel", runtime.NumCPU(), "run up to `N` scenarios at once")
+	fs := newFlags("run", runSynopsis, stderr)
+	var o runOptions
+	o.define(fs)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, runHelp)
+		fs.PrintDefaults()
+		fmt.Fprint(stderr, runExamples)
+	}
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	if *parallel < 1 {
-		fmt.Fprintln(stderr, "escalator run: --parallel must be at least 1")
+	if err := o.check(); err != nil {
+		fmt.Fprintf(stderr, "escalator run: %v\n", err)
 		return exitUsage
 	}
 	list, code := load(fs.Args(), stderr)
 	if code != 0 {
 		return code
 	}
-	if *traceDir != "" {
-		if err := os.MkdirAll(*traceDir, 0o755); err != nil {
+	sel, err := o.selectScenarios(list)
+	if err != nil {
+		fmt.Fprintf(stderr, "escalator run: %v\n", err)
+		return exitUsage
+	}
+	if o.list {
+		for _, s := range sel.list {
+			line := fmt.Sprintf("%-44s %s  %s", s.Name, s.Path, labelList(s.Labels))
+			fmt.Fprintln(stdout, strings.TrimRight(line, " "))
+		}
+		return exitPass
+	}
+	if o.traceDir != "" {
+		if err := os.MkdirAll(o.traceDir, 0o755); err != nil {
 			fmt.Fprintf(stderr, "escalator run: cannot create trace folder: %v\n", err)
 			return exitHarness
 		}
 	}
-
-	out := reports.Terminal{W: stdout, Command: "escalator run"}
-	start := time.Now()
-	results := make([]*scenarios.Result, len(list))
-	walls := make([]time.Duration, len(list))
-	done := make([]chan struct{}, len(list))
-	sem := make(chan struct{}, *parallel)
-	var wg sync.WaitGroup
-	for i, s := range list {
-		done[i] = make(chan struct{})
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			t0 := time.Now()
-			results[i] = scenarios.Run(ctx, s, scenarios.Options{Seed: *seed})
-			walls[i] = time.Since(t0)
-			<-sem
-			close(done[i])
-		}()
-	}
-	exit := exitPass
-	names := map[string]int{}
-	for i := range list {
-		<-done[i]
-		r := results[i]
-		out.Scenario(r, walls[i])
-		if *traceDir != "" && len(r.Events) > 0 {
-			if err := writeTrace(*traceDir, r, names); err != nil {
-				fmt.Fprintf(stderr, "escalator run: %v\n", err)
-				exit = max(exit, exitHarness)
-			}
-		}
-		switch r.Verdict {
-		case scenarios.VerdictFail:
-			exit = max(exit, exitFailed)
-		case scenarios.VerdictError:
-			if escalator.ErrorCode(r.Err) == escalator.EINVALID {
-				exit = max(exit, exitUsage)
-			} else {
-				exit = max(exit, exitHarness)
-			}
-		}
-	}
-	wg.Wait()
-	out.Summary(results, time.Since(start))
-	return exit
+	return o.execute(ctx, sel, stdout, stderr)
 }
 
 // writeTrace writes a trace atomically: a reader never sees half a file.
-func writeTrace(dir string, r *scenarios.Result, names map[string]int) error {
+// withSeed names the file after the seed too, for repeated runs.
+func writeTrace(dir string, r *scenarios.Result, withSeed bool, names map[string]int) error {
 	name := r.Scenario.Name
+	if withSeed {
+		name = fmt.Sprintf("%s.seed%d", name, r.Seed)
+	}
 	names[name]++
 	if n := names[name]; n > 1 {
 		name = fmt.Sprintf("%s.%d", name, n)
