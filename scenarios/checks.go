@@ -81,7 +81,7 @@ func Judge(s *Scenario, events []escalator.Event) []CheckResult {
 		}
 		out = append(out, r)
 	}
-	return out
+	return append(out, judgeExpectations(s, events)...)
 }
 
 // judge holds what every check needs: the trace and the session's terms as

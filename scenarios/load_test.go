@@ -47,7 +47,7 @@ nodes: {count: 2}
 upgrade: {targetVersion: "2.0"}
 owner: me
 `,
-		want: `bad.yaml:4:1: owner: unknown field (hint: known fields: name, description, labels, seed, nodes, vnfs, vnfm, nfvi, upgrade, faults, checks, expect)`,
+		want: `bad.yaml:4:1: owner: unknown field (hint: known fields: name, description, labels, seed, nodes, vnfs, vnfm, nfvi, upgrade, faults, checks, clock, expect)`,
 	},
 	{
 		name: "string for int",
@@ -285,7 +285,7 @@ upgrade: {targetVersion: "2.0"}
 faults:
   - {do: verify-fails}
 `,
-		want: `bad.yaml:5:5: faults[0].node: a verify-fails fault needs a node (hint: name the node whose upgrade it breaks)`,
+		want: `bad.yaml:5:5: faults[0].node: a verify-fails fault needs a node (hint: name the node it hits)`,
 	},
 	{
 		name: "fault on a node that is not upgraded",

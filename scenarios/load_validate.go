@@ -16,8 +16,18 @@ var (
 	loadFlows     = []string{FlowF1, FlowF2, FlowNaive}
 	loadOnNack    = []string{OnNackFail, OnNackSkip}
 	loadDefects   = []string{"ignore-reply", "ignore-max-parallel", "ignore-vnf-groups"}
-	loadFaults    = []string{FaultUpgradeFails, FaultUpgradeHangs, FaultVerifyFails, FaultBootVM}
-	loadOutcomes  = []string{OutcomeCompleted, OutcomeRollback, OutcomeFailed}
+	loadFaults    = []string{FaultUpgradeFails, FaultUpgradeHangs, FaultVerifyFails, FaultNodeCrash, FaultNodeFails, FaultBootVM,
+		FaultMigrationFails, FaultMigrationSlow, FaultVNFMSilent, FaultVNFMLate, FaultVNFMNack, FaultVNFMAckNoMove,
+		FaultVNFMDuplicate, FaultVNFMWrongState, FaultVNFMCrash, FaultNotify5xx, FaultVIMDown}
+	loadUpgradeFaults = []string{FaultUpgradeFails, FaultUpgradeHangs, FaultVerifyFails, FaultNodeCrash}
+	loadTimedFaults   = []string{FaultNodeFails, FaultBootVM, FaultVNFMCrash, FaultVIMDown}
+	loadBatchBy       = []string{"", "zone"}
+	loadPrechecks     = []string{"capacity", "none"}
+	loadDeadlines     = []string{"PLANNED_MAINTENANCE", "SCALE_IN", "MAINTENANCE_COMPLETE"}
+	loadMigrations    = []string{MigrationLive, MigrationCold, MigrationNone}
+	loadClocks        = []string{"virtual", "real"}
+	loadNodeStates    = []string{"normal", "maintenance", "upgrading", "verifying", "failed"}
+	loadOutcomes      = []string{OutcomeCompleted, OutcomeRollback, OutcomeFailed}
 
 	// The outcome check (checks.go) always runs, so it is no name for
 	// checks:, but a negative control may expect it to fail.
@@ -91,7 +101,9 @@ func (d *loadDecoder) validate(s *Scenario) {
 	d.validateFaults(s, topo)
 	d.validateChecks(s)
 	d.enum("expect.outcome", "outcome", s.Expect.Outcome, loadOutcomes)
-	d.names("expect.violations", "check", s.Expect.Violations, loadViolationNames)
+	// A negative control may also expect its own thresholds and assertions to fail.
+	d.names("expect.violations", "check", s.Expect.Violations, slices.Concat(loadViolationNames, expectCheckNames(s)))
+	d.validateExpectations(s)
 }
 
 // loadTopology answers questions about the nodes without materialising
@@ -268,10 +280,12 @@ func (d *loadDecoder) validateVNFs(s *Scenario, topo *loadTopology) {
 		if topo == nil {
 			continue
 		}
+		d.validateLimits(p+".maintenance", v)
+		copies := float64(max(1, v.Replicas))
 		if topo.fits(v.Flavor.VCPUs, v.Flavor.MemoryGiB) {
 			// A flavor that fits nowhere is reported once, not again in the sum.
-			needCPU += float64(v.Instances) * float64(v.Flavor.VCPUs)
-			needMem += float64(v.Instances) * float64(v.Flavor.MemoryGiB)
+			needCPU += copies * float64(v.Instances) * float64(v.Flavor.VCPUs)
+			needMem += copies * float64(v.Instances) * float64(v.Flavor.MemoryGiB)
 		} else {
 			cpu, mem := topo.largest()
 			d.problem(p+".flavor", "",
@@ -300,7 +314,51 @@ func (d *loadDecoder) validateVNFs(s *Scenario, topo *loadTopology) {
 	}
 }
 
+// validateLimits checks a VNF's IFA 011 maintenance limits against its
+// own size.
+func (d *loadDecoder) validateLimits(p string, v VNFSpec) {
+	m := v.Maintenance
+	if m == nil {
+		return
+	}
+	if m.MaxImpacted > v.Instances {
+		d.problem(p+".maxImpacted", "", "%d is more than the VNF's %d instances", m.MaxImpacted, v.Instances)
+	}
+	if m.MinPreserved >= v.Instances {
+		d.problem(p+".minPreserved", "keep fewer than all instances, or no node hosting one can ever be upgraded",
+			"%d leaves no instance that may be impacted (the VNF has %d)", m.MinPreserved, v.Instances)
+	}
+	seen := map[string]bool{}
+	for i, t := range m.MigrationTypes {
+		pi := loadIndex(p+".migrationTypes", i)
+		if d.enum(pi, "migration type", t, loadMigrations) && seen[t] {
+			d.problem(pi, "", "migration type %q is listed twice", t)
+		}
+		seen[t] = true
+	}
+	if seen[MigrationNone] && len(m.MigrationTypes) > 1 {
+		d.problem(p+".migrationTypes", "", "none cannot be combined with other migration types")
+	}
+}
+
 func (d *loadDecoder) validateUpgrade(u *UpgradeSpec, topo *loadTopology) {
+	d.enum("upgrade.batchBy", "batchBy", u.BatchBy, loadBatchBy)
+	if u.Precheck != "" {
+		d.enum("upgrade.precheck", "precheck", u.Precheck, loadPrechecks)
+	}
+	states := make([]string, 0, len(u.ReplyDeadlines))
+	for st := range u.ReplyDeadlines {
+		states = append(states, st)
+	}
+	sort.Strings(states)
+	for _, st := range states {
+		p := loadJoin("upgrade.replyDeadlines", st)
+		if !slices.Contains(loadDeadlines, st) {
+			d.keyProblem(p, loadEnumHint(st, loadDeadlines), "unknown maintenance state %q", st)
+		} else if u.ReplyDeadlines[st] <= 0 {
+			d.problem(p, "", "must be greater than 0")
+		}
+	}
 	d.enum("upgrade.flow", "flow", u.Flow, loadFlows)
 	d.nonEmpty("upgrade.targetVersion", u.TargetVersion)
 	if topo != nil {
@@ -327,14 +385,44 @@ func (d *loadDecoder) validateUpgrade(u *UpgradeSpec, topo *loadTopology) {
 }
 
 func (d *loadDecoder) validateFaults(s *Scenario, topo *loadTopology) {
+	if s.Clock.Mode != "" {
+		d.enum("clock.mode", "clock mode", s.Clock.Mode, loadClocks)
+	}
+	if s.Clock.Speed < 0 {
+		d.problem("clock.speed", "", "must not be negative")
+	}
 	for i, f := range s.Faults {
 		p := loadIndex("faults", i)
 		if !d.enum(p+".do", "fault", f.Do, loadFaults) {
 			continue
 		}
-		if f.Do != FaultBootVM && f.Node == "" {
-			d.problem(p+".node", "name the node whose upgrade it breaks", "a %s fault needs a node", f.Do)
-			continue
+		upgradeFault := slices.Contains(loadUpgradeFaults, f.Do)
+		if (upgradeFault || f.Do == FaultNodeFails) && f.Node == "" {
+			d.problem(p+".node", "name the node it hits", "a %s fault needs a node", f.Do)
+		}
+		if f.Probability < 0 || f.Probability > 1 {
+			d.problem(p+".probability", "", "must be between 0 and 1")
+		}
+		if f.Factor != 0 && f.Do != FaultMigrationSlow {
+			d.problem(p+".factor", "", "factor applies only to migration-slow")
+		}
+		if f.Factor != 0 && f.Factor < 1 {
+			d.problem(p+".factor", "a slow migration takes longer: use 2 for twice as long", "must be at least 1")
+		}
+		if f.For != 0 && !slices.Contains([]string{FaultNodeFails, FaultVNFMCrash, FaultVIMDown}, f.Do) {
+			d.problem(p+".for", "", "for applies only to node-fails, vnfm-crash and vim-down")
+		}
+		if (f.Do == FaultVNFMCrash || f.Do == FaultVIMDown) && f.For <= 0 {
+			d.problem(p+".for", "say how long, e.g. for: 2m", "a %s fault needs a duration", f.Do)
+		}
+		if upgradeFault && (f.At != 0 || f.When != "") {
+			d.problem(p+".do", "a node fault fires at the node's first upgrade; drop at and when", "%s takes no at or when", f.Do)
+		}
+		if slices.Contains(loadTimedFaults, f.Do) && f.Count > 1 {
+			d.problem(p+".count", "", "%s happens once; add another fault for a second time", f.Do)
+		}
+		if f.When != "" {
+			d.validateWhen(p+".when", f.When, topo)
 		}
 		if f.Node == "" || topo == nil {
 			continue
@@ -342,11 +430,24 @@ func (d *loadDecoder) validateFaults(s *Scenario, topo *loadTopology) {
 		switch {
 		case !topo.has(f.Node):
 			d.problem(p+".node", topo.hint(f.Node), "unknown node %q", f.Node)
-		case f.Do != FaultBootVM && len(s.Upgrade.Nodes) > 0 && !slices.Contains(s.Upgrade.Nodes, f.Node):
+		case upgradeFault && len(s.Upgrade.Nodes) > 0 && !slices.Contains(s.Upgrade.Nodes, f.Node):
 			d.problem(p+".node", "add it to upgrade.nodes or drop the fault",
 				"node %q is not upgraded, so this fault never fires", f.Node)
 		}
 	}
+}
+
+// validateWhen checks a step trigger: "node NAME STATE".
+func (d *loadDecoder) validateWhen(p, when string, topo *loadTopology) {
+	f := strings.Fields(when)
+	if len(f) != 3 || f[0] != "node" {
+		d.problem(p, `write "node compute-3 upgrading" (states: `+strings.Join(loadNodeStates, ", ")+`)`, "cannot read trigger %q", when)
+		return
+	}
+	if topo != nil && !topo.has(f[1]) {
+		d.problem(p, topo.hint(f[1]), "unknown node %q", f[1])
+	}
+	d.enum(p, "node state", f[2], loadNodeStates)
 }
 
 func (d *loadDecoder) validateChecks(s *Scenario) {

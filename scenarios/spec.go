@@ -16,6 +16,7 @@ type Scenario struct {
 	Upgrade     UpgradeSpec          `yaml:"upgrade" required:"true"`
 	Faults      []FaultSpec          `yaml:"faults"`
 	Checks      map[string]CheckSpec `yaml:"checks"`
+	Clock       ClockSpec            `yaml:"clock"`
 	Expect      ExpectSpec           `yaml:"expect"`
 
 	// Path is the file the scenario came from ("" when built in code).
@@ -63,6 +64,39 @@ type VNFSpec struct {
 	FailoverTime        Duration   `yaml:"failoverTime"`        // unplanned: detection + takeover; default 3s
 	HealthCheckWindow   Duration   `yaml:"healthCheckWindow"`   // load balancer detection of a dead member; default 5s
 	Placement           []string   `yaml:"placement"`           // optional node per instance, in order
+	// Replicas deploys this many copies of the VNF, named <name>-1 ..
+	// <name>-N (for scale scenarios); 0 or 1 means one VNF named <name>.
+	Replicas int `yaml:"replicas"`
+	// Maintenance is the VNF's IFA 011 NfviMaintenanceInfo: limits the
+	// orchestrator honours and the ifa011-limits check verifies.
+	Maintenance *MaintenanceLimits `yaml:"maintenance"`
+}
+
+// Migration types a VNF may allow (IFA 011 supportedMigrationType).
+const (
+	MigrationLive = "live"
+	MigrationCold = "cold"
+	MigrationNone = "none"
+)
+
+// MaintenanceLimits is a VNF's tolerance of infrastructure maintenance,
+// after ETSI GS NFV-IFA 011 NfviMaintenanceInfo.
+type MaintenanceLimits struct {
+	// LeadTime is the least time between the notification and the first
+	// impact on an instance (impactNotificationLeadTime).
+	LeadTime Duration `yaml:"leadTime"`
+	// MaxImpacted caps the instances out of service at once
+	// (maxNumberOfImpactedInstances); 0 keeps the default.
+	MaxImpacted int `yaml:"maxImpacted"`
+	// MinPreserved is the least number of instances kept in service
+	// (minNumberOfPreservedInstances).
+	MinPreserved int `yaml:"minPreserved"`
+	// MinRecoveryTime is the least time between the end of one impact on
+	// the VNF and the start of the next (minRecoveryTimeBetweenImpacts).
+	MinRecoveryTime Duration `yaml:"minRecoveryTime"`
+	// MigrationTypes lists how the VIM may move the VNF's VMs: live, cold,
+	// or none (supportedMigrationType); empty allows live and cold.
+	MigrationTypes []string `yaml:"migrationTypes"`
 }
 
 // FlavorSpec is a VM size.
@@ -88,6 +122,9 @@ type VNFMSpec struct {
 	ReplyAfter  Duration `yaml:"replyAfter"`  // reaction delay before moving business; default 1s
 	LateBy      Duration `yaml:"lateBy"`      // behavior late: reply this long after replyBy; default 30s
 	RestoreTime Duration `yaml:"restoreTime"` // time to bring an instance back after "node available"; default 0
+	// URL names an external VNFM (a vendor's) instead of the reference
+	// one: the conformance runner drives it over real HTTP.
+	URL string `yaml:"url"`
 }
 
 // NFVISpec holds infrastructure timings.
@@ -126,22 +163,57 @@ type UpgradeSpec struct {
 	OnNack          string   `yaml:"onNack"`          // OnNackFail (default) | OnNackSkip
 	Rollback        *bool    `yaml:"rollback"`        // roll back on a failed node; default true
 	Defects         []string `yaml:"defects"`         // negative controls only: deliberate orchestrator bugs
+	// BatchBy zone takes a whole zone per batch (maxParallel still caps
+	// it); empty takes nodes in order.
+	BatchBy string `yaml:"batchBy"`
+	// ReplyDeadlines overrides replyTimeout per maintenance state
+	// (PLANNED_MAINTENANCE, SCALE_IN, MAINTENANCE_COMPLETE).
+	ReplyDeadlines map[string]Duration `yaml:"replyDeadlines"`
+	// Precheck "capacity" (the default for F1) refuses to start when a
+	// batch's VMs could not be moved elsewhere; "none" skips it.
+	Precheck string `yaml:"precheck"`
+	// ScaleIn lets the orchestrator ask VNFMs to scale in (Fenix SCALE_IN)
+	// when the capacity pre-check fails, and to scale back out at the end.
+	ScaleIn bool `yaml:"scaleIn"`
 }
 
-// Fault kinds.
+// Fault kinds. Node faults hit a node's first upgrade attempt; the others
+// hit occasions (notifications, deliveries, migrations) once active.
 const (
-	FaultUpgradeFails = "upgrade-fails"
-	FaultUpgradeHangs = "upgrade-hangs"
-	FaultVerifyFails  = "verify-fails"
-	FaultBootVM       = "boot-vm"
+	FaultUpgradeFails = "upgrade-fails" // the node's installation fails
+	FaultUpgradeHangs = "upgrade-hangs" // the installation never ends
+	FaultVerifyFails  = "verify-fails"  // the post-upgrade health test fails
+	FaultNodeCrash    = "node-crash"    // the node crashes halfway through its upgrade
+	FaultNodeFails    = "node-fails"    // a node fails unplanned (for: how long until repaired; 0: for good)
+	FaultBootVM       = "boot-vm"       // a VM with no VNF boots (ignoreMaintenance: a broken scheduler)
+
+	FaultMigrationFails = "migration-fails" // the next migrations fail
+	FaultMigrationSlow  = "migration-slow"  // migrations take factor times longer
+
+	FaultVNFMSilent     = "vnfm-silent"             // the VNFM ignores a maintenance notification
+	FaultVNFMLate       = "vnfm-late"               // it replies after replyBy
+	FaultVNFMNack       = "vnfm-nack"               // it refuses
+	FaultVNFMAckNoMove  = "vnfm-ack-without-moving" // it says yes and moves nothing
+	FaultVNFMDuplicate  = "vnfm-duplicate-reply"    // it replies twice
+	FaultVNFMWrongState = "vnfm-wrong-state-reply"  // it replies for another state
+	FaultVNFMCrash      = "vnfm-crash"              // it is down for a while, then restarts
+	FaultNotify5xx      = "notify-5xx"              // its endpoint answers 503 to deliveries
+	FaultVIMDown        = "vim-down"                // the orchestrator is unavailable for a while
 )
 
-// FaultSpec injects one fault. Node faults apply to that node's first
-// upgrade attempt; timed faults (boot-vm) fire At after the start.
+// FaultSpec injects one fault. It becomes active At a time, or When a
+// step happens ("node compute-3 upgrading"), or both (the later); then it
+// hits the next Count occasions (default 1), each with Probability
+// (default 1, drawn from the scenario's seed).
 type FaultSpec struct {
 	Do                string   `yaml:"do" required:"true"`
 	Node              string   `yaml:"node"`
 	At                Duration `yaml:"at"`
+	When              string   `yaml:"when"`
+	For               Duration `yaml:"for"`
+	Count             int      `yaml:"count"`
+	Probability       float64  `yaml:"probability"`
+	Factor            float64  `yaml:"factor"`            // migration-slow: default 3
 	IgnoreMaintenance bool     `yaml:"ignoreMaintenance"` // boot-vm: a broken scheduler that places on nodes in maintenance
 }
 
@@ -157,11 +229,19 @@ const (
 	OnNackSkip = "skip"
 )
 
+// ClockSpec picks the clock: virtual (the default: time jumps, runs are
+// deterministic) or real (wall time times Speed, for an external VNFM).
+type ClockSpec struct {
+	Mode  string  `yaml:"mode"`  // virtual | real
+	Speed float64 `yaml:"speed"` // real mode: default 1
+}
+
 // Outcomes.
 const (
 	OutcomeCompleted = "completed"
 	OutcomeRollback  = "rollback"
 	OutcomeFailed    = "failed"
+	OutcomeRefused   = "refused" // the pre-check refused to start the session
 )
 
 // ExpectSpec is what the scenario expects of the run.
@@ -170,6 +250,12 @@ type ExpectSpec struct {
 	// Violations makes the scenario a negative control: exactly these
 	// checks (CheckNames, or "outcome") must fail.
 	Violations []string `yaml:"violations"`
+	// Thresholds maps a metric (metrics.go) to "OP VALUE", e.g.
+	// maxInterruption: "< 1s"; each is the check "threshold:<metric>".
+	Thresholds map[string]string `yaml:"thresholds"`
+	// Assertions over the trace (spec_expect.go); each is the check
+	// "assert:<name>".
+	Assertions []AssertionSpec `yaml:"assertions"`
 }
 
 // Rate is requests per second, written "1000/s", "60/m" or a bare number.
