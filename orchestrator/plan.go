@@ -20,12 +20,23 @@ func (m *Manager) plan(s *session) (nodes []string, deferred map[string]string, 
 		limit = 1
 	}
 	checkGroups := s.cfg.Flow == FlowF1 && !s.cfg.has(DefectIgnoreVNFGroups)
+	// Instances already out of service outside the batch (a node failed
+	// unplanned, a VM down) count against their group's limit: taking
+	// the other member of a pair whose standby is down would take the VNF
+	// down.
 	impacted := map[string]int{}
-	zones := map[string]string{}
-	if s.cfg.BatchByZone {
+	if checkGroups {
 		for _, n := range m.p.Cloud.Nodes() {
-			zones[n.ID] = n.Zone
+			for _, vm := range m.p.Cloud.VMsOn(n.ID) {
+				if vm.Group != "" && (n.State != NodeNormal || vm.State == "down") {
+					impacted[vm.Group]++
+				}
+			}
 		}
+	}
+	zones, states := map[string]string{}, map[string]string{}
+	for _, n := range m.p.Cloud.Nodes() {
+		zones[n.ID], states[n.ID] = n.Zone, n.State
 	}
 	now := m.p.Clock.Now()
 	defer_ := func(node, why string) {
@@ -40,6 +51,12 @@ func (m *Manager) plan(s *session) (nodes []string, deferred map[string]string, 
 		}
 		if s.cfg.BatchByZone && len(nodes) > 0 && zones[node] != zones[nodes[0]] {
 			continue // not this batch's zone; no reason needed, it waits its turn
+		}
+		if states[node] == NodeFailed {
+			// It will be skipped when its batch starts; its own dead VMs
+			// must not hold it (or anything) back.
+			nodes = append(nodes, node)
+			continue
 		}
 		groups := map[string]int{}
 		for _, vm := range m.p.Cloud.VMsOn(node) {
@@ -61,7 +78,7 @@ func (m *Manager) plan(s *session) (nodes []string, deferred map[string]string, 
 		}
 		// The first node always goes: a group over its limit on one node
 		// alone (anti-affinity off) cannot be helped by waiting.
-		if why := overLimit(s, groups, impacted); why != "" && len(nodes) > 0 {
+		if why := overLimit(s, groups, impacted); why != "" && (len(nodes) > 0 || outside(groups, impacted)) {
 			defer_(node, why)
 			continue
 		}
@@ -72,8 +89,27 @@ func (m *Manager) plan(s *session) (nodes []string, deferred map[string]string, 
 	}
 	if len(nodes) > 0 {
 		wait = 0
+	} else if wait == 0 && len(deferred) > 0 {
+		// Held back by instances down elsewhere: look again in a while.
+		wait = replanInterval
 	}
 	return nodes, deferred, wait
+}
+
+// replanInterval is how often a planner held back by instances out of
+// service outside the upgrade looks again.
+const replanInterval = time.Minute
+
+// outside reports whether a group of the node is already impacted by
+// something other than this batch: then even a batch's first node must
+// wait.
+func outside(groups, impacted map[string]int) bool {
+	for g := range groups {
+		if impacted[g] > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // recovering names a group of the node still inside its recovery time,

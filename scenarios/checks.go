@@ -103,6 +103,8 @@ func newJudge(s *Scenario, events []escalator.Event) *judge {
 			j.nodes = e.Strs("nodes")
 		case "session.state":
 			j.final = e.Str("state")
+		case "session.refused":
+			j.final = SessionRefused
 		}
 	}
 	return j
@@ -202,13 +204,18 @@ func checkOutcome(j *judge) []Violation {
 		OutcomeCompleted: {orchestrator.SessionCompleted},
 		OutcomeRollback:  {orchestrator.SessionRolledBack},
 		OutcomeFailed:    {orchestrator.SessionFailed, orchestrator.SessionAborted},
+		OutcomeRefused:   {SessionRefused},
 	}[j.s.Expect.Outcome]
 	if slices.Contains(want, j.final) {
 		return nil
 	}
+	evidence := lastN(j.find("session.state", ""), 2)
+	if j.final == SessionRefused {
+		evidence = j.find("session.refused", "")
+	}
 	return []Violation{{
 		Message: fmt.Sprintf("the session ended %s; the scenario expects outcome %q", j.final, j.s.Expect.Outcome),
-		Events:  lastN(j.find("session.state", ""), 2),
+		Events:  evidence,
 	}}
 }
 

@@ -468,7 +468,7 @@ nodes: {count: 2}
 upgrade: {targetVersion: "2.0"}
 expect: {outcome: success}
 `,
-		want: `bad.yaml:4:19: expect.outcome: unknown outcome "success" (hint: one of completed, rollback, failed)`,
+		want: `bad.yaml:4:19: expect.outcome: unknown outcome "success" (hint: one of completed, rollback, failed, refused)`,
 	},
 	{
 		name: "bad defect",

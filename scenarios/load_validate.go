@@ -27,7 +27,7 @@ var (
 	loadMigrations    = []string{MigrationLive, MigrationCold, MigrationNone}
 	loadClocks        = []string{"virtual", "real"}
 	loadNodeStates    = []string{"normal", "maintenance", "upgrading", "verifying", "failed"}
-	loadOutcomes      = []string{OutcomeCompleted, OutcomeRollback, OutcomeFailed}
+	loadOutcomes      = []string{OutcomeCompleted, OutcomeRollback, OutcomeFailed, OutcomeRefused}
 
 	// The outcome check (checks.go) always runs, so it is no name for
 	// checks:, but a negative control may expect it to fail.

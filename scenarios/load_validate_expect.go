@@ -15,7 +15,8 @@ import (
 // TestEventKindsKnown keeps it in step with the Emit calls of the code.
 var loadEventKinds = []string{
 	"delivery.attempt", "delivery.failed", "delivery.no-subscriber",
-	"fault.boot-vm", "fault.boot-vm-failed", "fault.upgrade-fails", "fault.upgrade-hangs", "fault.verify-fails",
+	"fault.boot-vm-failed", "fault.cleared", "fault.injected", "fault.node-crash", "fault.upgrade-fails",
+	"fault.upgrade-hangs", "fault.verify-fails", "fault.vnfm",
 	"node.added", "node.final", "node.state", "node.status", "node.upgrade-started", "node.version",
 	"phase.started",
 	"plan.batch", "plan.lead-time", "plan.wait",
@@ -26,9 +27,9 @@ var loadEventKinds = []string{
 	"vm.business", "vm.migrate", "vm.migrate-finished", "vm.migrate-requested", "vm.migrated", "vm.migrating",
 	"vm.migration-failed", "vm.placed", "vm.state",
 	"vnf.deployed", "vnf.drain", "vnf.drained", "vnf.failover", "vnf.failover-failed", "vnf.failover-started",
-	"vnf.member-removed", "vnf.member-restored", "vnf.switchover", "vnf.undrain",
-	"vnfm.action", "vnfm.error", "vnfm.ignored", "vnfm.notify", "vnfm.received", "vnfm.reply",
-	"vnfm.reply-rejected", "vnfm.reply-timeout",
+	"vnf.member-removed", "vnf.member-restored", "vnf.standby-synced", "vnf.switchover", "vnf.undrain",
+	"vnfm.action", "vnfm.crashed", "vnfm.error", "vnfm.ignored", "vnfm.notify", "vnfm.received", "vnfm.reply",
+	"vnfm.reply-rejected", "vnfm.reply-timeout", "vnfm.restarted", "vnfm.waiting",
 }
 
 // loadEventActors are the actors of the trace.

@@ -57,6 +57,10 @@ type Options struct {
 	Limit time.Duration
 }
 
+// SessionRefused is the state a result reports when the orchestrator
+// refused to start the session.
+const SessionRefused = "REFUSED"
+
 // settleTime lets the world finish what the session's end set off (VNFMs
 // restoring redundancy, failovers) before the books close.
 const settleTime = 5 * time.Minute
@@ -126,7 +130,15 @@ func Run(ctx context.Context, s *Scenario, opt Options) (res *Result) {
 	})
 	st, err := tb.Manager.CreateSession(tb.Config)
 	if err != nil {
-		return fail(err)
+		// A refusal is an outcome the scenario may expect (the capacity
+		// pre-check); anything else it did not ask for still gets judged,
+		// and the outcome check says what happened.
+		tb.World.Finish()
+		res.Events = tb.Trace.Events
+		res.Session = orchestrator.SessionStatus{State: SessionRefused, Reason: err.Error(), Flow: tb.Config.Flow, TargetVersion: tb.Config.TargetVersion}
+		res.Checks = Judge(s, res.Events)
+		res.Verdict = Verdict(s, res.Checks)
+		return res
 	}
 	res.Session = st
 	if err := loop.Run(ctx, opt.Limit); err != nil {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/openapi"
@@ -44,6 +45,11 @@ type Testbed struct {
 	Store *vimhttp.Store
 	vnfm  *sim.VNFM
 	opt   BuildOptions
+	// emit is what everything emits through; it records into Trace.
+	emit       *watch
+	gate       *gate
+	inproc     *edge.InProcess
+	vnfmServer *vnfmhttp.Server
 }
 
 // Options are the options the testbed was built with.
@@ -79,7 +85,9 @@ func Build(s *Scenario, opt BuildOptions) (*Testbed, error) {
 	loop := tb.Loop
 	rnd := sim.NewRand(seed)
 	tb.Trace = escalator.NewTrace(loop.Elapsed)
-	tr := tb.Trace
+	tr := &watch{trace: tb.Trace}
+	tb.emit = tr
+	tb.gate = &gate{loop: loop}
 
 	specs := map[string]*edge.Spec{}
 	for _, name := range openapi.Names() {
@@ -110,34 +118,30 @@ func Build(s *Scenario, opt BuildOptions) (*Testbed, error) {
 	}, s.nodeConfigs())
 	tb.World = world
 	groupLimits := map[string]int{}
-	for _, v := range s.VNFs {
+	lead, recovery := map[string]time.Duration{}, map[string]time.Duration{}
+	migration := map[string][]string{}
+	for _, v := range s.Deployments() {
 		cfg := sim.VNFConfig{Name: v.Name, Mode: v.Mode, Load: float64(v.Load), CapacityPerInstance: float64(v.CapacityPerInstance),
 			ServiceTime: v.ServiceTime.D(), SwitchoverGap: v.SwitchoverGap.D(), FailoverTime: v.FailoverTime.D(), HealthCheckWindow: v.HealthCheckWindow.D()}
+		if m := v.Maintenance; m != nil {
+			cfg.Limits = &sim.Limits{LeadTime: m.LeadTime.D(), MaxImpacted: m.MaxImpacted, MinPreserved: m.MinPreserved,
+				MinRecoveryTime: m.MinRecoveryTime.D(), MigrationTypes: m.MigrationTypes}
+			lead[v.Name], recovery[v.Name] = m.LeadTime.D(), m.MinRecoveryTime.D()
+			if len(m.MigrationTypes) > 0 {
+				migration[v.Name] = m.MigrationTypes
+			}
+		}
 		anti := v.AntiAffinity == nil || *v.AntiAffinity
 		if err := world.AddVNF(cfg, s.VNFM.Name, v.Instances, v.Flavor.VCPUs, v.Flavor.MemoryGiB, anti, v.Placement); err != nil {
 			return nil, escalator.Errorf(escalator.EINVALID, "deploying VNF %s: %v", v.Name, err)
 		}
 		groupLimits[v.Name] = maxImpacted(v)
 	}
-	for i, f := range s.Faults {
-		switch f.Do {
-		case FaultUpgradeFails, FaultUpgradeHangs, FaultVerifyFails:
-			world.NFVI.SetFault(f.Node, sim.NodeFault(f.Do))
-		case FaultBootVM:
-			id, ignore := fmt.Sprintf("boot-%d", i+1), f.IgnoreMaintenance
-			loop.AfterFunc(f.At.D(), func() {
-				tr.Emit("fault", "fault.boot-vm", id, escalator.Fields{"ignoreMaintenance": ignore})
-				if err := world.BootVM(id, 1, 1, ignore); err != nil {
-					tr.Emit("fault", "fault.boot-vm-failed", id, escalator.Fields{"error": err.Error()})
-				}
-			})
-		}
-	}
-
 	// The wire: in-process and synchronous in virtual time, TCP in real
 	// time. Every client validates what it sends and receives.
 	var next http.RoundTripper = http.DefaultTransport
 	inproc := edge.NewInProcess()
+	tb.inproc = inproc
 	if !opt.Real {
 		next = inproc
 	}
@@ -151,10 +155,13 @@ func Build(s *Scenario, opt BuildOptions) (*Testbed, error) {
 		}
 		return &http.Client{Transport: &edge.Checked{Specs: list, Next: next, OnViolation: onViolation(who)}}
 	}
-	post := func(fn func()) { loop.AfterFunc(0, fn) }
+	g := tb.gate
+	post := func(fn func()) { loop.AfterFunc(0, g.hold(fn)) }
 	if opt.Real {
-		post = loop.Post
+		post = func(fn func()) { loop.Post(g.hold(fn)) }
 	}
+	vimClock := gatedClock{g}
+	vimNFVI := gatedNFVI{world.NFVI, g}
 	notifyClient := checked("vim", openapi.VNFMNotification)
 	store := vimhttp.NewStore(rnd.UUID)
 	tb.Store = store
@@ -162,15 +169,15 @@ func Build(s *Scenario, opt BuildOptions) (*Testbed, error) {
 	if root == "" {
 		root = "http://" + vimHost
 	}
-	notifier := &vimhttp.Notifier{Store: store, Clock: loop, Trace: tr, APIRoot: root,
+	notifier := &vimhttp.Notifier{Store: store, Clock: vimClock, Trace: tr, APIRoot: root,
 		Caller:      &edge.Caller{Client: notifyClient, Sync: !opt.Real, Post: post},
 		TokenCaller: &edge.Caller{Client: &http.Client{Transport: next}, Sync: !opt.Real, Post: post}}
-	tb.Manager = orchestrator.New(orchestrator.Ports{Clock: loop, Cloud: world.NFVI, System: world.NFVI, Notify: notifier}, tr, rnd.UUID)
+	tb.Manager = orchestrator.New(orchestrator.Ports{Clock: vimClock, Cloud: vimNFVI, System: vimNFVI, Notify: notifier}, tr, rnd.UUID)
 
 	vimServer := &vimhttp.Server{Manager: tb.Manager, Cloud: world.NFVI, Store: store, Exec: loop.Exec, Client: notifyClient, Trace: tr, APIRoot: opt.APIRoot,
 		Defaults: vimhttp.Defaults{ReplyTimeout: u.ReplyTimeout.D(), UpgradeTimeout: u.UpgradeTimeout.D()}}
 	mux := http.NewServeMux()
-	mux.Handle(vimhttp.Base+"/", vimhttp.Handler(vimServer, specs[openapi.VIMMaintenance], opt.Auth, onViolation("vim")))
+	mux.Handle(vimhttp.Base+"/", g.available(vimhttp.Handler(vimServer, specs[openapi.VIMMaintenance], opt.Auth, onViolation("vim"))))
 	mux.Handle(vnfhttp.Base+"/", vnfhttp.Handler(&vnfhttp.Server{World: world, Exec: loop.Exec}, specs[openapi.VNFControl], opt.Auth, onViolation("vnf")))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		edge.WriteProblem(w, http.StatusNotFound, "no resource at "+r.URL.Path+"; the APIs are under "+vimhttp.Base+" and "+vnfhttp.Base)
@@ -182,8 +189,19 @@ func Build(s *Scenario, opt BuildOptions) (*Testbed, error) {
 		Flow: u.Flow, TargetVersion: u.TargetVersion, Nodes: u.Nodes, MaxParallel: u.MaxParallel,
 		ReplyTimeout: u.ReplyTimeout.D(), UpgradeTimeout: u.UpgradeTimeout.D(), OnNack: u.OnNack,
 		Rollback: rollback, GroupLimits: groupLimits, Defects: u.Defects,
+		GroupLeadTime: lead, GroupRecovery: recovery, GroupMigration: migration,
+		BatchByZone: u.BatchBy == "zone", CheckCapacity: u.Precheck != "none", ScaleIn: u.ScaleIn,
 	}
+	if len(u.ReplyDeadlines) > 0 {
+		tb.Config.ReplyDeadlines = map[string]time.Duration{}
+		for st, d := range u.ReplyDeadlines {
+			tb.Config.ReplyDeadlines[st] = d.D()
+		}
+	}
+	fs := &faults{tb: tb, rnd: sim.NewRand(seed + 1)}
+	world.NFVI.MigrationHook = fs.migrationHook
 	if opt.Real {
+		fs.arm(s.Faults)
 		return tb, nil
 	}
 
@@ -196,22 +214,55 @@ func Build(s *Scenario, opt BuildOptions) (*Testbed, error) {
 	tb.vnfm = sim.NewVNFM(sim.VNFMConfig{Name: s.VNFM.Name, Behavior: s.VNFM.Behavior, ReplyAfter: s.VNFM.ReplyAfter.D(),
 		LateBy: s.VNFM.LateBy.D(), RestoreTime: s.VNFM.RestoreTime.D()}, loop, tr, client, client.Reply)
 	host := vnfmHost(s.VNFM.Name)
-	inproc.Handle(host, vnfmhttp.Handler(&vnfmhttp.Server{VNFM: tb.vnfm, Exec: loop.Exec}, specs[openapi.VNFMNotification], nil, onViolation(s.VNFM.Name)))
+	tb.vnfmServer = &vnfmhttp.Server{VNFM: tb.vnfm, Exec: loop.Exec}
+	fs.vnfmH, fs.host = vnfmhttp.Handler(tb.vnfmServer, specs[openapi.VNFMNotification], nil, onViolation(s.VNFM.Name)), host
+	inproc.Handle(host, fs.vnfmH)
+	tb.vnfm.Override = fs.vnfmOverride
 	if _, err := client.Subscribe(s.VNFM.Name, "http://"+host+vnfmhttp.Base+"/notifications", nil); err != nil {
 		return nil, escalator.Errorf(escalator.EINTERNAL, "the reference VNFM could not subscribe: %v", err)
 	}
+	fs.arm(s.Faults)
 	return tb, nil
 }
 
 // maxImpacted is how many instances of a VNF may be out of service at once:
-// one for an active-standby VNF (never both of a pair), and for a
-// load-balanced pool as many as leave enough capacity for the load.
+// what its IFA 011 limits say, or else one for an active-standby VNF (never
+// both of a pair), and for a load-balanced pool as many as leave enough
+// capacity for the load.
 func maxImpacted(v VNFSpec) int {
-	if v.Mode != ModeLoadBalanced || v.CapacityPerInstance <= 0 {
-		return 1
+	n := 1
+	if v.Mode == ModeLoadBalanced && v.CapacityPerInstance > 0 {
+		needed := int(math.Ceil(float64(v.Load) / float64(v.CapacityPerInstance)))
+		n = max(1, v.Instances-needed)
 	}
-	needed := int(math.Ceil(float64(v.Load) / float64(v.CapacityPerInstance)))
-	return max(1, v.Instances-needed)
+	if m := v.Maintenance; m != nil {
+		if m.MaxImpacted > 0 {
+			n = m.MaxImpacted
+		}
+		if m.MinPreserved > 0 {
+			n = min(n, max(1, v.Instances-m.MinPreserved))
+		}
+	}
+	return n
+}
+
+// Deployments lists the VNFs to deploy, with replicas expanded into
+// <name>-1 .. <name>-N.
+func (s *Scenario) Deployments() []VNFSpec {
+	var out []VNFSpec
+	for _, v := range s.VNFs {
+		if v.Replicas <= 1 {
+			out = append(out, v)
+			continue
+		}
+		for i := range v.Replicas {
+			c := v
+			c.Name = fmt.Sprintf("%s-%d", v.Name, i+1)
+			c.Replicas = 0
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Subscribed reports whether every VNFM the scenario names has subscribed.

@@ -42,7 +42,15 @@ const (
 	FaultUpgradeFails NodeFault = "upgrade-fails"
 	FaultUpgradeHangs NodeFault = "upgrade-hangs"
 	FaultVerifyFails  NodeFault = "verify-fails"
+	FaultNodeCrash    NodeFault = "node-crash"
 )
+
+// MigrationFault says what goes wrong with one migration: it fails at the
+// end, or it takes Factor times longer (0 or 1: normal speed).
+type MigrationFault struct {
+	Fail   bool
+	Factor float64
+}
 
 // Node is a simulated compute node.
 type Node struct {
@@ -102,6 +110,9 @@ type NFVI struct {
 	byNode map[string]*Node
 	vms    []*VM
 	byVM   map[string]*VM
+	// MigrationHook, when set, is asked about each migration as it starts:
+	// the fault injection point for failing and slow migrations.
+	MigrationHook func(vm *VM) MigrationFault
 }
 
 // NewNFVI builds the nodes. VMs come from PlaceVM.
@@ -302,12 +313,30 @@ func (w *NFVI) Migrate(vmID string, prefer []string, live bool, done orchestrato
 		return
 	}
 	from := vm.Host
+	var fault MigrationFault
+	if w.MigrationHook != nil {
+		fault = w.MigrationHook(vm)
+	}
+	slow := func(d time.Duration) time.Duration {
+		if fault.Factor > 1 {
+			return time.Duration(float64(d) * fault.Factor)
+		}
+		return d
+	}
 	// Reserve room on the target for the whole move so that nothing else
 	// is placed into it meanwhile.
 	to.UsedVCPUs += vm.VCPUs
 	to.UsedMemGiB += vm.MemoryGiB
 	w.tr.Emit(actorNFVI, "vm.migrating", vm.ID, escalator.Fields{"from": from.ID, "to": to.ID, "live": live, "toState": to.State})
 	finish := func() {
+		if fault.Fail {
+			to.UsedVCPUs -= vm.VCPUs
+			to.UsedMemGiB -= vm.MemoryGiB
+			w.tr.Emit(actorNFVI, "vm.migration-failed", vm.ID, escalator.Fields{"from": from.ID, "to": to.ID, "error": "the migration broke off (injected fault)"})
+			w.setVMState(vm, vmRunning, "migration to "+to.ID+" failed")
+			done("", fmt.Errorf("migration of %s to %s failed", vm.ID, to.ID))
+			return
+		}
 		to.UsedVCPUs -= vm.VCPUs
 		to.UsedMemGiB -= vm.MemoryGiB
 		w.detach(vm)
@@ -318,11 +347,15 @@ func (w *NFVI) Migrate(vmID string, prefer []string, live bool, done orchestrato
 	}
 	if !live {
 		w.setVMState(vm, vmDown, "cold migration")
-		w.loop.AfterFunc(w.t.ColdMigration, finish)
+		w.loop.AfterFunc(slow(w.t.ColdMigration), finish)
 		return
 	}
 	w.setVMState(vm, vmMigrating, "live migration")
-	w.loop.AfterFunc(w.t.LiveMigration, func() {
+	w.loop.AfterFunc(slow(w.t.LiveMigration), func() {
+		if fault.Fail {
+			finish()
+			return
+		}
 		if vm.inst != nil && w.t.Blackout > 0 {
 			vm.inst.vnf.pause(vm.inst, true, "live-migration blackout of "+vm.ID)
 		}
@@ -357,11 +390,22 @@ func (w *NFVI) Upgrade(node, version string, done func(error)) {
 		}
 	}
 	fault := n.fault
-	if fault == FaultUpgradeFails || fault == FaultUpgradeHangs {
+	if fault == FaultUpgradeFails || fault == FaultUpgradeHangs || fault == FaultNodeCrash {
 		n.fault = FaultNone
 	}
 	if fault == FaultUpgradeHangs {
 		w.tr.Emit("fault", "fault.upgrade-hangs", n.ID, nil)
+		return
+	}
+	if fault == FaultNodeCrash {
+		w.loop.AfterFunc(w.t.NodeUpgrade/2, func() {
+			if n.State != orchestrator.NodeUpgrading {
+				return
+			}
+			w.tr.Emit("fault", "fault.node-crash", n.ID, nil)
+			w.setNodeState(n, orchestrator.NodeFailed)
+			done(fmt.Errorf("node %s crashed halfway through installing %s", n.ID, version))
+		})
 		return
 	}
 	w.loop.AfterFunc(w.t.NodeUpgrade, func() {
@@ -383,6 +427,37 @@ func (w *NFVI) Upgrade(node, version string, done func(error)) {
 		}
 		done(nil)
 	})
+}
+
+// FailNode is an unplanned failure: the node goes down with its VMs.
+func (w *NFVI) FailNode(id, cause string) {
+	n := w.byNode[id]
+	if n == nil || n.State == orchestrator.NodeFailed {
+		return
+	}
+	n.after = n.State
+	w.setNodeState(n, orchestrator.NodeFailed)
+	for _, vm := range append([]*VM(nil), n.VMs...) {
+		if vm.State != vmDown {
+			w.setVMState(vm, vmDown, cause)
+		}
+	}
+}
+
+// RepairNode brings a failed node back, with its VMs, in the state it had.
+func (w *NFVI) RepairNode(id string) {
+	n := w.byNode[id]
+	if n == nil || n.State != orchestrator.NodeFailed {
+		return
+	}
+	back := n.after
+	if back == orchestrator.NodeUpgrading || back == orchestrator.NodeVerifying || back == "" {
+		back = orchestrator.NodeNormal
+	}
+	w.setNodeState(n, back)
+	for _, vm := range append([]*VM(nil), n.VMs...) {
+		w.setVMState(vm, vmRunning, "node "+n.ID+" repaired")
+	}
 }
 
 // Verify runs the post-upgrade health test on a node.

@@ -32,6 +32,18 @@ type VNFConfig struct {
 	SwitchoverGap       time.Duration
 	FailoverTime        time.Duration
 	HealthCheckWindow   time.Duration
+	// Limits are the VNF's IFA 011 maintenance limits, recorded in the
+	// trace so checks can hold the run to them.
+	Limits *Limits
+}
+
+// Limits is a VNF's IFA 011 NfviMaintenanceInfo.
+type Limits struct {
+	LeadTime        time.Duration
+	MaxImpacted     int
+	MinPreserved    int
+	MinRecoveryTime time.Duration
+	MigrationTypes  []string
 }
 
 // Instance is one VNF component running in one VM.
@@ -251,6 +263,15 @@ func (v *VNF) vmStateChanged(i *Instance, from string, served float64, cause str
 		v.change(i.VM.ID+" up", func() {})
 		if v.Mode == ModeActiveStandby && v.active == nil {
 			v.failover()
+		} else if v.Mode == ModeActiveStandby && !i.Drained && !i.Ready {
+			// A standby that comes back on its own resyncs from the active
+			// by itself, within a health-check period.
+			v.w.loop.AfterFunc(v.HealthCheckWindow, func() {
+				if i.up() && !i.Drained && !i.Ready && v.active != i {
+					i.Ready = true
+					v.w.tr.Emit(actorVNF, "vnf.standby-synced", v.Name, escalator.Fields{"instance": i.VM.ID})
+				}
+			})
 		} else if v.Mode == ModeLoadBalanced && !i.Drained && !i.InRotation {
 			v.w.loop.AfterFunc(v.HealthCheckWindow, func() {
 				if i.up() && !i.Drained && !i.InRotation {

@@ -18,6 +18,8 @@ const (
 	BehaviorNack           = "nack"               // refuses every maintenance
 	BehaviorAckWithoutMove = "ack-without-moving" // says yes, moves nothing
 	BehaviorMalformed      = "malformed-reply"    // moves, then sends a reply that breaks the API spec
+	BehaviorDuplicate      = "duplicate-reply"    // moves, then replies twice
+	BehaviorWrongState     = "wrong-state-reply"  // moves, then replies for another maintenance state
 )
 
 // VNFMConfig configures the reference VNFM.
@@ -49,6 +51,42 @@ type VNFM struct {
 	// affected remembers, per node, the instances a maintenance
 	// notification named there, so "node available" touches only those.
 	affected map[string][]orchestrator.AffectedInstance
+	// Override, when set, may give one notification another behaviour:
+	// the fault injection point for misbehaving on some occasions only.
+	Override func(n orchestrator.Notification) string
+	// down and epoch model a crash: while down nothing is handled, and
+	// work begun before the crash is dropped when it comes due.
+	down  bool
+	epoch int
+}
+
+// Crash stops the VNFM: it forgets its queue and what it was told, and
+// work already under way is dropped.
+func (m *VNFM) Crash() {
+	m.down = true
+	m.epoch++
+	m.queue, m.busy = nil, false
+	m.affected = map[string][]orchestrator.AffectedInstance{}
+	m.tr.Emit(actorVNFM, "vnfm.crashed", m.cfg.Name, nil)
+}
+
+// Restart brings a crashed VNFM back with empty memory.
+func (m *VNFM) Restart() {
+	m.down = false
+	m.tr.Emit(actorVNFM, "vnfm.restarted", m.cfg.Name, nil)
+}
+
+// Down reports whether the VNFM is crashed.
+func (m *VNFM) Down() bool { return m.down }
+
+// after runs fn d from now unless the VNFM crashed meanwhile.
+func (m *VNFM) after(d time.Duration, fn func()) {
+	e := m.epoch
+	m.loop.AfterFunc(d, func() {
+		if m.epoch == e {
+			fn()
+		}
+	})
 }
 
 // NewVNFM returns a VNFM that moves business through ctl and answers
@@ -62,6 +100,9 @@ func (m *VNFM) Name() string { return m.cfg.Name }
 
 // Deliver hands the VNFM a notification.
 func (m *VNFM) Deliver(n orchestrator.Notification) {
+	if m.down {
+		return
+	}
 	f := escalator.Fields{"notificationId": n.ID, "type": n.NotificationType}
 	if n.State != "" {
 		f["state"] = n.State
@@ -104,50 +145,135 @@ func (m *VNFM) action(vnf, instance, action string) {
 	m.tr.Emit(actorVNFM, "vnfm.action", m.cfg.Name, escalator.Fields{"vnf": vnf, "instance": instance, "action": action})
 }
 
-func (m *VNFM) send(n orchestrator.Notification, ack bool, actions []orchestrator.InstanceAction, reason string) {
+func (m *VNFM) send(n orchestrator.Notification, behavior string, ack bool, actions []orchestrator.InstanceAction, reason string) {
 	word := "ACK_" + n.State
 	if !ack {
 		word = "NACK_" + n.State
 	}
-	if m.cfg.Behavior == BehaviorMalformed {
+	switch behavior {
+	case BehaviorMalformed:
 		word = "ACK" // no state: the spec's pattern refuses it
+	case BehaviorWrongState:
+		word = "ACK_" + orchestrator.StateScaleIn
+		if n.State == orchestrator.StateScaleIn {
+			word = "ACK_" + orchestrator.StatePlannedMaintenance
+		}
 	}
 	r := orchestrator.Reply{SessionID: n.SessionID, NotificationID: n.ID, VnfmID: m.cfg.Name, Reply: word, InstanceActions: actions, Reason: reason}
-	if err := m.reply(r); err != nil {
-		m.tr.Emit(actorVNFM, "vnfm.reply-rejected", m.cfg.Name, escalator.Fields{"notificationId": n.ID, "error": err.Error()})
+	m.deliverReply(n, r)
+	if behavior == BehaviorDuplicate {
+		m.deliverReply(n, r)
 	}
+}
+
+// deliverReply sends a reply, retrying while the VIM is unavailable and
+// the deadline has not passed: a VIM outage must not lose an answer.
+func (m *VNFM) deliverReply(n orchestrator.Notification, r orchestrator.Reply) {
+	err := m.reply(r)
+	if err == nil {
+		return
+	}
+	f := escalator.Fields{"notificationId": n.ID, "error": err.Error()}
+	if escalator.ErrorCode(err) == escalator.EUNAVAILABLE && n.ReplyBy != nil && m.loop.Now().Add(2*time.Second).Before(*n.ReplyBy) {
+		f["retryIn"] = "2s"
+		m.tr.Emit(actorVNFM, "vnfm.reply-rejected", m.cfg.Name, f)
+		m.after(2*time.Second, func() { m.deliverReply(n, r) })
+		return
+	}
+	m.tr.Emit(actorVNFM, "vnfm.reply-rejected", m.cfg.Name, f)
 }
 
 // maintenance moves the business off the affected instances: switch-over
 // for an active, drain for a load-balanced member when the others can carry
 // the load, and otherwise asks the VIM to migrate. Then it replies.
 func (m *VNFM) maintenance(n orchestrator.Notification, done func()) {
-	if m.cfg.Behavior == BehaviorSilent {
+	behavior := m.cfg.Behavior
+	if m.Override != nil {
+		if b := m.Override(n); b != "" {
+			behavior = b
+			m.tr.Emit("fault", "fault.vnfm", m.cfg.Name, escalator.Fields{"notificationId": n.ID, "behavior": b})
+		}
+	}
+	if behavior == BehaviorSilent {
 		m.tr.Emit(actorVNFM, "vnfm.ignored", m.cfg.Name, escalator.Fields{"notificationId": n.ID, "behavior": BehaviorSilent})
 		done()
 		return
 	}
-	m.loop.AfterFunc(m.cfg.ReplyAfter, func() {
-		switch m.cfg.Behavior {
-		case BehaviorNack:
-			m.send(n, false, nil, "the VNFM refuses maintenance (behavior nack)")
+	e := m.epoch
+	m.after(m.cfg.ReplyAfter, func() {
+		switch {
+		case behavior == BehaviorNack:
+			m.send(n, behavior, false, nil, "the VNFM refuses maintenance (behavior nack)")
 			done()
 			return
-		case BehaviorAckWithoutMove:
-			m.send(n, true, nil, "")
+		case behavior == BehaviorAckWithoutMove, n.State != orchestrator.StatePlannedMaintenance:
+			// SCALE_IN and MAINTENANCE_COMPLETE ask nothing to be moved.
+			m.send(n, behavior, true, nil, "")
 			done()
 			return
 		}
-		m.move(n, func(actions []orchestrator.InstanceAction) {
-			if m.cfg.Behavior == BehaviorLate && n.ReplyBy != nil {
-				wait := n.ReplyBy.Add(m.cfg.LateBy).Sub(m.loop.Now())
-				m.loop.AfterFunc(wait, func() { m.send(n, true, actions, "") })
-			} else {
-				m.send(n, true, actions, "")
-			}
-			done()
+		m.whenStandbysReady(n, e, func() {
+			m.move(n, func(actions []orchestrator.InstanceAction) {
+				if m.epoch != e {
+					return // crashed while moving: the answer died with it
+				}
+				if behavior == BehaviorLate && n.ReplyBy != nil {
+					wait := n.ReplyBy.Add(m.cfg.LateBy).Sub(m.loop.Now())
+					m.after(wait, func() { m.send(n, behavior, true, actions, "") })
+				} else {
+					m.send(n, behavior, true, actions, "")
+				}
+				done()
+			})
 		})
 	})
+}
+
+// whenStandbysReady waits (in one-second looks, while the deadline leaves
+// room) for a standby that is up but still resyncing, so the VNFM can
+// switch over rather than ask the VIM to migrate the active.
+func (m *VNFM) whenStandbysReady(n orchestrator.Notification, e int, then func()) {
+	if m.epoch != e {
+		return
+	}
+	affectedNode := map[string]bool{}
+	for _, id := range n.AffectedNodes {
+		affectedNode[id] = true
+	}
+	syncing := false
+	seen := map[string]bool{}
+	for _, a := range n.AffectedInstances {
+		if seen[a.VnfInstanceID] {
+			continue
+		}
+		seen[a.VnfInstanceID] = true
+		view, err := m.ctl.GetVNF(a.VnfInstanceID)
+		if err != nil || view.Mode != ModeActiveStandby {
+			continue
+		}
+		ready := false
+		for _, i := range view.Instances {
+			if i.Role == RoleStandby && i.Health == "up" && !affectedNode[i.Node] {
+				if i.Ready {
+					ready = true
+				} else {
+					syncing = true
+				}
+			}
+		}
+		if ready {
+			syncing = false
+		}
+		if syncing {
+			break
+		}
+	}
+	if syncing && n.ReplyBy != nil && m.loop.Now().Add(time.Second).Before(n.ReplyBy.Add(-n.ReplyBy.Sub(n.TimeStamp)/2)) {
+		m.tr.Emit(actorVNFM, "vnfm.waiting", m.cfg.Name, escalator.Fields{"notificationId": n.ID, "for": "a standby to resync"})
+		m.after(time.Second, func() { m.whenStandbysReady(n, e, then) })
+		return
+	}
+	then()
 }
 
 func (m *VNFM) move(n orchestrator.Notification, finished func([]orchestrator.InstanceAction)) {
@@ -239,7 +365,7 @@ func (m *VNFM) move(n orchestrator.Notification, finished func([]orchestrator.In
 // redundancy the maintenance took away. It acts on the instances the
 // maintenance notification named, so it needs no look at the whole VNF.
 func (m *VNFM) restore(n orchestrator.Notification, done func()) {
-	m.loop.AfterFunc(m.cfg.RestoreTime, func() {
+	m.after(m.cfg.RestoreTime, func() {
 		for _, node := range n.AffectedNodes {
 			for _, a := range m.affected[node] {
 				// An instance that is active, or down, needs nothing or

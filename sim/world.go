@@ -66,7 +66,17 @@ func (w *World) AddVNF(c VNFConfig, vnfm string, instances int, vcpus, memGiB in
 	w.byVNF[c.Name] = v
 	v.since = w.loop.Elapsed()
 	v.recompute("deployed")
-	w.tr.Emit(actorVNF, "vnf.deployed", c.Name, escalator.Fields{"mode": c.Mode, "instances": instances, "load": c.Load, "capacityPerInstance": c.CapacityPerInstance})
+	f := escalator.Fields{"mode": c.Mode, "instances": instances, "load": c.Load, "capacityPerInstance": c.CapacityPerInstance}
+	if l := c.Limits; l != nil {
+		f["leadTime"] = l.LeadTime.String()
+		f["maxImpacted"] = l.MaxImpacted
+		f["minPreserved"] = l.MinPreserved
+		f["minRecoveryTime"] = l.MinRecoveryTime.String()
+		if len(l.MigrationTypes) > 0 {
+			f["migrationTypes"] = l.MigrationTypes
+		}
+	}
+	w.tr.Emit(actorVNF, "vnf.deployed", c.Name, f)
 	return nil
 }
 

@@ -23,10 +23,16 @@ type InProcess struct {
 // NewInProcess returns a transport with no hosts.
 func NewInProcess() *InProcess { return &InProcess{handlers: map[string]http.Handler{}} }
 
-// Handle serves host (as in a URL: "vim.local", "127.0.0.1:9000") with h.
+// Handle serves host (as in a URL: "vim.local", "127.0.0.1:9000") with h;
+// a nil h takes the host off the wire, so calls to it are refused as by a
+// crashed server.
 func (t *InProcess) Handle(host string, h http.Handler) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if h == nil {
+		delete(t.handlers, host)
+		return
+	}
 	t.handlers[host] = h
 }
 

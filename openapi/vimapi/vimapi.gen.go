@@ -582,6 +582,9 @@ type NotAcceptable = ProblemDetails
 // NotFound RFC 7807 problem details as profiled by SOL013 clause 6.3 (status and detail always present).
 type NotFound = ProblemDetails
 
+// ServiceUnavailable RFC 7807 problem details as profiled by SOL013 clause 6.3 (status and detail always present).
+type ServiceUnavailable = ProblemDetails
+
 // Unauthorized RFC 7807 problem details as profiled by SOL013 clause 6.3 (status and detail always present).
 type Unauthorized = ProblemDetails
 
@@ -2651,6 +2654,11 @@ type GetAPIVersionsResponse500Headers struct {
 	Version string
 }
 
+// GetAPIVersionsResponse503Headers the declared response headers of an HTTP 503 response for GetAPIVersions
+type GetAPIVersionsResponse503Headers struct {
+	Version string
+}
+
 type GetAPIVersionsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -2666,6 +2674,8 @@ type GetAPIVersionsResponse struct {
 	ApplicationProblemJSON406 *NotAcceptable
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *InternalServerError
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ServiceUnavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetAPIVersionsResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -2678,6 +2688,8 @@ type GetAPIVersionsResponse struct {
 	Headers406 *GetAPIVersionsResponse406Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *GetAPIVersionsResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetAPIVersionsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -2708,6 +2720,11 @@ func (r GetAPIVersionsResponse) GetApplicationProblemJSON406() *NotAcceptable {
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r GetAPIVersionsResponse) GetApplicationProblemJSON500() *InternalServerError {
 	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetAPIVersionsResponse) GetApplicationProblemJSON503() *ServiceUnavailable {
+	return r.ApplicationProblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -2770,6 +2787,11 @@ type ListNodesResponse500Headers struct {
 	Version string
 }
 
+// ListNodesResponse503Headers the declared response headers of an HTTP 503 response for ListNodes
+type ListNodesResponse503Headers struct {
+	Version string
+}
+
 type ListNodesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -2785,6 +2807,8 @@ type ListNodesResponse struct {
 	ApplicationProblemJSON406 *NotAcceptable
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *InternalServerError
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ServiceUnavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListNodesResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -2797,6 +2821,8 @@ type ListNodesResponse struct {
 	Headers406 *ListNodesResponse406Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *ListNodesResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListNodesResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -2827,6 +2853,11 @@ func (r ListNodesResponse) GetApplicationProblemJSON406() *NotAcceptable {
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ListNodesResponse) GetApplicationProblemJSON500() *InternalServerError {
 	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListNodesResponse) GetApplicationProblemJSON503() *ServiceUnavailable {
+	return r.ApplicationProblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -2894,6 +2925,11 @@ type GetNodeResponse500Headers struct {
 	Version string
 }
 
+// GetNodeResponse503Headers the declared response headers of an HTTP 503 response for GetNode
+type GetNodeResponse503Headers struct {
+	Version string
+}
+
 type GetNodeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -2911,6 +2947,8 @@ type GetNodeResponse struct {
 	ApplicationProblemJSON406 *NotAcceptable
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *InternalServerError
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ServiceUnavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetNodeResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -2925,6 +2963,8 @@ type GetNodeResponse struct {
 	Headers406 *GetNodeResponse406Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *GetNodeResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetNodeResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -2960,6 +3000,11 @@ func (r GetNodeResponse) GetApplicationProblemJSON406() *NotAcceptable {
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r GetNodeResponse) GetApplicationProblemJSON500() *InternalServerError {
 	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetNodeResponse) GetApplicationProblemJSON503() *ServiceUnavailable {
+	return r.ApplicationProblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -3023,6 +3068,11 @@ type ListSubscriptionsResponse500Headers struct {
 	Version string
 }
 
+// ListSubscriptionsResponse503Headers the declared response headers of an HTTP 503 response for ListSubscriptions
+type ListSubscriptionsResponse503Headers struct {
+	Version string
+}
+
 type ListSubscriptionsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3038,6 +3088,8 @@ type ListSubscriptionsResponse struct {
 	ApplicationProblemJSON406 *NotAcceptable
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *InternalServerError
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ServiceUnavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListSubscriptionsResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -3050,6 +3102,8 @@ type ListSubscriptionsResponse struct {
 	Headers406 *ListSubscriptionsResponse406Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *ListSubscriptionsResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListSubscriptionsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3080,6 +3134,11 @@ func (r ListSubscriptionsResponse) GetApplicationProblemJSON406() *NotAcceptable
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ListSubscriptionsResponse) GetApplicationProblemJSON500() *InternalServerError {
 	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListSubscriptionsResponse) GetApplicationProblemJSON503() *ServiceUnavailable {
+	return r.ApplicationProblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -3154,6 +3213,11 @@ type CreateSubscriptionResponse500Headers struct {
 	Version string
 }
 
+// CreateSubscriptionResponse503Headers the declared response headers of an HTTP 503 response for CreateSubscription
+type CreateSubscriptionResponse503Headers struct {
+	Version string
+}
+
 type CreateSubscriptionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3171,6 +3235,8 @@ type CreateSubscriptionResponse struct {
 	ApplicationProblemJSON422 *UnprocessableContent
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *InternalServerError
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ServiceUnavailable
 	// Headers201 the parsed response headers for an HTTP 201 response
 	Headers201 *CreateSubscriptionResponse201Headers
 	// Headers303 the parsed response headers for an HTTP 303 response
@@ -3187,6 +3253,8 @@ type CreateSubscriptionResponse struct {
 	Headers422 *CreateSubscriptionResponse422Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *CreateSubscriptionResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateSubscriptionResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -3222,6 +3290,11 @@ func (r CreateSubscriptionResponse) GetApplicationProblemJSON422() *Unprocessabl
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r CreateSubscriptionResponse) GetApplicationProblemJSON500() *InternalServerError {
 	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateSubscriptionResponse) GetApplicationProblemJSON503() *ServiceUnavailable {
+	return r.ApplicationProblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -3289,6 +3362,11 @@ type DeleteSubscriptionResponse500Headers struct {
 	Version string
 }
 
+// DeleteSubscriptionResponse503Headers the declared response headers of an HTTP 503 response for DeleteSubscription
+type DeleteSubscriptionResponse503Headers struct {
+	Version string
+}
+
 type DeleteSubscriptionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3304,6 +3382,8 @@ type DeleteSubscriptionResponse struct {
 	ApplicationProblemJSON406 *NotAcceptable
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *InternalServerError
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ServiceUnavailable
 	// Headers204 the parsed response headers for an HTTP 204 response
 	Headers204 *DeleteSubscriptionResponse204Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -3318,6 +3398,8 @@ type DeleteSubscriptionResponse struct {
 	Headers406 *DeleteSubscriptionResponse406Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *DeleteSubscriptionResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteSubscriptionResponse503Headers
 }
 
 // GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -3348,6 +3430,11 @@ func (r DeleteSubscriptionResponse) GetApplicationProblemJSON406() *NotAcceptabl
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r DeleteSubscriptionResponse) GetApplicationProblemJSON500() *InternalServerError {
 	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteSubscriptionResponse) GetApplicationProblemJSON503() *ServiceUnavailable {
+	return r.ApplicationProblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -3415,6 +3502,11 @@ type GetSubscriptionResponse500Headers struct {
 	Version string
 }
 
+// GetSubscriptionResponse503Headers the declared response headers of an HTTP 503 response for GetSubscription
+type GetSubscriptionResponse503Headers struct {
+	Version string
+}
+
 type GetSubscriptionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3432,6 +3524,8 @@ type GetSubscriptionResponse struct {
 	ApplicationProblemJSON406 *NotAcceptable
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *InternalServerError
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ServiceUnavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetSubscriptionResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -3446,6 +3540,8 @@ type GetSubscriptionResponse struct {
 	Headers406 *GetSubscriptionResponse406Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *GetSubscriptionResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetSubscriptionResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3481,6 +3577,11 @@ func (r GetSubscriptionResponse) GetApplicationProblemJSON406() *NotAcceptable {
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r GetSubscriptionResponse) GetApplicationProblemJSON500() *InternalServerError {
 	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetSubscriptionResponse) GetApplicationProblemJSON503() *ServiceUnavailable {
+	return r.ApplicationProblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -3543,6 +3644,11 @@ type ListUpgradeSessionsResponse500Headers struct {
 	Version string
 }
 
+// ListUpgradeSessionsResponse503Headers the declared response headers of an HTTP 503 response for ListUpgradeSessions
+type ListUpgradeSessionsResponse503Headers struct {
+	Version string
+}
+
 type ListUpgradeSessionsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3558,6 +3664,8 @@ type ListUpgradeSessionsResponse struct {
 	ApplicationProblemJSON406 *NotAcceptable
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *InternalServerError
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ServiceUnavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListUpgradeSessionsResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -3570,6 +3678,8 @@ type ListUpgradeSessionsResponse struct {
 	Headers406 *ListUpgradeSessionsResponse406Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *ListUpgradeSessionsResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListUpgradeSessionsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3600,6 +3710,11 @@ func (r ListUpgradeSessionsResponse) GetApplicationProblemJSON406() *NotAcceptab
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ListUpgradeSessionsResponse) GetApplicationProblemJSON500() *InternalServerError {
 	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListUpgradeSessionsResponse) GetApplicationProblemJSON503() *ServiceUnavailable {
+	return r.ApplicationProblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -3673,6 +3788,11 @@ type CreateUpgradeSessionResponse500Headers struct {
 	Version string
 }
 
+// CreateUpgradeSessionResponse503Headers the declared response headers of an HTTP 503 response for CreateUpgradeSession
+type CreateUpgradeSessionResponse503Headers struct {
+	Version string
+}
+
 type CreateUpgradeSessionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3692,6 +3812,8 @@ type CreateUpgradeSessionResponse struct {
 	ApplicationProblemJSON422 *UnprocessableContent
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *InternalServerError
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ServiceUnavailable
 	// Headers201 the parsed response headers for an HTTP 201 response
 	Headers201 *CreateUpgradeSessionResponse201Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -3708,6 +3830,8 @@ type CreateUpgradeSessionResponse struct {
 	Headers422 *CreateUpgradeSessionResponse422Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *CreateUpgradeSessionResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateUpgradeSessionResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -3748,6 +3872,11 @@ func (r CreateUpgradeSessionResponse) GetApplicationProblemJSON422() *Unprocessa
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r CreateUpgradeSessionResponse) GetApplicationProblemJSON500() *InternalServerError {
 	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateUpgradeSessionResponse) GetApplicationProblemJSON503() *ServiceUnavailable {
+	return r.ApplicationProblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -3815,6 +3944,11 @@ type GetUpgradeSessionResponse500Headers struct {
 	Version string
 }
 
+// GetUpgradeSessionResponse503Headers the declared response headers of an HTTP 503 response for GetUpgradeSession
+type GetUpgradeSessionResponse503Headers struct {
+	Version string
+}
+
 type GetUpgradeSessionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3832,6 +3966,8 @@ type GetUpgradeSessionResponse struct {
 	ApplicationProblemJSON406 *NotAcceptable
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *InternalServerError
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ServiceUnavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetUpgradeSessionResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -3846,6 +3982,8 @@ type GetUpgradeSessionResponse struct {
 	Headers406 *GetUpgradeSessionResponse406Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *GetUpgradeSessionResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetUpgradeSessionResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3881,6 +4019,11 @@ func (r GetUpgradeSessionResponse) GetApplicationProblemJSON406() *NotAcceptable
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r GetUpgradeSessionResponse) GetApplicationProblemJSON500() *InternalServerError {
 	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetUpgradeSessionResponse) GetApplicationProblemJSON503() *ServiceUnavailable {
+	return r.ApplicationProblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -3953,6 +4096,11 @@ type AbortUpgradeSessionResponse500Headers struct {
 	Version string
 }
 
+// AbortUpgradeSessionResponse503Headers the declared response headers of an HTTP 503 response for AbortUpgradeSession
+type AbortUpgradeSessionResponse503Headers struct {
+	Version string
+}
+
 type AbortUpgradeSessionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3972,6 +4120,8 @@ type AbortUpgradeSessionResponse struct {
 	ApplicationProblemJSON409 *Conflict
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *InternalServerError
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ServiceUnavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *AbortUpgradeSessionResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -3988,6 +4138,8 @@ type AbortUpgradeSessionResponse struct {
 	Headers409 *AbortUpgradeSessionResponse409Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *AbortUpgradeSessionResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *AbortUpgradeSessionResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4028,6 +4180,11 @@ func (r AbortUpgradeSessionResponse) GetApplicationProblemJSON409() *Conflict {
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r AbortUpgradeSessionResponse) GetApplicationProblemJSON500() *InternalServerError {
 	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r AbortUpgradeSessionResponse) GetApplicationProblemJSON503() *ServiceUnavailable {
+	return r.ApplicationProblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -4100,6 +4257,11 @@ type PauseUpgradeSessionResponse500Headers struct {
 	Version string
 }
 
+// PauseUpgradeSessionResponse503Headers the declared response headers of an HTTP 503 response for PauseUpgradeSession
+type PauseUpgradeSessionResponse503Headers struct {
+	Version string
+}
+
 type PauseUpgradeSessionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4119,6 +4281,8 @@ type PauseUpgradeSessionResponse struct {
 	ApplicationProblemJSON409 *Conflict
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *InternalServerError
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ServiceUnavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *PauseUpgradeSessionResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -4135,6 +4299,8 @@ type PauseUpgradeSessionResponse struct {
 	Headers409 *PauseUpgradeSessionResponse409Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *PauseUpgradeSessionResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PauseUpgradeSessionResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4175,6 +4341,11 @@ func (r PauseUpgradeSessionResponse) GetApplicationProblemJSON409() *Conflict {
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r PauseUpgradeSessionResponse) GetApplicationProblemJSON500() *InternalServerError {
 	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PauseUpgradeSessionResponse) GetApplicationProblemJSON503() *ServiceUnavailable {
+	return r.ApplicationProblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -4252,6 +4423,11 @@ type SubmitReplyResponse500Headers struct {
 	Version string
 }
 
+// SubmitReplyResponse503Headers the declared response headers of an HTTP 503 response for SubmitReply
+type SubmitReplyResponse503Headers struct {
+	Version string
+}
+
 type SubmitReplyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4271,6 +4447,8 @@ type SubmitReplyResponse struct {
 	ApplicationProblemJSON422 *UnprocessableContent
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *InternalServerError
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ServiceUnavailable
 	// Headers204 the parsed response headers for an HTTP 204 response
 	Headers204 *SubmitReplyResponse204Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -4289,6 +4467,8 @@ type SubmitReplyResponse struct {
 	Headers422 *SubmitReplyResponse422Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *SubmitReplyResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *SubmitReplyResponse503Headers
 }
 
 // GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -4329,6 +4509,11 @@ func (r SubmitReplyResponse) GetApplicationProblemJSON422() *UnprocessableConten
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r SubmitReplyResponse) GetApplicationProblemJSON500() *InternalServerError {
 	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r SubmitReplyResponse) GetApplicationProblemJSON503() *ServiceUnavailable {
+	return r.ApplicationProblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -4401,6 +4586,11 @@ type ResumeUpgradeSessionResponse500Headers struct {
 	Version string
 }
 
+// ResumeUpgradeSessionResponse503Headers the declared response headers of an HTTP 503 response for ResumeUpgradeSession
+type ResumeUpgradeSessionResponse503Headers struct {
+	Version string
+}
+
 type ResumeUpgradeSessionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4420,6 +4610,8 @@ type ResumeUpgradeSessionResponse struct {
 	ApplicationProblemJSON409 *Conflict
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *InternalServerError
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ServiceUnavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResumeUpgradeSessionResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -4436,6 +4628,8 @@ type ResumeUpgradeSessionResponse struct {
 	Headers409 *ResumeUpgradeSessionResponse409Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *ResumeUpgradeSessionResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ResumeUpgradeSessionResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4476,6 +4670,11 @@ func (r ResumeUpgradeSessionResponse) GetApplicationProblemJSON409() *Conflict {
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ResumeUpgradeSessionResponse) GetApplicationProblemJSON500() *InternalServerError {
 	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ResumeUpgradeSessionResponse) GetApplicationProblemJSON503() *ServiceUnavailable {
+	return r.ApplicationProblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -4538,6 +4737,11 @@ type ListVMsResponse500Headers struct {
 	Version string
 }
 
+// ListVMsResponse503Headers the declared response headers of an HTTP 503 response for ListVMs
+type ListVMsResponse503Headers struct {
+	Version string
+}
+
 type ListVMsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4553,6 +4757,8 @@ type ListVMsResponse struct {
 	ApplicationProblemJSON406 *NotAcceptable
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *InternalServerError
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ServiceUnavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListVMsResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -4565,6 +4771,8 @@ type ListVMsResponse struct {
 	Headers406 *ListVMsResponse406Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *ListVMsResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListVMsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4595,6 +4803,11 @@ func (r ListVMsResponse) GetApplicationProblemJSON406() *NotAcceptable {
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ListVMsResponse) GetApplicationProblemJSON500() *InternalServerError {
 	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListVMsResponse) GetApplicationProblemJSON503() *ServiceUnavailable {
+	return r.ApplicationProblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -4662,6 +4875,11 @@ type GetVMResponse500Headers struct {
 	Version string
 }
 
+// GetVMResponse503Headers the declared response headers of an HTTP 503 response for GetVM
+type GetVMResponse503Headers struct {
+	Version string
+}
+
 type GetVMResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4679,6 +4897,8 @@ type GetVMResponse struct {
 	ApplicationProblemJSON406 *NotAcceptable
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *InternalServerError
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ServiceUnavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetVMResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -4693,6 +4913,8 @@ type GetVMResponse struct {
 	Headers406 *GetVMResponse406Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *GetVMResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetVMResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4728,6 +4950,11 @@ func (r GetVMResponse) GetApplicationProblemJSON406() *NotAcceptable {
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r GetVMResponse) GetApplicationProblemJSON500() *InternalServerError {
 	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetVMResponse) GetApplicationProblemJSON503() *ServiceUnavailable {
+	return r.ApplicationProblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -4800,6 +5027,11 @@ type MigrateVMResponse500Headers struct {
 	Version string
 }
 
+// MigrateVMResponse503Headers the declared response headers of an HTTP 503 response for MigrateVM
+type MigrateVMResponse503Headers struct {
+	Version string
+}
+
 type MigrateVMResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4819,6 +5051,8 @@ type MigrateVMResponse struct {
 	ApplicationProblemJSON409 *Conflict
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *InternalServerError
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ServiceUnavailable
 	// Headers202 the parsed response headers for an HTTP 202 response
 	Headers202 *MigrateVMResponse202Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -4835,6 +5069,8 @@ type MigrateVMResponse struct {
 	Headers409 *MigrateVMResponse409Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *MigrateVMResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *MigrateVMResponse503Headers
 }
 
 // GetJSON202 returns the response for an HTTP 202 `application/json` response
@@ -4875,6 +5111,11 @@ func (r MigrateVMResponse) GetApplicationProblemJSON409() *Conflict {
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r MigrateVMResponse) GetApplicationProblemJSON500() *InternalServerError {
 	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r MigrateVMResponse) GetApplicationProblemJSON503() *ServiceUnavailable {
+	return r.ApplicationProblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -5327,6 +5568,13 @@ func ParseGetAPIVersionsResponse(rsp *http.Response) (*GetAPIVersionsResponse, e
 		}
 		response.ApplicationProblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
+
 	}
 
 	switch {
@@ -5397,6 +5645,16 @@ func ParseGetAPIVersionsResponse(rsp *http.Response) (*GetAPIVersionsResponse, e
 			headers.Version = value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetAPIVersionsResponse503Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -5457,6 +5715,13 @@ func ParseListNodesResponse(rsp *http.Response) (*ListNodesResponse, error) {
 			return nil, err
 		}
 		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
 
 	}
 
@@ -5528,6 +5793,16 @@ func ParseListNodesResponse(rsp *http.Response) (*ListNodesResponse, error) {
 			headers.Version = value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListNodesResponse503Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -5595,6 +5870,13 @@ func ParseGetNodeResponse(rsp *http.Response) (*GetNodeResponse, error) {
 			return nil, err
 		}
 		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
 
 	}
 
@@ -5676,6 +5958,16 @@ func ParseGetNodeResponse(rsp *http.Response) (*GetNodeResponse, error) {
 			headers.Version = value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetNodeResponse503Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -5736,6 +6028,13 @@ func ParseListSubscriptionsResponse(rsp *http.Response) (*ListSubscriptionsRespo
 			return nil, err
 		}
 		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
 
 	}
 
@@ -5814,6 +6113,16 @@ func ParseListSubscriptionsResponse(rsp *http.Response) (*ListSubscriptionsRespo
 			headers.Version = value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListSubscriptionsResponse503Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -5884,6 +6193,13 @@ func ParseCreateSubscriptionResponse(rsp *http.Response) (*CreateSubscriptionRes
 			return nil, err
 		}
 		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
 
 	}
 
@@ -5989,6 +6305,16 @@ func ParseCreateSubscriptionResponse(rsp *http.Response) (*CreateSubscriptionRes
 			headers.Version = value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateSubscriptionResponse503Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -6052,6 +6378,13 @@ func ParseDeleteSubscriptionResponse(rsp *http.Response) (*DeleteSubscriptionRes
 			return nil, err
 		}
 		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
 
 	}
 
@@ -6133,6 +6466,16 @@ func ParseDeleteSubscriptionResponse(rsp *http.Response) (*DeleteSubscriptionRes
 			headers.Version = value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteSubscriptionResponse503Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -6200,6 +6543,13 @@ func ParseGetSubscriptionResponse(rsp *http.Response) (*GetSubscriptionResponse,
 			return nil, err
 		}
 		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
 
 	}
 
@@ -6281,6 +6631,16 @@ func ParseGetSubscriptionResponse(rsp *http.Response) (*GetSubscriptionResponse,
 			headers.Version = value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetSubscriptionResponse503Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -6341,6 +6701,13 @@ func ParseListUpgradeSessionsResponse(rsp *http.Response) (*ListUpgradeSessionsR
 			return nil, err
 		}
 		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
 
 	}
 
@@ -6412,6 +6779,16 @@ func ParseListUpgradeSessionsResponse(rsp *http.Response) (*ListUpgradeSessionsR
 			headers.Version = value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListUpgradeSessionsResponse503Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -6486,6 +6863,13 @@ func ParseCreateUpgradeSessionResponse(rsp *http.Response) (*CreateUpgradeSessio
 			return nil, err
 		}
 		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
 
 	}
 
@@ -6584,6 +6968,16 @@ func ParseCreateUpgradeSessionResponse(rsp *http.Response) (*CreateUpgradeSessio
 			headers.Version = value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateUpgradeSessionResponse503Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -6651,6 +7045,13 @@ func ParseGetUpgradeSessionResponse(rsp *http.Response) (*GetUpgradeSessionRespo
 			return nil, err
 		}
 		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
 
 	}
 
@@ -6732,6 +7133,16 @@ func ParseGetUpgradeSessionResponse(rsp *http.Response) (*GetUpgradeSessionRespo
 			headers.Version = value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetUpgradeSessionResponse503Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -6806,6 +7217,13 @@ func ParseAbortUpgradeSessionResponse(rsp *http.Response) (*AbortUpgradeSessionR
 			return nil, err
 		}
 		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
 
 	}
 
@@ -6897,6 +7315,16 @@ func ParseAbortUpgradeSessionResponse(rsp *http.Response) (*AbortUpgradeSessionR
 			headers.Version = value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers AbortUpgradeSessionResponse503Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -6971,6 +7399,13 @@ func ParsePauseUpgradeSessionResponse(rsp *http.Response) (*PauseUpgradeSessionR
 			return nil, err
 		}
 		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
 
 	}
 
@@ -7062,6 +7497,16 @@ func ParsePauseUpgradeSessionResponse(rsp *http.Response) (*PauseUpgradeSessionR
 			headers.Version = value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers PauseUpgradeSessionResponse503Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -7139,6 +7584,13 @@ func ParseSubmitReplyResponse(rsp *http.Response) (*SubmitReplyResponse, error) 
 			return nil, err
 		}
 		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
 
 	}
 
@@ -7240,6 +7692,16 @@ func ParseSubmitReplyResponse(rsp *http.Response) (*SubmitReplyResponse, error) 
 			headers.Version = value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers SubmitReplyResponse503Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -7314,6 +7776,13 @@ func ParseResumeUpgradeSessionResponse(rsp *http.Response) (*ResumeUpgradeSessio
 			return nil, err
 		}
 		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
 
 	}
 
@@ -7405,6 +7874,16 @@ func ParseResumeUpgradeSessionResponse(rsp *http.Response) (*ResumeUpgradeSessio
 			headers.Version = value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ResumeUpgradeSessionResponse503Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -7465,6 +7944,13 @@ func ParseListVMsResponse(rsp *http.Response) (*ListVMsResponse, error) {
 			return nil, err
 		}
 		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
 
 	}
 
@@ -7536,6 +8022,16 @@ func ParseListVMsResponse(rsp *http.Response) (*ListVMsResponse, error) {
 			headers.Version = value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListVMsResponse503Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -7603,6 +8099,13 @@ func ParseGetVMResponse(rsp *http.Response) (*GetVMResponse, error) {
 			return nil, err
 		}
 		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
 
 	}
 
@@ -7684,6 +8187,16 @@ func ParseGetVMResponse(rsp *http.Response) (*GetVMResponse, error) {
 			headers.Version = value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetVMResponse503Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -7758,6 +8271,13 @@ func ParseMigrateVMResponse(rsp *http.Response) (*MigrateVMResponse, error) {
 			return nil, err
 		}
 		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
 
 	}
 
@@ -7849,6 +8369,16 @@ func ParseMigrateVMResponse(rsp *http.Response) (*MigrateVMResponse, error) {
 			headers.Version = value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers MigrateVMResponse503Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -8636,6 +9166,15 @@ type NotFoundApplicationProblemPlusJSONResponse struct {
 	Headers NotFoundResponseHeaders
 }
 
+type ServiceUnavailableResponseHeaders struct {
+	Version string
+}
+type ServiceUnavailableApplicationProblemPlusJSONResponse struct {
+	Body ProblemDetails
+
+	Headers ServiceUnavailableResponseHeaders
+}
+
 type UnauthorizedResponseHeaders struct {
 	Version         string
 	WWWAuthenticate *string
@@ -8772,6 +9311,23 @@ func (response GetAPIVersions500ApplicationProblemPlusJSONResponse) VisitGetAPIV
 	return err
 }
 
+type GetAPIVersions503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetAPIVersions503ApplicationProblemPlusJSONResponse) VisitGetAPIVersionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListNodesRequestObject struct {
 	Params ListNodesParams
 }
@@ -8886,6 +9442,23 @@ func (response ListNodes500ApplicationProblemPlusJSONResponse) VisitListNodesRes
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListNodes503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListNodes503ApplicationProblemPlusJSONResponse) VisitListNodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9026,6 +9599,23 @@ func (response GetNode500ApplicationProblemPlusJSONResponse) VisitGetNodeRespons
 	return err
 }
 
+type GetNode503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetNode503ApplicationProblemPlusJSONResponse) VisitGetNodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListSubscriptionsRequestObject struct {
 	Params ListSubscriptionsParams
 }
@@ -9144,6 +9734,23 @@ func (response ListSubscriptions500ApplicationProblemPlusJSONResponse) VisitList
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSubscriptions503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListSubscriptions503ApplicationProblemPlusJSONResponse) VisitListSubscriptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9302,6 +9909,23 @@ func (response CreateSubscription500ApplicationProblemPlusJSONResponse) VisitCre
 	return err
 }
 
+type CreateSubscription503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSubscription503ApplicationProblemPlusJSONResponse) VisitCreateSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteSubscriptionRequestObject struct {
 	SubscriptionID SubscriptionID `json:"subscriptionId"`
 	Params         DeleteSubscriptionParams
@@ -9426,6 +10050,23 @@ func (response DeleteSubscription500ApplicationProblemPlusJSONResponse) VisitDel
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSubscription503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteSubscription503ApplicationProblemPlusJSONResponse) VisitDeleteSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9566,6 +10207,23 @@ func (response GetSubscription500ApplicationProblemPlusJSONResponse) VisitGetSub
 	return err
 }
 
+type GetSubscription503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetSubscription503ApplicationProblemPlusJSONResponse) VisitGetSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListUpgradeSessionsRequestObject struct {
 	Params ListUpgradeSessionsParams
 }
@@ -9680,6 +10338,23 @@ func (response ListUpgradeSessions500ApplicationProblemPlusJSONResponse) VisitLi
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUpgradeSessions503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListUpgradeSessions503ApplicationProblemPlusJSONResponse) VisitListUpgradeSessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9839,6 +10514,23 @@ func (response CreateUpgradeSession500ApplicationProblemPlusJSONResponse) VisitC
 	return err
 }
 
+type CreateUpgradeSession503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUpgradeSession503ApplicationProblemPlusJSONResponse) VisitCreateUpgradeSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetUpgradeSessionRequestObject struct {
 	SessionID SessionID `json:"sessionId"`
 	Params    GetUpgradeSessionParams
@@ -9971,6 +10663,23 @@ func (response GetUpgradeSession500ApplicationProblemPlusJSONResponse) VisitGetU
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUpgradeSession503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetUpgradeSession503ApplicationProblemPlusJSONResponse) VisitGetUpgradeSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10128,6 +10837,23 @@ func (response AbortUpgradeSession500ApplicationProblemPlusJSONResponse) VisitAb
 	return err
 }
 
+type AbortUpgradeSession503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response AbortUpgradeSession503ApplicationProblemPlusJSONResponse) VisitAbortUpgradeSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type PauseUpgradeSessionRequestObject struct {
 	SessionID SessionID `json:"sessionId"`
 	Params    PauseUpgradeSessionParams
@@ -10277,6 +11003,23 @@ func (response PauseUpgradeSession500ApplicationProblemPlusJSONResponse) VisitPa
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PauseUpgradeSession503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response PauseUpgradeSession503ApplicationProblemPlusJSONResponse) VisitPauseUpgradeSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10444,6 +11187,23 @@ func (response SubmitReply500ApplicationProblemPlusJSONResponse) VisitSubmitRepl
 	return err
 }
 
+type SubmitReply503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitReply503ApplicationProblemPlusJSONResponse) VisitSubmitReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ResumeUpgradeSessionRequestObject struct {
 	SessionID SessionID `json:"sessionId"`
 	Params    ResumeUpgradeSessionParams
@@ -10597,6 +11357,23 @@ func (response ResumeUpgradeSession500ApplicationProblemPlusJSONResponse) VisitR
 	return err
 }
 
+type ResumeUpgradeSession503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ResumeUpgradeSession503ApplicationProblemPlusJSONResponse) VisitResumeUpgradeSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListVMsRequestObject struct {
 	Params ListVMsParams
 }
@@ -10711,6 +11488,23 @@ func (response ListVMs500ApplicationProblemPlusJSONResponse) VisitListVMsRespons
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVMs503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListVMs503ApplicationProblemPlusJSONResponse) VisitListVMsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10847,6 +11641,23 @@ func (response GetVM500ApplicationProblemPlusJSONResponse) VisitGetVMResponse(w 
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVM503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetVM503ApplicationProblemPlusJSONResponse) VisitGetVMResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11001,6 +11812,23 @@ func (response MigrateVM500ApplicationProblemPlusJSONResponse) VisitMigrateVMRes
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MigrateVM503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response MigrateVM503ApplicationProblemPlusJSONResponse) VisitMigrateVMResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11602,121 +12430,122 @@ func (sh *strictHandler) MigrateVM(ctx echo.Context, vmid VMID, params MigrateVM
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1rUxu5tuhfWdV3Vw3caYyBzMwZUqdOOQQyvgOGAkKq7jgXy92yrU231COpIT5z+e+ntKR+Wn6QkEn2",
-	"Lj5h7Ja0JK33q/8KIpFmglOuVXD4VzCjJKYSP54yfmf+xlRFkmWaCR4cBpd0QiXlEQUtQM8ocPpJQ0am",
-	"FLauzk+7ewcQJSRXFH7qvOrsdw62Q6CdaWfIR8O82z2IOp3OrsrH5Zzqv8wMZoJbkZE/c3qbEnlH5X+S",
-	"cYQj6GuQNPnPYWCeGwajDvTGinI95IIjBAlRFoLOkAdhoKIZTYmBXM8zGhwGSkvGp8HjYxiciojYjbT3",
-	"9f6yD2KC80WSEk1j2Nrv7m2DkEA/MaUZn8LWQfdgGyRVIpcRfQ1krESSawoPM2phuemfwR0XDwqYVkAy",
-	"dimE7gRhIOmfOZM0Dg61zGkdyomQKdHBYZBLtiOL4w1CD/g3VCov9NczCr2LPtzbByBXNDYXRLh6oBIh",
-	"MwBQtQYW+omkWWJW3et0O10vEB8+fOjleka5ZhHR1A9MNCNJQrnBisuTI/j5l5+6sAvm4y8/7/2y3Vl5",
-	"T49hkBFJUqodKp6wRFO5uFJPa8nGuaY7Y2J2PMHnzE3RT5mkCs9iAS33K5Tcon+G93yS9mP8s0O2Rx04",
-	"vqdyDqSY26DFGWFcU054RK9quAsR4UM+pm5hGoPgHehxYPyeJCyug8EUSDrBi3lgegavul2Lr8zs5M+c",
-	"ynkQBpyk5ijsfGuQeeDo5hzJ5gypZvGM7PcFbiOhagGS6lx6zubVdghEwZTdUw7jOY4xjAAsYyinkfSe",
-	"iVxZsluyCT9dr9uUiGk/XtxGPzYIN2EVDIZxmevhIq5AyIie1SCwk63C+EUIruyFbQZEnk0liSkoO2gJ",
-	"HKqc8omg1HBtM3jqnHUZMM1JnwbRUg7kfijgMMzIcRzLiQx6IZeUVGWCx4ZIUYIgXeCDQ95CRyM/9rcP",
-	"4az3f84vO2f9wfll56J3ffRbCALXJUkyh4lIEvFAYxjPh3y0w9IsObSiRsiplSDu/0yKOI904ztu/zNS",
-	"peSeDzOhKKTkn0JaAM1uYkEVcKGHXGWU3Hno+ecaPVtyqQ69OLenMd+MaE2lme///dHd+fXjj8Nhp/Vh",
-	"y2648+P2f/3DLzPSzTDn5mwJvtynT8SSR/OwuWRFkXu/IfGlvWHzXyQMJ8WPJMsSZgXybibFOKHpj/9U",
-	"Fruq6f8h6SQ4DP7XbqWp7Npf1e6FHfWWasISZddubvQNicGtfggpSYy0pTGoOdfkUwgExiKeGyFfShzQ",
-	"M6Jr150SHc0sHqiMRmziQIYtwiHnRtrzmrRgPErymMaGkULKlGJ8OuQFeVi8CM2CpBITlt1b9KlpYDVi",
-	"8x2Ce3K3eAx3fyT4JGHRtzjqYukOXFf6RnmQUJwjLRWoHxREuZSUa1CaaPoaYpwdFJkreJjNO19+Hn1u",
-	"KIgkV1TeU3kspZDf4GgKKMCCAQjHM+zujOqZiAdC9ywP/AZbsyDAQGhwQADq5cgf7T0/w0bNFqOIZpqM",
-	"E/oNdonbKwE4rGvUNG6o3ltNUt82gsKKjTzLhNQ0RurnAkg5H6Q0ZgQMIzUqJYyNhmVkFY2fhSkMhD4R",
-	"OY+/0cHh2gVXsChRsQU0rp4BQ95zkuuZkOy/vwkZ1Je3Wy3+t8KCqUIYmNt3jP8Lt4222E7bGFs1tG27",
-	"uZPLpIioUgYVj6pj+9tPsAYGODjsUaKMNvLXSO3IwG4Uv0hISSMNhMdWuFA15KgE45owzo3QuUM8A0W5",
-	"8giYL6eux0IVwvG9jC1Vkc+50c8dE6jzDIMGmRQZlZpZlYmptzST1NyRR3n7MKN6Rp1uWvAdpiAux3Qq",
-	"VXAsREIJYoukmkmaUq7feg33D0Y/J7VpKo2YJYnhSnYGnL50W8RE0x3NUo/LIgzulx3Ggk7f8Wqvldb5",
-	"RznXx/JBMf4njbRZpzr3PreQeVetM2pWPdi2g3/tHHQOthevhZSr2FvSNFXrEL+GEY9hkDLet6P2yl0Q",
-	"Kcnc/JhLdiHphH1aBPwv50p63DWfBiSl9tOZMVLc/I/WrQG79yy9TSuPxe793vrDrdYOG9v0HnauZ9f4",
-	"5cL5cmR7jr+Yk02telD4xnJFlbUDmTY0GaMQKHVqZQClPE8NSG96V/2jIAzOe++vf9u/PTrtHw+ub48u",
-	"j98eD677vdOrGnAVxp0k4sECNiF5YhD0ZC8IPS6q0nTXkmg6nXfgZO+wBJQoIMYQTGgIY8tcjKWUZ6CF",
-	"sQk+XRBJkoQm6H9QIYxzxThVCqIZje6QKU1IkoxJdAcpm0rcXwdO9g+BccViannVTf8sBMGtGwOIBgKG",
-	"lg7tscxDkDRL0EAxX4tchwXg4ZATzkXOIwrknrDE8E3L0IoTxJ2f7HvPqc+VNtjRiwpSIXHMrFV9UcP6",
-	"CUkUDT2sjLkJflBAIivjDPdAeD2kUy6ziliaQCGOPRqj1H7rM2Sv0XRFp5WxV2MDBLqla1hlIJxMaKRp",
-	"XCyg1lNEbdWwAN9HDR6YPZwVb/ZmcHIGMYth6+pD//rot+O3t+c3x5chvL3s9QfHb0M4/zC47R1d988H",
-	"6Hkm6k4VKDnkWkAsYOus/+6yd30cwmn/5vjW/bcNEyERkQq4m6jQWDAIA7eiIa9yySAM3GxBGNQn9yKQ",
-	"Pz7Qg9k8ozJh/K7NVf+jc9DZ93DVGSLECof8Zzncn+BWr986AuO75poLeFDnWJVv+gn082HGolmT8wFp",
-	"OO/ggXCtilhH5V9QVtUZcnpP5VzPGJ++hnuS5IavMvM/kLo7gkgK55fG6KhN0Ru8LSyL5lVYh6ny6S7J",
-	"vAUvukkiwSMqOSKevS3V9MwioZWCcgGJGiIwDD7tTMWO8zuhJ/itMk/VFzYEtrn0HbRGLqz5+Lj6ri8N",
-	"O3vi7faQ0A3XceEXAQRqArlxkB7lr8FQNt9ri6M/LioY9XWXMVMWF2RXf9ptxap+KeOnlE/1rK7FVHcq",
-	"KVE+5evDzMYTkAsWvtOtQe/o9+0QuZf50RwE0dY54pnZXUbrvI9+v7Xe3Kvr3vWx9ega9jnw/hIa7iEp",
-	"4FdGb/bIC/RHoTJSOmXNXBenvcHg+O3tWa8/uD4e9AZHx0037Vbv6Pf/j1u6/aO3839vP/74D69ajDEn",
-	"/wXYkzaGojmotefd4l+tKy6XKg5vDWurRxx8zL0RX4C+YblNfY8pQNbkIkwWYZr4fWuEg1UKkuR8Ehz+",
-	"sRqv6zCd4tDHj01W4b4Ng8hpXO8la4dWfdcwKXn3qvXXcH6joMRe5lbd8hpNo3FP9T2ExWE94dpqvvbP",
-	"4VmF31aL4rLHGDFcxr+UR9droMS6463D3muOXLxRj/JnwW4wK8rjTDCuYQt5TeO33kU/hIvzq+vdd8fX",
-	"221N4WtiyTKiXxrFGxdM4HVbVRiLXKPCc3OmYCrKSFo7/PcUzuFFQC/eFdbM82GaNZBooUa4nS1iVsLu",
-	"acO4s7Go5gKn7J5WJhdsmWdQm45EEtd/QPC2fb4Sn1Jg9BEfS2zHoZsQpzQVcv6OvcF/GGep0ce75fwG",
-	"aaYWP3gZ+l5AQRRH63WdmF7hg49hYITr2eZrm8dvoixXax5t8t33ZtTRxXvkvfdPHl4NXeYlQpUmSWgM",
-	"Skz0g1Fmaz6zhWP6b8F9V2SNY5YwPQfzyHrbr0wcwBkrAIubKHYb1u63fojt8/+4BJ+utNcR10SqQh0x",
-	"Ni4mPiQijyElnExRzmZCamP+1H0n3PC0xMBXsSUDFboOzI5xT2wyt58nhCU09pp5Bsz31uOwBNoPqE2V",
-	"PgyjhMbKOgNqaREFZBnlDoAmaI4u8ZdlYMb2NtQdyzIaV3CHgRQGS3YM29pkF7nyu2eleDD8pwTcHX2u",
-	"AOM0i+Q9kSJdmZXlLrBKLXB2q1vATC+bDtsK6BUMYZ2OjTdhT8dwvgeiwJ2adyVVnsk6BtNABcMmxcrt",
-	"F/uub5lZolYgeAnrE0jSwRo2zr4OiJ/YWnagF1ozDN18TdMHnQzWWUlKpbzA5yVyP7A41yscc63fXJKR",
-	"xcXGbz7sPecDg9gNr6a53CD0+5mMAYIRtkPEAUDQ61ewdUI5+7QdIlJAQsk9Vc7VYs0yNN3BaBmExzAV",
-	"5p8GGbvlzXgvyBdEklS9IYpFT9QPjiRFhYgkCq3C366vLwAnatkaryGTFL0jSFXEeaUhElwTxhWgA3mR",
-	"ZjOi1IOQfsLKFZUDFE/rtPbyybCa0Yd69iTODXj7RwmjXNd2+FS/q1GQYb/ThQhngqiaat1xDPlSR7qN",
-	"shksF2N7dAS0uKMcDI3Zj8dOpx5ygxGWGpi2fvIxJRL9HHeU+9xKFtglrMz+eLHqUhoArDfsWhdVrr6w",
-	"Vntm7/U1A5eLCdEnR/DLf3R/ARcXdSFGZU4mk2KCLHg8h6Yv9OfOAWw50WLO08UlSfJA5qq4SI+v1D63",
-	"CMVveUr4jqQkxugp/ZQlhFv2hTYFUyAim2wT0SqLEyH2SoTCCeV3zJb+VGDWeJljPt/aZTZ1ytYl0iKb",
-	"Ro7gDi9qCo+aSquZTjzgX82E1DBrnpfK05TIeQtilActssIcDZvSYc2ww3FC+J33DLVX0Kw6v/bSw6C2",
-	"xjBwlI0u4S/wcZcS1GGTD+1XWOVPY1m/iYcqqFbLPVCgxQOR8aL7rWa+W6IZ8loE4dV2Bz5IpumO4Mn8",
-	"0PCgRZ+ThweRWtBys8BtMWBd2DZrirqVWRC1R8uRK0TD+rmWDW7febn9dZd9Wjjn2kY1v1NON245GZrn",
-	"rGgyWQc6ho4WsNIM9EFXqJxWd/EGnVtp2MhSmVaQUblTGCUrtPineiSbEK3xSU5cQHrVhBi0Xu5IRG3s",
-	"CTGPtq3jCQWsMyCKk7Q2RIgWhDWyAEPazqggY7HUfNnIadE8ysqsIHJKdc202MCDWpjmeODtKYpDXOlR",
-	"9d3rCkrgvvT/JmZJmiXu43qCCL+QeMJyufWb+0zfHS8DNE0HXnEQC6G/lrn8BFqo5Vg0LJ89n4RJCZ87",
-	"oyUlcxhTYLzhsiYaBLepqKV/am+5F04tt+ZVbb+hWUbImMrXTixjvVia6TmklHAFGKbFcWGRmnDTP/tB",
-	"2VHPERwVpXG46lSdCVkE0a5tMknjYH/utk/2ikaisnphRlStqGx5SBO2rCmZJfM3c4gpiRPGraN19dkb",
-	"BjNuW7o+F2+RAUcKH0fBrswMql6ZU5iyyLRsySKTICSbMk4Sjzexli+3wIQWEaLtljRLOP/GBpFSB2Pj",
-	"MnznX/jWflAloWVJjl6l6tAN3mtyZxRWorTRi/SMDrnSNMObm+V86tKSWFJmFhzWUDISfMKmuaTGHsHT",
-	"t4rUqktr8aHmka1nQ0tcivj1Eh4Ll+8Hg/7gXQgXvfdXx29xT5fnp6f9wbvbN72j34FIOuRaEq6MVvQa",
-	"js7PLk6Pr4/fhvjc8Vt8LISTXv/Uje+9Ob+8Np8lhYnBjGb2jFsyCAO7ZhAG9RWDMCjXcD+5RYIwsKsE",
-	"YeDW8LpLblKfF9jW5DRZ6FSKPFuWB4U5B5rtkMmEcabnsFXYcduAA72C+rNiFH7m6EqJQOYc/XtbRguL",
-	"qdLMWaMPM5aU0Rk+3f58zeEmLbWFLwk9pP2lwdv+uryzwUmZbVVsfEwTwaeGT3aeGvhHHotZNda3r2p1",
-	"WWtCdzZwV7pIy1BecxOhQx5/9MIeuo9ki5P2YmgjWcKRi8w5dz7+mlc/Fg8+9yaqPVEumZ5fmau1aD42",
-	"NpIxwTy+jmUOQVtr3CwwRpaO9la58EzrzGzLeq38a1SOtrpvqypmbi2Az7RXeEQ3ykQsue3+WUOA9i76",
-	"mOJO5b11GBVGMwpTxzXhzEV9rKNiyKmKSGLUMdBU6TGNtztwPZMin86A6cMhH/L/XYjvMpyvVsbzy7S9",
-	"up035AAuzWUbGaZVAhBFU1sA6c/C2V2ShANOVX2NAFZqpQ2IqBAyY/GrECRVeUqtlwytDdWWCPY3SUms",
-	"DJhWwtcNPrfG3IhRfGyhfthOcXOmQruOPbB69iWm/cKyQLU55yPB7w0uGoBsTSocX1/14d0VDE5udq7O",
-	"T6G7d3AIEUlpckQUrWXkhfY2R05wjkrVuii75k6RLL43UNaftuWW7nHsjFA8b38JofRTjpoezRFQKYW0",
-	"2YO426oYachHyyo/RiGMim4Kowq+/e5ep6i3hLGIGTVmgmEkQ75QK6lg61W3u42nZ0iijpLIU4qbRUwp",
-	"DvU8o0ZtiO4AgxhDvjXypGUZ+JZkbI1C6HQ62yEogfes4EEyrSkf8omQdlaQNBJTzhQy9tRqA86jGFRE",
-	"5yHiWrS4KOQ1SnpGOclYcBgcdLqdA5s0NkNOt0sydntfKyuYUu3ru6FzyVVZXF0MsE5XDFDZ0hJVptK1",
-	"gBvy3kW/A+8v+4CF+lXFq0K1hwtdlad0oIchXMsKQrsKc/U1lo6c7WfkFacUE/mhWft2CKSIUyApGZVU",
-	"DHlCiURFIJrV1WZFuXPcWV7gchSDd1T3LvplQUKruHi/211Rq/S0GiV/EYmnVKndbqNWSvIMlWyv7JZ8",
-	"z5db360VVeOQvfVDGhVyOOin9YMWKkxx4M/rBzYrNh/D4KdNtuUr10UNwTrokRBIvOzw0eszVUYFqdNI",
-	"8NFMsVt60bwEdsqU9giGZVZ7E0fN4IHzL9VblyzxI1aPVDf/8QsRe2PXoCcF2ovgVi5uEe78GfhwmcAg",
-	"XRTE2fUvKP8VUd5gVxMra4hu0a6G4bt/WTvgca0sMXy8nb22wHsRZb4ZVq9H5uXI+y+Fl682Qi9bxf2v",
-	"zbtJA+c8mPxUZHMtgx7NyGZrsQ2YfeP5sGrk5AwwZwqRZqOpIR/ZB0eWH2K7pA58KJK7EkOwzHZHisOi",
-	"hsmq6BGR0mizZMhHp4zfjQodH/Xveqcz14fGKGwzkcR2iL+p0ui10b7qjZqs99nTHm1RcF01juyzST1c",
-	"+2iZCr3+Sn2trf4eEbmsGGJDqdnAp8+QnkVV3SoWVUSLXiTtV5G0qkUPBX9q0gnyKaE8zOUI+wcuFPRh",
-	"7Nz6+FZVU8AbOhGSDjm2IWR8CkyHlReCFozLnzGBTITAu+NrEHzIR7Vc/lHobK40RwcCBnH2u69egzAY",
-	"+eBs3dKywzABTjjkr/b3HXtrVykWTgNFUsPbytVspAEJHkgiKYnnQ469PlS1m8KJdNA9gCtK4RyDOuWc",
-	"hX+h8nYVjRgbMJiVInfmXGBJpI/V2Wtp0PSXqTV4TG9EPH82jWZNRc9j0++rZU4fF1ji3teGZhPOh7kB",
-	"ro9mm8GJ1WVBJZMTVRHQ5zC6g+7BugK2z8Le1xVaGrGPifeNJiXI7xcai/xd2/435e+v9vc3gdHTyOb5",
-	"hMPVRuVwKwTGgn66+1ezGeOjxdiE+oItb/H7tljpwKBZGmax1eXWMwkPZI6hYaVZkgy50T7vKZCJdn1h",
-	"97uvfNzSrvaM3LLBpF4tiaa3WYg9i9hHYC/G3XemO1mMaaHnSvVprXPi86qNF1wYXwuLu9+DqH0hhO/U",
-	"y7ExGTwNH1s9ga3Xw0VEb4uI6BrHh43VtcKoIbiwPQgJE8aZmmGvwiRGa4BJ26Zv0X/QzOj53l3grWzi",
-	"Tc36ItT84g//Tqz0dhJAjcTet39abqtfYbYBEEwcNLhfTOsqQWwj9GaqwBZJXNcvvP0hH7mc0ZFBgVYa",
-	"6LZRFkeNtLhRB7CdDko4C+KQY8JUrf3Xq+6vFrewpVOl1zka7cCr/f2qmrTsoM0UPNAk2XFtjhdbIDa6",
-	"Ftu01Ak2pHRpYsst5xbhfG+2sz+9+W82mdvMZSUzqRvJaHDOiKrXA79Yj89mPXZ/XT+q7Jz9vZibBhM8",
-	"CbCrGZ1PG9j9q3wBweNGCSbN6ne6vpxmQeV+VmbxlZTuJxHri5r9farZTySPJ2vb5Zs7/Ip2nbR2MT3R",
-	"Vph/7hrL9JSezXwsG1PYvCsjMLCHNo9LJwl22WccJgmbznShyGMm3ZAbInb5jpKWRrPNvpL3LKKvG8Vf",
-	"WOTt0tY7pUrimiy7ZwwMhXJi4fBoEAj+vx1PqHnRam9XeuES30ZmPxNbQVR9drG7i+nMX4k3qDvDGVyN",
-	"SsUhhM2hXs0XMHGA04cht0/Y9GvIuWZJs2uLcqnYccUJWg8MuWFGDg4fG7gw8LywgRc28P2zAUTV52cD",
-	"tXrgr8AIXNmCi6qvKNAseoKUlihG+UfeSo0RCAmjwZLfbCchUHqe0PK1essS77cbL+6yncsYn8KDUWaY",
-	"hpjZl6MQdafK9uiAba9DY3xUva2bLMj2SF9809CQV5ZM401Dh4spFK6nR5HfTh4Iw3e1MD3kDzUdp2iE",
-	"i4Aafapd54oaUUaUQk7pvDR2NxZOj4/mQQo+RddMo56sAWDMYstgOUlpiF2eXdt1PDjbkcSQW2jURLTb",
-	"UEmsNobDa11uvc6eq3ycMm3bHn/H+REWwI3cO0uCjfYy8GqR47yEGV+cMB4j0yDJygbeNYlwWbRf2EQQ",
-	"GF3q68iBy6JkrqiQLkunlyhuyCDss4veHDvbi9b2Quvfv9ZmcfWz1Lb7dJN0cSwRrekwghv2gHnagtfe",
-	"48LjXYFVuuarm8HJkJeCfWss9Mwll7lXMWwvS82+OfuyhGzPSxzcLsqX9Hlfo9t+k2/Ze3P5q2FXL+b0",
-	"zXrF/LLF2jXry9f8W+LFN+mmMWKz0Zfw8HcSHraUU9C8+a8k892/7tNNy6Ns94WF8MbN2fcpAQ2yLkPO",
-	"F/H2nSYKITI1MfXJyJWWEYoKwXdds4KnK5luunV+hmZ7BEjFfbsxAoiJ/VxY3ygdtxJ2T4d8PC/aDG1b",
-	"y6tqzc8UEDXn0UwKLnJ1CPvdfReuKOQwMD7k1swdlV1GRq8hE0lSPIJxDWoM5ITwtt/STKGGvLDryzlC",
-	"fJWieODFe1oR5ohw7K4ETPuEtX0nAv1ivvAVbOb22xo2spn3/waWVF338sSHFy71r6eEO1rwc7Z6ux9D",
-	"HkZxrDfi+eMjflN1//njo6EMbIvjCGrZmzEXX3sJpNbEwoY2Z8J1T8kwzCOp1d4rb2PClKYo/S2d5zJx",
-	"HX0Od3f39n/pdDvdzp5nMaRgt9nPf+8oqodOE270MFjUsOtNfVy94br39LiJmzmoHt29aMZjOIAUieHo",
-	"7QS5wnyqTbtgWS2BuWjostU7+t01CNreFPTCxbI49VGzn08lmhS1rbTS2jS21tgD35l/qO0LZKDfqV77",
-	"Xb3Ws5rYYPnjx8f/CQAA//8=",
+	"7H17Uxs59uhXOdV3qwbuNMZAZmYHamvL4ZHxHTAUEFJ1x7lY7pZtLW2pR1JDvLl891/pSP20/CAhk2yW",
+	"vzB2SzqSzvvVH4NITFPBKdcq2P8YTCiJqcSPp4zfmb8xVZFkqWaCB/vBJR1RSXlEQQvQEwqcftCQkjGF",
+	"javz0/bOHkQJyRSFn1qvWrutvc0QaGvc6vNBP2u396JWq7WtsmExp/qnmcFMcCtS8mdGb6dE3lH5DzKM",
+	"cAQ9AEmTf/QD81w/GLSgM1SU6z4XHCFIiLIQtPo8CAMVTeiUGMj1LKXBfqC0ZHwcPD6GwamIiN1Ic19v",
+	"L7sgRjhfJCnRNIaN3fbOJggJ9ANTmvExbOy19zZBUiUyGdEDIEMlkkxTeJhQC8tN9wzuuHhQwLQCkrJL",
+	"IXQrCANJ/8yYpHGwr2VGq1COhJwSHewHmWRbMj/eIPSAf0Ol8kJ/PaHQuejCvX0AMkVjc0GEqwcqETID",
+	"AFUrYKEfyDRNzKo7rXar7QXi3bt3nUxPKNcsIpr6gYkmJEkoN1hxeXIIP//yUxu2wXz85eedXzZbS+/p",
+	"MQxSIsmUaoeKJyzRVM6v1NFasmGm6daQmB2P8DlzU/RDKqnCs5hDy90SJTfon+E9H027Mf7ZIpuDFhzf",
+	"UzkDks9t0OKMMK4pJzyiVxXchYjwPh9StzCNQfAWdDgwfk8SFlfBYAokHeHFPDA9gVfttsVXZnbyZ0bl",
+	"LAgDTqbmKOx8K5C55+jmHMnmDKlm/ozs9zluI6FqAZLqTHrO5tVmCETBmN1TDsMZjjGMACxjKKaR9J6J",
+	"TFmyW7AJP12v2pSIaTee30Y3Ngg3YiUMhnGZ6+EiLkFIiZ5UILCTLcP4eQiu7IWtB0SWjiWJKSg7aAEc",
+	"qpjyiaBUcG09eKqcdREw9UmfBtFCDuR+yOEwzMhxHMuJDHohl5RUpYLHhkhRgiBd4IN93kBHIz92N/fh",
+	"rPN/zi9bZ93e+WXronN9+FsIAtclSTKDkUgS8UBjGM76fLDFpmmyb0WNkGMrQdz/qRRxFunad9z+Z6RK",
+	"wT0fJkJRmJJ/CWkBNLuJBVXAhe5zlVJy56Hnnyv0bMmlPPT83J7GfFOiNZVmvv/3R3vr1/c/9vutxocN",
+	"u+HWj5v//JtfZkzXw5ybswX4cj99IpY8mofNJSuK3Ps1iS/tDZv/ImE4KX4kaZowK5C3UymGCZ3++C9l",
+	"sauc/m+SjoL94H9tl5rKtv1VbV/YUUdUE5You3Z9o69JDG71fZiSxEhbGoOacU0+hEBgKOKZEfKFxAE9",
+	"Ibpy3VOio4nFA5XSiI0cyLBBOGTcSHtekRaMR0kW09gwUpgypRgf93lOHhYvQrMgKcWEZfcWfSoaWIXY",
+	"fIfgntzOH8PdHwo+Slj0NY46X7oF16W+URwk5OdICwXqBwVRJiXlGpQmmh5AjLODIjMFD5NZ6/PPo8sN",
+	"BZHkisp7Ko+lFPIrHE0OBVgwAOF4ht2dUT0RcU/ojuWBX2FrFgToCQ0OCEC9HPmjvedn2KjZYhTRVJNh",
+	"Qr/CLnF7BQD7VY2axjXVe6NO6ptGUFixkaWpkJrGSP1cACnmgymNGQHDSI1KCUOjYRlZReNnYQo9oU9E",
+	"xuOvdHC4ds4VLEqUbAGNq2fAEENZLKJvObknLPlKaHLtTECmICsBgZFh9/AwYQlFqSEybfRwJ3mFjCZU",
+	"aUm0kJsHfW6+Y3wkidIyi3QmKdxRmipQZot83IJLquUMEvJcQuMtJ5meCMn+/VVYSHV5iyb5/1bQMpUL",
+	"UkM5Tmh+JsqgHbvVNGSXDW3ave7kUikiqpS558Py2P7yE6yAAQ4Oe5So3xjdxWg8kYHdKM2RkJJGGgiP",
+	"rWCmyiKeXROGmRHYd0ijoChXHuH8+Zj3mKuROL6TsoXmxTk3to1joFV+a9AglSKlUjOrbjJ1RFNJzR15",
+	"FN93E6on1On1Oc9mCuJiTKtUo4dCJJQgtkiqmaRTyvWR1+nxztg2pDJNaU2wJDEc3c6A0xcun5houqXZ",
+	"1OPuCYP7RYcxZw+1vJp/qbH/Ucz1vnhQDP9FI23WKc+9yy1k3lWrQo6VDzZ9CL+29lp7m/PXQopV7C1p",
+	"OlWrEL+CEY9hMGW8a0ftFLsgUpKZ+TGT7ELSEfswD/hH54Z73DafemRK7aczY+C5+R+tSwi279n0dlp6",
+	"e7bvd1Yfbrl2WNum97AzPbnGL+fOlyPbc/zFnOzUqla5XzFTVFkbmmlDkzEK0MIeUQZQyrOpAel156p7",
+	"GITBeeft9W+7t4en3ePe9e3h5fHRce+62zm9qgBXYtxJIh4sYCOSJQZBT3YCn4wr3B5GatHxrAUnO/sF",
+	"oEShtBMJDWFomYuRdVkKWhh76sMFkSRJaIK+GxXCMFOMU6UgmtDoDpnSiCTJkER3MGVjiftrwcnuPjCu",
+	"WEwtr7rpnoUguHUBAdFAwNDSvj2WWQiSpgkad+ZrkekwBzzsc8K5yHhEoRDTlqHlJ4g7P9n1nlOXK22w",
+	"oxPlpELimFmPxEUF60ckUTT0sDLmJvhBAYmsjDPcA+H1kE6xzDJiqQOFOPZoDHr7rc8JgNrKGTr8jK0f",
+	"GyDQpV/BKgPhaEQjTeN8AbWaIiqrhjn4PmrwwOzhrHizN72TM4hZDBtX77rXh78dH92e3xxfhnB02en2",
+	"jo9COH/Xu+0cXnfPe+i1J+pO5SjZ51pALGDjrPvmsnN9HMJp9+b41v23iQqaqNxLHRVqCwZh4FY05FUs",
+	"GYSBmy0Ig+rkXgTyx1Y6MJmlVCaM3zW56t9be61dD1edIEIsCWZ8UrDiCSGJ6q0jML5rrrjPe1WOVfr1",
+	"n0A/7yYsmtQ5H5Ca4xMeCNcqjxOVvhllVZ0+p/dUzvSE8fEB3JMkM3yVmf+BVF05RFI4vzQGW2WKTu8o",
+	"t8rqV2GdzcqnuySzBrzoYooEj6jkiHj2tlTdq42EVgjKOSSqicAw+LA1FlvOZ4de9CNlnqoubAhsfenb",
+	"a4ycW/PxcfldXxp29sTb7SChG67jQlcCCFQEcu0gPcpfjaGsv9cGR3+cVzCq6y5ipizOya76tNuKVf2m",
+	"jJ9SPtaTqhZT3qmkRPmUr3cTG4tBLpj7nTd6ncPfN0PkXmhIphSNyFbgndldRuO8D3+/tZ7wq+vO9bH1",
+	"hhv22fP+EhruISngV0Zv9sgL9OWhMlI4tM1cF6edXu/46Pas0+1dH/c6vcPjuot7o3P4+//HLd3+0dn6",
+	"v7fvf/ybVy3GeJ3/AuxJG0PRHNTK827wr8YVF0vlh7eCtVWjNT7mXovNQNew3Lq+xxQga3LROYswdfy+",
+	"NcLBKgVJcj4K9v9YjtdVmE5x6OP7Oqtw34ZB5DSut5I1w9K+axgVvHvZ+is4v1FQYi9zK295haZRu6fq",
+	"HsL8sJ5wbZU4xafwrNznrUV+2UOMti7iX8qj69VQYtXxVmHv1EfO36hH+bNg15gV5XEqGNewgbym9lvn",
+	"ohvCxfnV9fab4+vNpqbwJbFkEdEvjIAOcyZw0FQVhiLTqPDcnCkYiyIK2QydPoVzeBHQi3e5NfN8mGYN",
+	"JJqrEW5n85iVsHtaM+5sHK++wCm7p6XJBRvmGdSmI5HE1R8QvE2fr8SnFBh9xMcSmzH8OsRTOhVy9oa9",
+	"xn8YZ1Ojj7eL+Q3SjC1+8CJtYA4FURyt1nVieoUPPoaBEa5n669tHr+J0kyteLTOd9+aUYcXb5H33j95",
+	"eDl0kZcIVZokoTEoMdIPRpmt+MzmjunfgvuuyBrHLGF6BuaR1bZfkXSBM5YA5jeR7zas3G/1EJvn/34B",
+	"Pl1pryOujlS5OmJsXEwaSUQWw5RwMkY5mwqpjflT9Z1ww9MSA1/JlgxU6DowO8Y9sdHMfh4RltDYa+YZ",
+	"MN9aj8MCaN+hNlX4MIwSGivrDKiklOSQpZQ7AOqgObrEXxaBGdvbUHcsTWlcwh0GUhgs2TJsa51dZMrv",
+	"npXiwfCfAnB39JkCjHHNk/dIiunSjDZ3gWVahrNb3QJmell32JZAL2EIq3RsvAl7OobzPRAF7tS8K6ni",
+	"TFYxmBoqGDYplm4/33d1y8wStQLBC1ifQJIO1rB29lVA/MTWsAO90Jph6Oarmz7oZLDOSlIo5Tk+L5D7",
+	"gcW5Tu6Ya/zmErQsLtZ+82HvOe8ZxK55Nc3lBqHfz2QMEIxO7iMOAIJevYKNE8rZh80QkQISSu6pcq4W",
+	"a5ah6Q5GyyA8hrEw/9TI2C1vxntBviCSTNVrolj0RP3gUFJUiEii0Cr87fr6AnCihq1xAKmk6B1BqiLO",
+	"Kw2R4JowrgAdyPM0mxKlHoT0E1amqOyheFqltRdPhuWMPtSzJ3FuwNs9TBjlurLDp/pdjYIMu602RDgT",
+	"ROVUq46jzxc60m2UzWC5GNqjI6DFHeVgaMx+PHY6dZ8bjLDUwLT1kw8pkejnuKPc51aywC5gZfbHi2WX",
+	"UgNgtWHXuKhi9bm1mjN7r68euJxPJj85hF/+3v4FXFzUhRiVOZlUihGy4OEM6r7Qn1t7sOFEizlPF5ck",
+	"yQOZqfwiPb5S+9w8FL9lU8K3JCUxRk/phzQh3LIvtCmYAhHZRKWIlhmwCLFXIuROKL9jtvCnArPGywxz",
+	"IVcus65TtiqR5tk0cgR3eFFdeFRUWs104gH/aiKkhkn9vFQ2nRI5a0CM8qBBVpjfYtNhrBm2P0wIv/Oe",
+	"ofYKmmXn11y6H1TW6AeOstEl/Bk+7kKCOmzyof0Sq/xpLOs38VAG1Sq5Bwq0eCAynne/Vcx3SzR9Xokg",
+	"vNpswTvJNN0SPJntGx4073Py8CBSCVquF7jNB6wK26Z1Ubc0C6LyaDFyiWhYPdeiwc07L7a/6rJPc+dc",
+	"06jmd8rpxg0nQ/2cFU1Gq0DH0NEcVpqBPuhyldPqLt6gcyOFHVkq0wpSKrdyo2SJFv9Uj2QdohU+yZEL",
+	"SC+bEIPWix2JqI09IebRtHU8oYBVBkR+ktaGCNGCsEYWYEjbGRVkKBaaL2s5LepHWZoVRI6prpgWa3hQ",
+	"c9McD7w5RX6ISz2qvntdQgncVzpRxyxJ08R9XE0Q4WcST1gst3pzn+i740WApu7Ayw9iLvTXMJefQAuV",
+	"HIua5bPjkzBTwmfOaJmSGQwpMF5zWRMNgts03sI/tbPYC6cWW/Oqst/QLCNkTOWBE8tYazdN9QymlHAF",
+	"GKbFcWGemnDTPftB2VHPERwVhXG47FSdCZkH0a5tMkntYH9uN0/2ikaitHphQlSlIG9xSBM2rCmZJrPX",
+	"M4gpiRPGraN1+dkbBjNsWro+F2+eAUdyH0fOrswMqlrVlJuyyLRsuSeTICQbM04Sjzexki83x4TmEaLp",
+	"ljRLOP/GGpFSB2PtMnznn/vWflAFoaVJhl6l8tAN3mtyZxRWorTRi/SE9rnSNMWbm2R87NKSWFJkFuxX",
+	"UDISfMTGmaTGHsHTt4rUsktr8KH6ka1mQwtcivj1Ah4Ll297vW7vTQgXnbdXx0e4p8vz09Nu783t687h",
+	"70Ak7XMtCVdGKzqAw/Ozi9Pj6+OjEJ87PsLHQjjpdE/d+M7r88tr81lSGBnMqGfPuCWDMLBrBmFQXTEI",
+	"g2IN95NbJAgDu0oQBm4Nr7vkZurzAtt6pjoLHUuRpYvyoDDnQLMtMhoxzvQMNnI7bhNwoFdQf1KMws8c",
+	"XRkWyIyjf2/DaGExVZo5a9QmkBfO3s1P1xxupoW28Dmhh2l3YfC2uyrvrHdSZFvlGx/SRPCx4ZOtpwb+",
+	"kcdiVo317atKTduK0J0N3BUu0iKUV99E6JDHH72wh+4j2fykvRhaS5Zw5CIzzp2Pv+LVj8WDz72Jak+U",
+	"SaZnV+ZqLZoPjY1kTDCPr2ORQ9DWadeLs5Glo71VLDzROjXbsl4r/xqlo63q2yoLwRsL4DPNFR7RjTIS",
+	"C267e1YToJ2LLqa4U3lvHUa50YzC1HFNOHNRH+uo6HOqIpIYdQw0VXpI480WXE+kyMYTYHq/z/v8f+fi",
+	"uwjnq6Xx/CJtr2rn9TmAS3PZRIZplQBE0aktHvVn4WwvSMIBp6oeIIClWmkDIiqE1Fj8KgRJVTal1kuG",
+	"1oZqSgT7m6QkVgZMK+GrBp9bY2bEKD42V3ttp7g5U6Fdxx5YNfsS035hUaDanPOh4PcGFw1Atp4Xjq+v",
+	"uvDmCnonN1tX56fQ3tnbh4hMaXJIFK1k5IX2NgdOcA4K1TovWedOkcy/N1BWn7alqu5x7CqRP29/CaHw",
+	"Uw7qHs0BUCmFtNmDuNuykKvPB4sqPwYhDPJOFIMSvt32TiuvVYWhiBk1ZoJhJH0+V2eqYONVu72Jp2dI",
+	"ooqSyFPym0VMyQ/1PKVGbYjuAIMYfb4x8KRlGfgWZGwNQmi1WpshKIH3rOBBMq0p7/ORkHZWkDQSY84U",
+	"Mvap1QacRzEoic5DxJVocV4EbZT0lHKSsmA/2Gu1W3s2aWyCnG6bpOz2vlJWMKba17NEZ5KrojA9H2Cd",
+	"rhigsqUlqkilawDX552LbgveXnYBmxyU1cIK1R4udFme0oIOhnAtKwjtKszV11g6crafkVecUkzkh3rd",
+	"4D6QPE6BpGRUUtHnCSUSFYFoUlWbFeXOcWd5gctRDN5Q3bnoFgUJjcLs3XZ7Sa3S02qU/EUkC0rkFpSS",
+	"PEMV4Cu7Jd/zxda3KwXpOGRn9ZBahRwO+mn1oLnqXBz48+qB9WrXxzD4aZ1t+Uqdceze6rGe6klULqxv",
+	"H2mIxIvuDR1GY2W0lyp5Be/NFNuFA85Lm6dMaY9MWWTw19HbDO4511S1Y8wCF2T5SIk07z+TJtb2Knqy",
+	"p720YUXqBuHOFYIPF7kP0gVQnEvghVq+TWoxiFlH6AqNWIytEMf2R2t9PK6UYEZ6NHPm5jg+YttXI4jV",
+	"dLAY7/+jUPrVWphp6+7/ayUGqaGrhwieiqeuP9SjGVnvI7eGiKk9H5Zdu5zF6Gw3Uu8q1ucD++DAcmHs",
+	"jdWCd3k2WmJondlWWHGYF11ZmyIiUhr1m/T54JTxu0FulKDBUG1r55oOGQ1zIpLYDvF30BocGHWx2pXL",
+	"uss9vfDmxeVV7cg+mUuEKx8tcrdXX6mvj9lfI5gXVW+sKatr+PQJMjsvA1zG3fLw1ot8/9bku2qQUs7a",
+	"6iSGLE4oD186xD6Tc8WLmCdg/ZnLKkfgNR0JSfsc21UyPgamw9LjQnOe588OQf5D4M3xNQje54NK3cIg",
+	"dPblNENnCQasdtuvDkAYZH5wdn1hxWJIBCfs81e7u44zNisycweJIlPDFovVbFQFeQWQRFISz/oce8Ko",
+	"cje5w2yvvQdXlMI5BrCKOXNfSunZyxt21mAwK0XuzLnA8k8fl7TXUmMHn6dM4TG9FvHs2fSoFdVLj3Uf",
+	"t5YZfZzjpjtfGpp1mCbmQbh+q03eKJaXQBX8UZQFT5/CI/csQ1hWrPdJ2HtQoqXRGLDIoNaQBUXFXBOV",
+	"v2rb36loeLW7uw6MnqY934RcuVqranCJrJnTirc/1vt9PlpkT6gvJnWE3zclUgt69Qo6i+iuBIFJeCAz",
+	"jKArzZKkz43Oe0+BjLRrPbzbfuVjtHa1Z2S0Nf72akHSQZP72LOIfbT5Yo1+PxqbRbYGZi9V2lY6Yj6t",
+	"nnvOXfOlCKD9LQj4Fxr6/jw6a1PQ01C50ezaenhcuPo2D1evcPLYQGojxh2Cy6kAIWHEOFMTbMKZxGi+",
+	"MGn7T877SurpVt96kKGR6r2uCyPPA3iJOPzneySayR0V6nzb/GmxX+IKs0iAYEKoIZt8WlfhY18OUE8B",
+	"2SCJ6+aGiNPnA5cLPDDY00jv3TTa7aCW7jhoAbZJQrlqQexzTISrtHV71f7VoiW26ioVUUfeLXi1u1tW",
+	"CRdd5ZmCB5okW67193xry1onb5tuPMJGoy79b7GXoEFz35qfwJ+2/he7B5p8aSkfqjoE0LieEFWt836x",
+	"lJ/NUm7/unpU0U3+OzCtDRJ5cqKX80ifDrL9sXifx+NaOUf1hgh0dYXVnI3wrHzmC1kJT6LzF7vgu7ML",
+	"nkhZTzYPinfo+C2DKlVuY7Kr7VfwqWss0o46No+2aHNis/iMmMJu9jwufEn4vgvGYZSw8UTnlgfmZfa5",
+	"oX+XPStp4SCwuXx43Ae1UkJsGeCKIFqFIuRadrtnDAy5SmTh8OgtCP53x04qzsbKe85eGMzX0RS+PkdC",
+	"LH92Yb+NefVfiK2oO8NUXLFUyVyETeZfzlIwIYTThz63T9g6AMi4Zkm9fZByNQFxyUQaD/S54WMODh8H",
+	"uTDwvHCQFw7yXXMQxPLn5yCVmvYvwENc6Y3LllhSZJz3tSmsbszeGHirjQYgJAx6C36z3bBA6VlCi9dq",
+	"Lioe2ay9uM9232N8DA9GhWIaYmZfjkTUnSpa/AO2bg+NtVT2Z69zL9vnf/5NY31eml61N43tz6fGuL40",
+	"eY0GeSAM39XEdJ8/VDSrvJkzAmq0uGatNuphKVEKmazzSNndWDg9/qgHKfgY3VC1msgagDGLLW/mZEpD",
+	"7FTuXh2AB2e76hhKDY1yioYmqqblxnB4pVOz17F1lQ2nTNvW3d9w3osFcC1X1oJIsL0MvFpkVi8x4BeH",
+	"0/NaxQa/lvavrwiTy7z7yDoyxGhwX0aEXOYVo3mDgKJzwAJ1EXmLfXbec2Vne9EVX9jEd60rWjT/JGXx",
+	"frpO3QIWV1c0J8ENZ8GCAcErb0Di8bbA+nbz1U3vpM8LdWJjKPTEpSq6l5hsLqoRuDn7vMoAz+tP3C6K",
+	"V4N6X97dfH940bV28Quply/mtNxqr4lFizW7PSxe8y8J5t9M1w3gm42+xO7/82P3luhydmH+KzjE9sf7",
+	"6brVgbblyVwA6ebs25S7Bs8X4fWLUP3+cscQD+tI/mS8nBYxoJI2tl1zkadrxW66VT6VejsTmIr7ZiMT",
+	"ECP7Ofc0oEzeSNg97fPhLG8LtmmtzPJVGkwBUTMeTaTgIlP7sNvedQGhXPoD431uTfpB0RVocACpSJL8",
+	"EYwcUWAaEsKb7l0zherz3IdRzBHiq0/FA8/fSY0wR4RjNzRg2qci2HeY0M9mKV/AP9B8u8pa/oHdv4Cb",
+	"lde9OKHlhcH9V1kNjoz8TLHa2ctQltF0qz23/niP35SNvv54b4gKO2A5Wlz0Etz5N9wCqfSrsXHniXCN",
+	"klIMpElqzY3SKZswpSnqHJZFZDJxzbv2t7d3dn9ptVvt1o5nMSR+t9lPf8Uw6rNOda/1HJk3Car9u1yl",
+	"7qpXcrmJ6xnNHmMj77tlmIcUiREGzZzJ3N6rTDtnCi6AOe/dtNE5/N31AttcF/TcnTQ/9WG9dVcp1RS1",
+	"XfOmlWlslb4HvjP/UNsCzEC/5fg7rbw1qjKxwfLH94//EwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

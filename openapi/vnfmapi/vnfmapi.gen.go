@@ -356,6 +356,9 @@ type MethodNotAllowed = ProblemDetails
 // NotAcceptable RFC 7807 problem details as profiled by SOL013 clause 6.3 (status and detail always present).
 type NotAcceptable = ProblemDetails
 
+// ServiceUnavailable RFC 7807 problem details as profiled by SOL013 clause 6.3 (status and detail always present).
+type ServiceUnavailable = ProblemDetails
+
 // Unauthorized RFC 7807 problem details as profiled by SOL013 clause 6.3 (status and detail always present).
 type Unauthorized = ProblemDetails
 
@@ -1008,6 +1011,11 @@ type DeliverNotificationResponse500Headers struct {
 	Version string
 }
 
+// DeliverNotificationResponse503Headers the declared response headers of an HTTP 503 response for DeliverNotification
+type DeliverNotificationResponse503Headers struct {
+	Version string
+}
+
 type DeliverNotificationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1021,6 +1029,8 @@ type DeliverNotificationResponse struct {
 	ApplicationProblemJSON406 *NotAcceptable
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *InternalServerError
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ServiceUnavailable
 	// Headers204 the parsed response headers for an HTTP 204 response
 	Headers204 *DeliverNotificationResponse204Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -1033,6 +1043,8 @@ type DeliverNotificationResponse struct {
 	Headers406 *DeliverNotificationResponse406Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *DeliverNotificationResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeliverNotificationResponse503Headers
 }
 
 // GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -1058,6 +1070,11 @@ func (r DeliverNotificationResponse) GetApplicationProblemJSON406() *NotAcceptab
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r DeliverNotificationResponse) GetApplicationProblemJSON500() *InternalServerError {
 	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeliverNotificationResponse) GetApplicationProblemJSON503() *ServiceUnavailable {
+	return r.ApplicationProblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1323,6 +1340,13 @@ func ParseDeliverNotificationResponse(rsp *http.Response) (*DeliverNotificationR
 		}
 		response.ApplicationProblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
+
 	}
 
 	switch {
@@ -1393,6 +1417,16 @@ func ParseDeliverNotificationResponse(rsp *http.Response) (*DeliverNotificationR
 			headers.Version = value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeliverNotificationResponse503Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -1561,6 +1595,15 @@ type NotAcceptableApplicationProblemPlusJSONResponse struct {
 	Body ProblemDetails
 
 	Headers NotAcceptableResponseHeaders
+}
+
+type ServiceUnavailableResponseHeaders struct {
+	Version string
+}
+type ServiceUnavailableApplicationProblemPlusJSONResponse struct {
+	Body ProblemDetails
+
+	Headers ServiceUnavailableResponseHeaders
 }
 
 type UnauthorizedResponseHeaders struct {
@@ -1794,6 +1837,23 @@ func (response DeliverNotification500ApplicationProblemPlusJSONResponse) VisitDe
 	return err
 }
 
+type DeliverNotification503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeliverNotification503ApplicationProblemPlusJSONResponse) VisitDeliverNotificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// TestNotificationEndpoint Test the notification endpoint
@@ -1894,68 +1954,70 @@ func (sh *strictHandler) DeliverNotification(ctx echo.Context, params DeliverNot
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7FvdU9vIlv9XTmlvVewaIRySSe6Fhy0DTuK9YFPYkIeIJW3p2O5B6tZ2tyDeKf73rdMtyZItA6nMZO5u",
-	"7Zsl9cf5/J2Pbv/uRTLNpEBhtHf4u7dEFqOyP69RaS4F/YxRR4pnxj560yVC/2II924A5BpjMBKY0A+o",
-	"wCwRFP5XjtoEnu/RT64w9g6NytH3dLTElNGq+I2lWYLeofc66AU9z/fMKqNHbRQXC+/x0fc+f/7cz80S",
-	"heERM9hOTLRkSYJigdC5/HAC797/2oN9oJ/v371+3yUq1rtu7vHoexlTLEXzHN/FB5BzyyOJoDMZn/Ve",
-	"v4EoYblGeBscBAfdQzjv/8f4MjgfjsaXwUV/evLJD4W0y7AkWcFcJol8wBhmK/i6x9MsOQzzXu9NJNXC",
-	"/sDiOVMyziPTeCfc09cA+pUGHpZSYyhS9pt08r8efTiHWKIGIQ3oDNkdcA0K51ZZD9ws4W3vXRAKz/c4",
-	"MecU7/meYCmumf1OBWbMGFS03n9+6e394+aXMAw2fnQcw8Ev3X//W4vKH2lDnUmh0WrjmMWXzpjoKZLC",
-	"oLA/WZYlZBNciv1MyVmC6S+/aae3NYl/Uzj3Dr1/21+b+b77qvcv3KxTNIwn2u3d1Pgxi6HY/RBSlsyl",
-	"SjEGvRKGffOBwUzGKzBLZtbCTpmJlmCWXIdCZxjxeUEldJiAXNwJ+SCAGaP4LDcIXERJHmPc9UEqYJBy",
-	"rblYQKGAUDjNOFW1u2cbk8XI/XKY5W4oSDssmaC6RzVQSqq/QKolFeDIAEtH8OPcnaNZyngkTd+511/A",
-	"miMBRtJAQQRIYY0BFGqZqwj/AEaJxSjCzLBZgn8Bl5a9ioDDOuJj3AgNnRIzHR9dAiEhTSh0nmVSGYyt",
-	"1QsJrFoPUow5AwIGiJiAGYLDQYz/ECe4Eiw3S6n4f/8lJlLfPgAKX+WzQwmuKwiQCri4ZwmPf9BobBzd",
-	"2wykT03djLuPlpOCS5rcn88xMhgPhTZMRHZBFsfcBbkLJTNUhhOGz1micVMKY4FwfV6GUhuuLIzSU8o4",
-	"aYRWhUiKCJXQJICstujvHi82HsbtScH1ebAdXnxPyHjnFJIDQTKNcXSdg8qFBila11IywV2bv9JAn4EL",
-	"4EYTh/CwROGWHZ4DhQEN3ECHRYbfow/ETjxb+ZBiOkPVbd3yXsyHzzE++gClcEouZphIsdBgZNCaZq1j",
-	"/Je6YDf3q8R3Uy0iZ79hZDwbXNy4fkTETO3nTfo+k46Z03fKVhBL6Ew+D6cnnwant+PrwaUPp5f94Whw",
-	"6sP48+i2fzIdjkddGxn1XSm8UBhpp54PP172pwMfzobXg9viqQtzqUAKrKTgYANFnhJ/jf083ys29Hxv",
-	"vaPne8Vqnu/VF69xvlbKGRd332n/fViuMlQJF3ebSeTfgzfBQXfb4JfWXTclenU5LL2ojDBHoJcyT2JC",
-	"TjbTMsmNjTqUvTDjHXq54nsK56iQHPc5e7D7tin8fO2nI2mqPOc7JXFSczrtQCBiSq0qYHil4fpcA1MI",
-	"C0mwyEn9NZAIQjEtQSSV96itx81yzQVqDXLuxMMKxKrMQkNHP3ATLffkPSo/FLFiXFRp2EIVgGzI9jRZ",
-	"VReYiEFhlnDUMMO5VGgfV8crZ2RNld2Sfu0vliTjuXf45enoURfjmZ36eON73/YWcq9Iy4u3vsesl+m+",
-	"aXOyGs6wyGiXg5QiLlA2Yaao0Cq7iJnBPcNTbEMetgH4eif6lBqzu0pd7HtEtojCOBgUUlib5AZT/VxQ",
-	"3Yo1jxV9TCm2qpM3or2eh3e9w5aeoXJLKltkuKzPYeAOOipwLnS4DoEEiQopMSoRb25zAGvQ1s5+QIot",
-	"+NzCAG+JKsOY8oA5R1VCjagZ6pF9o1mKllq8R7UCnc9ohRkqMDKJaR4hMt6jMK2BLUXDYmbYbvRokX6T",
-	"zA8KcY+MGZZcGA2dDyj4NyhX7vqAwSKw1ObZQrEYKUhjgoxslKVYI2yNcnVW24PaKaenlAtmXB1TRppd",
-	"ANkWQwoUabcY+xFiZHHCBR5RvuxezSxMCohkThwzbVNp24d5uWdr1JQm7sonCllBMaxVe9o8kVOWBlgT",
-	"x8SOp4nOTux+uwioj3G1VF0nlDBbj5g74W+7KFMLNE92s8pypQaSqmI8bs+afI/kOTEszZ6A4AalD0zD",
-	"AgUqZjB+qX42szOXhW3Y5JYg69TVNVyqam1wfhmlngnxE7Oz/1ZP2O3ywGCH7QMTQuYu+I4zFBPDortQ",
-	"OE+1c3XXVUUWEJ0p6xJU7Nqz3IRiOJpM+6OTQZGv3Z6ORwPX1uqf/PPWdcrscNctIzgdtX5p5obn/eFo",
-	"OhjRyp7vTU76Z4PbIWWDF5eDi/7l4LY54OKsPxoNTjfe1p5uT8bnF2cDm0a2kdwKBRTC+veMJ1QN/2GZ",
-	"FVn0jEV3FE40qnseIXQqE5eKypUEYzvG5TkUjQy7Q5d+LRgXwU/NcJ6P6I6zDa6eDtgpF0P38fW/TvD7",
-	"gRiz21hu/iSo/wmI/VOA1ffun4oJWs7NAznNdnAQ8gFULoI/H6ybPvAkVG971vehhZ1Dpsoast12eRs4",
-	"nov1tiReG9yLh9cE87I5GxJvLLDevk1gG626LSOw50d/772HohMIsRtJWVam5Jwn7gSnWb2/C95Ah+JL",
-	"ri2IuknAkge2onlIlt9S3btx21R8ylMm9hSy2PZG8VuWMOGs3sIR1yCjKFe2li8RqqC41bl4rWG33Uqo",
-	"2gLAHe6tqEp6fpuX9hZc/pHvwPNP0+kFFMKLZFxPyCmbWKBy8GDa+m6TJdVNy6a8dJ6mTK02KLbN5aNS",
-	"G0VjbpVh0Z4GNpO5OZwlTNy1A1QrRj8lv82tQ6+2R+g5Elxp9wOtmkK2fmlNbWY/cS4xsUN/ILvoi81w",
-	"AdGSiQXGRZ7WycghYh8U6jy1P2SSkDgoYNs2C4oY4+5PzSr+F4b43RprLySZbotpn5eupVYqa84IwHwb",
-	"O2upH6mFXrGZPZ4J/qyCcc3Ts3XjlVtvUp/yL1M6Foy80uAGl+nC/6WKsS74J3OQNk1t47RFB0o0thGk",
-	"wzRl8mXzsl5Y9i+G3bpXXF6NRsPRR6rC+lcT27+/HJ+dDUcfb4/7J//0fK+svcpPg9Pyy4f+8My+7h+P",
-	"L2lAmyNdi3m6iY+bELhqqqukW6OIdXHOcQSbsgeDSaLhYcmjZRCKgQWUxjoRU4qjBh5D50XgE4oKfbr+",
-	"1oY+NHXtQ6VqHypNh4LyFaddVxXHdUQi9lOWZSSdw993N/+f7f00hj9Z7e4C+10Tngxu7YvtnvBYBaXV",
-	"yMWQLR969D0p8AXxaRf3j/5zcW0Xq8/NfIKvG3uSi1GuuFlNaLwLujOmedTPzbIlCaW87Ji+28Pq4lTY",
-	"Omx1y8p1X2xzVaMikdn8N2NaP0gVh6IIrXVTfKU31gvsVSztturQN+swx/3J8KTrjNJySOqw9K7Rb2lM",
-	"ZjVCsw62eRgTa3AQ9GCGTFnXuUOxvjHWXR9AkwvLmWFc6DVXUcJRmFBECm26wBINC8WEKZd4+4/1NbC3",
-	"Xch1mfm5mcOY5BEK93RRiAVapRKKVrGMLWsndoGTGhmVoEIx7l9NPx3cnpwNB6Pp7cnl4HQwmg77Z5Oi",
-	"q+aYvro8o9hnGd7c2Y4YiDiTXBiX+9hXVyqxx8gPNFOKZAUMsoRFuJRJjMoHzUVEFGQo+hdDKEIQjS2a",
-	"bPNEPlhLizY5cPcrZGYNkeJksWGh1sP9/dcH74Ne0Ate7zv97tshNtaVUcjp3d5T4GIudx9PNbGWaLV5",
-	"gLp39ZzD2PWVhAptNRhJ8ghFS2zyy3O1rxFLEsqkrhT/SurlRjeEXLQ3h+ehuBhPps2UxO7BjXUdg9rY",
-	"KwLWBhl8HEzLM0d3W6YwsFA00pziONldy8FCkVUn9aD3lraYSbMkh3JHpwpZAlS+cApLMklWdaOcoXql",
-	"IVpKHuGRy6JiGeUpZU7WArSjYr2Xga/7Da6+Qi7i4m6odre+rC35Lgq6fVGhW4gYn2FsT2fKcsrqw04l",
-	"kQTQd2+KZVGb8mMZL0NB4F0IlVGRxwyp1vFpYMHukUr5mrqsPE6koDBqp7mLmjCYTobwcQKjD9d7k/EZ",
-	"ULm/cbPJh2Y7wQ9FxFJMTpjG7tHWtRbX6S7XrxrhYPvglYG4PCIUuJ0hVLC0gcebWAJM32FMucNhKChJ",
-	"8KEG5naVGuS6s28BO7DSYSLGodhARdgGxbmSKTwJWw4UimLeQx2xhPKMdhf1at264rYpYX2GgmXcO/Te",
-	"BL3gjbuAurRw0rQ/erNAswMThueFrzU85mHJEyTOmHU0Bm1eRnhuMf/X4G1w0AveBAdQXILtBkAJYnEr",
-	"WpqltX8mrAum7K50m8ayVJUV13MPDpyEKjOmIsebojb1eF4itde8xrwjIVkPWV8Ou9m4cXvQe9sup7Vk",
-	"pLrTzkrtBViuAdPMrP6Aq41ve71d4ysi92t3gu2U189PaVz6s5N+fX7S1oVSO/Hd8xObFzQffe/Xl7DV",
-	"djvX5mquh1Uof7tIxLUJGLbQ7lSgbvw3lMtK/YT5x5hw8i/bxGi0f7fP4sh8mQYtLboAN6FYMl2EJIyB",
-	"myMXwdzw3UeBCTMEnC6khaK643C8Pur2KSBTlHQe6A69XRSGr/bpK1DBEopOa71oqbfVU7Pud4dbMywZ",
-	"J0xLpY0/TICk+R3azqhVgd7ufkZO8idEcOAnM6rSWC3HaTrrqVt9o0j5ET+1Vn8s49UTN1e/78bqVpn7",
-	"2GwgGJXj40shYqt5Ucn3/+Hi58NFYX4bJzpPwES9MiTbpCqzVhZ+uaEXZYH15YZM0mVzzpK3OlouoduZ",
-	"xekKuo7KS6G1fC7XZYSspWiELFVaWvyRpUMrUeC3+ED5aCj278U8va2zvX//upkTFPVk3l5mtM23PljI",
-	"bpPbGsj59phwj5WFu03mizbLXnG60cz5bbJUVJ7B+j84TfU83jz+TwAAAP//",
+	"7Ftbc9rKlv4rqzSnKlBblomTnZxjP0wRmyTMscFlcPIQeZxGWkBvS92a7pYdZpf/+9TqloQEwiSV7OTM",
+	"1LwhqS/r+q1LN396kUwzKVAY7R3/6S2Rxajszw+oNJeCfsaoI8UzYx+96RKhfzmEezcAco0xGAlM6AdU",
+	"YJYICv8rR20Cz/foJ1cYe8dG5eh7OlpiymhV/MLSLEHv2Hse9IKe53tmldGjNoqLhff46HsfP37s52aJ",
+	"wvCIGWwnJlqyJEGxQOhcvT2FV69/78Eh0M/Xr56/7hIV610393j0vYwplqLZx3fxAeTc8kgi6EzG573n",
+	"LyBKWK4RXgZHwVH3GC76/zG+Ci6Go/FVcNmfnr73QyHtMixJVjCXSSIfMIbZCj4f8DRLjsO813sRSbWw",
+	"P7B4zpSM88g03gn39DmAfqWBh6XUGIqU/SGd/D+M3l5ALFGDkAZ0huwOuAaFc6usB26W8LL3KgiF53uc",
+	"mHOK93xPsBTXzH6jAjNmDCpa7z8/9Q7+cfNbGAYbPzqO4eC37r//rUXlj7ShzqTQaLXxhsVXzpjoKZLC",
+	"oLA/WZYlZBNcisNMyVmC6W9/aKe3NYl/Uzj3jr1/O1yb+aH7qg8v3awzNIwn2u3d1PgbFkOx+zGkLJlL",
+	"lWIMeiUM++IDg5mMV2CWzKyFnTITLcEsuQ6FzjDi84JK6DABubgT8kEAM0bxWW4QuIiSPMa464NUwCDl",
+	"WnOxgEIBoXCacapqd882JouRh+Uwy91QkHZYMkF1j2qglFS/QKolFeDIAEtH8P3cXaBZyngkTd+51y9g",
+	"zZEAI2mgIAKksMYACrXMVYQ/gFFiMYowM2yW4C/g0rJXEXBcR3yMG6GhU2Km46NLICSkCYXOs0wqg7G1",
+	"eiGBVetBijFnQMAAERMwQ3A4iPEPcQKyOh7htWD3jCe/SITTEqQjJgg1DLtDK0chzRoxhHyAjrxHlUgW",
+	"k6wUasOU4WLRDUJhFxlegEKjOGoH6zMW3cn5HHJheLK15DMNMbI44QJ/iDCvBcvNUir+37/E3+rbB0Dy",
+	"KJ+dALmu8FQq4OKeJTz+Tg+0ScnBZlby1NTNJObRclJwSZP78zlGBuOh0IaJyC7I4pi7jOFSyQyV4RQQ",
+	"5yzRuCmFsUD4cFHmJdasbEyip5Rx0gitCpEUESqhSQBZbdE/PV5sPIzbM6wPF8F2rPY9IeOdU0gOFN9o",
+	"jKPrAlQuNEjRupaSCe7a/JkG+gxcADeaOISHJQq37PACKKZq4AY6LDL8Hn0gduLZyocU0xmqbuuW92I+",
+	"3Mf46C2Uwim5mGEixUKDkUFrzrpOmD7VBbu5XyW+m2oROfsDI+PZSO3G9SMiZmo/b9L3kXTMnL5TtoJY",
+	"QmfycTg9fT84ux1/GFz5cHbVH44GZz6MP45u+6fT4XjUtWmGviuFFwoj7dSL4bur/nTgw/nww+C2eOrC",
+	"XCqQAispONhAkafEX2M/z/eKDT3fW+/o+V6xmud79cVrnK+Vcs7F3Tfafx+WqwxVwsXdZkb+9+BFcNTd",
+	"NvildddNiV5fDUsvKsP1CeilzJOYwhCbaZnkxoZwSgWZ8Y69XPEDhXNUSI67zx7svm0Kv1j76aiG198o",
+	"idOa02kHAhFTalUBwzMNHy40MIWwkASLnNRfA4kyrFijkveorcfNcs0Fag0UWWgtViBWZRYaOvqBm2h5",
+	"QPHKD0WsGBdVTrtQBSAbsj1NVtUFJmJQmCUUu2Y4lwrt4+rNyhlZU2W3pF/7iyXJeO4df3o6etTFeG6n",
+	"Pt743peDhTwoapzire8x62W6b9qcrIYzLDLaJXSliAuUTZgpyt3KLmJm8MDwFNuQh20Avt6JPqXG7K5S",
+	"F/uekC2iMA4GhRTWJrnBVO8Lqlux5rGijynFVnXyRrTXfnjXO2xpD5VbUtkiw6XQDgN30FGBc6HDdQgk",
+	"SFRIWWaJeHObA1iDtnb2HVJswecWBnhLVBnGlAfMOaoSaur52Yl9o1mKllq8R7UCnc9ohRkqMDKJaR4h",
+	"Mt6jMK2BLUXDYmbYbvRokX6TzLcK8YCMGZZcGA2dtyj4FyhX7vqAwSKw1ObZQrEYKUhjgoxslKVYI2yN",
+	"cnVW24PaGaenlAtmXFFYRppdANkWQwoUabcY+7HKgk+o+HCvZhYmBUQyJ46ZtnWJbWp9vWdr1JQm7son",
+	"CllBMaxVe9o8kVOWBlgTx8SOp4nOTux+uwioj3GFaaPi4BqsR8yd8LddlKkFmidbg2XtVwNJVTEet2dN",
+	"vkfynBiWZk9AcIPSB6ZhgQIVMxh/rX42szOXhW3Y5JYg69TVNVyqam1wfhml9oT4idnZzKwn7HZ5YLDD",
+	"9oFqx9wF33GGYmJYdBcK56l2ru66qsgCojNlXYKKXXuWm1AMR5Npf3Q6KPK127PxaOCKyf7pP29d29EO",
+	"d61HgtNR65dmbnjRH46mgxGt7Pne5LR/PrgdUjZ4eTW47F8NbpsDLs/7o9HgbONt7en2dHxxeT6waWQb",
+	"ya1QQCGsXxb6PyyzIoumQpvCiXb9BOhUJi4VlSsJxnaMy3MoGtki36ZfC8ZF8FMznP0R3XG2wdXTATvl",
+	"Yug+Pv/XCX7fEWN2G8vNXwT1PwGxfwqw+t79UzFBy7l5IKfZDg5CPoDKRfDXg3XTB56E6m3P+ja0sHPI",
+	"VFlDttsubwPHvlhvS+K1wX318Jpgvm7OhsQbC6y3bxPYRqtuywjsYdzfe6+h6ARC7EZSlpUpOeeJOw5r",
+	"Vu+vghfQofiSawuibhKw5IGtaB6S5bdU927cNhXv85SJA4Usto1m/JIlTDirt3DENcgoypWt5UuEKihu",
+	"dS5ea9httxKqtgBwh3srqpL2b/O1vQWXf+Q78Pz9dHoJhfAiGdcTcsomFqgcPJi2vttkSXXTsikvnacp",
+	"U6sNim2n/qTURtGYW2VY9PqBzWRujmcJE3ftANWK0U/Jb3Pr0KvtEXqOBFfafUerppCtX1pTm9lPnEtM",
+	"7NDvyC76YjNcQLRkYoFxkad1MnIIdwKQp/aHTBISBwVs22ZBEWPc/alZxf/CEL9bY+2FJNNtMe3j0rXU",
+	"SmXNGQGYb2NnLfUjtdArNrNnXcFfVTCuedpbN1679Sb1Kf8ypWPByDMNbnCZLvxfqhjrgn8yB2nT1DZO",
+	"W3SgRGMbQTpMUyZfNi/rhWX/ctite8XV9Wg0HL2jKqx/PbH9+6vx+flw9O72Tf/0n57vlbVX+WlwVn55",
+	"2x+e29f9N+MrGtDmSB/EPN3Ex00IXDXVVdKtUcS6OOc4gU3Zg8Ek0fCw5NEyCMXAAkpjnYgpezrKY+h8",
+	"FfiEokKfrr+1oQ9NXftQqdqHStOhoHzFaddVxXEdkYj9lGUZSef4z93N/729n8bwJ6vdXWC/a8KTwa19",
+	"sd0THqugtBq5GLLlQ4++JwV+RXzaxf2jvy+u7WJ138wn+LqxJ7kY5Yqb1YTGu6A7Y5pH/dwsW5JQysve",
+	"0Hd7WF2cCluHra6sue6Lba5qVCQym/9mTOsHqeJQFKG1borP9MZ6gb3Xpt1WHfpmHeZNfzI87TqjtByS",
+	"Oiy9a/RbGpNZjdCso20exsQaHAU9mCFT1nXuUKyv33XXB9DkwnJmGBd6zVWUcBQmFJFCmy6wRMNCMWHK",
+	"JV7+Y32n7mUXcl1mfm7mMCZ5hMI9XRZigVaphKJVLGPL2qld4LRGRiWoUIz719P3R7en58PBaHp7ejU4",
+	"G4ymw/75pOiqOaavr84p9lmGN3e2IwYiziQXxuU+9tW1Suwx8gPNlCJZAYMsYREuZRKj8kFzEREFGYr+",
+	"5RCKEERjiybbPJEP1tKiTQ7c/QqZWUOkOFlsWKj1+PDw+dHroBf0gueHTr+HdoiNdWUUcnq39xS4mMvd",
+	"x1NNrCVabR6g7l095zB2fSWhQlsNRpI8QtESm/zyXO1zxJKEMqlrxT+TernRDSEX7c3hRSgux5NpMyWx",
+	"e3BjXcegNvaKgLVBBu8G0/LM0V09KgwsFI00pzhOdnecsFBk1Uk96r2kLWbSLMmh3NGpQpYAlS+cwpJM",
+	"klXdKGeonmmIlpJHeOKyqFhGeUqZk7UA7ahY72Xg82GDq8+Qi7i4aKvdFTprS76Lgm5fVOgWIsZnGNvT",
+	"mbKcsvqwU0kkAfTdm2JZ1Kb8WMbLUBB4F0JlVOQxQ6p1fBpYsHukUr6mLiuPUykojNpp7tYrDKaTIbyb",
+	"wOjth4PJ+Byo3N+4JuZDs53ghyJiKSanTGP3ZOtai+t0l+tXjXCwffDKQFweEQrczhAqWNrA400sAabv",
+	"MKbc4TgUlCT4UANzu0oNct3Zt4AdWOkwEeNQbKAibIPiXMkUnoQtBwpFMe+hjlhCeUa7i3q1bl1xdZew",
+	"PkPBMu4dey+CXvDC3eZdWjhp2h+9WaDZgQnDi8LXGh7zsOQJEmfMOhqDNi8jPLeY/3vwMjjqBS+CIyhu",
+	"FHcDoASxuGIuzdLaPxPWBVN2V7pNY1mqyoq7zkdHTkKVGVOR401Rm3o8L5Haa94J35GQrIesL4fdbFxf",
+	"Puq9bJfTWjJS3WlnpfY2MdeAaWZWP+Ce6Mteb9f4isjD2gVrO+X5/imNS3920u/7J23dzrUTX+2f2Lzt",
+	"+uh7v38NW21XnW2u5npYhfK3i0Rcm4BhC+1OBerGf0O5rNRPmH+MCSf/sk2MRvt3+yyOzJdp0NKiC3AT",
+	"iiXTRUjCGLg5cRHMDd99FJgwQ8DpQlooqjsOb9ZH3T4FZIqSzgPdobeLwvDZPn0GKlhC0WmtFy31tnpq",
+	"1v3ucGuGJeOEaam08YcJkDS/w+wl1VWB3u5+Rk7yJ0Rw4CczqtJYLcdpOuuZW32jSPkeP7VW/0bGqydu",
+	"rn7bjdWtMvex2UAwKsfHr4WIreZFJd//h4ufAhc098X+uS0XyptIU1juxmHQEwhTLyrJrKlArVWUn27o",
+	"RVmbfboha3aJoHOCrWaYywV3JoC6Qr2T8j5pLRXMdRlca9kdgVKV0RZ/KOrQSpQzWGihVDYUh/dint7W",
+	"2T68f95MJ4pSNG+vUNrmW/ctZLfJbQ0ffXvCeFBpxdYBRYfmoDgYaZYLNs8qitZg/V+opnoebx7/JwAA",
+	"//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -35,6 +35,9 @@ const TokenPath = "/oauth2/token"
 type Server struct {
 	VNFM *sim.VNFM
 	Exec func(func())
+	// FailNext makes the next deliveries answer 503: the fault injection
+	// point for a VNFM whose endpoint errors.
+	FailNext int
 }
 
 var _ vnfmapi.ServerInterface = (*Server)(nil)
@@ -44,6 +47,16 @@ func (s *Server) TestNotificationEndpoint(c echo.Context, _ vnfmapi.TestNotifica
 }
 
 func (s *Server) DeliverNotification(c echo.Context, _ vnfmapi.DeliverNotificationParams) error {
+	fail := false
+	s.Exec(func() {
+		if s.FailNext > 0 {
+			s.FailNext--
+			fail = true
+		}
+	})
+	if fail {
+		return escalator.Errorf(escalator.EUNAVAILABLE, "the VNFM cannot take notifications right now (injected fault)")
+	}
 	var n orchestrator.Notification
 	if err := json.NewDecoder(c.Request().Body).Decode(&n); err != nil {
 		return escalator.Errorf(escalator.EINVALID, "the notification is not valid JSON: %v", err)

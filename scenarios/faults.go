@@ -1,0 +1,271 @@
+package scenarios
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/openapi/edge"
+	"github.com/escalator-testbed/escalator/orchestrator"
+	"github.com/escalator-testbed/escalator/sim"
+)
+
+// watch is the testbed's emitter: it records every event in the trace and
+// lets step triggers ("node compute-3 upgrading") see them go by.
+type watch struct {
+	trace *escalator.Trace
+	hooks []func(escalator.Event)
+}
+
+func (w *watch) Emit(actor, kind, subject string, f escalator.Fields) {
+	w.trace.Emit(actor, kind, subject, f)
+	e := w.trace.Events[len(w.trace.Events)-1]
+	for _, h := range w.hooks {
+		h(e)
+	}
+}
+
+// gate is the VIM's availability. While it is down the orchestrator does
+// nothing: the callbacks and timers meant for it are held and delivered, in
+// order, when it comes back; its API answers 503. The NFVI, the VNFs and the
+// VNF control API go on serving (Escalator R12).
+type gate struct {
+	loop *sim.Loop
+	down bool
+	held []func()
+}
+
+func (g *gate) hold(fn func()) func() {
+	return func() {
+		if g.down {
+			g.held = append(g.held, fn)
+			return
+		}
+		fn()
+	}
+}
+
+func (g *gate) up() {
+	g.down = false
+	held := g.held
+	g.held = nil
+	for _, fn := range held {
+		g.loop.AfterFunc(0, fn)
+	}
+}
+
+type gatedClock struct{ g *gate }
+
+func (c gatedClock) Now() time.Time { return c.g.loop.Now() }
+func (c gatedClock) AfterFunc(d time.Duration, fn func()) func() {
+	return c.g.loop.AfterFunc(d, c.g.hold(fn))
+}
+
+type gatedNFVI struct {
+	*sim.NFVI
+	g *gate
+}
+
+func (n gatedNFVI) Migrate(vm string, prefer []string, live bool, done orchestrator.MigrationDone) {
+	n.NFVI.Migrate(vm, prefer, live, func(to string, err error) { n.g.hold(func() { done(to, err) })() })
+}
+
+func (n gatedNFVI) Upgrade(node, version string, done func(error)) {
+	n.NFVI.Upgrade(node, version, func(err error) { n.g.hold(func() { done(err) })() })
+}
+
+func (n gatedNFVI) Verify(node, version string, done func(error)) {
+	n.NFVI.Verify(node, version, func(err error) { n.g.hold(func() { done(err) })() })
+}
+
+// available answers 503 while the gate is down.
+func (g *gate) available(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		down := false
+		g.loop.Exec(func() { down = g.down })
+		if down {
+			edge.WriteProblem(w, http.StatusServiceUnavailable, "the VIM is unavailable (outage); the infrastructure keeps serving, retry later")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// fault is one armed FaultSpec.
+type fault struct {
+	FaultSpec
+	index  int
+	active bool
+	left   int // occasions left; -1 unlimited
+}
+
+// faults arms a scenario's faults on a testbed and answers the hooks the
+// world and the VNFM ask at each occasion.
+type faults struct {
+	tb    *Testbed
+	rnd   *sim.Rand
+	list  []*fault
+	vnfmH http.Handler
+	host  string
+}
+
+func (fs *faults) record(f *fault, fields escalator.Fields) {
+	if fields == nil {
+		fields = escalator.Fields{}
+	}
+	fields["fault"] = f.Do
+	fields["index"] = f.index
+	subject := f.Node
+	if subject == "" {
+		subject = fmt.Sprintf("faults[%d]", f.index)
+	}
+	fs.tb.emit.Emit("fault", "fault.injected", subject, fields)
+}
+
+// arm schedules each fault's activation: at its time, at its step, or at
+// the step once its time has come.
+func (fs *faults) arm(specs []FaultSpec) {
+	for i, s := range specs {
+		f := &fault{FaultSpec: s, index: i, left: s.Count}
+		if f.left == 0 {
+			f.left = 1
+			if s.Probability > 0 || s.Do == FaultMigrationSlow {
+				f.left = -1
+			}
+		}
+		fs.list = append(fs.list, f)
+		switch s.Do {
+		case FaultUpgradeFails, FaultUpgradeHangs, FaultVerifyFails, FaultNodeCrash:
+			fs.tb.World.NFVI.SetFault(s.Node, sim.NodeFault(s.Do))
+			continue
+		}
+		if s.When == "" {
+			fs.tb.Loop.AfterFunc(s.At.D(), func() { fs.activate(f) })
+			continue
+		}
+		w := strings.Fields(s.When) // "node NAME STATE", checked by the loader
+		fs.tb.emit.hooks = append(fs.tb.emit.hooks, func(e escalator.Event) {
+			if f.active || e.Kind != "node.state" || e.Subject != w[1] || e.Str("to") != w[2] {
+				return
+			}
+			wait := max(0, s.At.D()-fs.tb.Loop.Elapsed())
+			// Not inside the emitting state change: as its own event.
+			fs.tb.Loop.AfterFunc(wait, func() { fs.activate(f) })
+		})
+	}
+}
+
+func (fs *faults) activate(f *fault) {
+	if f.active {
+		return
+	}
+	f.active = true
+	tb := fs.tb
+	switch f.Do {
+	case FaultNodeFails:
+		fs.record(f, escalator.Fields{"for": f.For.D().String()})
+		tb.World.NFVI.FailNode(f.Node, "unplanned failure of node "+f.Node)
+		if f.For > 0 {
+			tb.Loop.AfterFunc(f.For.D(), func() { tb.World.NFVI.RepairNode(f.Node) })
+		}
+	case FaultBootVM:
+		id := fmt.Sprintf("boot-%d", f.index+1)
+		fs.record(f, escalator.Fields{"vm": id, "ignoreMaintenance": f.IgnoreMaintenance})
+		if err := tb.World.BootVM(id, 1, 1, f.IgnoreMaintenance); err != nil {
+			tb.emit.Emit("fault", "fault.boot-vm-failed", id, escalator.Fields{"error": err.Error()})
+		}
+	case FaultVNFMCrash:
+		if tb.vnfm == nil {
+			return
+		}
+		fs.record(f, escalator.Fields{"vnfm": tb.vnfm.Name(), "for": f.For.D().String()})
+		tb.vnfm.Crash()
+		tb.inproc.Handle(fs.host, nil)
+		tb.Loop.AfterFunc(f.For.D(), func() {
+			tb.inproc.Handle(fs.host, fs.vnfmH)
+			tb.vnfm.Restart()
+		})
+	case FaultVIMDown:
+		fs.record(f, escalator.Fields{"for": f.For.D().String()})
+		tb.gate.down = true
+		tb.Loop.AfterFunc(f.For.D(), func() {
+			tb.emit.Emit("fault", "fault.cleared", fmt.Sprintf("faults[%d]", f.index), escalator.Fields{"fault": f.Do})
+			tb.gate.up()
+		})
+	case FaultNotify5xx:
+		if tb.vnfmServer == nil {
+			return
+		}
+		n := max(f.left, 1)
+		fs.record(f, escalator.Fields{"deliveries": n})
+		tb.vnfmServer.FailNext += n
+	default:
+		// Occasion faults (VNFM misbehaviour, migrations) now wait for
+		// their occasions.
+	}
+}
+
+// take consumes one occasion of an active fault of one of the kinds, for
+// node (when the fault names one): the count and the seeded draw decide.
+func (fs *faults) take(node func(string) bool, kinds ...string) *fault {
+	for _, f := range fs.list {
+		if !f.active || f.left == 0 || !slices.Contains(kinds, f.Do) {
+			continue
+		}
+		if f.Node != "" && !node(f.Node) {
+			continue
+		}
+		if f.Probability > 0 && fs.rnd.Float64() >= f.Probability {
+			continue
+		}
+		if f.left > 0 {
+			f.left--
+		}
+		return f
+	}
+	return nil
+}
+
+var vnfmFaults = map[string]string{
+	FaultVNFMSilent:     sim.BehaviorSilent,
+	FaultVNFMLate:       sim.BehaviorLate,
+	FaultVNFMNack:       sim.BehaviorNack,
+	FaultVNFMAckNoMove:  sim.BehaviorAckWithoutMove,
+	FaultVNFMDuplicate:  sim.BehaviorDuplicate,
+	FaultVNFMWrongState: sim.BehaviorWrongState,
+}
+
+// vnfmOverride is the VNFM's Override hook.
+func (fs *faults) vnfmOverride(n orchestrator.Notification) string {
+	kinds := make([]string, 0, len(vnfmFaults))
+	for k := range vnfmFaults {
+		kinds = append(kinds, k)
+	}
+	slices.Sort(kinds) // the occasion draws must not depend on map order
+	f := fs.take(func(node string) bool { return slices.Contains(n.AffectedNodes, node) }, kinds...)
+	if f == nil {
+		return ""
+	}
+	return vnfmFaults[f.Do]
+}
+
+// migrationHook is the NFVI's MigrationHook.
+func (fs *faults) migrationHook(vm *sim.VM) sim.MigrationFault {
+	on := func(node string) bool { return vm.Host != nil && vm.Host.ID == node }
+	var out sim.MigrationFault
+	if f := fs.take(on, FaultMigrationFails); f != nil {
+		fs.record(f, escalator.Fields{"vm": vm.ID})
+		out.Fail = true
+	}
+	if f := fs.take(on, FaultMigrationSlow); f != nil {
+		out.Factor = f.Factor
+		if out.Factor == 0 {
+			out.Factor = 3
+		}
+		fs.record(f, escalator.Fields{"vm": vm.ID, "factor": out.Factor})
+	}
+	return out
+}
