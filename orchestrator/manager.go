@@ -682,7 +682,7 @@ func (m *Manager) afterReplies(s *session) {
 	b.phase = phaseMigrate
 	// IFA 011 lead time: no impact on an instance sooner than its group's
 	// lead time after the notification, however fast the VNFM answered.
-	if !b.leadDone {
+	if !b.leadDone && !s.cfg.has(DefectIgnoreVNFLimits) {
 		b.leadDone = true
 		var lead time.Duration
 		var group string
@@ -750,7 +750,7 @@ func (m *Manager) afterReplies(s *session) {
 			case ActionLiveMigrate:
 				why = "VNFM asked for LIVE_MIGRATE"
 			}
-			if allowed := s.cfg.GroupMigration[vm.Group]; len(allowed) > 0 {
+			if allowed := s.cfg.GroupMigration[vm.Group]; len(allowed) > 0 && !s.cfg.has(DefectIgnoreVNFLimits) {
 				switch {
 				case slices.Contains(allowed, "none"):
 					b.inflight++

@@ -66,7 +66,7 @@ func (m *Manager) plan(s *session) (nodes []string, deferred map[string]string, 
 		}
 		// IFA 011 recovery time: a group hit recently may not be hit again
 		// yet, whatever the batch.
-		if why, until := recovering(s, groups, now); why != "" {
+		if why, until := recovering(s, groups, now); why != "" && !s.cfg.has(DefectIgnoreVNFLimits) {
 			defer_(node, why)
 			if w := until.Sub(now); wait == 0 || w < wait {
 				wait = w

@@ -26,6 +26,7 @@ const (
 	DefectIgnoreReply       = "ignore-reply"        // upgrade without waiting for replies
 	DefectIgnoreMaxParallel = "ignore-max-parallel" // batches twice as large as allowed
 	DefectIgnoreVNFGroups   = "ignore-vnf-groups"   // plan batches without instance-group limits
+	DefectIgnoreVNFLimits   = "ignore-vnf-limits"   // no IFA 011 lead time, recovery time or migration types
 )
 
 // Session states.
@@ -150,7 +151,7 @@ func (c *Config) validate() error {
 	}
 	for _, d := range c.Defects {
 		switch d {
-		case DefectIgnoreReply, DefectIgnoreMaxParallel, DefectIgnoreVNFGroups:
+		case DefectIgnoreReply, DefectIgnoreMaxParallel, DefectIgnoreVNFGroups, DefectIgnoreVNFLimits:
 		default:
 			return escalator.Errorf(escalator.EINVALID, "unknown defect %q", d)
 		}

@@ -12,5 +12,6 @@ var CheckNames = []string{
 	"pair-redundancy",               // never are both members of an active-standby pair impacted at once
 	"max-parallel",                  // never are more nodes out of service at once than maxParallel
 	"final-state",                   // at the end every selected node is at the target version (or its original one after a rollback) and none is in maintenance
+	"ifa011-limits",                 // a VNF's declared IFA 011 limits held: impacted/preserved instances, lead time, recovery time, migration types
 	"spec-conformance",              // every HTTP request and response on every interface matched its OpenAPI spec
 }

@@ -51,6 +51,7 @@ var builtin = map[string]check{
 	"max-parallel":                  checkMaxParallel,
 	"final-state":                   checkFinalState,
 	"spec-conformance":              checkSpecConformance,
+	"ifa011-limits":                 checkIFA011,
 	CheckOutcome:                    checkOutcome,
 }
 
@@ -151,6 +152,13 @@ func (w *world) apply(e escalator.Event) {
 		}
 	case "vm.migrated":
 		w.move(e.Subject, e.Str("to"))
+	case "vm.deleted":
+		delete(w.onNode[w.vmHost[e.Subject]], e.Subject)
+		delete(w.vmHost, e.Subject)
+		w.vmState[e.Subject] = "deleted"
+		if vnf := w.vmVNF[e.Subject]; vnf != "" {
+			w.vnfVMs[vnf] = slices.DeleteFunc(w.vnfVMs[vnf], func(vm string) bool { return vm == e.Subject })
+		}
 	case "vm.state":
 		w.vmState[e.Subject] = e.Str("to")
 	case "vm.business":

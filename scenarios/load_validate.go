@@ -15,7 +15,7 @@ var (
 	loadBehaviors = []string{BehaviorReference, BehaviorSilent, BehaviorLate, BehaviorNack, BehaviorAckWithoutMove, BehaviorMalformed}
 	loadFlows     = []string{FlowF1, FlowF2, FlowNaive}
 	loadOnNack    = []string{OnNackFail, OnNackSkip}
-	loadDefects   = []string{"ignore-reply", "ignore-max-parallel", "ignore-vnf-groups"}
+	loadDefects   = []string{"ignore-reply", "ignore-max-parallel", "ignore-vnf-groups", "ignore-vnf-limits"}
 	loadFaults    = []string{FaultUpgradeFails, FaultUpgradeHangs, FaultVerifyFails, FaultNodeCrash, FaultNodeFails, FaultBootVM,
 		FaultMigrationFails, FaultMigrationSlow, FaultVNFMSilent, FaultVNFMLate, FaultVNFMNack, FaultVNFMAckNoMove,
 		FaultVNFMDuplicate, FaultVNFMWrongState, FaultVNFMCrash, FaultNotify5xx, FaultVIMDown}

@@ -24,10 +24,10 @@ var loadEventKinds = []string{
 	"session.created", "session.defects", "session.refused", "session.state",
 	"spec.violation",
 	"subscription.created", "subscription.deleted",
-	"vm.business", "vm.migrate", "vm.migrate-finished", "vm.migrate-requested", "vm.migrated", "vm.migrating",
+	"vm.business", "vm.deleted", "vm.migrate", "vm.migrate-finished", "vm.migrate-requested", "vm.migrated", "vm.migrating",
 	"vm.migration-failed", "vm.placed", "vm.state",
 	"vnf.deployed", "vnf.drain", "vnf.drained", "vnf.failover", "vnf.failover-failed", "vnf.failover-started",
-	"vnf.member-removed", "vnf.member-restored", "vnf.standby-synced", "vnf.switchover", "vnf.undrain",
+	"vnf.member-removed", "vnf.member-restored", "vnf.scaled", "vnf.standby-synced", "vnf.switchover", "vnf.undrain",
 	"vnfm.action", "vnfm.crashed", "vnfm.error", "vnfm.ignored", "vnfm.notify", "vnfm.received", "vnfm.reply",
 	"vnfm.reply-rejected", "vnfm.reply-timeout", "vnfm.restarted", "vnfm.waiting",
 }

@@ -11,13 +11,16 @@ import (
 	"github.com/escalator-testbed/escalator"
 )
 
-// bundled loads the suite shipped under scenarios/.
+// bundled loads the suite shipped under scenarios/, without the scale
+// scenario: make run runs it, and BenchmarkScaleF1 measures it; under the
+// race detector the tests that run the suite several times would take
+// minutes with it.
 func bundled(t testing.TB) []*Scenario {
 	t.Helper()
 	list, err := LoadPaths([]string{"."})
 	require.NoError(t, err)
 	require.NotEmpty(t, list)
-	return list
+	return slices.DeleteFunc(list, func(s *Scenario) bool { return s.Labels["suite"] == "scale" })
 }
 
 // TestBundledSuite runs every shipped scenario: ordinary ones must pass,

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/escalator-testbed/escalator"
@@ -35,6 +36,8 @@ type VNFControl interface {
 	// in-flight work has finished.
 	Drain(vnf, instance string, done func()) error
 	Undrain(vnf, instance string) error
+	// Scale sets the number of instances of a load-balanced VNF.
+	Scale(vnf string, instances int) error
 }
 
 func (w *World) lookup(vnf, instance string) (*VNF, *Instance, error) {
@@ -163,5 +166,48 @@ func (w *World) Undrain(vnf, instance string) error {
 		}
 	})
 	w.tr.Emit(actorVNF, "vnf.undrain", vnf, escalator.Fields{"instance": instance})
+	return nil
+}
+
+// Scale sets the instance count of a load-balanced VNF. Scaling in takes
+// the newest members out of rotation and deletes their VMs, freeing room;
+// scaling out places new members (never on a node in maintenance) and puts
+// them in rotation.
+func (w *World) Scale(vnf string, n int) error {
+	v, _, err := w.lookup(vnf, "")
+	if err != nil {
+		return err
+	}
+	switch {
+	case v.Mode != ModeLoadBalanced:
+		return escalator.Errorf(escalator.ECONFLICT, "VNF %s is %s; only load-balanced VNFs scale", vnf, v.Mode)
+	case n < 1:
+		return escalator.Errorf(escalator.EINVALID, "a VNF needs at least one instance")
+	case float64(n)*v.CapacityPerInstance < v.Load:
+		return escalator.Errorf(escalator.ECONFLICT, "%d instances of %.0f/s cannot carry the load of %.0f/s", n, v.CapacityPerInstance, v.Load)
+	}
+	from := len(v.Instances)
+	for len(v.Instances) > n {
+		i := v.Instances[len(v.Instances)-1]
+		v.change("scale in: remove "+i.VM.ID, func() {
+			i.InRotation = false
+			v.Instances = v.Instances[:len(v.Instances)-1]
+		})
+		w.NFVI.Delete(i.VM)
+	}
+	for len(v.Instances) < n {
+		proto := v.Instances[0].VM
+		vm := &VM{ID: fmt.Sprintf("%s-%d", v.Name, v.next()), VNFM: proto.VNFM, VNF: v.Name, Group: proto.Group, VCPUs: proto.VCPUs, MemoryGiB: proto.MemoryGiB}
+		if err := w.NFVI.PlaceVM(vm, "", false); err != nil {
+			return escalator.Errorf(escalator.ECONFLICT, "scaling %s out: %v", vnf, err)
+		}
+		i := &Instance{vnf: v, VM: vm, Role: RoleMember, Ready: true}
+		vm.inst = i
+		v.change("scale out: add "+vm.ID, func() {
+			i.InRotation = true
+			v.Instances = append(v.Instances, i)
+		})
+	}
+	w.tr.Emit(actorVNF, "vnf.scaled", vnf, escalator.Fields{"from": from, "to": n})
 	return nil
 }

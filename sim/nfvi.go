@@ -231,6 +231,19 @@ func (w *NFVI) PlaceVM(vm *VM, on string, ignoreMaintenance bool) error {
 	return nil
 }
 
+// Delete removes a VM and frees its room.
+func (w *NFVI) Delete(vm *VM) {
+	w.detach(vm)
+	delete(w.byVM, vm.ID)
+	for i, x := range w.vms {
+		if x == vm {
+			w.vms = append(w.vms[:i], w.vms[i+1:]...)
+			break
+		}
+	}
+	w.tr.Emit(actorNFVI, "vm.deleted", vm.ID, escalator.Fields{"node": vm.Host.ID})
+}
+
 func (w *NFVI) attach(vm *VM, n *Node) {
 	vm.Host = n
 	n.VMs = append(n.VMs, vm)

@@ -99,6 +99,10 @@ type VNF struct {
 	failingOver bool
 	switching   bool
 
+	// made counts the instances ever created, so a scaled-out member
+	// never reuses a deleted one's name.
+	made int
+
 	lossRate      float64
 	since         time.Duration
 	Lost          float64
@@ -315,4 +319,10 @@ func (v *VNF) failover() {
 
 func (v *VNF) pause(i *Instance, on bool, cause string) {
 	v.change(cause, func() { i.paused = on })
+}
+
+// next numbers a new instance.
+func (v *VNF) next() int {
+	v.made++
+	return v.made
 }

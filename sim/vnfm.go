@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -58,6 +60,63 @@ type VNFM struct {
 	// work begun before the crash is dropped when it comes due.
 	down  bool
 	epoch int
+	// scaled remembers the VNFs scaled in for maintenance and their size
+	// before, to scale back at MAINTENANCE_COMPLETE.
+	scaled map[string]int
+	order  []string
+}
+
+// scaleIn shrinks each load-balanced VNF named in a SCALE_IN notification
+// to the fewest instances that carry its load plus one spare, so a member
+// can still be drained for each node's maintenance (Fenix SCALE_IN), to
+// free room for the upgrade.
+func (m *VNFM) scaleIn(n orchestrator.Notification) []orchestrator.InstanceAction {
+	var actions []orchestrator.InstanceAction
+	seen := map[string]bool{}
+	for _, a := range n.AffectedInstances {
+		if seen[a.VnfInstanceID] {
+			continue
+		}
+		seen[a.VnfInstanceID] = true
+		view, err := m.ctl.GetVNF(a.VnfInstanceID)
+		if err != nil || view.Mode != ModeLoadBalanced || view.CapacityPerInstance <= 0 {
+			continue
+		}
+		need := int(math.Ceil(view.Load/view.CapacityPerInstance)) + 1
+		if need >= len(view.Instances) {
+			continue
+		}
+		if err := m.ctl.Scale(view.Name, need); err != nil {
+			m.tr.Emit(actorVNFM, "vnfm.error", m.cfg.Name, escalator.Fields{"vnf": view.Name, "error": err.Error()})
+			continue
+		}
+		if m.scaled == nil {
+			m.scaled = map[string]int{}
+		}
+		m.scaled[view.Name] = len(view.Instances)
+		m.order = append(m.order, view.Name)
+		m.action(view.Name, "", fmt.Sprintf("SCALED_IN %d->%d", len(view.Instances), need))
+		for _, i := range view.Instances[need:] {
+			for _, x := range n.AffectedInstances {
+				if x.InstanceID == i.InstanceID {
+					actions = append(actions, orchestrator.InstanceAction{InstanceID: i.InstanceID, Action: orchestrator.ActionOwnAction})
+				}
+			}
+		}
+	}
+	return actions
+}
+
+// scaleBack restores the sizes scaleIn took away.
+func (m *VNFM) scaleBack() {
+	for _, name := range m.order {
+		if err := m.ctl.Scale(name, m.scaled[name]); err != nil {
+			m.tr.Emit(actorVNFM, "vnfm.error", m.cfg.Name, escalator.Fields{"vnf": name, "error": err.Error()})
+			continue
+		}
+		m.action(name, "", fmt.Sprintf("SCALED_OUT to %d", m.scaled[name]))
+	}
+	m.scaled, m.order = nil, nil
 }
 
 // Crash stops the VNFM: it forgets its queue and what it was told, and
@@ -206,8 +265,16 @@ func (m *VNFM) maintenance(n orchestrator.Notification, done func()) {
 			m.send(n, behavior, false, nil, "the VNFM refuses maintenance (behavior nack)")
 			done()
 			return
-		case behavior == BehaviorAckWithoutMove, n.State != orchestrator.StatePlannedMaintenance:
-			// SCALE_IN and MAINTENANCE_COMPLETE ask nothing to be moved.
+		case behavior == BehaviorAckWithoutMove:
+			m.send(n, behavior, true, nil, "")
+			done()
+			return
+		case n.State == orchestrator.StateScaleIn:
+			m.send(n, behavior, true, m.scaleIn(n), "")
+			done()
+			return
+		case n.State == orchestrator.StateMaintenanceComplete:
+			m.scaleBack()
 			m.send(n, behavior, true, nil, "")
 			done()
 			return
@@ -307,11 +374,13 @@ func (m *VNFM) move(n orchestrator.Notification, finished func([]orchestrator.In
 			m.tr.Emit(actorVNFM, "vnfm.error", m.cfg.Name, escalator.Fields{"vnf": name, "error": err.Error()})
 			continue
 		}
-		// Members that keep serving whatever happens to the affected ones.
-		spare := 0.0
+		// What the pool serves now; each drain takes a member's share
+		// away, and a member is drained only while the rest still carry
+		// the load. The others keep serving while the VIM moves them.
+		serving := 0.0
 		for _, i := range view.Instances {
-			if !affected[i.InstanceID] && i.Health == "up" && i.InRotation {
-				spare += view.CapacityPerInstance
+			if i.Health == "up" && i.InRotation {
+				serving += view.CapacityPerInstance
 			}
 		}
 		for _, i := range view.Instances {
@@ -342,13 +411,14 @@ func (m *VNFM) move(n orchestrator.Notification, finished func([]orchestrator.In
 				act(name, i.InstanceID, orchestrator.ActionOwnAction)
 			case !i.InRotation:
 				act(name, i.InstanceID, orchestrator.ActionOwnAction)
-			case spare >= view.Load:
+			case serving-view.CapacityPerInstance >= view.Load:
 				pending++
 				if err := m.ctl.Drain(name, i.InstanceID, release); err != nil {
 					pending--
 					act(name, i.InstanceID, orchestrator.ActionLiveMigrate)
 					continue
 				}
+				serving -= view.CapacityPerInstance
 				act(name, i.InstanceID, orchestrator.ActionDrained)
 			default:
 				// Draining would leave the pool short of capacity: keep

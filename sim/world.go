@@ -62,6 +62,7 @@ func (w *World) AddVNF(c VNFConfig, vnfm string, instances int, vcpus, memGiB in
 		}
 		v.Instances = append(v.Instances, i)
 	}
+	v.made = instances
 	w.VNFs = append(w.VNFs, v)
 	w.byVNF[c.Name] = v
 	v.since = w.loop.Elapsed()

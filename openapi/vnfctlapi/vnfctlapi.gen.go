@@ -107,6 +107,12 @@ type ProblemDetails struct {
 	Type *string `json:"type,omitempty"`
 }
 
+// ScaleRequest How many instances the VNF should have.
+type ScaleRequest struct {
+	// Instances The number of instances after scaling.
+	Instances int `json:"instances"`
+}
+
 // SwitchoverRequest Which instance becomes active.
 type SwitchoverRequest struct {
 	// TargetInstanceID The standby instance to make active.
@@ -226,6 +232,14 @@ type UndrainInstanceParams struct {
 	Version Version `json:"Version"`
 }
 
+// ScaleVnfParams defines parameters for ScaleVnf.
+type ScaleVnfParams struct {
+	// Version Version of the API (SOL013 clause 4.2.2): MAJOR.MINOR.PATCH,
+	// optionally followed by `-impl:<org>:<product>:<n>`. A version whose
+	// major this API does not speak is refused with 406.
+	Version Version `json:"Version"`
+}
+
 // SwitchoverParams defines parameters for Switchover.
 type SwitchoverParams struct {
 	// Version Version of the API (SOL013 clause 4.2.2): MAJOR.MINOR.PATCH,
@@ -233,6 +247,9 @@ type SwitchoverParams struct {
 	// major this API does not speak is refused with 406.
 	Version Version `json:"Version"`
 }
+
+// ScaleVnfJSONRequestBody defines body for ScaleVnf for application/json ContentType.
+type ScaleVnfJSONRequestBody = ScaleRequest
 
 // SwitchoverJSONRequestBody defines body for Switchover for application/json ContentType.
 type SwitchoverJSONRequestBody = SwitchoverRequest
@@ -343,6 +360,34 @@ type ClientInterface interface {
 	// Corresponds with POST /vnfs/{vnfInstanceId}/instances/{instanceId}/undrain (the `UndrainInstance` operationId).
 	UndrainInstance(ctx context.Context, vnfInstanceID VnfInstanceID, instanceID InstanceID, params *UndrainInstanceParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ScaleVnfWithBody Scale a load-balanced VNF
+	//
+	// Sets the number of instances of a load-balanced VNF. Scaling in
+	// takes the last instances out of the rotation and deletes their VMs,
+	// freeing their capacity (Fenix's SCALE_IN); scaling out places new
+	// VMs on nodes in normal service and puts them in the rotation. 409
+	// when the VNF is active-standby, when scaling in would leave less
+	// capacity than the load, or when a new instance cannot be placed.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /vnfs/{vnfInstanceId}/scale (the `ScaleVnf` operationId).
+	ScaleVnfWithBody(ctx context.Context, vnfInstanceID VnfInstanceID, params *ScaleVnfParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ScaleVnf Scale a load-balanced VNF
+	//
+	// Sets the number of instances of a load-balanced VNF. Scaling in
+	// takes the last instances out of the rotation and deletes their VMs,
+	// freeing their capacity (Fenix's SCALE_IN); scaling out places new
+	// VMs on nodes in normal service and puts them in the rotation. 409
+	// when the VNF is active-standby, when scaling in would leave less
+	// capacity than the load, or when a new instance cannot be placed.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /vnfs/{vnfInstanceId}/scale (the `ScaleVnf` operationId).
+	ScaleVnf(ctx context.Context, vnfInstanceID VnfInstanceID, params *ScaleVnfParams, body ScaleVnfJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// SwitchoverWithBody Switch an active-standby VNF over
 	//
 	// Makes targetInstanceId the active instance of an active-standby VNF;
@@ -430,6 +475,54 @@ func (c *Client) DrainInstance(ctx context.Context, vnfInstanceID VnfInstanceID,
 // Corresponds with POST /vnfs/{vnfInstanceId}/instances/{instanceId}/undrain (the `UndrainInstance` operationId).
 func (c *Client) UndrainInstance(ctx context.Context, vnfInstanceID VnfInstanceID, instanceID InstanceID, params *UndrainInstanceParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUndrainInstanceRequest(c.Server, vnfInstanceID, instanceID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ScaleVnfWithBody Scale a load-balanced VNF
+//
+// Sets the number of instances of a load-balanced VNF. Scaling in
+// takes the last instances out of the rotation and deletes their VMs,
+// freeing their capacity (Fenix's SCALE_IN); scaling out places new
+// VMs on nodes in normal service and puts them in the rotation. 409
+// when the VNF is active-standby, when scaling in would leave less
+// capacity than the load, or when a new instance cannot be placed.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /vnfs/{vnfInstanceId}/scale (the `ScaleVnf` operationId).
+func (c *Client) ScaleVnfWithBody(ctx context.Context, vnfInstanceID VnfInstanceID, params *ScaleVnfParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewScaleVnfRequestWithBody(c.Server, vnfInstanceID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ScaleVnf Scale a load-balanced VNF
+//
+// Sets the number of instances of a load-balanced VNF. Scaling in
+// takes the last instances out of the rotation and deletes their VMs,
+// freeing their capacity (Fenix's SCALE_IN); scaling out places new
+// VMs on nodes in normal service and puts them in the rotation. 409
+// when the VNF is active-standby, when scaling in would leave less
+// capacity than the load, or when a new instance cannot be placed.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /vnfs/{vnfInstanceId}/scale (the `ScaleVnf` operationId).
+func (c *Client) ScaleVnf(ctx context.Context, vnfInstanceID VnfInstanceID, params *ScaleVnfParams, body ScaleVnfJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewScaleVnfRequest(c.Server, vnfInstanceID, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -679,6 +772,66 @@ func NewUndrainInstanceRequest(server string, vnfInstanceID VnfInstanceID, insta
 	return req, nil
 }
 
+// NewScaleVnfRequest calls the generic ScaleVnf builder with application/json body
+func NewScaleVnfRequest(server string, vnfInstanceID VnfInstanceID, params *ScaleVnfParams, body ScaleVnfJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewScaleVnfRequestWithBody(server, vnfInstanceID, params, "application/json", bodyReader)
+}
+
+// NewScaleVnfRequestWithBody constructs an http.Request for the ScaleVnf method, with any body, and a specified content type
+func NewScaleVnfRequestWithBody(server string, vnfInstanceID VnfInstanceID, params *ScaleVnfParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "vnfInstanceId", vnfInstanceID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/vnfs/%s/scale", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Version", params.Version, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("Version", headerParam0)
+
+	}
+
+	return req, nil
+}
+
 // NewSwitchoverRequest calls the generic Switchover builder with application/json body
 func NewSwitchoverRequest(server string, vnfInstanceID VnfInstanceID, params *SwitchoverParams, body SwitchoverJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -822,6 +975,34 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /vnfs/{vnfInstanceId}/instances/{instanceId}/undrain (the `UndrainInstance` operationId).
 	UndrainInstanceWithResponse(ctx context.Context, vnfInstanceID VnfInstanceID, instanceID InstanceID, params *UndrainInstanceParams, reqEditors ...RequestEditorFn) (*UndrainInstanceResponse, error)
+
+	// ScaleVnfWithBodyWithResponse Scale a load-balanced VNF
+	//
+	// Sets the number of instances of a load-balanced VNF. Scaling in
+	// takes the last instances out of the rotation and deletes their VMs,
+	// freeing their capacity (Fenix's SCALE_IN); scaling out places new
+	// VMs on nodes in normal service and puts them in the rotation. 409
+	// when the VNF is active-standby, when scaling in would leave less
+	// capacity than the load, or when a new instance cannot be placed.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /vnfs/{vnfInstanceId}/scale (the `ScaleVnf` operationId).
+	ScaleVnfWithBodyWithResponse(ctx context.Context, vnfInstanceID VnfInstanceID, params *ScaleVnfParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ScaleVnfResponse, error)
+
+	// ScaleVnfWithResponse Scale a load-balanced VNF
+	//
+	// Sets the number of instances of a load-balanced VNF. Scaling in
+	// takes the last instances out of the rotation and deletes their VMs,
+	// freeing their capacity (Fenix's SCALE_IN); scaling out places new
+	// VMs on nodes in normal service and puts them in the rotation. 409
+	// when the VNF is active-standby, when scaling in would leave less
+	// capacity than the load, or when a new instance cannot be placed.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /vnfs/{vnfInstanceId}/scale (the `ScaleVnf` operationId).
+	ScaleVnfWithResponse(ctx context.Context, vnfInstanceID VnfInstanceID, params *ScaleVnfParams, body ScaleVnfJSONRequestBody, reqEditors ...RequestEditorFn) (*ScaleVnfResponse, error)
 
 	// SwitchoverWithBodyWithResponse Switch an active-standby VNF over
 	//
@@ -1394,6 +1575,153 @@ func (r UndrainInstanceResponse) ContentType() string {
 	return ""
 }
 
+// ScaleVnfResponse200Headers the declared response headers of an HTTP 200 response for ScaleVnf
+type ScaleVnfResponse200Headers struct {
+	Version string
+}
+
+// ScaleVnfResponse400Headers the declared response headers of an HTTP 400 response for ScaleVnf
+type ScaleVnfResponse400Headers struct {
+	Version string
+}
+
+// ScaleVnfResponse401Headers the declared response headers of an HTTP 401 response for ScaleVnf
+type ScaleVnfResponse401Headers struct {
+	Version         string
+	WWWAuthenticate *string
+}
+
+// ScaleVnfResponse404Headers the declared response headers of an HTTP 404 response for ScaleVnf
+type ScaleVnfResponse404Headers struct {
+	Version string
+}
+
+// ScaleVnfResponse405Headers the declared response headers of an HTTP 405 response for ScaleVnf
+type ScaleVnfResponse405Headers struct {
+	Version string
+}
+
+// ScaleVnfResponse406Headers the declared response headers of an HTTP 406 response for ScaleVnf
+type ScaleVnfResponse406Headers struct {
+	Version string
+}
+
+// ScaleVnfResponse409Headers the declared response headers of an HTTP 409 response for ScaleVnf
+type ScaleVnfResponse409Headers struct {
+	Version string
+}
+
+// ScaleVnfResponse500Headers the declared response headers of an HTTP 500 response for ScaleVnf
+type ScaleVnfResponse500Headers struct {
+	Version string
+}
+
+type ScaleVnfResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Vnf
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON406 the response for an HTTP 406 `application/problem+json` response
+	ApplicationProblemJSON406 *NotAcceptable
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalServerError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ScaleVnfResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ScaleVnfResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ScaleVnfResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ScaleVnfResponse404Headers
+	// Headers405 the parsed response headers for an HTTP 405 response
+	Headers405 *ScaleVnfResponse405Headers
+	// Headers406 the parsed response headers for an HTTP 406 response
+	Headers406 *ScaleVnfResponse406Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *ScaleVnfResponse409Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ScaleVnfResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ScaleVnfResponse) GetJSON200() *Vnf {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ScaleVnfResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ScaleVnfResponse) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ScaleVnfResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ScaleVnfResponse) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON406 returns the response for an HTTP 406 `application/problem+json` response
+func (r ScaleVnfResponse) GetApplicationProblemJSON406() *NotAcceptable {
+	return r.ApplicationProblemJSON406
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ScaleVnfResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ScaleVnfResponse) GetApplicationProblemJSON500() *InternalServerError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ScaleVnfResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ScaleVnfResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ScaleVnfResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ScaleVnfResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // SwitchoverResponse200Headers the declared response headers of an HTTP 200 response for Switchover
 type SwitchoverResponse200Headers struct {
 	Version string
@@ -1603,6 +1931,46 @@ func (c *ClientWithResponses) UndrainInstanceWithResponse(ctx context.Context, v
 		return nil, err
 	}
 	return ParseUndrainInstanceResponse(rsp)
+}
+
+// ScaleVnfWithBodyWithResponse Scale a load-balanced VNF
+//
+// Sets the number of instances of a load-balanced VNF. Scaling in
+// takes the last instances out of the rotation and deletes their VMs,
+// freeing their capacity (Fenix's SCALE_IN); scaling out places new
+// VMs on nodes in normal service and puts them in the rotation. 409
+// when the VNF is active-standby, when scaling in would leave less
+// capacity than the load, or when a new instance cannot be placed.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /vnfs/{vnfInstanceId}/scale (the `ScaleVnf` operationId).
+func (c *ClientWithResponses) ScaleVnfWithBodyWithResponse(ctx context.Context, vnfInstanceID VnfInstanceID, params *ScaleVnfParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ScaleVnfResponse, error) {
+	rsp, err := c.ScaleVnfWithBody(ctx, vnfInstanceID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseScaleVnfResponse(rsp)
+}
+
+// ScaleVnfWithResponse Scale a load-balanced VNF
+//
+// Sets the number of instances of a load-balanced VNF. Scaling in
+// takes the last instances out of the rotation and deletes their VMs,
+// freeing their capacity (Fenix's SCALE_IN); scaling out places new
+// VMs on nodes in normal service and puts them in the rotation. 409
+// when the VNF is active-standby, when scaling in would leave less
+// capacity than the load, or when a new instance cannot be placed.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /vnfs/{vnfInstanceId}/scale (the `ScaleVnf` operationId).
+func (c *ClientWithResponses) ScaleVnfWithResponse(ctx context.Context, vnfInstanceID VnfInstanceID, params *ScaleVnfParams, body ScaleVnfJSONRequestBody, reqEditors ...RequestEditorFn) (*ScaleVnfResponse, error) {
+	rsp, err := c.ScaleVnf(ctx, vnfInstanceID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseScaleVnfResponse(rsp)
 }
 
 // SwitchoverWithBodyWithResponse Switch an active-standby VNF over
@@ -2250,6 +2618,171 @@ func ParseUndrainInstanceResponse(rsp *http.Response) (*UndrainInstanceResponse,
 	return response, nil
 }
 
+// ParseScaleVnfResponse parses an HTTP response from a ScaleVnfWithResponse call
+func ParseScaleVnfResponse(rsp *http.Response) (*ScaleVnfResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ScaleVnfResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Vnf
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ScaleVnfResponse200Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ScaleVnfResponse400Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ScaleVnfResponse401Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers ScaleVnfResponse404Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 405:
+		var headers ScaleVnfResponse405Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers405 = &headers
+	case rsp.StatusCode == 406:
+		var headers ScaleVnfResponse406Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers406 = &headers
+	case rsp.StatusCode == 409:
+		var headers ScaleVnfResponse409Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 500:
+		var headers ScaleVnfResponse500Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseSwitchoverResponse parses an HTTP response from a SwitchoverWithResponse call
 func ParseSwitchoverResponse(rsp *http.Response) (*SwitchoverResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -2429,6 +2962,9 @@ type ServerInterface interface {
 	// UndrainInstance Put an instance back into the rotation
 	// (POST /vnfs/{vnfInstanceId}/instances/{instanceId}/undrain)
 	UndrainInstance(ctx echo.Context, vnfInstanceID VnfInstanceID, instanceID InstanceID, params UndrainInstanceParams) error
+	// ScaleVnf Scale a load-balanced VNF
+	// (POST /vnfs/{vnfInstanceId}/scale)
+	ScaleVnf(ctx echo.Context, vnfInstanceID VnfInstanceID, params ScaleVnfParams) error
 	// Switchover Switch an active-standby VNF over
 	// (POST /vnfs/{vnfInstanceId}/switchover)
 	Switchover(ctx echo.Context, vnfInstanceID VnfInstanceID, params SwitchoverParams) error
@@ -2600,6 +3136,44 @@ func (w *ServerInterfaceWrapper) UndrainInstance(ctx echo.Context) error {
 	return err
 }
 
+// ScaleVnf converts echo context to params.
+func (w *ServerInterfaceWrapper) ScaleVnf(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "vnfInstanceId" -------------
+	var vnfInstanceID VnfInstanceID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "vnfInstanceId", ctx.Param("vnfInstanceId"), &vnfInstanceID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter vnfInstanceId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ScaleVnfParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "Version" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Version")]; found {
+		var Version Version
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Version, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Version", valueList[0], &Version, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Version: %s", err))
+		}
+
+		params.Version = Version
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter Version is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ScaleVnf(ctx, vnfInstanceID, params)
+	return err
+}
+
 // Switchover converts echo context to params.
 func (w *ServerInterfaceWrapper) Switchover(ctx echo.Context) error {
 	var err error
@@ -2688,6 +3262,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/vnfs", wrapper.ListVnfs, options.OperationMiddlewares["listVnfs"]...)
 	router.GET(options.BaseURL+"/vnfs/:vnfInstanceId", wrapper.GetVnf, options.OperationMiddlewares["getVnf"]...)
 	router.POST(options.BaseURL+"/vnfs/:vnfInstanceId/switchover", wrapper.Switchover, options.OperationMiddlewares["switchover"]...)
+	router.POST(options.BaseURL+"/vnfs/:vnfInstanceId/scale", wrapper.ScaleVnf, options.OperationMiddlewares["scaleVnf"]...)
 	router.POST(options.BaseURL+"/vnfs/:vnfInstanceId/instances/:instanceId/drain", wrapper.DrainInstance, options.OperationMiddlewares["drainInstance"]...)
 	router.POST(options.BaseURL+"/vnfs/:vnfInstanceId/instances/:instanceId/undrain", wrapper.UndrainInstance, options.OperationMiddlewares["undrainInstance"]...)
 
@@ -3319,6 +3894,160 @@ func (response UndrainInstance500ApplicationProblemPlusJSONResponse) VisitUndrai
 	return err
 }
 
+type ScaleVnfRequestObject struct {
+	VnfInstanceID VnfInstanceID `json:"vnfInstanceId"`
+	Params        ScaleVnfParams
+	Body          *ScaleVnfJSONRequestBody
+}
+
+type ScaleVnfResponseObject interface {
+	VisitScaleVnfResponse(w http.ResponseWriter) error
+}
+
+type ScaleVnf200ResponseHeaders struct {
+	Version string
+}
+
+type ScaleVnf200JSONResponse struct {
+	Body    Vnf
+	Headers ScaleVnf200ResponseHeaders
+}
+
+func (response ScaleVnf200JSONResponse) VisitScaleVnfResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ScaleVnf400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ScaleVnf400ApplicationProblemPlusJSONResponse) VisitScaleVnfResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ScaleVnf401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ScaleVnf401ApplicationProblemPlusJSONResponse) VisitScaleVnfResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ScaleVnf404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ScaleVnf404ApplicationProblemPlusJSONResponse) VisitScaleVnfResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ScaleVnf405ApplicationProblemPlusJSONResponse struct {
+	MethodNotAllowedApplicationProblemPlusJSONResponse
+}
+
+func (response ScaleVnf405ApplicationProblemPlusJSONResponse) VisitScaleVnfResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(405)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ScaleVnf406ApplicationProblemPlusJSONResponse struct {
+	NotAcceptableApplicationProblemPlusJSONResponse
+}
+
+func (response ScaleVnf406ApplicationProblemPlusJSONResponse) VisitScaleVnfResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ScaleVnf409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ScaleVnf409ApplicationProblemPlusJSONResponse) VisitScaleVnfResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ScaleVnf500ApplicationProblemPlusJSONResponse struct {
+	InternalServerErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ScaleVnf500ApplicationProblemPlusJSONResponse) VisitScaleVnfResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SwitchoverRequestObject struct {
 	VnfInstanceID VnfInstanceID `json:"vnfInstanceId"`
 	Params        SwitchoverParams
@@ -3487,6 +4216,9 @@ type StrictServerInterface interface {
 	// UndrainInstance Put an instance back into the rotation
 	// (POST /vnfs/{vnfInstanceId}/instances/{instanceId}/undrain)
 	UndrainInstance(ctx context.Context, request UndrainInstanceRequestObject) (UndrainInstanceResponseObject, error)
+	// ScaleVnf Scale a load-balanced VNF
+	// (POST /vnfs/{vnfInstanceId}/scale)
+	ScaleVnf(ctx context.Context, request ScaleVnfRequestObject) (ScaleVnfResponseObject, error)
 	// Switchover Switch an active-standby VNF over
 	// (POST /vnfs/{vnfInstanceId}/switchover)
 	Switchover(ctx context.Context, request SwitchoverRequestObject) (SwitchoverResponseObject, error)
@@ -3609,6 +4341,55 @@ func (sh *strictHandler) UndrainInstance(ctx echo.Context, vnfInstanceID VnfInst
 	return nil
 }
 
+// ScaleVnf operation middleware
+func (sh *strictHandler) ScaleVnf(ctx echo.Context, vnfInstanceID VnfInstanceID, params ScaleVnfParams) error {
+	var request ScaleVnfRequestObject
+
+	request.VnfInstanceID = vnfInstanceID
+	request.Params = params
+
+	var body ScaleVnfJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ScaleVnf(ctx.Request().Context(), request.(ScaleVnfRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ScaleVnf")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ScaleVnfResponseObject); ok {
+		return validResponse.VisitScaleVnfResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // Switchover operation middleware
 func (sh *strictHandler) Switchover(ctx echo.Context, vnfInstanceID VnfInstanceID, params SwitchoverParams) error {
 	var request SwitchoverRequestObject
@@ -3663,55 +4444,59 @@ func (sh *strictHandler) Switchover(ctx echo.Context, vnfInstanceID VnfInstanceI
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Fptc9u2sv4rO7ydqTylKDlJk1vlwx3HbRrfiV/Gdp0Pkc8pRK5E1CTAA4BW1Iz++5kFQIqkqNipfcYn",
-	"M/0mUnjZXTz77Av4OYhlXkiBwuhg8jlIkSWo7M8rVJpLQT8T1LHihbGPwWWKcHB2BLduAJQaEzASmNBL",
-	"VGBSBIX/KlGbKAgD+skVJsHEqBLDQMcp5oxWxU8sLzIMJsF+NI7GQRiYVUGP2iguFsF6HQYfPnw4KE2K",
-	"wvCYGewXJk5ZlqFYIAzO3x7Cy1c/jmEE9PPVy/1XeyTFZtfuHuswKJhiORqv95HQhokYj5Lt3Y4SkmTO",
-	"UYGcW02vTt4eAvdTYMCNhqtjuyWnCQUzaRAGguW0Kd8s/SXDbJth51n4Pypp6FgGF6fvx/vPIc5YqRFe",
-	"RM+iZ3sTOD74/9Pz6Pjo5PQ8Oju4PHwXToW0y7AsW8FcZplcYgKzFfw+5HmRTablePw8lmphf6B/LpRM",
-	"yti03gn39HsEBzUqlqnUOBU5+0MSJri2wiUSNQhpQBfIboBrUDi3AFpyk8KL8ctoKirjOTBuzFdZ4etA",
-	"VTBjUNF6//g4Hv50/cN0GnV+DJzC0Q97//ddLwyvxPyrYVGjYgcYbltrfg0e1jRYF1JotIh9w5Jz53D0",
-	"FEthUNifrCgy8hsuxahQcpZh/sMf2uFos/x3CufBJPif0YYKRu5fPTpzs35Gw3im3d5t3d+wBPzuE8hZ",
-	"NpcqxwT0Shj2KQQGM5msQCqovQxMykyNBIKIiVMHEV1gzOdeZBgwAaW4EXIpgBmj+Kw0CFzEWZlgshfS",
-	"qmwqcq41FwuofMHBxuGon8/6NPYjR9Uwq+qhFPOMx09h12rrCC43hLrxn8poFmrfa4hLpVAY0IYZfA2J",
-	"XRg0W2lYpqvo4aY4EuRFLLtAdYvqF6WkegKrVFKAEwOsHI+g3TGaVCYn0hw4GnwC1ZwIcCINeCFACucW",
-	"CrUslWOSBypKKsYxFobNMnwCLa16tQCTZraASSutGLT9eY+CheULXRaFVAYTSwBCAqvXgxwTzoAIE2Im",
-	"YIbg4hUmj8IHJ9K8laVInshwdm9HCBRgpNpkHjUx4CfuEq8HqvqbYKVJpeJ/Pok3NLd3GlfPLjZwDRXv",
-	"WzPcsownD1TbppvDbr75pand9HRtNfFa0uSfFePiwjBT6u204QAS+hu4IJQuFGpNGhRKFqgMd8HdDjmU",
-	"lNQYPDDbq3xIUVg3qrDwvQYuhvOML1IDS6luYMmzDFJ2izDngusUraUoUjMTTIKEGRwanuN27hO6/S8w",
-	"liLpUeGdXEImxSKEuZJ5zVY2NwmhFIZnXraWQCnTG1HgHDNm+C2GoCUwiDNOkUwgJi5VTJlCu4q2pE/R",
-	"LpPxTVsHWRKhhUHOBc/LPJiMa2VEmc9QkTK8lcRt53mbHOxjO1nvnkLHLtf1XnL2B8aG9upgfMt0tj75",
-	"3/Er8C7kY7YGpunVnGcuG2+n8y+j5zDQFlDARFIFepYtKdQXCjUKs9cDIzuu5wDLnImhQpZY/sRPRcaE",
-	"czGbynINMnbJRYxVdusljvrwUplte6vfzo8o20e3FHc584o8+O5t6nMuFR/Wi/Ttr3c4G1HIu8vLM/DG",
-	"i2WCDQW4MLhwIDHcZD3iX6RSGUjb9tJlnjO16khsA9Dr6jRgaT2UYpILYcBmsjSTWcbETa8N3YuvsV93",
-	"62nQ2GMaOBHYjMT5GnN2XMLbNqzQ1Af7iyU3cSpvUTVqEpYk3JWaZw1UzlmmMdyiMx6nm7g2w1jmqIHF",
-	"xBDbuDZMLdB8qTijg6d/k9lqs6yRkLMbbCybc/EexcKkwWT/LjtsbdpniCsx76N8CtzkuNzoWpwe2o9Z",
-	"wWJuVmeojnZ6lLewhgIVaMtFIMUmEtgcyJLmA7jSisMN5vquqH4l5nEtbA3jgCnFVvScSdZzPqdzgl8C",
-	"9G9IsVBta/UXxM9lgvcQ+JiGrcNONX5ncOgW73Y3r2HYe3hNg+6Ay7EXeTvEMgsbGwi1RQ5tFHn0Dj26",
-	"J/bs3bsNBOzx66nAW1Qrk3KK1abhEobdoAbyVyo3tPXeIT1GdpPhjGW0TjLxS0COZGI6KJu7S+OihdsH",
-	"mJPSZdso6HQ+Bm05vZ3qlRvm2FAgYekdsoz8sSfjMSkqYGKjJtdQFlFjz7IgnpJLsXP53X512vShwdXJ",
-	"28M9Ynh7CjsyNEx2y9lMzmzqM0MU4KfBQJamih+1NWXtBnuNCDGTMkNmM9W0ts1dHumtaD363K9/T1kV",
-	"xsjpVAUubeLWLwu/g32r/0MQLMeEEhzXJ+0NfkImO1ciFUuDQGM6opZCgxS9K1K0Xt1T5ViWWWKdwvuE",
-	"cg82bRVyCYOysPytVyJOlRRcY7LjjJTM7kNB8TmN+2L66W3il6xPv3WkYQ3ESuMdNOP22w5NollB0Ebk",
-	"4/agHOrb3hzYVMv7s+OEHk+jhAzjUnGzuiCNncfMmOYxFU49bEcp2hv63xZ8vrKy/YDthr61N43dmD81",
-	"piA9Z8gUqv49Tuk1PIvG4EaBkTcoNpcHnQ3smO4Oa4v7uezHKbE1FcxKZranwbVFGWaYozDDnAm2oODG",
-	"E6yJJXQUanN+k+JUGNRmhsn3GjTPy4wZTGicjuDI0IopBQaxonfHkEvy01mpuUCtQc7nwMRUNPKoufRV",
-	"1NXRMZTFQrHEBxNC16RJ/TCXyk5vE7eT0tWsA/IBkklBKeyrPTerHTUoJEVTcWSAZVqCTuVSA7JGhuex",
-	"FoLDtPWtImMxdiNMOBVLlxtqWKbM2D83NvoTlRxmUmuIU4xvqAzNVsQIUzEVh1LcEpSk0P6mA365vDiC",
-	"Xy/g5O3V8OL0PVCN1Wk5hdCu4cKpiFmO2SHTuOcinK8VAtQxy5iRqnv0QRjcVm0IfyWxDgNZoGAFDybB",
-	"82gcPXe3FKn1jdGtmNsfC+wp9t9zSoxcIKad7K3JVipJ0cnajHjUzrmiRds3XR/7iWkzZNMYue5cODwb",
-	"j7/QEtpuBd03e9xOGrcbQ969tL0dwLwwK7BjfZWVovJllsC9R2iDvXCq9o2vTTJqXMDYKft3T2m11+yk",
-	"H++etNWlthNf3j2x3fVdh8GP91Grr+VvGd0VvR5a9jTIFdiCUBXYx2saZ6E8+tzKldc7oX2OplQ2iOO9",
-	"of0rErKfDth34nknfr8paL64F8JcZ/ybxfI5ssRF4m0wfzXAWuXh+nqXM4xqbI8+88ZrG1BJqQdtG945",
-	"oSVkGBRS9zjmpa0Qm8VWT8UyAW5ggTabqMuFsOp0UCLSagD75q+mZKfTW43ANs25WLT2NCkzU8E1sMxm",
-	"t3X95D47cQmWZjlG8GL8Ux0NWhWiTat8gUxpl+hU0FAwrmDgMiGX/8+5ohrMBvs291gpG+X9o1HQs0ej",
-	"oObtww4qctkcFaXaMGUw+ZuYHo2YXox/untW/YnB4zGZPfam8zQI7U1VIdiC4Qtxehc1+Wz/v4WcqqyB",
-	"1XzQ7PE2GWo3L0xFIpeiz8d/c8r+J7z8URONRtu1381rbdncbH+j97e/f9P+flaaVqicsfgGuOjg/y+R",
-	"gK5vcx7s8Dtd+NjmF907FSt7t5ndG7SvTt6+ngoabr89U9Ws6urIj+v4v/1Cz39R0l7Q9cedPNBIONwo",
-	"+9FJe4Bdw40ZEJP471IMrNB0+oQ9HLO5MHsgvVjneiNdq/NRmGX7Lm/dblMaVeL6yWqoBpk17y3+JrRv",
-	"ndAc7vpdHbyn7OayRs+ZnIgyjWY3+OO1fbNpQX+8Jv9x35Y4t2uj7TMr+LmUZk0U+U/f2xvd7r+2yEul",
-	"Nq5pKZUB96WK1P57lVbfFjKuDQp/S1GqzDeTJ6PR/rNX0TgaR/udLaxne023Pv2mJWljkyJX7S5J9cE0",
-	"Va+kbedLho2zVO1cWsdndo35Hduur9f/DgAA//8=",
+	"7Ftvc9vGj/4qGF5nYk9pWU7S5Kq8uHHcuvFN7GSs1HkR+doVCYlbk7u83aUVNaPv/htgSYqkqNiJ3XEz",
+	"k3eitP+ABR48AKhPQaSzXCtUzgajT0GCIkbDHy/QWKkVfYzRRkbmjh+DdwnC4dsTuPYDoLAYg9MglF2g",
+	"AZcgGPz/Aq0bBGFAH6XBOBg5U2AY2CjBTNCq+FFkeYrBKDgYDAfDIAzcMqdH64xU82C1CoP3798fFi5B",
+	"5WQkHPYfJkpEmqKaI+ycHx/Bs+c/DWEf6OPzZwfPd+kU6127e6zCIBdGZOhKuU+UdUJFeBJv7nYS00lm",
+	"Eg3oGUt6cXZ8BLKcAjvSWbg45S0lTciFS4IwUCKjTeV66c8pZlMNW++i/KE6DV3LzvjN6+HBE4hSUViE",
+	"p4PHg8e7Izg9/N8354PTk7M354O3h++OXoUTpXkZkaZLmOk01QuMYbqEP/dklqejSTEcPom0mfMHLJ9z",
+	"o+Micq3vlH/6cwCHtVUsEm1xojLxlyabkJYPF2u0oLQDm6O4AmnB4IwNaCFdAk+HzwYTVSnPG+NafZUW",
+	"vsyocuEcGlrv/z4M936+/HEyGXQ+7HiBBz/u/s8PvWZ4oWZfbBa1VWwxhuvWml9iDysabHOtLLLFvhTx",
+	"uXc4eoq0cqj4o8jzlPxGarWfGz1NMfvxL+vtaL38DwZnwSj4r/01FOz7X+3+Wz/rF3RCptbv3Zb9pYih",
+	"3H0EmUhn2mQYg10qJz6GIGCq4yVoA7WXgUuEqy2BTMRFiTcRm2MkZ+WRYUcoKNSV0gsFwjkjp4VDkCpK",
+	"ixjj3ZBWFROVSWulmkPlC95svB3141mfxOXI/WoYi3qk1SyV0UPotdp6AO/WgLr2n0ppbGqPLESFMagc",
+	"WCccvoCYFwYrlhYWyXJwd1WcKPIikY7RXKP51RhtHkAr1SnAHwP4HPcg3Sm6RMdn2h16GHwA0fwR4Ew7",
+	"KA8BWnm3MGh1YTyS3FFQEjGKMHdimuIDSMni1QcYNdkCxi1asdP2510KFowXtshzbRzGDABKg6jXgwxj",
+	"KYAAEyKhYIrg4xXG94IHZ9od60LFD6Q43tsDAgUYbdbMowYG/Cg98bqjqL8rUbhEG/n3g3hDc3svcfXs",
+	"Y4O0UOE+q+FapDK+o9hMN/e6fPNzU7v0dMWSlFLS5F+MkGrshCvsJm04hJh+BqnISucGrSUJcqNzNE76",
+	"4M5DjjSRGoeHbnOV9wkqdqPKFh5ZkGpvlsp54mChzRUsZJpCIq4RZlJJmyBriiK1cMEoiIXDPScz3OQ+",
+	"od9/jJFWcY8Ir/QCUq3mIcyMzmq0Ym4SQqGcTMuztQ6UCLs+CpxjKpy8xhCsBgFRKimSKcTYU8VEGORV",
+	"LIM+RbtUR1dtGXRBgBYGmVQyK7JgNKyFUUU2RUPCyBaJ2+R5aw72oU3Wu7fQ0ctlvZee/oWRo706Nr6h",
+	"Os5P/nv4HEoXKmO2BWHpq5lMPRtv0/lngyewY9mgQKi4CvQiXVCozw1aVG63x4x4XM8FFplQewZFzPiJ",
+	"H/NUKO9iTGWlBR15chFhxW7LEw/67KVS2+ZWv5+fENtHv5T0nHlJHnzzNvU9F0bu1Yv07W+3OBtByKt3",
+	"795CqbxIx9gQQCqHc28kTrq05/jjRBsHSVtftsgyYZadE3MAelHdBizYQykm+RAGYqoLN5qmQl316tB/",
+	"8SX66249CRp7TAJ/BDGl43yJOjsuUeo2rKypz+zHkUixkY6IOJY+y3zbMMiZSC2GPWCSCbWskczWuZRN",
+	"dJHGjGGbtl0P77917/50Ret1xYwSERuJVKr5oAkbB5smsQUY+t1+vJAuSvQ1mq9TwvtERsk6rk8x0hkd",
+	"OCKE3JTdCTNH97nklFRAv8bTtWLBacjEFTaWzaR6jWrukqYKttjBxqZ9irhQs76QR7dJwCWdXd/HplyR",
+	"yEUk3fItmpOtiFJq2EJOl8lYDFqtIyFzQA4ad4gV3sQcZvYmVnOhZlF92NqNA2GMWNJzqkXP/byZkfvF",
+	"QL+GxAXMplRfcfxMx3iLA5/SsFXYqUbcGBy7xQverZQw7L288Aa/qc7SSzFECQLCoGXLoY0GpfXuldY9",
+	"4rv3361NgK/fThReo1m6RBJXcQ2XcOIKLZC/Urpl2Xv36HHAm+xNRUrrxKNyCciQ4UR60mW089HS7wPC",
+	"n9JnG6jodj4E7XOWeqpXbqhjHQLIll6hSMkfexifS9CAUGsxpYUiHzT2LHLCab1QW5ff7ldvmj60c3F2",
+	"fLRL8Mm3sIWhYrz9nE1yytRviqignAY7unBV/Ky1qWs32G1EyKnWKQpm6kmtm5s8stQie/R5uf4tz2ow",
+	"Qkm3qnDBxLX/LPIG9K1+D0GJDGMieL5O3Bv8lY63rkQiFg6BxnSOWigLWvWuSGxleUuRI46z5BSlTxj/",
+	"wLRd6QXsFDnjt12qKDFaSYvxljsyOr0NBEXnNO6z9LvUSblkffutKw1rQ6wk3gIzfr/N0KSaGRRtRD7O",
+	"F+Wtvu3NAVPN0p89JvR4GhFSjAoj3XJMEnuPmQorI0oce9COKOpL+p0T3jKz5HrIZkOD9U1j1+pPnMtJ",
+	"zikKg6Z/jzf0NTweDMGPAqevUK2bJ50NeEx3hxXb/Uz32ymhdaSVMzrlmo70TA5TzFC5vUwoMafgJmOs",
+	"gSX0EMo5j0twohxaN8X4kQUrsyIVDmMaZwdw4mjFhAKDWtJ3p5Bp8tNpYaVCa0HPZiDURDV41EyXWeTF",
+	"ySkU+dyIuAwmZF2jJvTDTBue3gZuf0qfs++QD9CZDBSKv9r1s9pRg0LSYKJOHIjUaqKxCwsoGgyvtLUQ",
+	"vE2zb+WpiLAbYcKJWnhuaGGRCMc/rnX0Nxq9l2prIUowuqI0PF0SIkzURB1pdU2mpJUtOz3w67vxCfw2",
+	"hrPji73xm9dAOWan5BZCO4cNJyoSGaZHwuKuj3BlrhQgUWnhtOlefRAG11UZpmzJrMJA56hELoNR8GQw",
+	"HDzxXZqEfWP/Ws34wxx7ih2vJREjH4hpJ+4abVBJik6sM8JRnnNBi7Y7fR/6gWk9ZF0Yuuw0XB4Ph58p",
+	"iW2Wwm7LHjdJ42ZhrHQvy90RzHK3BB5bZpkJmjLNVLh7D2XAp17UvvG1SvYbDSiecnDzlFZ5kSf9dPOk",
+	"jSo9T3x288R21XsVBj/dRqy+lgcjuk/6S9Pi2yBXEHOyqoAfL2kcm/L+pxZXXm017XN0heEgjrc27d+Q",
+	"LPvhDPtGe95qv9+UaT69lYX5zsA3a8vnKGIfiTeN+YsNrJUeri63OcN+bdv7n2Tjaw6oJNSdtg1vnNA6",
+	"ZBjk2vY45jvOEJvJVk/GMgLpYI7MJup0IawqHUREWgXwsvhtiex0assD4KaBVPPWni4RbqKkBZEyu63z",
+	"J//ajSdYVmQ4gKfDn+to0MoQmVaVCTLRLtXJoCEX0sCOZ0Ke/8+koRyMg30be/iUjfT+3iDo8b1BULP7",
+	"sgWKPJujpNQ6YRzG34Hp3oDp6fDnm2fVr1jcH5LxtTedpwFoL6sMgROGz8TpbdBUsv1/CzhVrEHUeNCs",
+	"8TYRajsuTFSsF6rPx3/3wv4TXn6vRKNRdu1381paX/jvvKP43d+/aX9/W7hWqJyK6Aqk6tj/V4EApbV4",
+	"Z1/f6r1jIgxuS4+KCyPtagIRZxj7rhVINVG+ek0rpMK65uSeoqrvFxPL4CnSwMUpJfUzg1i2EaWBqngP",
+	"O8eo5MdHFsZHh69//ePkbPdF1THj5blKwbXRibo4pcSFKymUsIDSJhMpV3QkeZ2KIS+8rFm3sMHANFE1",
+	"MvG7k7ZDTUKPXLaWHRZcqUxRXCOkaO1E1Sd3ifBL+Z6KNmX/k4lZszmktON3hEiSuA8AuZt59xSL/f6l",
+	"9lXYewG9Vpt11S6eOlPg6sEyu83e6nd4/abhlU2tD4q+DlHr/vg/B6unHhU7XWpGhG57sDcNujg7fjFR",
+	"NJzfZjbVrKoZX47rMKoSt/gdxS54ca2WzwONFM6PYoBqD+A1/Jgd4mblm44Olug6nZc+0Fqr+F8HWxtv",
+	"R/wbsYtT6UYn+DuGffMY5ksava4Opadsx7JGF4+ciHK3Zn/twyV/s27qfbgk//FvK3q3a1vbJ5HLc63d",
+	"iiDyj7Jbsn998IItL9HWecakjQP/7qO25RuQrU4YpNI6VGXftzBp2Z4b7e8fPH4+GA6Gg4POFuzZpaQb",
+	"fyaiJWljTwRbdefqLzhnx5Zz1w6PXTtL1SCjdcpcuTG/o9vV5eo/AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

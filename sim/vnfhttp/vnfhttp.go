@@ -130,3 +130,22 @@ func (s *Server) UndrainInstance(c echo.Context, id vnfctlapi.VnfInstanceID, ins
 	}
 	return c.JSON(http.StatusOK, out)
 }
+
+func (s *Server) ScaleVnf(c echo.Context, id vnfctlapi.VnfInstanceID, _ vnfctlapi.ScaleVnfParams) error {
+	var in vnfctlapi.ScaleRequest
+	if err := (&echo.DefaultBinder{}).BindBody(c, &in); err != nil {
+		return escalator.Errorf(escalator.EINVALID, "the body is not valid JSON for this request: %v", err)
+	}
+	var view sim.VNFView
+	err := s.on(func() error {
+		if err := s.World.Scale(id, in.Instances); err != nil {
+			return err
+		}
+		view, _ = s.World.GetVNF(id)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, fromView(view))
+}

@@ -300,3 +300,16 @@ func (c *Client) Undrain(vnf, instance string) error {
 	}
 	return nil
 }
+
+func (c *Client) Scale(vnf string, instances int) error {
+	ctx, cancel := c.ctx()
+	defer cancel()
+	resp, err := c.VNF.ScaleVnfWithResponse(ctx, vnf, &vnfctlapi.ScaleVnfParams{Version: edge.APIVersion}, vnfctlapi.ScaleRequest{Instances: instances})
+	if err != nil {
+		return escalator.Errorf(escalator.EUNAVAILABLE, "VNF control: %v", err)
+	}
+	if resp.StatusCode() != http.StatusOK {
+		return problem("scale", resp.HTTPResponse, resp.Body)
+	}
+	return nil
+}
