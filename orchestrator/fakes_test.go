@@ -163,6 +163,9 @@ type fakeCloud struct {
 	// migrateSync calls done from inside Migrate instead of from the clock
 	// (a cloud that answers at once, for example "no valid host").
 	migrateSync bool
+	// usageFromVMs makes Nodes report UsedVCPUs and UsedMemGiB as the sum
+	// of the VMs on each node, so that deleting a VM frees capacity.
+	usageFromVMs bool
 }
 
 func newFakeCloud(c *fakeClock) *fakeCloud {
@@ -204,8 +207,23 @@ func (f *fakeCloud) Nodes() []NodeInfo {
 	out := make([]NodeInfo, len(f.nodes))
 	for i, n := range f.nodes {
 		out[i] = *n
+		if f.usageFromVMs {
+			out[i].UsedVCPUs, out[i].UsedMemGiB = 0, 0
+			for _, v := range f.vms {
+				if v.Host == n.ID {
+					out[i].UsedVCPUs += v.VCPUs
+					out[i].UsedMemGiB += v.MemoryGiB
+				}
+			}
+		}
 	}
 	return out
+}
+
+// removeVM deletes a VM (a VNFM scaling in).
+func (f *fakeCloud) removeVM(id string) {
+	f.vms = slices.DeleteFunc(f.vms, func(v *VMInfo) bool { return v.ID == id })
+	delete(f.carrying, id)
 }
 
 func (f *fakeCloud) VMsOn(node string) []VMInfo {
@@ -414,6 +432,9 @@ type replyPolicy struct {
 	Actions func(n Notification) []InstanceAction
 	// Decide, when set, picks the word per notification ("" = silent).
 	Decide func(n Notification) string
+	// OnReply, when set, runs just before the reply reaches the Manager:
+	// what the VNFM did before answering (for example scaling in).
+	OnReply func(n Notification)
 }
 
 type replyResult struct {
@@ -458,6 +479,9 @@ func (f *fakeNotifier) Notify(vnfm string, n Notification) {
 		r.InstanceActions = p.Actions(n)
 	}
 	f.clock.AfterFunc(p.Delay, func() {
+		if p.OnReply != nil {
+			p.OnReply(n)
+		}
 		f.replies = append(f.replies, replyResult{r, f.mgr.Reply(r)})
 	})
 }

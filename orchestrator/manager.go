@@ -291,7 +291,7 @@ func (m *Manager) next(s *session) {
 	if s.needScaleIn && !s.scaledIn {
 		s.scaledIn = true
 		m.notifyAll(s, StateScaleIn, func() {
-			if why := m.capacityShortfall(s); why != "" {
+			if why := m.capacityShortfall(s); why != "" && s.failure == "" {
 				s.failure = "not enough spare capacity even after the VNFMs scaled in: " + why
 			}
 		})
@@ -405,6 +405,9 @@ func (m *Manager) startBatch(s *session, nodes []string, rollback bool) {
 			continue
 		}
 		for _, vm := range m.p.Cloud.VMsOn(node) {
+			if vm.Group != "" && !slices.Contains(b.groups[node], vm.Group) {
+				b.groups[node] = append(b.groups[node], vm.Group)
+			}
 			if vm.VNFM == "" {
 				continue
 			}
@@ -448,7 +451,8 @@ func (m *Manager) startBatch(s *session, nodes []string, rollback bool) {
 
 func newBatch(nodes []string, state string, now time.Time) *batch {
 	return &batch{nodes: nodes, state: state, notified: now, phase: phaseNotify, vnfms: map[string][]string{},
-		pending: map[string]string{}, notes: map[string]*Notification{}, migrate: map[string]string{}, settled: map[string]bool{}}
+		pending: map[string]string{}, notes: map[string]*Notification{}, migrate: map[string]string{}, settled: map[string]bool{},
+		groups: map[string][]string{}}
 }
 
 // notifyAll runs a session-wide phase (SCALE_IN, MAINTENANCE_COMPLETE):
@@ -468,6 +472,17 @@ func (m *Manager) notifyAll(s *session, state string, then func()) {
 				order = append(order, vm.VNFM)
 			}
 			byVNFM[vm.VNFM] = append(byVNFM[vm.VNFM], vm)
+		}
+	}
+	if state == StateScaleIn {
+		s.scaleVNFMs = order
+	} else {
+		// Everyone asked to scale in hears that it may scale back out,
+		// even a VNFM that has no VM left on the upgraded nodes.
+		for _, v := range s.scaleVNFMs {
+			if !slices.Contains(order, v) {
+				order = append(order, v)
+			}
 		}
 	}
 	finish := func() {
@@ -661,6 +676,11 @@ func (m *Manager) release(s *session, node, status, reason string) {
 	_ = m.p.Cloud.SetMaintenance(node, false)
 	if s.impactEnd == nil {
 		s.impactEnd = map[string]time.Time{}
+	}
+	// The groups the node hosted when the batch began: a VM migrated off
+	// it was impacted too.
+	for _, g := range b.groups[node] {
+		s.impactEnd[g] = m.p.Clock.Now()
 	}
 	for _, vm := range m.p.Cloud.VMsOn(node) {
 		if vm.Group != "" {

@@ -149,6 +149,20 @@ func (c *Config) validate() error {
 	default:
 		return escalator.Errorf(escalator.EINVALID, "unknown NACK policy %q (want fail or skip)", c.OnNack)
 	}
+	for g, types := range c.GroupMigration {
+		for _, t := range types {
+			if t != "live" && t != "cold" && t != "none" {
+				return escalator.Errorf(escalator.EINVALID, "group %s: unknown migration type %q (want live, cold or none)", g, t)
+			}
+		}
+	}
+	for st := range c.ReplyDeadlines {
+		switch st {
+		case StatePlannedMaintenance, StateScaleIn, StateMaintenanceComplete:
+		default:
+			return escalator.Errorf(escalator.EINVALID, "reply deadline for unknown maintenance state %q", st)
+		}
+	}
 	for _, d := range c.Defects {
 		switch d {
 		case DefectIgnoreReply, DefectIgnoreMaxParallel, DefectIgnoreVNFGroups, DefectIgnoreVNFLimits:
@@ -203,9 +217,12 @@ type batch struct {
 	// onReplies runs when every VNFM answered or the deadline passed.
 	onReplies func()
 	leadDone  bool // the IFA 011 lead time has been waited for
-	inflight  int
-	settled   map[string]bool
-	cancel    func()
+	// groups are the instance groups each node hosted when the batch
+	// began, for the IFA 011 recovery time.
+	groups   map[string][]string
+	inflight int
+	settled  map[string]bool
+	cancel   func()
 }
 
 const (
@@ -243,6 +260,7 @@ type session struct {
 	scaledIn     bool
 	needScaleIn  bool
 	completeSent bool
+	scaleVNFMs   []string // the VNFMs asked to scale in
 }
 
 func (s *session) status() SessionStatus {

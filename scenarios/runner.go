@@ -111,6 +111,11 @@ func Run(ctx context.Context, s *Scenario, opt Options) (res *Result) {
 	if opt.Limit == 0 {
 		opt.Limit = 72 * time.Hour
 	}
+	if s.Clock.Mode == "real" {
+		res.Verdict = VerdictError
+		res.Err = escalator.Errorf(escalator.EINVALID, "%s asks for the real clock: run it with `escalator vim --scenario %s` and a VNFM (`escalator vnfm`); `escalator run` runs virtual time", s.Name, s.Path)
+		return res
+	}
 	tb, err := Build(s, BuildOptions{Seed: res.Seed})
 	if err != nil {
 		res.Verdict, res.Err = VerdictError, err

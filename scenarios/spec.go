@@ -122,9 +122,6 @@ type VNFMSpec struct {
 	ReplyAfter  Duration `yaml:"replyAfter"`  // reaction delay before moving business; default 1s
 	LateBy      Duration `yaml:"lateBy"`      // behavior late: reply this long after replyBy; default 30s
 	RestoreTime Duration `yaml:"restoreTime"` // time to bring an instance back after "node available"; default 0
-	// URL names an external VNFM (a vendor's) instead of the reference
-	// one: the conformance runner drives it over real HTTP.
-	URL string `yaml:"url"`
 }
 
 // NFVISpec holds infrastructure timings.

@@ -179,6 +179,12 @@ func (m *VNFM) Deliver(n orchestrator.Notification) {
 		if m.cfg.Behavior != BehaviorSilent {
 			m.enqueue(func(done func()) { m.restore(n, done) })
 		}
+	case orchestrator.TypeSessionStatus:
+		// A session that ends without MAINTENANCE_COMPLETE (failed,
+		// aborted) still gives back what was scaled in.
+		if len(m.order) > 0 {
+			m.enqueue(func(done func()) { m.scaleBack(); done() })
+		}
 	}
 }
 

@@ -92,6 +92,12 @@ func cmdVIM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
+	// The scenario's clock speed is the default; the flag wins.
+	speedSet := false
+	fs.Visit(func(f *flag.Flag) { speedSet = speedSet || f.Name == "speed" })
+	if !speedSet && s.Clock.Speed > 0 {
+		*speed = s.Clock.Speed
+	}
 	log := newLogger(stderr)
 	ln, err := listen(*addr)
 	if err != nil {
