@@ -119,7 +119,9 @@ func checkIFA011(j *judge) []Violation {
 			now := hit > 0
 			switch {
 			case now && !wasImpacted[vnf]:
-				if end, ok := lastEnd[vnf]; ok && lim.recovery > 0 && e.At-end.At < lim.recovery {
+				// An impact that resumes at the very instant it ended (a
+				// member moved off, then its node upgraded) is one impact.
+				if end, ok := lastEnd[vnf]; ok && lim.recovery > 0 && e.At > end.At && e.At-end.At < lim.recovery {
 					report(fmt.Sprintf("recovery %s %d", vnf, e.Seq), Violation{
 						Message: fmt.Sprintf("%s was impacted again %s after its last impact ended; the VNF needs %s to recover", vnf, e.At-end.At, lim.recovery),
 						Events:  []escalator.Event{end, e},

@@ -84,7 +84,7 @@ func (d *loadDecoder) validateThresholds(s *Scenario) {
 	}
 	sort.Strings(names)
 	var services []string
-	for _, v := range s.VNFs {
+	for _, v := range s.Deployments() { // replicas are services of their own: pair-1, pair-2, ...
 		services = append(services, v.Name)
 	}
 	for _, name := range names {

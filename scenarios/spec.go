@@ -157,7 +157,7 @@ type UpgradeSpec struct {
 	NodeUpgradeTime Duration `yaml:"nodeUpgradeTime"` // default 10m
 	VerifyTime      Duration `yaml:"verifyTime"`      // default 30s
 	UpgradeTimeout  Duration `yaml:"upgradeTimeout"`  // expected duration of upgrade+verify; default 3×(upgrade+verify)
-	OnNack          string   `yaml:"onNack"`          // OnNackFail (default) | OnNackSkip
+	OnNack          string   `yaml:"onNack"`          // fail (default): a NACK ends the session | skip: leave the refused nodes out
 	Rollback        *bool    `yaml:"rollback"`        // roll back on a failed node; default true
 	Defects         []string `yaml:"defects"`         // negative controls only: deliberate orchestrator bugs
 	// BatchBy zone takes a whole zone per batch (maxParallel still caps
@@ -200,8 +200,9 @@ const (
 
 // FaultSpec injects one fault. It becomes active At a time, or When a
 // step happens ("node compute-3 upgrading"), or both (the later); then it
-// hits the next Count occasions (default 1), each with Probability
-// (default 1, drawn from the scenario's seed).
+// hits the next Count occasions, each with Probability (default 1, drawn
+// from the scenario's seed). Count defaults to 1, or to every occasion for
+// migration-slow and for a fault with a probability.
 type FaultSpec struct {
 	Do                string   `yaml:"do" required:"true"`
 	Node              string   `yaml:"node"`
@@ -243,7 +244,7 @@ const (
 
 // ExpectSpec is what the scenario expects of the run.
 type ExpectSpec struct {
-	Outcome string `yaml:"outcome"` // completed (default) | rollback | failed
+	Outcome string `yaml:"outcome"` // completed (default) | rollback | failed | refused
 	// Violations makes the scenario a negative control: exactly these
 	// checks (CheckNames, or "outcome") must fail.
 	Violations []string `yaml:"violations"`

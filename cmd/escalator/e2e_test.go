@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -31,7 +32,7 @@ func TestTwoProcessUpgrade(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	vim := exec.CommandContext(ctx, bin, "vim", "--listen", "127.0.0.1:0", "--scenario", "testdata/e2e-f1.yaml", "--speed", "60")
-	var vimErr bytes.Buffer
+	var vimErr syncBuffer
 	vim.Stderr = &vimErr
 	stdout, err := vim.StdoutPipe()
 	require.NoError(t, err)
@@ -42,7 +43,7 @@ func TestTwoProcessUpgrade(t *testing.T) {
 	require.NotEmpty(t, url, lines.Text())
 
 	vnfm := exec.CommandContext(ctx, bin, "vnfm", "--vim", url, "--speed", "60")
-	var vnfmOut, vnfmErr bytes.Buffer
+	var vnfmOut, vnfmErr syncBuffer
 	vnfm.Stdout, vnfm.Stderr = &vnfmOut, &vnfmErr
 	require.NoError(t, vnfm.Start())
 
@@ -60,4 +61,23 @@ func TestTwoProcessUpgrade(t *testing.T) {
 	require.Contains(t, vnfmOut.String(), "VNFM vnfm-1 subscribed")
 	require.Contains(t, vnfmErr.String(), "SWITCHED_OVER", "the VNFM moved the business itself")
 	require.NotContains(t, vimErr.String()+vnfmErr.String(), "spec violation")
+}
+
+// syncBuffer is a bytes.Buffer a child process's output goroutine may
+// write while the test reads it for a failure message.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -37,6 +37,7 @@ const usage = `escalator — upgrade orchestrator, simulated NFVI and conformanc
 Usage:
   escalator run [flags] PATH...       run scenario files or folders and judge them
   escalator validate PATH...          check scenario files without running them
+  escalator schema                    print the scenario format's JSON Schema, for editors
   escalator vim --scenario FILE       serve the VIM APIs over a simulated NFVI, in real time
   escalator vnfm --vim URL            run the reference VNFM as its own process
   escalator version                   print the version
@@ -58,6 +59,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdRun(ctx, args[1:], stdout, stderr)
 	case "validate":
 		return cmdValidate(args[1:], stdout, stderr)
+	case "schema":
+		return cmdSchema(args[1:], stdout, stderr)
 	case "vim":
 		return cmdVIM(ctx, args[1:], stdout, stderr)
 	case "vnfm":
