@@ -65,6 +65,8 @@ func TestExitCodes(t *testing.T) {
 		{"bad scenario file", []string{"run", ok, bad}, exitUsage, "", bad + ":5:3: upgrade.maxParalel: unknown field"},
 		{"missing file", []string{"run", filepath.Join(dir, "nope.yaml")}, exitUsage, "", "nope.yaml"},
 		{"validate good", []string{"validate", ok}, exitPass, "ok  " + ok, ""},
+		{"schema", []string{"schema"}, exitPass, `"$schema": "https://json-schema.org/draft/2020-12/schema"`, ""},
+		{"schema takes no arguments", []string{"schema", "x"}, exitUsage, "", ""},
 		{"validate bad", []string{"validate", bad}, exitUsage, "", `did you mean "maxParallel"?`},
 		{"trace folder cannot be made", []string{"run", "--trace", filepath.Join(ok, "sub"), ok}, exitHarness, "", "cannot create trace folder"},
 	}
