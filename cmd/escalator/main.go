@@ -38,6 +38,9 @@ Usage:
   escalator run [flags] PATH...       run scenario files or folders and judge them
   escalator validate PATH...          check scenario files without running them
   escalator schema                    print the scenario format's JSON Schema, for editors
+  escalator history                   list recorded runs (the SQLite run history)
+  escalator report RUN_ID --html F    re-render a recorded run
+  escalator compare RUN_A RUN_B       which checks and metrics changed between two runs
   escalator vim --scenario FILE       serve the VIM APIs over a simulated NFVI, in real time
   escalator vnfm --vim URL            run the reference VNFM as its own process
   escalator version                   print the version
@@ -61,6 +64,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdValidate(args[1:], stdout, stderr)
 	case "schema":
 		return cmdSchema(args[1:], stdout, stderr)
+	case "history":
+		return cmdHistory(args[1:], stdout, stderr)
+	case "report":
+		return cmdReport(args[1:], stdout, stderr)
+	case "compare":
+		return cmdCompare(args[1:], stdout, stderr)
 	case "vim":
 		return cmdVIM(ctx, args[1:], stdout, stderr)
 	case "vnfm":

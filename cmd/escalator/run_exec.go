@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/google/uuid"
 	"io"
 	"os"
 	"strconv"
@@ -189,6 +190,7 @@ func (o *runOptions) execute(ctx context.Context, sel selection, stdout, stderr 
 		results = make([]*scenarios.Result, len(jobs))
 		walls   = make([]time.Duration, len(jobs))
 		ran     []*scenarios.Result
+		ranWall []time.Duration
 		next    int // the next job to print
 		ended   int // jobs finished or skipped
 		notRun  int
@@ -214,6 +216,7 @@ func (o *runOptions) execute(ctx context.Context, sel selection, stdout, stderr 
 			r := results[next]
 			out.Scenario(r, walls[next])
 			ran = append(ran, r)
+			ranWall = append(ranWall, walls[next])
 			exit = max(exit, exitCode(r))
 			if o.traceDir != "" && len(r.Events) > 0 {
 				if err := writeTrace(o.traceDir, r, o.repeat > 1, names); err != nil {
@@ -252,5 +255,17 @@ func (o *runOptions) execute(ctx context.Context, sel selection, stdout, stderr 
 		}
 	}
 	out.Summary(sum)
+	run := reports.Run{ID: uuid.NewString(), Started: start, Wall: time.Since(start), Command: command,
+		Version: version, Results: ran, Walls: ranWall}
+	if err := o.reports.write(run); err != nil {
+		fmt.Fprintf(stderr, "escalator run: %v\n", err)
+		exit = max(exit, exitHarness)
+	}
+	if !o.noDB && len(ran) > 0 {
+		if err := record(o.db, run); err != nil {
+			fmt.Fprintf(stderr, "escalator run: the run was not recorded in the history: %v\n", err)
+			exit = max(exit, exitHarness)
+		}
+	}
 	return exit
 }

@@ -28,6 +28,9 @@ type runOptions struct {
 	verify   bool
 	color    colorFlag
 	list     bool
+	reports  reportFlags
+	db       string
+	noDB     bool
 }
 
 func (o *runOptions) define(fs *flag.FlagSet) {
@@ -41,6 +44,12 @@ func (o *runOptions) define(fs *flag.FlagSet) {
 	fs.IntVar(&o.repeat, "repeat", 1, "run each scenario `N` times with seeds S, S+1, ... S+N-1 (S: --seed, else the file's seed; 0 is skipped), e.g. --repeat 20")
 	fs.BoolVar(&o.verify, "verify-determinism", false, "run each scenario twice with the same seed and fail it when the NDJSON traces differ, e.g. --verify-determinism")
 	fs.Var(&o.color, "color", "colour the verdicts: `WHEN` is auto (the default: on a terminal unless CI or NO_COLOR is set), always or never, e.g. --color never")
+	fs.StringVar(&o.reports.junit, "junit", "", "write a JUnit XML report to `FILE` (one testsuite per scenario, one testcase per check), e.g. --junit out/junit.xml")
+	fs.StringVar(&o.reports.json, "json", "", "write the whole result as JSON to `FILE` (schema: reports/schema/run.schema.json), e.g. --json out/run.json")
+	fs.StringVar(&o.reports.markdown, "markdown", "", "write a Markdown summary for a pull request or $GITHUB_STEP_SUMMARY to `FILE`")
+	fs.StringVar(&o.reports.html, "html", "", "write one self-contained HTML report (timelines, availability, message sequence) to `FILE`, e.g. --html out/report.html")
+	fs.StringVar(&o.db, "db", defaultDB, "record the run in the SQLite history at `FILE` (see escalator history)")
+	fs.BoolVar(&o.noDB, "no-db", false, "do not record the run in the history")
 	fs.BoolVar(&o.list, "list", false, "print the selected scenarios (name, path, labels) without running them, e.g. --list --shard 2/4")
 }
 

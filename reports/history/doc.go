@@ -1,0 +1,27 @@
+// Package history keeps every `escalator run` in a SQLite file (by default
+// .escalator/history.db), so that a past run can be listed, rendered again
+// by any report format, and compared with another.
+//
+// Open creates the file and its folder, and applies the embedded schema
+// migrations (migrations/NNNN_name.sql) in order, each in a transaction
+// together with its row in schema_migrations (version, name, applied_at); a
+// database from a newer escalator is refused. Save stores a reports.Run in
+// one transaction, so that a process killed in the middle of it leaves the
+// run either whole or absent and the file opening cleanly. Runs lists runs,
+// newest first, by scenario and verdict; Load rebuilds a reports.Run from
+// its ID or a unique prefix of it, as git names commits; Compare tells what
+// moved between two runs.
+//
+// The tables, for queries by hand (sqlite3 .escalator/history.db):
+//
+//	runs              id, started, wall_ms, command, version, passed, failed, xfailed, errors
+//	scenario_results  run_id, ordinal, name, path, seed, verdict, session_state, labels (JSON), ...
+//	check_results     run_id, ordinal, position, name, status, reason, violations (JSON)
+//	metrics           run_id, ordinal, name, value (seconds for durations)
+//	traces            run_id, ordinal, events, ndjson (the NDJSON trace, gzip-compressed)
+//
+// Times are UTC text that sorts; durations are REAL milliseconds. Rows
+// below a run are deleted with it (foreign keys, ON DELETE CASCADE).
+//
+// The database runs in WAL mode with one writer connection; see DSN.
+package history
