@@ -2,8 +2,8 @@ package scenarios
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -346,12 +346,7 @@ func (d *loadDecoder) validateUpgrade(u *UpgradeSpec, topo *loadTopology) {
 	if u.Precheck != "" {
 		d.enum("upgrade.precheck", "precheck", u.Precheck, loadPrechecks)
 	}
-	states := make([]string, 0, len(u.ReplyDeadlines))
-	for st := range u.ReplyDeadlines {
-		states = append(states, st)
-	}
-	sort.Strings(states)
-	for _, st := range states {
+	for _, st := range slices.Sorted(maps.Keys(u.ReplyDeadlines)) {
 		p := loadJoin("upgrade.replyDeadlines", st)
 		if !slices.Contains(loadDeadlines, st) {
 			d.keyProblem(p, loadEnumHint(st, loadDeadlines), "unknown maintenance state %q", st)
@@ -451,12 +446,7 @@ func (d *loadDecoder) validateWhen(p, when string, topo *loadTopology) {
 }
 
 func (d *loadDecoder) validateChecks(s *Scenario) {
-	names := make([]string, 0, len(s.Checks))
-	for name := range s.Checks {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(s.Checks)) {
 		p := loadJoin("checks", name)
 		if !slices.Contains(CheckNames, name) {
 			d.keyProblem(p, loadEnumHint(name, CheckNames), "unknown check %q", name)

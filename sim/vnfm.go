@@ -72,13 +72,8 @@ type VNFM struct {
 // free room for the upgrade.
 func (m *VNFM) scaleIn(n orchestrator.Notification) []orchestrator.InstanceAction {
 	var actions []orchestrator.InstanceAction
-	seen := map[string]bool{}
-	for _, a := range n.AffectedInstances {
-		if seen[a.VnfInstanceID] {
-			continue
-		}
-		seen[a.VnfInstanceID] = true
-		view, err := m.ctl.GetVNF(a.VnfInstanceID)
+	for _, name := range affectedVNFs(n) {
+		view, err := m.ctl.GetVNF(name)
 		if err != nil || view.Mode != ModeLoadBalanced || view.CapacityPerInstance <= 0 {
 			continue
 		}
@@ -314,13 +309,8 @@ func (m *VNFM) whenStandbysReady(n orchestrator.Notification, e int, then func()
 		affectedNode[id] = true
 	}
 	syncing := false
-	seen := map[string]bool{}
-	for _, a := range n.AffectedInstances {
-		if seen[a.VnfInstanceID] {
-			continue
-		}
-		seen[a.VnfInstanceID] = true
-		view, err := m.ctl.GetVNF(a.VnfInstanceID)
+	for _, name := range affectedVNFs(n) {
+		view, err := m.ctl.GetVNF(name)
 		if err != nil || view.Mode != ModeActiveStandby {
 			continue
 		}
@@ -355,13 +345,10 @@ func (m *VNFM) move(n orchestrator.Notification, finished func([]orchestrator.In
 		affectedNode[id] = true
 	}
 	affected := map[string]bool{}
-	var vnfs []string
 	for _, a := range n.AffectedInstances {
 		affected[a.InstanceID] = true
-		if !slices.Contains(vnfs, a.VnfInstanceID) {
-			vnfs = append(vnfs, a.VnfInstanceID)
-		}
 	}
+	vnfs := affectedVNFs(n)
 	var actions []orchestrator.InstanceAction
 	pending := 1 // released after the loop, so drains that finish at once cannot reply early
 	release := func() {
@@ -454,4 +441,16 @@ func (m *VNFM) restore(n orchestrator.Notification, done func()) {
 		}
 		done()
 	})
+}
+
+// affectedVNFs lists the VNFs a notification names, in the order it names
+// them.
+func affectedVNFs(n orchestrator.Notification) []string {
+	var out []string
+	for _, a := range n.AffectedInstances {
+		if !slices.Contains(out, a.VnfInstanceID) {
+			out = append(out, a.VnfInstanceID)
+		}
+	}
+	return out
 }

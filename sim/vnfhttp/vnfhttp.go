@@ -75,14 +75,15 @@ func (s *Server) GetVnf(c echo.Context, id vnfctlapi.VnfInstanceID, _ vnfctlapi.
 	return c.JSON(http.StatusOK, fromView(view))
 }
 
-func (s *Server) Switchover(c echo.Context, id vnfctlapi.VnfInstanceID, _ vnfctlapi.SwitchoverParams) error {
-	var in vnfctlapi.SwitchoverRequest
-	if err := (&echo.DefaultBinder{}).BindBody(c, &in); err != nil {
+// change binds a request body into in, applies do to the VNF on the loop
+// and answers with the VNF as it is then.
+func (s *Server) change(c echo.Context, id string, in any, do func() error) error {
+	if err := (&echo.DefaultBinder{}).BindBody(c, in); err != nil {
 		return escalator.Errorf(escalator.EINVALID, "the body is not valid JSON for this request: %v", err)
 	}
 	var view sim.VNFView
 	err := s.on(func() error {
-		if err := s.World.SwitchOver(id, in.TargetInstanceID); err != nil {
+		if err := do(); err != nil {
 			return err
 		}
 		view, _ = s.World.GetVNF(id)
@@ -92,6 +93,11 @@ func (s *Server) Switchover(c echo.Context, id vnfctlapi.VnfInstanceID, _ vnfctl
 		return err
 	}
 	return c.JSON(http.StatusOK, fromView(view))
+}
+
+func (s *Server) Switchover(c echo.Context, id vnfctlapi.VnfInstanceID, _ vnfctlapi.SwitchoverParams) error {
+	var in vnfctlapi.SwitchoverRequest
+	return s.change(c, id, &in, func() error { return s.World.SwitchOver(id, in.TargetInstanceID) })
 }
 
 func (s *Server) DrainInstance(c echo.Context, id vnfctlapi.VnfInstanceID, inst vnfctlapi.InstanceID, _ vnfctlapi.DrainInstanceParams) error {
@@ -133,19 +139,5 @@ func (s *Server) UndrainInstance(c echo.Context, id vnfctlapi.VnfInstanceID, ins
 
 func (s *Server) ScaleVnf(c echo.Context, id vnfctlapi.VnfInstanceID, _ vnfctlapi.ScaleVnfParams) error {
 	var in vnfctlapi.ScaleRequest
-	if err := (&echo.DefaultBinder{}).BindBody(c, &in); err != nil {
-		return escalator.Errorf(escalator.EINVALID, "the body is not valid JSON for this request: %v", err)
-	}
-	var view sim.VNFView
-	err := s.on(func() error {
-		if err := s.World.Scale(id, in.Instances); err != nil {
-			return err
-		}
-		view, _ = s.World.GetVNF(id)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, fromView(view))
+	return s.change(c, id, &in, func() error { return s.World.Scale(id, in.Instances) })
 }
