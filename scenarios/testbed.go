@@ -174,7 +174,7 @@ func Build(s *Scenario, opt BuildOptions) (*Testbed, error) {
 		TokenCaller: &edge.Caller{Client: &http.Client{Transport: next}, Sync: !opt.Real, Post: post}}
 	tb.Manager = orchestrator.New(orchestrator.Ports{Clock: vimClock, Cloud: vimNFVI, System: vimNFVI, Notify: notifier}, tr, rnd.UUID)
 
-	vimServer := &vimhttp.Server{Manager: tb.Manager, Cloud: world.NFVI, Store: store, Exec: loop.Exec, Client: notifyClient, Trace: tr, APIRoot: opt.APIRoot,
+	vimServer := &vimhttp.Server{Manager: tb.Manager, Cloud: world.NFVI, Store: store, Exec: loop.Exec, Client: notifyClient, TokenClient: &http.Client{Transport: next}, Trace: tr, APIRoot: opt.APIRoot,
 		Defaults: vimhttp.Defaults{ReplyTimeout: u.ReplyTimeout.D(), UpgradeTimeout: u.UpgradeTimeout.D()}}
 	mux := http.NewServeMux()
 	mux.Handle(vimhttp.Base+"/", g.available(vimhttp.Handler(vimServer, specs[openapi.VIMMaintenance], opt.Auth, onViolation("vim"))))

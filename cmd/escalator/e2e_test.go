@@ -28,10 +28,22 @@ func TestTwoProcessUpgrade(t *testing.T) {
 	build := exec.Command("go", "build", "-o", bin, ".")
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, string(out))
+	t.Run("no credentials", func(t *testing.T) { twoProcesses(t, bin, nil, nil) })
+	// The VIM API demands a bearer token; the VNFM's endpoint demands an
+	// OAuth2 token from its own token endpoint, which the VIM fetches with
+	// the subscription's client credentials. No secret may reach a log.
+	t.Run("credentials both ways", func(t *testing.T) {
+		twoProcesses(t, bin, []string{"--auth", "bearer:vim-T0KEN-xyzzy"},
+			[]string{"--auth", "bearer:vim-T0KEN-xyzzy", "--notify-auth", "oauth2:vim-client:cl1ent-S3CRET-plugh"},
+			"vim-T0KEN-xyzzy", "cl1ent-S3CRET-plugh")
+	})
+}
 
+func twoProcesses(t *testing.T, bin string, vimArgs, vnfmArgs []string, secrets ...string) {
+	var err error
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	vim := exec.CommandContext(ctx, bin, "vim", "--listen", "127.0.0.1:0", "--scenario", "testdata/e2e-f1.yaml", "--speed", "60")
+	vim := exec.CommandContext(ctx, bin, append([]string{"vim", "--listen", "127.0.0.1:0", "--scenario", "testdata/e2e-f1.yaml", "--speed", "60"}, vimArgs...)...)
 	var vimErr syncBuffer
 	vim.Stderr = &vimErr
 	stdout, err := vim.StdoutPipe()
@@ -42,7 +54,7 @@ func TestTwoProcessUpgrade(t *testing.T) {
 	url := regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(lines.Text())
 	require.NotEmpty(t, url, lines.Text())
 
-	vnfm := exec.CommandContext(ctx, bin, "vnfm", "--vim", url, "--speed", "60")
+	vnfm := exec.CommandContext(ctx, bin, append([]string{"vnfm", "--vim", url, "--speed", "60"}, vnfmArgs...)...)
 	var vnfmOut, vnfmErr syncBuffer
 	vnfm.Stdout, vnfm.Stderr = &vnfmOut, &vnfmErr
 	require.NoError(t, vnfm.Start())
@@ -60,7 +72,11 @@ func TestTwoProcessUpgrade(t *testing.T) {
 	require.NoError(t, vnfm.Wait(), vnfmErr.String())
 	require.Contains(t, vnfmOut.String(), "VNFM vnfm-1 subscribed")
 	require.Contains(t, vnfmErr.String(), "SWITCHED_OVER", "the VNFM moved the business itself")
-	require.NotContains(t, vimErr.String()+vnfmErr.String(), "spec violation")
+	all := vimErr.String() + vnfmErr.String() + rest.String() + vnfmOut.String()
+	require.NotContains(t, all, "spec violation")
+	for _, secret := range secrets {
+		require.NotContains(t, all, secret, "a credential reached a log")
+	}
 }
 
 // syncBuffer is a bytes.Buffer a child process's output goroutine may

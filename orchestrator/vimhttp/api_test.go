@@ -313,12 +313,19 @@ func TestCreateSubscription(t *testing.T) {
 		{"basic", map[string]any{"authType": []string{"BASIC"},
 			"paramsBasic": map[string]any{"userName": "vim-user", "password": password}}},
 		{"oauth2 client credentials", map[string]any{"authType": []string{"OAUTH2_CLIENT_CREDENTIALS"},
-			"paramsOauth2ClientCredentials": map[string]any{"clientId": "vim-client", "clientPassword": secret, "tokenEndpoint": "http://127.0.0.1:1/token"}}},
+			"paramsOauth2ClientCredentials": map[string]any{"clientId": "vim-client", "clientPassword": secret, "tokenEndpoint": "TOKEN"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tb := build(t, silentScenario, scenarios.BuildOptions{})
 			sub := newSubscriber(t)
+			if p, ok := tc.auth["paramsOauth2ClientCredentials"].(map[string]any); ok {
+				// The endpoint test fetches a token: give it a server.
+				o := &oauthServer{clientID: "vim-client", secret: secret}
+				o.srv = httptest.NewServer(http.HandlerFunc(o.serve))
+				t.Cleanup(o.srv.Close)
+				p["tokenEndpoint"] = o.srv.URL + "/token"
+			}
 			body := map[string]any{"vnfmId": "vnfm-x", "callbackUri": sub.url("/cb"),
 				"filter": map[string]any{"notificationTypes": []string{"MaintenanceNotification"}, "nodeIds": []string{"compute-1"}}}
 			if tc.auth != nil {

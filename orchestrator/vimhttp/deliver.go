@@ -214,36 +214,54 @@ func basic(user, password string) string {
 }
 
 func (d *Notifier) fetchToken(a *Auth, done func(token, error)) {
-	form := url.Values{"grant_type": {"client_credentials"}}
-	req, err := http.NewRequest(http.MethodPost, a.TokenEndpoint, strings.NewReader(form.Encode()))
+	req, err := tokenRequest(a)
 	if err != nil {
 		done(token{}, err)
 		return
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(a.ClientID, a.ClientSecret)
 	d.TokenCaller.Do(req, func(resp *http.Response, body []byte, err error) {
+		value, life, err := parseToken(resp, body, err)
 		if err != nil {
-			done(token{}, fmt.Errorf("token endpoint: %v", err))
+			done(token{}, err)
 			return
-		}
-		if resp.StatusCode != http.StatusOK {
-			done(token{}, fmt.Errorf("token endpoint answered %d", resp.StatusCode))
-			return
-		}
-		var t struct {
-			AccessToken string `json:"access_token"`
-			ExpiresIn   int    `json:"expires_in"`
-		}
-		if err := json.Unmarshal(body, &t); err != nil || t.AccessToken == "" {
-			done(token{}, fmt.Errorf("token endpoint gave no access_token"))
-			return
-		}
-		life := time.Duration(t.ExpiresIn) * time.Second
-		if life <= 0 {
-			life = time.Hour
 		}
 		// Renew a little early so a token never expires in flight.
-		done(token{value: t.AccessToken, expires: d.Clock.Now().Add(life * 9 / 10)}, nil)
+		done(token{value: value, expires: d.Clock.Now().Add(life * 9 / 10)}, nil)
 	})
+}
+
+// tokenRequest is the OAuth2 client-credentials grant (RFC 6749 4.4) a
+// subscription's authentication asks for.
+func tokenRequest(a *Auth) (*http.Request, error) {
+	form := url.Values{"grant_type": {"client_credentials"}}
+	req, err := http.NewRequest(http.MethodPost, a.TokenEndpoint, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(a.ClientID, a.ClientSecret)
+	return req, nil
+}
+
+// parseToken reads a token endpoint's answer: the token and how long it
+// lives.
+func parseToken(resp *http.Response, body []byte, err error) (string, time.Duration, error) {
+	if err != nil {
+		return "", 0, fmt.Errorf("token endpoint: %v", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", 0, fmt.Errorf("token endpoint answered %d", resp.StatusCode)
+	}
+	var t struct {
+		AccessToken string `json:"access_token"`
+		ExpiresIn   int    `json:"expires_in"`
+	}
+	if err := json.Unmarshal(body, &t); err != nil || t.AccessToken == "" {
+		return "", 0, fmt.Errorf("token endpoint gave no access_token")
+	}
+	life := time.Duration(t.ExpiresIn) * time.Second
+	if life <= 0 {
+		life = time.Hour
+	}
+	return t.AccessToken, life, nil
 }

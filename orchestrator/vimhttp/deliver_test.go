@@ -543,11 +543,12 @@ func TestDeliveryOAuth2ClientCredentials(t *testing.T) {
 	tokenReqs, posts := slices.Clone(o.tokenReqs), slices.Clone(o.posts)
 	o.mu.Unlock()
 
-	// One token for the first notification; the subscriber then revokes
-	// it, so the second notification gets a 401 and the VIM drops the
-	// token. The retry of the second fetches a new one, which the third
-	// (queued behind it) reuses.
-	require.Len(t, tokenReqs, 2, "a token is fetched once, and again after a 401")
+	// One token for the endpoint test when subscribing (SOL013: the test
+	// carries the notifications' credentials), one for the first
+	// notification; the subscriber then revokes it, so the second gets a
+	// 401 and the VIM drops the token. The retry of the second fetches a
+	// new one, which the third (queued behind it) reuses.
+	require.Len(t, tokenReqs, 3, "a token for the endpoint test, then once, and again after a 401")
 	for _, r := range tokenReqs {
 		require.Equal(t, http.MethodPost, r.Method)
 		require.Equal(t, "application/x-www-form-urlencoded", r.Header.Get("Content-Type"))
@@ -561,7 +562,7 @@ func TestDeliveryOAuth2ClientCredentials(t *testing.T) {
 	for _, p := range posts {
 		auths = append(auths, p.Header.Get("Authorization"))
 	}
-	require.Equal(t, []string{"Bearer t0ken-1-GRUE", "Bearer t0ken-1-GRUE", "Bearer t0ken-2-GRUE", "Bearer t0ken-2-GRUE"}, auths)
+	require.Equal(t, []string{"Bearer t0ken-2-GRUE", "Bearer t0ken-2-GRUE", "Bearer t0ken-3-GRUE", "Bearer t0ken-3-GRUE"}, auths)
 
 	got := checkNotifications(t, posts, "/cb", id, "http://vim.escalator")
 	nid := func(i int) string { return sent[i].Str("notificationId") }
@@ -586,9 +587,22 @@ func TestDeliveryOAuth2TokenEndpointRefuses(t *testing.T) {
 	o := &oauthServer{clientID: "vim-client", secret: "right-SECRET"}
 	o.srv = httptest.NewServer(http.HandlerFunc(o.serve))
 	t.Cleanup(o.srv.Close)
-	id := subscribed(t, tb, map[string]any{"vnfmId": vnfm, "callbackUri": o.srv.URL + "/cb",
-		"authentication": map[string]any{"authType": []string{"OAUTH2_CLIENT_CREDENTIALS"},
-			"paramsOauth2ClientCredentials": map[string]any{"clientId": o.clientID, "clientPassword": "wrong-SECRET", "tokenEndpoint": o.srv.URL + "/token"}}})
+	auth := func(secret string) map[string]any {
+		return map[string]any{"vnfmId": vnfm, "callbackUri": o.srv.URL + "/cb",
+			"authentication": map[string]any{"authType": []string{"OAUTH2_CLIENT_CREDENTIALS"},
+				"paramsOauth2ClientCredentials": map[string]any{"clientId": o.clientID, "clientPassword": secret, "tokenEndpoint": o.srv.URL + "/token"}}}
+	}
+	// Wrong credentials are refused when subscribing: the endpoint test
+	// cannot get a token.
+	r := subscribe(t, tb, auth("wrong-SECRET"))
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status, r.Body)
+	require.Contains(t, r.Body, "token endpoint answered 401")
+	// Credentials that stop working after the subscription (a rotated
+	// secret) make every delivery attempt fail at the token fetch.
+	id := subscribed(t, tb, auth("right-SECRET"))
+	o.mu.Lock()
+	o.secret = "rotated-SECRET"
+	o.mu.Unlock()
 	createSession(t, tb, `{"targetVersion":"2.0","nodeIds":["compute-1"],"replyTimeout":10}`)
 	run(t, tb, 15*time.Second)
 
@@ -600,7 +614,7 @@ func TestDeliveryOAuth2TokenEndpointRefuses(t *testing.T) {
 	}
 	o.mu.Lock()
 	require.Empty(t, o.posts, "no notification goes out without a token")
-	require.Len(t, o.tokenReqs, len(at), "each attempt asks for a token")
+	require.Len(t, o.tokenReqs, len(at)+2, "each attempt asks for a token, after the two endpoint tests")
 	o.mu.Unlock()
 	require.Len(t, failures(tb, id), 1)
 	require.NotContains(t, traceJSON(t, tb), "SECRET")

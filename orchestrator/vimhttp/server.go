@@ -35,7 +35,11 @@ type Server struct {
 	Exec func(func())
 	// Client tests a new subscription's callbackUri (GET, expecting 204).
 	Client *http.Client
-	Trace  escalator.Emitter
+	// TokenClient fetches an OAuth2 token for that test; it does not
+	// validate against the notification spec, which the token endpoint is
+	// not part of.
+	TokenClient *http.Client
+	Trace       escalator.Emitter
 	// APIRoot ("http://127.0.0.1:8700"), when known, makes Location and
 	// links absolute, as the spec asks.
 	APIRoot string
@@ -152,12 +156,28 @@ func (s *Server) testCallback(ctx context.Context, sub *Subscription) error {
 		return err
 	}
 	req.Header.Set(edge.HeaderVersion, edge.APIVersion)
-	if a := sub.Auth; a != nil && a.Type == AuthBasic {
+	// The test carries the credentials the notifications will: an endpoint
+	// that demands them must still answer it.
+	switch a := sub.Auth; {
+	case a != nil && a.Type == AuthBasic:
 		req.SetBasicAuth(a.UserName, a.Password)
+	case a != nil && a.Type == AuthOAuth2 && s.TokenClient != nil:
+		treq, err := tokenRequest(a)
+		if err != nil {
+			return err
+		}
+		tresp, err := s.TokenClient.Do(treq.WithContext(ctx))
+		var body []byte
+		if err == nil {
+			body, err = io.ReadAll(tresp.Body)
+			tresp.Body.Close()
+		}
+		value, _, err := parseToken(tresp, body, err)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+value)
 	}
-	// An OAuth2 subscriber's test GET goes without a token: SOL013 leaves
-	// the test unauthenticated-capable, and fetching a token here would
-	// need the loop's token cache.
 	resp, err := s.Client.Do(req)
 	if err != nil {
 		return err
