@@ -774,7 +774,7 @@ func TestEveryExpectationKindPassesAndFails(t *testing.T) {
 	for _, s := range bundled(t) {
 		kinds := map[string]string{} // check name → kind
 		for metric := range s.Expect.Thresholds {
-			kind := "threshold:" + metric
+			var kind string
 			switch {
 			case strings.HasPrefix(metric, MetricLostRequests):
 				kind = "threshold:lost"

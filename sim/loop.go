@@ -166,7 +166,7 @@ func (l *Loop) runReal(ctx context.Context, limit time.Duration) error {
 			if len(l.queue) > 0 && (limit == 0 || l.queue[0].at < limit) {
 				next = l.queue[0].at
 			}
-			timer.Reset(max(0, l.wallAt(next).Sub(time.Now())))
+			timer.Reset(max(0, time.Until(l.wallAt(next))))
 			wait = timer.C
 		}
 		select {

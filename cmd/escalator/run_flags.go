@@ -189,9 +189,9 @@ func (f *shardFlag) Set(s string) error {
 	case !ok || errI != nil || errN != nil:
 		return errors.New("want I/N, e.g. 2/4 for the second of four shards")
 	case n < 1:
-		return errors.New("N must be at least 1")
+		return errors.New("the shard count N must be at least 1")
 	case i < 1 || i > n:
-		return fmt.Errorf("I must be between 1 and %d (shards are numbered from 1)", n)
+		return fmt.Errorf("the shard index I must be between 1 and %d (shards are numbered from 1)", n)
 	}
 	f.i, f.n = i, n
 	return nil
