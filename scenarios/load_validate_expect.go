@@ -28,7 +28,7 @@ var loadEventKinds = []string{
 	"vm.migration-failed", "vm.placed", "vm.state",
 	"vnf.deployed", "vnf.drain", "vnf.drained", "vnf.failover", "vnf.failover-failed", "vnf.failover-started",
 	"vnf.member-removed", "vnf.member-restored", "vnf.scaled", "vnf.standby-synced", "vnf.switchover", "vnf.undrain",
-	"vnfm.action", "vnfm.crashed", "vnfm.error", "vnfm.ignored", "vnfm.notify", "vnfm.received", "vnfm.reply",
+	"vnfm.action", "vnfm.crashed", "vnfm.duplicate", "vnfm.error", "vnfm.ignored", "vnfm.notify", "vnfm.received", "vnfm.reply",
 	"vnfm.reply-rejected", "vnfm.reply-timeout", "vnfm.restarted", "vnfm.waiting",
 }
 

@@ -53,6 +53,10 @@ type VNFM struct {
 	// affected remembers, per node, the instances a maintenance
 	// notification named there, so "node available" touches only those.
 	affected map[string][]orchestrator.AffectedInstance
+	// seen holds the notification ids already handled: a VIM may deliver
+	// one twice (a retry whose first attempt did arrive), and the second
+	// must change nothing.
+	seen map[string]bool
 	// Override, when set, may give one notification another behaviour:
 	// the fault injection point for misbehaving on some occasions only.
 	Override func(n orchestrator.Notification) string
@@ -121,6 +125,7 @@ func (m *VNFM) Crash() {
 	m.epoch++
 	m.queue, m.busy = nil, false
 	m.affected = map[string][]orchestrator.AffectedInstance{}
+	m.seen = nil
 	m.tr.Emit(actorVNFM, "vnfm.crashed", m.cfg.Name, nil)
 }
 
@@ -162,6 +167,14 @@ func (m *VNFM) Deliver(n orchestrator.Notification) {
 		f["state"] = n.State
 	}
 	m.tr.Emit(actorVNFM, "vnfm.received", m.cfg.Name, f)
+	if m.seen[n.ID] {
+		m.tr.Emit(actorVNFM, "vnfm.duplicate", m.cfg.Name, escalator.Fields{"notificationId": n.ID})
+		return
+	}
+	if m.seen == nil {
+		m.seen = map[string]bool{}
+	}
+	m.seen[n.ID] = true
 	switch n.NotificationType {
 	case orchestrator.TypeMaintenance:
 		for _, a := range n.AffectedInstances {

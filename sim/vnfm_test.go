@@ -1,0 +1,39 @@
+package sim
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/escalator-testbed/escalator/orchestrator"
+)
+
+// A notification delivered twice (a VIM retry whose first attempt did
+// arrive) is handled once: one switch-over, one reply.
+func TestVNFMHandlesDuplicateNotificationsOnce(t *testing.T) {
+	r := newRig(t, Timings{}, 3)
+	r.vnf(t, VNFConfig{Name: "mme", Mode: ModeActiveStandby, Load: 1000, CapacityPerInstance: 1000,
+		ServiceTime: 50 * time.Millisecond, FailoverTime: 3 * time.Second, HealthCheckWindow: 5 * time.Second}, 2)
+	var replies []orchestrator.Reply
+	m := NewVNFM(VNFMConfig{Name: "vnfm-1", Behavior: BehaviorReference, ReplyAfter: time.Second}, r.loop, r.trace, r.w,
+		func(rep orchestrator.Reply) error { replies = append(replies, rep); return nil })
+	deadline := Epoch.Add(time.Minute)
+	n := orchestrator.Notification{ID: "n-1", NotificationType: orchestrator.TypeMaintenance, SessionID: "s",
+		State: orchestrator.StatePlannedMaintenance, AffectedNodes: []string{"n1"}, TimeStamp: Epoch, ReplyBy: &deadline,
+		AffectedInstances: []orchestrator.AffectedInstance{{InstanceID: "mme-1", VnfInstanceID: "mme", NodeID: "n1"}}}
+	m.Deliver(n)
+	m.Deliver(n)
+	require.NoError(t, r.loop.Run(context.Background(), time.Minute))
+	require.Len(t, replies, 1)
+	require.Equal(t, "ACK_PLANNED_MAINTENANCE", replies[0].Reply)
+	switchovers := 0
+	for _, e := range r.trace.Events {
+		if e.Kind == "vnf.switchover" {
+			switchovers++
+		}
+	}
+	require.Equal(t, 1, switchovers)
+	require.Equal(t, RoleActive, r.w.VNF("mme").Instances[1].Role)
+}
