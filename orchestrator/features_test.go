@@ -707,12 +707,13 @@ func TestCapacityPreCheck(t *testing.T) {
 		{
 			name: "the busiest node counts", flow: FlowF1,
 			setup: func(h *harness, cfg *Config) {
-				// n1 26, n2 30, n3 26 vCPUs: n2's 30 do not fit in 6+6.
+				// n1 26, n2 30, n3 26 vCPUs on equal nodes: every node's VMs
+				// lack the same 18 vCPUs elsewhere; the first is named.
 				h.cloud.vm("vm-1a").VCPUs, h.cloud.vm("vm-3a").VCPUs = 16, 16
 				h.cloud.vm("vm-2a").VCPUs = 20
 				cfg.MaxParallel = 1
 			},
-			refuse: []string{"a batch of 1 nodes need 30 vCPUs", "have 12 vCPUs"},
+			refuse: []string{"a batch of 1 nodes [n1] need 26 vCPUs", "have 8 vCPUs"},
 		},
 		{
 			name: "memory short", flow: FlowF1,
@@ -761,7 +762,22 @@ func TestCapacityPreCheck(t *testing.T) {
 				}
 				cfg.MaxParallel = 3
 			},
-			refuse: []string{"a batch of 3 nodes need 90 vCPUs", "have 0 vCPUs", "add 3 spare node"},
+			refuse: []string{"a batch of 3 nodes [n1 n2 n3] need 90 vCPUs", "have 0 vCPUs", "add 3 spare node"},
+		},
+		{
+			name: "the largest node counts, not the busiest", flow: FlowF1,
+			setup: func(h *harness, cfg *Config) {
+				// n1 is 64 vCPUs with 18 used, n2 and n3 are 32 with 26:
+				// n2's or n3's VMs fit on n1, but n1's 18 do not fit in
+				// the 6 + 6 left on the small nodes.
+				h.cloud.node("n1").VCPUs = 64
+				h.cloud.vm("vm-1a").VCPUs, h.cloud.vm("vm-1b").VCPUs = 9, 9
+				for _, id := range []string{"vm-2a", "vm-2b", "vm-3a", "vm-3b"} {
+					h.cloud.vm(id).VCPUs = 13
+				}
+				cfg.MaxParallel = 1
+			},
+			refuse: []string{"a batch of 1 nodes [n1] need 18 vCPUs", "have 12 vCPUs", "add 1 spare node"},
 		},
 		{name: "not applied to F2", flow: FlowF2},
 		{name: "not applied to naive", flow: FlowNaive},

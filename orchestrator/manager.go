@@ -130,33 +130,52 @@ func (m *Manager) capacityShortfall(s *session) string {
 		}
 		maxCPU, maxMem = max(maxCPU, n.VCPUs), max(maxMem, n.MemoryGiB)
 	}
-	// The worst batch: the maxParallel busiest selected nodes.
-	busy := slices.Clone(s.pending)
-	slices.SortStableFunc(busy, func(a, b string) int { return used[b].cpu - used[a].cpu })
-	if len(busy) > s.cfg.MaxParallel {
-		busy = busy[:s.cfg.MaxParallel]
-	}
-	var needCPU, needMem, ownFreeCPU, ownFreeMem int
-	for _, id := range busy {
-		needCPU += used[id].cpu
-		needMem += used[id].mem
+	ownFree := func(id string) load {
 		for _, n := range infos {
 			if n.ID == id && n.State == NodeNormal {
-				ownFreeCPU += n.VCPUs - n.UsedVCPUs
-				ownFreeMem += n.MemoryGiB - n.UsedMemGiB
+				return load{n.VCPUs - n.UsedVCPUs, n.MemoryGiB - n.UsedMemGiB}
 			}
 		}
+		return load{}
 	}
-	restCPU, restMem := freeCPU-ownFreeCPU, freeMem-ownFreeMem
-	if needCPU <= restCPU && needMem <= restMem {
-		return ""
+	// A batch B lacks room when the VMs on it exceed the free room off it:
+	// used(B) > free − free(B), that is used(B) + free(B) > free. So the
+	// worst batch, for each resource on its own, is the maxParallel nodes
+	// with the most of that resource in use or free on them: the largest
+	// nodes, not the busiest (a big, half-empty node is the hardest to
+	// empty).
+	worst := func(weight func(id string) int) []string {
+		b := slices.Clone(s.pending)
+		slices.SortStableFunc(b, func(x, y string) int { return weight(y) - weight(x) })
+		return b[:min(len(b), s.cfg.MaxParallel)]
 	}
-	spare := 0
-	if maxCPU > 0 && maxMem > 0 {
-		spare = max(ceilDiv(needCPU-restCPU, maxCPU), ceilDiv(needMem-restMem, maxMem))
+	check := func(batch []string) (needCPU, needMem, restCPU, restMem int) {
+		restCPU, restMem = freeCPU, freeMem
+		for _, id := range batch {
+			needCPU += used[id].cpu
+			needMem += used[id].mem
+			f := ownFree(id)
+			restCPU -= f.cpu
+			restMem -= f.mem
+		}
+		return
 	}
-	return fmt.Sprintf("the VMs of a batch of %d nodes need %d vCPUs / %d GiB elsewhere, the other nodes have %d vCPUs / %d GiB free; add %d spare node(s) of %d vCPUs / %d GiB, lower maxParallel, or allow scaleIn",
-		len(busy), needCPU, needMem, restCPU, restMem, spare, maxCPU, maxMem)
+	for _, batch := range [][]string{
+		worst(func(id string) int { return used[id].cpu + ownFree(id).cpu }),
+		worst(func(id string) int { return used[id].mem + ownFree(id).mem }),
+	} {
+		needCPU, needMem, restCPU, restMem := check(batch)
+		if needCPU <= restCPU && needMem <= restMem {
+			continue
+		}
+		spare := 0
+		if maxCPU > 0 && maxMem > 0 {
+			spare = max(ceilDiv(needCPU-restCPU, maxCPU), ceilDiv(needMem-restMem, maxMem))
+		}
+		return fmt.Sprintf("the VMs of a batch of %d nodes %v need %d vCPUs / %d GiB elsewhere, the other nodes have %d vCPUs / %d GiB free; add %d spare node(s) of %d vCPUs / %d GiB, lower maxParallel, or allow scaleIn",
+			len(batch), batch, needCPU, needMem, restCPU, restMem, spare, maxCPU, maxMem)
+	}
+	return ""
 }
 
 func ceilDiv(a, b int) int {
