@@ -68,17 +68,6 @@ func (l *Loop) Now() time.Time { return l.start.Add(l.now) }
 // Elapsed is the time since the loop started.
 func (l *Loop) Elapsed() time.Duration { return l.now }
 
-// Real reports whether the loop follows the wall clock.
-func (l *Loop) Real() bool { return l.real }
-
-// Speed is the real-time speed factor (1 for virtual loops).
-func (l *Loop) Speed() float64 {
-	if !l.real {
-		return 1
-	}
-	return l.speed
-}
-
 // AfterFunc schedules fn d from now and returns a function that cancels it.
 // A negative d counts as zero.
 func (l *Loop) AfterFunc(d time.Duration, fn func()) (cancel func()) {
@@ -122,9 +111,6 @@ func (l *Loop) Exec(fn func()) {
 
 // Stop makes Run return after the current callback. Call it from the loop.
 func (l *Loop) Stop() { l.stopped = true }
-
-// Pending reports how many events are scheduled (canceled ones included).
-func (l *Loop) Pending() int { return len(l.queue) }
 
 // Run processes events until Stop is called, the queue is empty (virtual
 // mode), the next event lies beyond limit (0: no limit), or ctx ends.

@@ -130,9 +130,6 @@ func NewNFVI(loop *Loop, tr escalator.Emitter, t Timings, nodes []NodeConfig) *N
 // Node returns a node by id.
 func (w *NFVI) Node(id string) *Node { return w.byNode[id] }
 
-// AllNodes returns the nodes in topology order.
-func (w *NFVI) AllNodes() []*Node { return w.nodes }
-
 // VM returns a VM by id.
 func (w *NFVI) VM(id string) *VM { return w.byVM[id] }
 

@@ -135,9 +135,6 @@ func (m *VNFM) Restart() {
 	m.tr.Emit(actorVNFM, "vnfm.restarted", m.cfg.Name, nil)
 }
 
-// Down reports whether the VNFM is crashed.
-func (m *VNFM) Down() bool { return m.down }
-
 // after runs fn d from now unless the VNFM crashed meanwhile.
 func (m *VNFM) after(d time.Duration, fn func()) {
 	e := m.epoch
