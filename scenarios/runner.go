@@ -138,26 +138,19 @@ func Run(ctx context.Context, s *Scenario, opt Options) (res *Result) {
 		// A refusal is an outcome the scenario may expect (the capacity
 		// pre-check); anything else it did not ask for still gets judged,
 		// and the outcome check says what happened.
-		tb.World.Finish()
-		res.Events = tb.Trace.Events
 		res.Session = orchestrator.SessionStatus{State: SessionRefused, Reason: err.Error(), Flow: tb.Config.Flow, TargetVersion: tb.Config.TargetVersion}
-		res.Checks = Judge(s, res.Events)
-		res.Verdict = Verdict(s, res.Checks)
+		tb.Conclude(res)
 		return res
 	}
 	res.Session = st
 	if err := loop.Run(ctx, opt.Limit); err != nil {
 		return fail(escalator.Errorf(escalator.EINTERNAL, "run interrupted: %v", err))
 	}
-	tb.World.Finish()
-	res.Events = tb.Trace.Events
-	res.Elapsed = loop.Elapsed()
-	res.Lost = tb.World.LostRequests()
 	if !ended {
+		tb.World.Finish()
 		return fail(escalator.Errorf(escalator.EINTERNAL, "the upgrade session was still %s after %s of scenario time", st.State, opt.Limit))
 	}
-	res.Checks = Judge(s, res.Events)
-	res.Verdict = Verdict(s, res.Checks)
+	tb.Conclude(res)
 	return res
 }
 

@@ -225,6 +225,17 @@ func Build(s *Scenario, opt BuildOptions) (*Testbed, error) {
 	return tb, nil
 }
 
+// Conclude ends a run: the world closes its books (service summaries,
+// final node states) and the trace is judged into res.
+func (tb *Testbed) Conclude(res *Result) {
+	tb.World.Finish()
+	res.Events = tb.Trace.Events
+	res.Elapsed = tb.Loop.Elapsed()
+	res.Lost = tb.World.LostRequests()
+	res.Checks = Judge(tb.Scenario, res.Events)
+	res.Verdict = Verdict(tb.Scenario, res.Checks)
+}
+
 // maxImpacted is how many instances of a VNF may be out of service at once:
 // what its IFA 011 limits say, or else one for an active-standby VNF (never
 // both of a pair), and for a load-balanced pool as many as leave enough

@@ -130,11 +130,8 @@ func cmdVIM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		// A minute of scenario time lets the VNFM restore redundancy before
 		// the books close.
 		loop.AfterFunc(time.Minute, func() {
-			tb.World.Finish()
-			result = &scenarios.Result{Scenario: s, Seed: s.Seed, Session: st, Events: tb.Trace.Events,
-				Lost: tb.World.LostRequests(), Elapsed: loop.Elapsed(), UpgradeDuration: elapsed}
-			result.Checks = scenarios.Judge(s, result.Events)
-			result.Verdict = scenarios.Verdict(s, result.Checks)
+			result = &scenarios.Result{Scenario: s, Seed: s.Seed, Session: st, UpgradeDuration: elapsed}
+			tb.Conclude(result)
 			loop.Stop()
 			close(ended)
 		})
