@@ -82,6 +82,7 @@ func Judge(s *Scenario, events []escalator.Event) []CheckResult {
 		}
 		out = append(out, r)
 	}
+	out = append(out, judgeConformance(j)...)
 	return append(out, judgeExpectations(s, events)...)
 }
 

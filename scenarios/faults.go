@@ -252,6 +252,16 @@ func (fs *faults) vnfmOverride(n orchestrator.Notification) string {
 	return vnfmFaults[f.Do]
 }
 
+// redeliver is the notifier's Redeliver hook.
+func (fs *faults) redeliver(n orchestrator.Notification) bool {
+	f := fs.take(func(node string) bool { return slices.Contains(n.AffectedNodes, node) }, FaultNotifyTwice)
+	if f == nil {
+		return false
+	}
+	fs.record(f, escalator.Fields{"notificationId": n.ID})
+	return true
+}
+
 // migrationHook is the NFVI's MigrationHook.
 func (fs *faults) migrationHook(vm *sim.VM) sim.MigrationFault {
 	on := func(node string) bool { return vm.Host != nil && vm.Host.ID == node }

@@ -8,17 +8,20 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/escalator-testbed/escalator/sim"
 )
 
 var (
-	loadModes     = []string{ModeActiveStandby, ModeLoadBalanced}
-	loadBehaviors = []string{BehaviorReference, BehaviorSilent, BehaviorLate, BehaviorNack, BehaviorAckWithoutMove, BehaviorMalformed}
-	loadFlows     = []string{FlowF1, FlowF2, FlowNaive}
-	loadOnNack    = []string{OnNackFail, OnNackSkip}
-	loadDefects   = []string{"ignore-reply", "ignore-max-parallel", "ignore-vnf-groups", "ignore-vnf-limits"}
-	loadFaults    = []string{FaultUpgradeFails, FaultUpgradeHangs, FaultVerifyFails, FaultNodeCrash, FaultNodeFails, FaultBootVM,
+	loadModes      = []string{ModeActiveStandby, ModeLoadBalanced}
+	loadBehaviors  = sim.BehaviorNames()
+	loadNotifyAuth = []string{"", "basic", "oauth2"}
+	loadFlows      = []string{FlowF1, FlowF2, FlowNaive}
+	loadOnNack     = []string{OnNackFail, OnNackSkip}
+	loadDefects    = []string{"ignore-reply", "ignore-max-parallel", "ignore-vnf-groups", "ignore-vnf-limits"}
+	loadFaults     = []string{FaultUpgradeFails, FaultUpgradeHangs, FaultVerifyFails, FaultNodeCrash, FaultNodeFails, FaultBootVM,
 		FaultMigrationFails, FaultMigrationSlow, FaultVNFMSilent, FaultVNFMLate, FaultVNFMNack, FaultVNFMAckNoMove,
-		FaultVNFMDuplicate, FaultVNFMWrongState, FaultVNFMCrash, FaultNotify5xx, FaultVIMDown}
+		FaultVNFMDuplicate, FaultVNFMWrongState, FaultVNFMCrash, FaultNotify5xx, FaultNotifyTwice, FaultVIMDown}
 	loadUpgradeFaults = []string{FaultUpgradeFails, FaultUpgradeHangs, FaultVerifyFails, FaultNodeCrash}
 	loadTimedFaults   = []string{FaultNodeFails, FaultBootVM, FaultVNFMCrash, FaultVIMDown}
 	loadBatchBy       = []string{"", "zone"}
@@ -97,6 +100,8 @@ func (d *loadDecoder) validate(s *Scenario) {
 	topo := d.topology(&s.Nodes)
 	d.validateVNFs(s, topo)
 	d.enum("vnfm.behavior", "behavior", s.VNFM.Behavior, loadBehaviors)
+	d.enum("vnfm.notifyAuth", "notifyAuth", s.VNFM.NotifyAuth, loadNotifyAuth)
+	d.validateConformance(s)
 	d.validateUpgrade(&s.Upgrade, topo)
 	d.validateFaults(s, topo)
 	d.validateChecks(s)

@@ -133,6 +133,7 @@ func Run(ctx context.Context, s *Scenario, opt Options) (res *Result) {
 		res.UpgradeDuration = loop.Elapsed()
 		loop.AfterFunc(settleTime, loop.Stop)
 	})
+	tb.BeginCase()
 	st, err := tb.Manager.CreateSession(tb.Config)
 	if err != nil {
 		// A refusal is an outcome the scenario may expect (the capacity
@@ -157,6 +158,9 @@ func Run(ctx context.Context, s *Scenario, opt Options) (res *Result) {
 // Verdict: a normal scenario passes when no check fails; a negative control
 // is an expected failure when exactly the checks it names fail.
 func Verdict(s *Scenario, checks []CheckResult) string {
+	if s.Conformance != nil && len(s.Expect.Violations) == 0 {
+		return conformanceVerdict(s, checks)
+	}
 	failed := map[string]bool{}
 	for _, c := range checks {
 		if c.Status == CheckFailed {

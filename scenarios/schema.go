@@ -31,6 +31,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/escalator-testbed/escalator/sim"
 )
 
 // SchemaFile is the generated schema's file name, here in scenarios/.
@@ -89,6 +91,17 @@ var schemaFieldDocs = map[string]string{
 	"Scenario.checks":      "Tunes or switches off built-in checks, by name; switching one off takes a reason.",
 	"Scenario.clock":       "Virtual time (the default) or scaled wall time.",
 	"Scenario.expect":      "What the run must show: the outcome, thresholds, assertions, or the violations of a negative control.",
+	"Scenario.conformance": "Makes the scenario a conformance test case for a VNFM (docs/CONFORMANCE.md): its TST 010 metadata and the checks that decide its verdict.",
+
+	"ConformanceSpec.id":             "The case's stable identifier, AREA-NNN (e.g. MNT-002); it never changes meaning once published.",
+	"ConformanceSpec.title":          "One line: what the case shows.",
+	"ConformanceSpec.objective":      "What the case verifies, in a sentence or two.",
+	"ConformanceSpec.reference":      "The clause the case checks: of the testbed's API specs, an ETSI SOL013 convention, or an IFA 011 limit.",
+	"ConformanceSpec.preconditions":  "What holds before the case starts (the world and upgrade below make it concrete).",
+	"ConformanceSpec.applicability":  "When the case applies to a VNFM; a case whose deciding checks all find nothing to judge by design is not applicable.",
+	"ConformanceSpec.postconditions": "What holds after the case.",
+	"ConformanceSpec.decidedBy":      "The checks whose results are the case's verdict (built-in or conformance checks); the others run as context.",
+	"ConformanceSpec.failedBy":       "The misbehaviour profiles of the reference VNFM that must make this case fail, and that no other profile may: the proof that the case can fail.",
 
 	"NodesSpec.prefix":    "The name prefix of generated nodes",
 	"NodesSpec.zones":     "The availability zones generated or listed nodes are spread over in turn",
@@ -115,8 +128,9 @@ var schemaFieldDocs = map[string]string{
 	"FlavorSpec.vcpus":     "vCPUs of each VM",
 	"FlavorSpec.memoryGiB": "Memory of each VM, in GiB",
 
-	"VNFMSpec.name":     "The VNFM's name: its subscription and the events it emits carry it",
-	"VNFMSpec.behavior": "How the reference VNFM answers maintenance notifications: reference does the right thing; the others are misbehaviours for fault scenarios",
+	"VNFMSpec.name":       "The VNFM's name: its subscription and the events it emits carry it",
+	"VNFMSpec.behavior":   "How the reference VNFM behaves: reference does the right thing; the others are misbehaviour profiles (docs/CONFORMANCE.md) for fault scenarios and for proving conformance cases can fail",
+	"VNFMSpec.notifyAuth": "What the reference VNFM's notification endpoint demands of the VIM, and its subscription offers: basic or oauth2 (made-up credentials); empty for none",
 
 	"NFVISpec.liveMigration":     "Live migration timings.",
 	"NFVISpec.coldMigrationTime": "How long a cold migration takes",
@@ -627,7 +641,22 @@ func schemaOverrides(g *schemaGen) map[string]func(*jsonObject) {
 			unique(o)
 		},
 
-		"VNFMSpec.behavior": enum(loadBehaviors),
+		"VNFMSpec.behavior":   enum(loadBehaviors),
+		"VNFMSpec.notifyAuth": enum(loadNotifyAuth),
+
+		"ConformanceSpec.id":        func(o *jsonObject) { o.set("pattern", conformanceID.String()) },
+		"ConformanceSpec.title":     nonEmpty,
+		"ConformanceSpec.objective": nonEmpty,
+		"ConformanceSpec.reference": nonEmpty,
+		"ConformanceSpec.decidedBy": func(o *jsonObject) {
+			o.set("items", newObject("type", "string", "enum", slices.Concat([]string{CheckOutcome}, CheckNames, ConformanceCheckNames())))
+			o.set("minItems", 1)
+			unique(o)
+		},
+		"ConformanceSpec.failedBy": func(o *jsonObject) {
+			o.set("items", newObject("type", "string", "enum", slices.DeleteFunc(sim.BehaviorNames(), func(n string) bool { return n == sim.BehaviorReference })))
+			unique(o)
+		},
 
 		"UpgradeSpec.flow":          enum(loadFlows),
 		"UpgradeSpec.targetVersion": nonEmpty,

@@ -18,6 +18,9 @@ type Scenario struct {
 	Checks      map[string]CheckSpec `yaml:"checks"`
 	Clock       ClockSpec            `yaml:"clock"`
 	Expect      ExpectSpec           `yaml:"expect"`
+	// Conformance makes the scenario a conformance test case: TST 010
+	// metadata, and the checks that decide its verdict.
+	Conformance *ConformanceSpec `yaml:"conformance"`
 
 	// Path is the file the scenario came from ("" when built in code).
 	Path string `yaml:"-"`
@@ -122,6 +125,10 @@ type VNFMSpec struct {
 	ReplyAfter  Duration `yaml:"replyAfter"`  // reaction delay before moving business; default 1s
 	LateBy      Duration `yaml:"lateBy"`      // behavior late: reply this long after replyBy; default 30s
 	RestoreTime Duration `yaml:"restoreTime"` // time to bring an instance back after "node available"; default 0
+	// NotifyAuth is what the reference VNFM's notification endpoint
+	// demands and its subscription offers: basic or oauth2 (made-up
+	// credentials), or empty for none.
+	NotifyAuth string `yaml:"notifyAuth"`
 }
 
 // NFVISpec holds infrastructure timings.
@@ -195,6 +202,7 @@ const (
 	FaultVNFMWrongState = "vnfm-wrong-state-reply"  // it replies for another state
 	FaultVNFMCrash      = "vnfm-crash"              // it is down for a while, then restarts
 	FaultNotify5xx      = "notify-5xx"              // its endpoint answers 503 to deliveries
+	FaultNotifyTwice    = "notify-duplicate"        // the VIM delivers a notification twice (a retry after a lost 204)
 	FaultVIMDown        = "vim-down"                // the orchestrator is unavailable for a while
 )
 

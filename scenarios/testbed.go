@@ -50,6 +50,8 @@ type Testbed struct {
 	gate       *gate
 	inproc     *edge.InProcess
 	vnfmServer *vnfmhttp.Server
+	// wire is the transport under every client.
+	wire http.RoundTripper
 }
 
 // Options are the options the testbed was built with.
@@ -68,6 +70,15 @@ type BuildOptions struct {
 	// Tap, when set, wraps the wire under every client: a test or a doc
 	// generator can see each HTTP exchange as it crosses.
 	Tap func(http.RoundTripper) http.RoundTripper
+	// Store, when set, holds the subscriptions instead of a new one: a
+	// conformance run keeps the VNFM's one subscription across its cases.
+	Store *vimhttp.Store
+	// Record puts every HTTP exchange of the VIM and VNF control APIs in
+	// the trace (http.exchange), as evidence; conformance cases always do.
+	Record bool
+	// ProbeTarget is the VNFM notification endpoint the conformance
+	// probes call; empty: the callbackUri of its subscription.
+	ProbeTarget string
 }
 
 // Build assembles a testbed from a scenario.
@@ -148,13 +159,22 @@ func Build(s *Scenario, opt BuildOptions) (*Testbed, error) {
 	if opt.Tap != nil {
 		next = opt.Tap(next)
 	}
-	checked := func(who string, names ...string) *http.Client {
+	tb.wire = next
+	record := opt.Record || s.Conformance != nil
+	// What the VIM itself sends is recorded on its way out; what it is
+	// sent, at its door (below), so nothing is recorded twice.
+	vimNext := next
+	if record {
+		vimNext = recordingTransport{tb: tb, next: next}
+	}
+	checkedOver := func(rt http.RoundTripper, who string, names ...string) *http.Client {
 		var list []*edge.Spec
 		for _, n := range names {
 			list = append(list, specs[n])
 		}
-		return &http.Client{Transport: &edge.Checked{Specs: list, Next: next, OnViolation: onViolation(who)}}
+		return &http.Client{Transport: &edge.Checked{Specs: list, Next: rt, OnViolation: onViolation(who)}}
 	}
+	checked := func(who string, names ...string) *http.Client { return checkedOver(next, who, names...) }
 	g := tb.gate
 	post := func(fn func()) { loop.AfterFunc(0, g.hold(fn)) }
 	if opt.Real {
@@ -162,8 +182,11 @@ func Build(s *Scenario, opt BuildOptions) (*Testbed, error) {
 	}
 	vimClock := gatedClock{g}
 	vimNFVI := gatedNFVI{world.NFVI, g}
-	notifyClient := checked("vim", openapi.VNFMNotification)
-	store := vimhttp.NewStore(rnd.UUID)
+	notifyClient := checkedOver(vimNext, "vim", openapi.VNFMNotification)
+	store := opt.Store
+	if store == nil {
+		store = vimhttp.NewStore(rnd.UUID)
+	}
 	tb.Store = store
 	root := opt.APIRoot
 	if root == "" {
@@ -171,10 +194,10 @@ func Build(s *Scenario, opt BuildOptions) (*Testbed, error) {
 	}
 	notifier := &vimhttp.Notifier{Store: store, Clock: vimClock, Trace: tr, APIRoot: root,
 		Caller:      &edge.Caller{Client: notifyClient, Sync: !opt.Real, Post: post},
-		TokenCaller: &edge.Caller{Client: &http.Client{Transport: next}, Sync: !opt.Real, Post: post}}
+		TokenCaller: &edge.Caller{Client: &http.Client{Transport: vimNext}, Sync: !opt.Real, Post: post}}
 	tb.Manager = orchestrator.New(orchestrator.Ports{Clock: vimClock, Cloud: vimNFVI, System: vimNFVI, Notify: notifier}, tr, rnd.UUID)
 
-	vimServer := &vimhttp.Server{Manager: tb.Manager, Cloud: world.NFVI, Store: store, Exec: loop.Exec, Client: notifyClient, TokenClient: &http.Client{Transport: next}, Trace: tr, APIRoot: opt.APIRoot,
+	vimServer := &vimhttp.Server{Manager: tb.Manager, Cloud: world.NFVI, Store: store, Exec: loop.Exec, Client: notifyClient, TokenClient: &http.Client{Transport: vimNext}, Trace: tr, APIRoot: opt.APIRoot,
 		Defaults: vimhttp.Defaults{ReplyTimeout: u.ReplyTimeout.D(), UpgradeTimeout: u.UpgradeTimeout.D()}}
 	mux := http.NewServeMux()
 	mux.Handle(vimhttp.Base+"/", g.available(vimhttp.Handler(vimServer, specs[openapi.VIMMaintenance], opt.Auth, onViolation("vim"))))
@@ -183,6 +206,9 @@ func Build(s *Scenario, opt BuildOptions) (*Testbed, error) {
 		edge.WriteProblem(w, http.StatusNotFound, "no resource at "+r.URL.Path+"; the APIs are under "+vimhttp.Base+" and "+vnfhttp.Base)
 	})
 	tb.Handler = mux
+	if record {
+		tb.Handler = tb.recordingHandler(mux)
+	}
 
 	rollback := u.Rollback == nil || *u.Rollback
 	tb.Config = orchestrator.Config{
@@ -200,6 +226,7 @@ func Build(s *Scenario, opt BuildOptions) (*Testbed, error) {
 	}
 	fs := &faults{tb: tb, rnd: sim.NewRand(seed + 1)}
 	world.NFVI.MigrationHook = fs.migrationHook
+	notifier.Redeliver = fs.redeliver
 	if opt.Real {
 		fs.arm(s.Faults)
 		return tb, nil
@@ -215,15 +242,25 @@ func Build(s *Scenario, opt BuildOptions) (*Testbed, error) {
 		LateBy: s.VNFM.LateBy.D(), RestoreTime: s.VNFM.RestoreTime.D()}, loop, tr, client, client.Reply)
 	host := vnfmHost(s.VNFM.Name)
 	tb.vnfmServer = &vnfmhttp.Server{VNFM: tb.vnfm, Exec: loop.Exec}
-	fs.vnfmH, fs.host = vnfmhttp.Handler(tb.vnfmServer, specs[openapi.VNFMNotification], nil, onViolation(s.VNFM.Name)), host
+	sec, subAuth, err := vnfmhttp.NotifySecurity(notifyAuth[s.VNFM.NotifyAuth])
+	if err != nil {
+		return nil, escalator.Errorf(escalator.EINTERNAL, "VNFM security: %v", err)
+	}
+	if subAuth != nil && subAuth.ParamsOauth2ClientCredentials != nil {
+		subAuth.ParamsOauth2ClientCredentials.TokenEndpoint = "http://" + host + vnfmhttp.TokenPath
+	}
+	fs.vnfmH, fs.host = vnfmhttp.Handler(tb.vnfmServer, specs[openapi.VNFMNotification], sec, onViolation(s.VNFM.Name)), host
 	inproc.Handle(host, fs.vnfmH)
 	tb.vnfm.Override = fs.vnfmOverride
-	if _, err := client.Subscribe(s.VNFM.Name, "http://"+host+vnfmhttp.Base+"/notifications", nil); err != nil {
+	if _, err := client.Subscribe(s.VNFM.Name, "http://"+host+vnfmhttp.Base+"/notifications", subAuth, s.VNFM.Behavior); err != nil {
 		return nil, escalator.Errorf(escalator.EINTERNAL, "the reference VNFM could not subscribe: %v", err)
 	}
 	fs.arm(s.Faults)
 	return tb, nil
 }
+
+// notifyAuth are the made-up credentials of vnfm.notifyAuth.
+var notifyAuth = map[string]string{"": "", "basic": "basic:vim:basic-secret", "oauth2": "oauth2:vim-client:oauth2-secret"}
 
 // Conclude ends a run: the world closes its books (service summaries,
 // final node states) and the trace is judged into res.

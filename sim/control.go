@@ -25,6 +25,31 @@ type VNFView struct {
 	Load                float64        `json:"load"`
 	CapacityPerInstance float64        `json:"capacityPerInstance"`
 	Instances           []InstanceView `json:"instances"`
+	// Maintenance is what the VNF declared about maintenance (nil: nothing).
+	Maintenance *MaintenanceView `json:"maintenance,omitempty"`
+}
+
+// MaintenanceView is a VNF's declared maintenance tolerance as a VNFM sees
+// it: enough to refuse what it cannot honour and to keep its own actions
+// within the same limits.
+type MaintenanceView struct {
+	MaxImpacted    int      `json:"maxImpacted,omitempty"`
+	MinPreserved   int      `json:"minPreserved,omitempty"`
+	MigrationTypes []string `json:"migrationTypes,omitempty"`
+}
+
+// Migratable reports whether the VIM may move the VNF's VMs at all (live
+// when live is set, else live or cold).
+func (m *MaintenanceView) Migratable(live bool) bool {
+	if m == nil || len(m.MigrationTypes) == 0 {
+		return true
+	}
+	for _, t := range m.MigrationTypes {
+		if t == "live" || (!live && t == "cold") {
+			return true
+		}
+	}
+	return false
 }
 
 // VNFControl is the element-manager side of a VNF: how any VNFM moves
@@ -62,6 +87,9 @@ func (w *World) GetVNF(name string) (VNFView, error) {
 		return VNFView{}, err
 	}
 	out := VNFView{Name: v.Name, Mode: v.Mode, Load: v.Load, CapacityPerInstance: v.CapacityPerInstance}
+	if l := v.Limits; l != nil {
+		out.Maintenance = &MaintenanceView{MaxImpacted: l.MaxImpacted, MinPreserved: l.MinPreserved, MigrationTypes: l.MigrationTypes}
+	}
 	for _, i := range v.Instances {
 		h := "up"
 		if !i.up() {

@@ -82,6 +82,10 @@ func (m *VNFM) scaleIn(n orchestrator.Notification) []orchestrator.InstanceActio
 			continue
 		}
 		need := int(math.Ceil(view.Load/view.CapacityPerInstance)) + 1
+		// The VNF's own limit binds the VNFM as much as the VIM.
+		if mv := view.Maintenance; mv != nil && mv.MinPreserved > need && m.cfg.Behavior != BehaviorIgnoresLimits {
+			need = mv.MinPreserved
+		}
 		if need >= len(view.Instances) {
 			continue
 		}
@@ -154,6 +158,9 @@ func NewVNFM(cfg VNFMConfig, loop *Loop, tr escalator.Emitter, ctl VNFControl, r
 // Name is the VNFM's identifier.
 func (m *VNFM) Name() string { return m.cfg.Name }
 
+// Behavior is the VNFM's profile.
+func (m *VNFM) Behavior() string { return m.cfg.Behavior }
+
 // Deliver hands the VNFM a notification.
 func (m *VNFM) Deliver(n orchestrator.Notification) {
 	if m.down {
@@ -164,7 +171,7 @@ func (m *VNFM) Deliver(n orchestrator.Notification) {
 		f["state"] = n.State
 	}
 	m.tr.Emit(actorVNFM, "vnfm.received", m.cfg.Name, f)
-	if m.seen[n.ID] {
+	if m.seen[n.ID] && m.cfg.Behavior != BehaviorNotIdempotent {
 		m.tr.Emit(actorVNFM, "vnfm.duplicate", m.cfg.Name, escalator.Fields{"notificationId": n.ID})
 		return
 	}
@@ -181,7 +188,7 @@ func (m *VNFM) Deliver(n orchestrator.Notification) {
 		}
 		m.enqueue(func(done func()) { m.maintenance(n, done) })
 	case orchestrator.TypeNodeAvailable:
-		if m.cfg.Behavior != BehaviorSilent {
+		if m.cfg.Behavior != BehaviorSilent && m.cfg.Behavior != BehaviorNoRestore {
 			m.enqueue(func(done func()) { m.restore(n, done) })
 		}
 	case orchestrator.TypeSessionStatus:
@@ -291,15 +298,31 @@ func (m *VNFM) maintenance(n orchestrator.Notification, done func()) {
 			return
 		}
 		m.whenStandbysReady(n, e, func() {
-			m.move(n, func(actions []orchestrator.InstanceAction) {
+			steps, refusal := m.plan(n)
+			if refusal != "" && behavior != BehaviorNackLeaves {
+				m.send(n, behavior, false, nil, refusal)
+				done()
+				return
+			}
+			if refusal != "" {
+				// The misbehaviour: act first, then find out it must refuse.
+				steps = slices.DeleteFunc(steps, func(st step) bool { return st.action == orchestrator.ActionLiveMigrate })
+			}
+			m.move(steps, behavior, func(actions []orchestrator.InstanceAction) {
 				if m.epoch != e {
 					return // crashed while moving: the answer died with it
 				}
-				if behavior == BehaviorLate && n.ReplyBy != nil {
+				switch {
+				case refusal != "":
+					m.send(n, behavior, false, nil, refusal)
+				case behavior == BehaviorLate && n.ReplyBy != nil:
 					wait := n.ReplyBy.Add(m.cfg.LateBy).Sub(m.loop.Now())
 					m.after(wait, func() { m.send(n, behavior, true, actions, "") })
-				} else {
+				default:
 					m.send(n, behavior, true, actions, "")
+					if behavior == BehaviorEarlyRestore {
+						m.restoreSoon(steps)
+					}
 				}
 				done()
 			})
@@ -349,7 +372,22 @@ func (m *VNFM) whenStandbysReady(n orchestrator.Notification, e int, then func()
 	then()
 }
 
-func (m *VNFM) move(n orchestrator.Notification, finished func([]orchestrator.InstanceAction)) {
+// step is what the VNFM means to do for one affected instance.
+type step struct {
+	vnf, instance string
+	action        string // what the reply will say
+	to            string // switch over to this standby
+	drain         bool
+}
+
+// plan decides, before touching anything, how to move the business off
+// the affected instances: switch-over for an active, drain for a
+// load-balanced member when the others can carry the load, and otherwise
+// a migration it asks the VIM for. refusal is set when some instance can
+// neither be moved by the VNFM nor migrated as its VNF allows: the
+// maintenance cannot be honoured and must be refused before anything
+// changes.
+func (m *VNFM) plan(n orchestrator.Notification) (steps []step, refusal string) {
 	affectedNode := map[string]bool{}
 	for _, id := range n.AffectedNodes {
 		affectedNode[id] = true
@@ -358,20 +396,7 @@ func (m *VNFM) move(n orchestrator.Notification, finished func([]orchestrator.In
 	for _, a := range n.AffectedInstances {
 		affected[a.InstanceID] = true
 	}
-	vnfs := affectedVNFs(n)
-	var actions []orchestrator.InstanceAction
-	pending := 1 // released after the loop, so drains that finish at once cannot reply early
-	release := func() {
-		pending--
-		if pending == 0 {
-			finished(actions)
-		}
-	}
-	act := func(vnf, inst, action string) {
-		m.action(vnf, inst, action)
-		actions = append(actions, orchestrator.InstanceAction{InstanceID: inst, Action: action})
-	}
-	for _, name := range vnfs {
+	for _, name := range affectedVNFs(n) {
 		view, err := m.ctl.GetVNF(name)
 		if err != nil {
 			m.tr.Emit(actorVNFM, "vnfm.error", m.cfg.Name, escalator.Fields{"vnf": name, "error": err.Error()})
@@ -390,47 +415,97 @@ func (m *VNFM) move(n orchestrator.Notification, finished func([]orchestrator.In
 			if !affected[i.InstanceID] {
 				continue
 			}
+			st := step{vnf: name, instance: i.InstanceID, action: orchestrator.ActionOwnAction}
 			switch {
 			case i.Health != "up":
-				act(name, i.InstanceID, orchestrator.ActionOwnAction)
 			case view.Mode == ModeActiveStandby && i.Role == RoleActive:
-				to := ""
+				st.action = orchestrator.ActionLiveMigrate
 				for _, s := range view.Instances {
 					if s.Role == RoleStandby && s.Health == "up" && s.Ready && !affectedNode[s.Node] {
-						to = s.InstanceID
+						st.action, st.to = orchestrator.ActionSwitchedOver, s.InstanceID
 						break
 					}
 				}
-				if to == "" || m.ctl.SwitchOver(name, to) != nil {
-					act(name, i.InstanceID, orchestrator.ActionLiveMigrate)
-					continue
-				}
-				act(name, i.InstanceID, orchestrator.ActionSwitchedOver)
 			case view.Mode == ModeActiveStandby:
-				pending++
-				if err := m.ctl.Drain(name, i.InstanceID, release); err != nil {
-					pending--
-				}
-				act(name, i.InstanceID, orchestrator.ActionOwnAction)
+				st.drain = true
 			case !i.InRotation:
-				act(name, i.InstanceID, orchestrator.ActionOwnAction)
 			case serving-view.CapacityPerInstance >= view.Load:
-				pending++
-				if err := m.ctl.Drain(name, i.InstanceID, release); err != nil {
-					pending--
-					act(name, i.InstanceID, orchestrator.ActionLiveMigrate)
-					continue
-				}
+				st.action, st.drain = orchestrator.ActionDrained, true
 				serving -= view.CapacityPerInstance
-				act(name, i.InstanceID, orchestrator.ActionDrained)
 			default:
 				// Draining would leave the pool short of capacity: keep
 				// serving and let the VIM live-migrate the member.
-				act(name, i.InstanceID, orchestrator.ActionLiveMigrate)
+				st.action = orchestrator.ActionLiveMigrate
 			}
+			if st.action == orchestrator.ActionLiveMigrate && !view.Maintenance.Migratable(true) && refusal == "" {
+				refusal = fmt.Sprintf("%s cannot spare instance %s and its VNF allows no live migration", name, i.InstanceID)
+			}
+			steps = append(steps, st)
+		}
+	}
+	return steps, refusal
+}
+
+// move carries out a plan and calls finished with the instance actions
+// for the reply once every drain has let its in-flight work finish.
+func (m *VNFM) move(steps []step, behavior string, finished func([]orchestrator.InstanceAction)) {
+	var actions []orchestrator.InstanceAction
+	pending := 1 // released after the loop, so drains that finish at once cannot reply early
+	release := func() {
+		pending--
+		if pending == 0 {
+			finished(actions)
+		}
+	}
+	act := func(vnf, inst, action string) {
+		m.action(vnf, inst, action)
+		if behavior == BehaviorMisreport && (action == orchestrator.ActionDrained || action == orchestrator.ActionOwnAction) {
+			action = orchestrator.ActionSwitchedOver
+		}
+		actions = append(actions, orchestrator.InstanceAction{InstanceID: inst, Action: action})
+	}
+	for _, st := range steps {
+		switch {
+		case st.to != "":
+			if behavior == BehaviorNoSwitchover {
+				continue
+			}
+			if m.ctl.SwitchOver(st.vnf, st.to) != nil {
+				act(st.vnf, st.instance, orchestrator.ActionLiveMigrate)
+				continue
+			}
+			act(st.vnf, st.instance, orchestrator.ActionSwitchedOver)
+		case st.drain:
+			if behavior == BehaviorNoDrain && st.action == orchestrator.ActionDrained {
+				continue
+			}
+			pending++
+			if err := m.ctl.Drain(st.vnf, st.instance, release); err != nil {
+				pending--
+				if st.action == orchestrator.ActionDrained {
+					act(st.vnf, st.instance, orchestrator.ActionLiveMigrate)
+					continue
+				}
+			}
+			act(st.vnf, st.instance, st.action)
+		default:
+			act(st.vnf, st.instance, st.action)
 		}
 	}
 	release()
+}
+
+// restoreSoon is the early-restore misbehaviour: drained members go back
+// into rotation a reaction time after the reply, while their node is
+// still in maintenance.
+func (m *VNFM) restoreSoon(steps []step) {
+	m.after(m.cfg.ReplyAfter, func() {
+		for _, st := range steps {
+			if st.action == orchestrator.ActionDrained && m.ctl.Undrain(st.vnf, st.instance) == nil {
+				m.action(st.vnf, st.instance, "RESTORED")
+			}
+		}
+	})
 }
 
 // restore brings the instances the VNFM moved off a node back once the

@@ -20,7 +20,6 @@ import (
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/openapi"
 	"github.com/escalator-testbed/escalator/openapi/edge"
-	"github.com/escalator-testbed/escalator/openapi/vimapi"
 	"github.com/escalator-testbed/escalator/orchestrator"
 	"github.com/escalator-testbed/escalator/reports"
 	"github.com/escalator-testbed/escalator/scenarios"
@@ -193,7 +192,7 @@ func cmdVNFM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	vimURL := fs.String("vim", "", "the VIM's `URL`, e.g. http://127.0.0.1:8700")
 	vnfURL := fs.String("vnf", "", "the VNF control API's `URL` (default: the VIM's)")
 	name := fs.String("name", "vnfm-1", "the VNFM's `ID`, as the VIM knows it")
-	behavior := fs.String("behavior", sim.BehaviorReference, "reference, or a misbehaviour profile: silent, late, nack, ack-without-moving, malformed-reply")
+	behavior := fs.String("behavior", sim.BehaviorReference, "reference, or a misbehaviour `PROFILE` (see docs/CONFORMANCE.md)")
 	replyAfter := fs.Duration("reply-after", time.Second, "reaction time before moving business (scenario time)")
 	lateBy := fs.Duration("late-by", 30*time.Second, "behavior late: reply this long after the deadline")
 	restore := fs.Duration("restore-time", 0, "time to bring an instance back after \"node available\"")
@@ -210,10 +209,8 @@ func cmdVNFM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage
 	}
-	switch *behavior {
-	case sim.BehaviorReference, sim.BehaviorSilent, sim.BehaviorLate, sim.BehaviorNack, sim.BehaviorAckWithoutMove, sim.BehaviorMalformed:
-	default:
-		fmt.Fprintf(stderr, "escalator vnfm: unknown --behavior %q\n", *behavior)
+	if !sim.KnownBehavior(*behavior) {
+		fmt.Fprintf(stderr, "escalator vnfm: unknown --behavior %q; one of: %s\n", *behavior, strings.Join(sim.BehaviorNames(), ", "))
 		return exitUsage
 	}
 	if *vimURL == "" || fs.NArg() > 0 || *speed <= 0 {
@@ -229,7 +226,7 @@ func cmdVNFM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "escalator vnfm:", err)
 		return exitUsage
 	}
-	sec, subAuth, err := notifySecurity(*notifyAuth)
+	sec, subAuth, err := vnfmhttp.NotifySecurity(*notifyAuth)
 	if err != nil {
 		fmt.Fprintln(stderr, "escalator vnfm:", err)
 		return exitUsage
@@ -278,7 +275,7 @@ func cmdVNFM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var id string
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		id, err = client.Subscribe(*name, callback, subAuth)
+		id, err = client.Subscribe(*name, callback, subAuth, *behavior)
 		if err == nil || time.Now().After(deadline) || ctx.Err() != nil {
 			break
 		}
@@ -296,29 +293,6 @@ func cmdVNFM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	log.Info("VNFM stopped")
 	return exitPass
-}
-
-// notifySecurity reads --notify-auth: what the VNFM demands, and what its
-// subscription tells the VIM to send.
-func notifySecurity(s string) (*vnfmhttp.Security, *vimapi.SubscriptionAuthentication, error) {
-	if s == "" {
-		return nil, nil, nil
-	}
-	scheme, rest, _ := strings.Cut(s, ":")
-	a, b, ok := strings.Cut(rest, ":")
-	if !ok || a == "" {
-		return nil, nil, fmt.Errorf("--notify-auth: use basic:USER:PASSWORD or oauth2:CLIENT_ID:SECRET")
-	}
-	switch scheme {
-	case "basic":
-		c := edge.Credential{Scheme: "basic", User: a, Password: b}
-		return &vnfmhttp.Security{Basic: &c}, &vimapi.SubscriptionAuthentication{AuthType: []vimapi.AuthType{vimapi.AuthTypeBASIC},
-			ParamsBasic: &vimapi.ParamsBasic{UserName: a, Password: b}}, nil
-	case "oauth2":
-		return &vnfmhttp.Security{ClientID: a, ClientSecret: b}, &vimapi.SubscriptionAuthentication{AuthType: []vimapi.AuthType{vimapi.AuthTypeOAUTH2CLIENTCREDENTIALS},
-			ParamsOauth2ClientCredentials: &vimapi.ParamsOauth2ClientCredentials{ClientID: a, ClientPassword: b}}, nil
-	}
-	return nil, nil, fmt.Errorf("--notify-auth %q: use basic:USER:PASSWORD or oauth2:CLIENT_ID:SECRET", scheme)
 }
 
 // logTrace is the standalone VNFM's trace: each event becomes a log line.

@@ -22,6 +22,27 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
+// Defines values for MaintenanceInfoMigrationTypes.
+const (
+	MaintenanceInfoMigrationTypesCold MaintenanceInfoMigrationTypes = "cold"
+	MaintenanceInfoMigrationTypesLive MaintenanceInfoMigrationTypes = "live"
+	MaintenanceInfoMigrationTypesNone MaintenanceInfoMigrationTypes = "none"
+)
+
+// Valid indicates whether the value is a known member of the MaintenanceInfoMigrationTypes enum.
+func (e MaintenanceInfoMigrationTypes) Valid() bool {
+	switch e {
+	case MaintenanceInfoMigrationTypesCold:
+		return true
+	case MaintenanceInfoMigrationTypesLive:
+		return true
+	case MaintenanceInfoMigrationTypesNone:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for VnfMode.
 const (
 	VnfModeActiveStandby VnfMode = "active-standby"
@@ -89,6 +110,21 @@ type DrainStatus struct {
 	InstanceID   string  `json:"instanceId"`
 }
 
+// MaintenanceInfo What the VNF declared about infrastructure maintenance (after ETSI GS NFV-IFA 011 NfviMaintenanceInfo), so a VNFM can tell a maintenance it can honour from one it must refuse, and keep its own actions within the same limits. Absent when the VNF declared nothing.
+type MaintenanceInfo struct {
+	// MaxImpacted Most instances that may be out of service at once (maxNumberOfImpactedInstances); 0 means not declared.
+	MaxImpacted *int `json:"maxImpacted,omitempty"`
+
+	// MigrationTypes How the VIM may move the VNF's VMs (supportedMigrationType); empty allows live and cold.
+	MigrationTypes []MaintenanceInfoMigrationTypes `json:"migrationTypes,omitempty"`
+
+	// MinPreserved Fewest instances that must stay in service (minNumberOfPreservedInstances); 0 means not declared.
+	MinPreserved *int `json:"minPreserved,omitempty"`
+}
+
+// MaintenanceInfoMigrationTypes defines model for MaintenanceInfo.MigrationTypes.
+type MaintenanceInfoMigrationTypes string
+
 // ProblemDetails RFC 7807 problem details as profiled by SOL013 clause 6.3 (status and detail always present).
 type ProblemDetails struct {
 	// Detail Human-readable explanation of this occurrence of the problem.
@@ -127,6 +163,9 @@ type Vnf struct {
 
 	// Load Offered load, in requests per second.
 	Load float64 `json:"load"`
+
+	// Maintenance What the VNF declared about infrastructure maintenance (after ETSI GS NFV-IFA 011 NfviMaintenanceInfo), so a VNFM can tell a maintenance it can honour from one it must refuse, and keep its own actions within the same limits. Absent when the VNF declared nothing.
+	Maintenance *MaintenanceInfo `json:"maintenance,omitempty"`
 
 	// Mode How a VNF shares its load. active-standby: one active instance serves
 	// everything, the standby takes over on switch-over. load-balanced:
@@ -4444,59 +4483,64 @@ func (sh *strictHandler) Switchover(ctx echo.Context, vnfInstanceID VnfInstanceI
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Ftvc9vGj/4qGF5nYk9pWU7S5Kq8uHHcuvFN7GSs1HkR+doVCYlbk7u83aUVNaPv/htgSYqkqNiJ3XEz",
-	"k3eitP+ABR48AKhPQaSzXCtUzgajT0GCIkbDHy/QWKkVfYzRRkbmjh+DdwnC4dsTuPYDoLAYg9MglF2g",
-	"AZcgGPz/Aq0bBGFAH6XBOBg5U2AY2CjBTNCq+FFkeYrBKDgYDAfDIAzcMqdH64xU82C1CoP3798fFi5B",
-	"5WQkHPYfJkpEmqKaI+ycHx/Bs+c/DWEf6OPzZwfPd+kU6127e6zCIBdGZOhKuU+UdUJFeBJv7nYS00lm",
-	"Eg3oGUt6cXZ8BLKcAjvSWbg45S0lTciFS4IwUCKjTeV66c8pZlMNW++i/KE6DV3LzvjN6+HBE4hSUViE",
-	"p4PHg8e7Izg9/N8354PTk7M354O3h++OXoUTpXkZkaZLmOk01QuMYbqEP/dklqejSTEcPom0mfMHLJ9z",
-	"o+Micq3vlH/6cwCHtVUsEm1xojLxlyabkJYPF2u0oLQDm6O4AmnB4IwNaCFdAk+HzwYTVSnPG+NafZUW",
-	"vsyocuEcGlrv/z4M936+/HEyGXQ+7HiBBz/u/s8PvWZ4oWZfbBa1VWwxhuvWml9iDysabHOtLLLFvhTx",
-	"uXc4eoq0cqj4o8jzlPxGarWfGz1NMfvxL+vtaL38DwZnwSj4r/01FOz7X+3+Wz/rF3RCptbv3Zb9pYih",
-	"3H0EmUhn2mQYg10qJz6GIGCq4yVoA7WXgUuEqy2BTMRFiTcRm2MkZ+WRYUcoKNSV0gsFwjkjp4VDkCpK",
-	"ixjj3ZBWFROVSWulmkPlC95svB3141mfxOXI/WoYi3qk1SyV0UPotdp6AO/WgLr2n0ppbGqPLESFMagc",
-	"WCccvoCYFwYrlhYWyXJwd1WcKPIikY7RXKP51RhtHkAr1SnAHwP4HPcg3Sm6RMdn2h16GHwA0fwR4Ew7",
-	"KA8BWnm3MGh1YTyS3FFQEjGKMHdimuIDSMni1QcYNdkCxi1asdP2510KFowXtshzbRzGDABKg6jXgwxj",
-	"KYAAEyKhYIrg4xXG94IHZ9od60LFD6Q43tsDAgUYbdbMowYG/Cg98bqjqL8rUbhEG/n3g3hDc3svcfXs",
-	"Y4O0UOE+q+FapDK+o9hMN/e6fPNzU7v0dMWSlFLS5F+MkGrshCvsJm04hJh+BqnISucGrSUJcqNzNE76",
-	"4M5DjjSRGoeHbnOV9wkqdqPKFh5ZkGpvlsp54mChzRUsZJpCIq4RZlJJmyBriiK1cMEoiIXDPScz3OQ+",
-	"od9/jJFWcY8Ir/QCUq3mIcyMzmq0Ym4SQqGcTMuztQ6UCLs+CpxjKpy8xhCsBgFRKimSKcTYU8VEGORV",
-	"LIM+RbtUR1dtGXRBgBYGmVQyK7JgNKyFUUU2RUPCyBaJ2+R5aw72oU3Wu7fQ0ctlvZee/oWRo706Nr6h",
-	"Os5P/nv4HEoXKmO2BWHpq5lMPRtv0/lngyewY9mgQKi4CvQiXVCozw1aVG63x4x4XM8FFplQewZFzPiJ",
-	"H/NUKO9iTGWlBR15chFhxW7LEw/67KVS2+ZWv5+fENtHv5T0nHlJHnzzNvU9F0bu1Yv07W+3OBtByKt3",
-	"795CqbxIx9gQQCqHc28kTrq05/jjRBsHSVtftsgyYZadE3MAelHdBizYQykm+RAGYqoLN5qmQl316tB/",
-	"8SX66249CRp7TAJ/BDGl43yJOjsuUeo2rKypz+zHkUixkY6IOJY+y3zbMMiZSC2GPWCSCbWskczWuZRN",
-	"dJHGjGGbtl0P77917/50Ret1xYwSERuJVKr5oAkbB5smsQUY+t1+vJAuSvQ1mq9TwvtERsk6rk8x0hkd",
-	"OCKE3JTdCTNH97nklFRAv8bTtWLBacjEFTaWzaR6jWrukqYKttjBxqZ9irhQs76QR7dJwCWdXd/HplyR",
-	"yEUk3fItmpOtiFJq2EJOl8lYDFqtIyFzQA4ad4gV3sQcZvYmVnOhZlF92NqNA2GMWNJzqkXP/byZkfvF",
-	"QL+GxAXMplRfcfxMx3iLA5/SsFXYqUbcGBy7xQverZQw7L288Aa/qc7SSzFECQLCoGXLoY0GpfXuldY9",
-	"4rv3361NgK/fThReo1m6RBJXcQ2XcOIKLZC/Urpl2Xv36HHAm+xNRUrrxKNyCciQ4UR60mW089HS7wPC",
-	"n9JnG6jodj4E7XOWeqpXbqhjHQLIll6hSMkfexifS9CAUGsxpYUiHzT2LHLCab1QW5ff7ldvmj60c3F2",
-	"fLRL8Mm3sIWhYrz9nE1yytRviqignAY7unBV/Ky1qWs32G1EyKnWKQpm6kmtm5s8stQie/R5uf4tz2ow",
-	"Qkm3qnDBxLX/LPIG9K1+D0GJDGMieL5O3Bv8lY63rkQiFg6BxnSOWigLWvWuSGxleUuRI46z5BSlTxj/",
-	"wLRd6QXsFDnjt12qKDFaSYvxljsyOr0NBEXnNO6z9LvUSblkffutKw1rQ6wk3gIzfr/N0KSaGRRtRD7O",
-	"F+Wtvu3NAVPN0p89JvR4GhFSjAoj3XJMEnuPmQorI0oce9COKOpL+p0T3jKz5HrIZkOD9U1j1+pPnMtJ",
-	"zikKg6Z/jzf0NTweDMGPAqevUK2bJ50NeEx3hxXb/Uz32ymhdaSVMzrlmo70TA5TzFC5vUwoMafgJmOs",
-	"gSX0EMo5j0twohxaN8X4kQUrsyIVDmMaZwdw4mjFhAKDWtJ3p5Bp8tNpYaVCa0HPZiDURDV41EyXWeTF",
-	"ySkU+dyIuAwmZF2jJvTDTBue3gZuf0qfs++QD9CZDBSKv9r1s9pRg0LSYKJOHIjUaqKxCwsoGgyvtLUQ",
-	"vE2zb+WpiLAbYcKJWnhuaGGRCMc/rnX0Nxq9l2prIUowuqI0PF0SIkzURB1pdU2mpJUtOz3w67vxCfw2",
-	"hrPji73xm9dAOWan5BZCO4cNJyoSGaZHwuKuj3BlrhQgUWnhtOlefRAG11UZpmzJrMJA56hELoNR8GQw",
-	"HDzxXZqEfWP/Ws34wxx7ih2vJREjH4hpJ+4abVBJik6sM8JRnnNBi7Y7fR/6gWk9ZF0Yuuw0XB4Ph58p",
-	"iW2Wwm7LHjdJ42ZhrHQvy90RzHK3BB5bZpkJmjLNVLh7D2XAp17UvvG1SvYbDSiecnDzlFZ5kSf9dPOk",
-	"jSo9T3x288R21XsVBj/dRqy+lgcjuk/6S9Pi2yBXEHOyqoAfL2kcm/L+pxZXXm017XN0heEgjrc27d+Q",
-	"LPvhDPtGe95qv9+UaT69lYX5zsA3a8vnKGIfiTeN+YsNrJUeri63OcN+bdv7n2Tjaw6oJNSdtg1vnNA6",
-	"ZBjk2vY45jvOEJvJVk/GMgLpYI7MJup0IawqHUREWgXwsvhtiex0assD4KaBVPPWni4RbqKkBZEyu63z",
-	"J//ajSdYVmQ4gKfDn+to0MoQmVaVCTLRLtXJoCEX0sCOZ0Ke/8+koRyMg30be/iUjfT+3iDo8b1BULP7",
-	"sgWKPJujpNQ6YRzG34Hp3oDp6fDnm2fVr1jcH5LxtTedpwFoL6sMgROGz8TpbdBUsv1/CzhVrEHUeNCs",
-	"8TYRajsuTFSsF6rPx3/3wv4TXn6vRKNRdu1381paX/jvvKP43d+/aX9/W7hWqJyK6Aqk6tj/V4EApbV4",
-	"Z1/f6r1jIgxuS4+KCyPtagIRZxj7rhVINVG+ek0rpMK65uSeoqrvFxPL4CnSwMUpJfUzg1i2EaWBqngP",
-	"O8eo5MdHFsZHh69//ePkbPdF1THj5blKwbXRibo4pcSFKymUsIDSJhMpV3QkeZ2KIS+8rFm3sMHANFE1",
-	"MvG7k7ZDTUKPXLaWHRZcqUxRXCOkaO1E1Sd3ifBL+Z6KNmX/k4lZszmktON3hEiSuA8AuZt59xSL/f6l",
-	"9lXYewG9Vpt11S6eOlPg6sEyu83e6nd4/abhlU2tD4q+DlHr/vg/B6unHhU7XWpGhG57sDcNujg7fjFR",
-	"NJzfZjbVrKoZX47rMKoSt/gdxS54ca2WzwONFM6PYoBqD+A1/Jgd4mblm44Olug6nZc+0Fqr+F8HWxtv",
-	"R/wbsYtT6UYn+DuGffMY5ksava4Opadsx7JGF4+ciHK3Zn/twyV/s27qfbgk//FvK3q3a1vbJ5HLc63d",
-	"iiDyj7Jbsn998IItL9HWecakjQP/7qO25RuQrU4YpNI6VGXftzBp2Z4b7e8fPH4+GA6Gg4POFuzZpaQb",
-	"fyaiJWljTwRbdefqLzhnx5Zz1w6PXTtL1SCjdcpcuTG/o9vV5eo/AQAA//8=",
+	"7Ftfc9tIjv8qKN5WjVxDy3KSSW6UhyvHO97xVeykbI/zEPl2WyQk9pjs5nU3pWhT+u5bQJMUSVGxM/aU",
+	"J1V5k6j+BzTwww8A9TmIdJZrhcrZYPw5SFDEaPjjNRortaKPMdrIyNzx1+AqQTh6fwoLPwAKizE4DULZ",
+	"JRpwCYLB/y/QumEQBvRRGoyDsTMFhoGNEswErYqfRJanGIyDw+FoOArCwK1y+mqdkWoerNdh8OHDh6PC",
+	"JaicjITD/sNEiUhTVHOEwcXJMbx89dMIDoA+vnp5+GqPTrHZtbvHOgxyYUSGrpT7VFknVISn8fZupzGd",
+	"ZCbRgJ6xpNfnJ8cgyykwkM7C9RlvKWlCLlwShIESGW0qN0t/STHbath5F+UP1WnoWgaX796ODp9DlIrC",
+	"IrwYPhs+2xvD2dH/vrsYnp2ev7sYvj+6Ov41nCjNy4g0XcFMp6leYgzTFfxrX2Z5Op4Uo9HzSJs5f8Dy",
+	"e250XESu9Uz5b/8awlFtFctEW5yoTPyuySak5cPFGi0o7cDmKG5BWjA4YwNaSpfAi9HL4URVyvPGuFFf",
+	"pYWvM6pcOIeG1vu/j6P9n29+nEyGnQ8DL/Dwx73/+VuvGV6r2VebRW0VO4xh0Vrza+xhTYNtrpVFttg3",
+	"Ir7wDkffIq0cKv4o8jwlv5FaHeRGT1PMfvzdejvaLP83g7NgHPzXwQYKDvyv9uC9n/V3dEKm1u/dlv2N",
+	"iKHcfQyZSGfaZBiDXSknPoUgYKrjFWgDtZeBS4SrLYFMxEWJNxGbYyRn5ZFhIBQU6lbppQLhnJHTwiFI",
+	"FaVFjPFeSKuKicqktVLNofIFbzbejvrxrE/icuRBNYxFPdZqlsroKfRabT2Eqw2gbvynUhqb2g8WosIY",
+	"VA6sEw5fQ8wLgxUrC8tkNXy4Kk4VeZFIL9Es0PxijDZPoJXqFOCPAXyOR5DuDF2i43PtjjwMPoFo/ghw",
+	"rh2UhwCtvFsYtLowHkkeKCiJGEWYOzFN8QmkZPHqA4ybbAHjFq0YtP15j4IF44Ut8lwbhzEDgNIg6vUg",
+	"w1gKIMCESCiYIvh4hfGj4MG5die6UPETKY739oBAAUabDfOogQE/SU+8Hijqb0oULtFG/vtJvKG5vZe4",
+	"+u5jg7RQ4T6rYSFSGT9QbKab+12++aWpXXq6ZklKKWny342Q6tIJV9ht2nAEMf0MUpGVzg1aSxLkRudo",
+	"nPTBnYccayI1Do/c9iofElTsRpUt/GBBqv1ZKueJg6U2t7CUaQqJWCDMpJI2QdYURWrhgnEQC4f7Tma4",
+	"zX1Cv/8lRlrFPSL8qpeQajUPYWZ0VqMVc5MQCuVkWp6tdaBE2M1R4AJT4eQCQ7AaBESppEimEGNPFRNh",
+	"kFexDPoU7VId3bZl0AUBWhhkUsmsyILxqBZGFdkUDQkjWyRum+dtONjHNlnv3kJHLzf1Xnr6O0aO9joT",
+	"kjyGl1Az3XdxwtVkMcYoFQZjEFNdOJBqZoR1pohcYRCyzVowEDMiUb9cXZ7CPy7h/OR6//TkCEaHh3A+",
+	"W8jOtnulUq/PT84YEh2mKYjWitLxL4lWujD+IrXix1lhXcnQQxAqhlvEHCjJYU4WkSSWqbv0NmhFhpDK",
+	"TDo7hKOppYtcVgbaklNpmjTfNvhMfDrNchE57GHaZ9q62tCtZ5KZWBHQk9r0jG1ERgjCgWZ1ZeLTORvA",
+	"u1m1bsW77d5rGEGGQnnsrA437Lcj0tjcG1Im54aB6GqV4w6/YJFPz/h8mV5gg61dn1kY1HHsrLnY3mvA",
+	"LHcrEEQCLKRygaz6SKd8MOkw4x1R0fE+BjQiCAP6nbILrbBhjxtHLh8IY8TKi6DeG2SX6lH0CS6xR9Vk",
+	"D9aJFWFWpelBJlWl4XrFh6p43eNRnaixdWbO+P979ArKoFSyYAvC0qOZTH1+206QXw6fw8AyRLOeS+os",
+	"0iWR55wEUm6vB5h5XM/VF5lQ+wZFzIwEP+WpUD5ocXIoLejI0/UIq3yxPPGwD4GrO9je6reLU/JO9EtJ",
+	"n4WuKCbevU2NnIWR+/UiffvbHeGLgvKvV1fvoVRepGNsCNDwFidd2nP8y0QbB0lbX7bIMmFWnRMzpXtd",
+	"3UYJKcTyPCn0qDmepkLd9urQP/ga/XW3ngSNPSaBP4JghPsadXaCTKnbsLKmvkByGYkUGwm+iGPp6zbv",
+	"GwY5E6nFsAeGMqFWLT/2QGwTXaQxs4Jt266H99+6D6h0RZt1fVSykUhLVK+9+7DXu/tCbX8gvVxKFyV6",
+	"geaPKeFDIqNkw5SnGOmMDhwR59iW3QkzR/elcg+pgH6NpxvFgtOQiVtsLJtJ9RbV3CVNFeywg61N+xRx",
+	"rWZ9JJJuk4CLwnKtyW25IpGLSLrVezSnOxGl1LCFnC6T2Y3nApWYRBQY4R/AvryJVWHsS3nCtZpF9WF7",
+	"YliqRc/9vJuR+8VAv4YUqcy2VH/g+A3KdNe5u9yPZusY7yHuGQ1bh53q4J1ktVtM5N1K/YS9Vx/e4XXV",
+	"WXqpjSghRBi0bHe00bC0/f3SN8ZsOf7ZxoDYeOxE4QLNiilg6Jlj6VBO3KIF8nbQCiz7/j59HfIm+1OR",
+	"0jrxuFwCMmQwKgmo0c7HWr8PCH9Kn/1XjKl9zlJP9cq97Iks8VcUKXlzTwbmEjQg1EZMaaHIh409i5xQ",
+	"Xi/VzuV3e+W7pgcOrs9PjvcIfPkWdmSMfZyuOmczWeRUbIqooJwGg5JIt7Spayfaa8TXqdYpCs6ck1o3",
+	"d/lzqUXGg4ty/Xue1WCEkm5V4ZITyf6zyDuwu/o9BCUySrm8DV+f9VIHpeOdK5GIhUOgMZ2jFsqCVr0r",
+	"EtdZ3VPkiKM0OUXpE8Z/4TRa6SUMipzR365UlBitpMV4xx0Znd4HgqILGvfFdLjUSblkffutKw1rQ6wk",
+	"3gEzfr/twKaaFQ3aiHycL8pbfdubAyaqpT97TOjxNKKzGBVGutUlSew9ZiqsjI6KPt9mgvuGfucCVFnp",
+	"4frkdoOR9U1jN+pPnMtJzikKg6Z/j3f0GJ4NR+BHgdO3qDbNzM4GPKa7w5rtvq/MUFULI62c0SnXWKXn",
+	"gZhihsrtZ0KJOYVGGWMNLKGHUM6YXIIT5dC6KcY/WLAyK1LhMKZxdginjlZMKDColS81UMJrYVpYqdBa",
+	"0LMZCDVRDRY202VVh3LkIp8bEZfBhKxr3IR+mGnD09vA7U/pa2gD8gE6k4FC8aM9P6sdNSgkDSfq1IFI",
+	"rSYSvLSAosEPS1sLwds0+1aeigi7ESacqKVnlhaWVSlno6N/o9H7qbYWogSjWwsG0xUhwkRN1LFWCzIl",
+	"rWzZeW3Vcy7fvQXKUDsl8BDaGXA4UZHIMD0WFvd8hCszrQCJiAunTffqgzBYVGXRskW6DgOdoxK5DMbB",
+	"8+Fo+Nx3TRP2jYOFmvGHOfYUH99KolU+ENNO3MXdIqIUnVhnhKM855oWbXfeP/YD02bIplB702mAPhuN",
+	"vlCi3i5N35d7blPO7UJ16V6Wu5Vl5YbG1mUvUyapCvceoSz/wovaN75WyUGjIcxTDu+e0ir386Sf7p60",
+	"1TXjiS/vntjuQq3D4Kf7iNXXgmRE9yWD0rT4NsgVxJysKuCvNzSOTfngc4srr3ea9gW6wnAQx3ub9j+Q",
+	"LPvpDPtOe95pv9+Uab64l4X5Tt03a8sXKGIfibeN+asNrJUerm92OcNBbdsHn2XjMQdUEupB24Z3Tmgd",
+	"MgxybXsc84ozxGay1ZOxjEE6mCOziTpdCKs6CRGRVkOqbEZZIjudXs8QuIkn1by1p0uEmyhpQaTMbuv8",
+	"yb8GZ+t2yBBejH7eNEGaGSLTqjJBJtqlOhk05EIaGHgm5Pn/TBrKwTjYt7GHT9lI7x8Ngp49GgQ1u6E7",
+	"oMizOUpKrRPGYfwdmB4NmF6Mfr57Vv3K0+MhGV9703kagPamyhA4YfhCnN4FTSXb/6uAU8UaRI0HzQpx",
+	"E6F248JExXqp+nz8Ny/sn+Hlj0o0GkXbfjevpfVtg847w9/9/Zv29/eFa4XKqYhuQaqO/f8hEKC0Fh/s",
+	"6zu995IIg9vR4eLCSLuaQMQZLn3PC6SaKF+9phVS0Wqf9xVVfbeZWAZPkQauzyipnxnEsgkpDVTFexic",
+	"oJKffrBweXz09pd/np7vva76bbw8Vym4NjpR12eUuHAlhRIWUNpkIt28HKFiyAsva9YtbDAwTVTrtQ1p",
+	"O9Qk9Mhla9lhyZXKFMUCIUVrJ6o+uUuEX8p3ZLQpu6dMzJqtJaUdv7NHksR9AMi90IenWOz3b7Svwj4K",
+	"6LWatOt28dSZAtdPltltd2a/w+s3Da9san1Q9McQte6u/3mweuZRsdPjZkTotgd706Dr85PXE0XD+d8F",
+	"pppVtfLLcR1GVeIWvzPcBS+u1fJ5oJHC+VEMUO0BvIYfMyBuVr557GCFrtN56QOtjYr/crC19W7FXxG7",
+	"OJVudIK/Y9g3j2G+pNHr6lB6ym4sa3TxyIkod2v21z7e8JNNU+/jDfmPf3vYu13b2j6LXF5o7dYEkf8s",
+	"uyUHi8PXbHmJts4zJm0c+HeRtS3fSG51wiCV1qEq+76FScv23Pjg4PDZq+FoOBoedrZgzy4l3fpzHy1J",
+	"G3si2Ko7V3+JOz+xnLt2eOzGWaoGGa1T5sqN+R3drm/W/wkAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -40,6 +40,10 @@ type Notifier struct {
 	// the links a notification carries.
 	APIRoot string
 	tokens  map[string]token
+	// Redeliver, when set, may ask for a notification to be sent a second
+	// time after the subscriber took it: the fault injection point for a
+	// retry whose first attempt did arrive (a lost 204).
+	Redeliver func(n orchestrator.Notification) bool
 	// queues keeps each subscriber's notifications in order: the next one
 	// is sent only when the previous was taken or given up on, so a VNFM
 	// never sees "node available" after the next node's maintenance.
@@ -89,6 +93,7 @@ func (d *Notifier) Notify(vnfm string, n orchestrator.Notification) {
 		d.Trace.Emit(actor, "delivery.no-subscriber", vnfm, escalator.Fields{"notificationId": n.ID, "type": n.NotificationType})
 		return
 	}
+	again := d.Redeliver != nil && d.Redeliver(n)
 	deadline := d.Clock.Now().Add(noDeadline)
 	if n.ReplyBy != nil {
 		deadline = *n.ReplyBy
@@ -111,6 +116,9 @@ func (d *Notifier) Notify(vnfm string, n orchestrator.Notification) {
 		}
 		id := n.ID
 		d.enqueue(sub.ID, func(done func()) { d.attempt(sub, id, body, 1, firstRetry, deadline, done) })
+		if again {
+			d.enqueue(sub.ID, func(done func()) { d.attempt(sub, id, body, 1, firstRetry, deadline, done) })
+		}
 	}
 }
 

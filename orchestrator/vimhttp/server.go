@@ -130,6 +130,12 @@ func (s *Server) CreateSubscription(c echo.Context, _ vimapi.CreateSubscriptionP
 	// subscription. This runs off the loop: a slow subscriber must not
 	// stall the simulation.
 	if err := s.testCallback(c.Request().Context(), sub); err != nil {
+		// Recorded: a conformance report shows why a VNFM never got its
+		// subscription.
+		_ = s.loop(func() error {
+			s.Trace.Emit(actor, "subscription.refused", sub.VNFM, escalator.Fields{"callbackUri": sub.CallbackURI, "error": err.Error()})
+			return nil
+		})
 		return escalator.Errorf(escalator.EINVALID, "the notification endpoint test failed: %v", err)
 	}
 	var got *Subscription

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/orchestrator"
@@ -65,11 +66,21 @@ func (s *Subscription) wants(vnfm string, n orchestrator.Notification) bool {
 	return true
 }
 
-// Store keeps subscriptions in creation order. Like the Manager it is used
-// from the event loop only.
+// Store keeps subscriptions in creation order. It is safe for concurrent
+// use: a conformance run keeps one store (the VNFM under test subscribes
+// once) across the testbeds of its cases, whose loops may overlap while
+// one case hands over to the next.
 type Store struct {
+	mu    sync.Mutex
 	subs  []*Subscription
 	newID func() string
+}
+
+// All returns the subscriptions in creation order.
+func (st *Store) All() []*Subscription {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return slices.Clone(st.subs)
 }
 
 // NewStore returns an empty store drawing IDs from newID.
@@ -78,6 +89,8 @@ func NewStore(newID func() string) *Store { return &Store{newID: newID} }
 // Add stores sub unless an identical one exists, which it then returns
 // with created false (the API answers 303 See Other).
 func (st *Store) Add(sub *Subscription) (got *Subscription, created bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	for _, s := range st.subs {
 		if s.sameAs(sub) {
 			return s, false
@@ -90,6 +103,8 @@ func (st *Store) Add(sub *Subscription) (got *Subscription, created bool) {
 
 // Get returns one subscription.
 func (st *Store) Get(id string) (*Subscription, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	for _, s := range st.subs {
 		if s.ID == id {
 			return s, nil
@@ -100,6 +115,8 @@ func (st *Store) Get(id string) (*Subscription, error) {
 
 // Delete removes one subscription.
 func (st *Store) Delete(id string) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	for i, s := range st.subs {
 		if s.ID == id {
 			st.subs = slices.Delete(st.subs, i, i+1)
@@ -111,6 +128,8 @@ func (st *Store) Delete(id string) error {
 
 // For returns the subscriptions a notification to vnfm goes to.
 func (st *Store) For(vnfm string, n orchestrator.Notification) []*Subscription {
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	var out []*Subscription
 	for _, s := range st.subs {
 		if s.wants(vnfm, n) {
@@ -122,6 +141,8 @@ func (st *Store) For(vnfm string, n orchestrator.Notification) []*Subscription {
 
 // VNFMs lists the VNFMs with at least one subscription.
 func (st *Store) VNFMs() []string {
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	var out []string
 	for _, s := range st.subs {
 		if !slices.Contains(out, s.VNFM) {
@@ -151,7 +172,7 @@ func (st *Store) List(filter, marker string) (page []*Subscription, next string,
 		start = n
 	}
 	var all []*Subscription
-	for _, s := range st.subs {
+	for _, s := range st.All() {
 		if match(s) {
 			all = append(all, s)
 		}

@@ -41,6 +41,19 @@ func fromView(v sim.VNFView) vnfctlapi.Vnf {
 	for _, i := range v.Instances {
 		out.Instances = append(out.Instances, fromInstance(i))
 	}
+	if m := v.Maintenance; m != nil {
+		info := &vnfctlapi.MaintenanceInfo{}
+		if m.MaxImpacted > 0 {
+			info.MaxImpacted = &m.MaxImpacted
+		}
+		if m.MinPreserved > 0 {
+			info.MinPreserved = &m.MinPreserved
+		}
+		for _, t := range m.MigrationTypes {
+			info.MigrationTypes = append(info.MigrationTypes, vnfctlapi.MaintenanceInfoMigrationTypes(t))
+		}
+		out.Maintenance = info
+	}
 	return out
 }
 

@@ -6,12 +6,16 @@
 package vnfmhttp
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -84,9 +88,62 @@ func Handler(s *Server, spec *edge.Spec, sec *Security, onViolation func(edge.Vi
 	if sec != nil && sec.ClientID != "" {
 		e.POST(TokenPath, sec.issue)
 	}
-	g := e.Group(Base, edge.Versioned(), sec.middleware(), edge.Validator(spec, onViolation))
+	behavior := s.VNFM.Behavior()
+	versioned, auth, tolerant := edge.Versioned(), sec.middleware(), tolerateUnknownTypes
+	switch behavior {
+	case sim.BehaviorIgnoresVersion:
+		versioned = anyVersion
+	case sim.BehaviorAcceptsBadAuth:
+		auth = func(next echo.HandlerFunc) echo.HandlerFunc { return next }
+	case sim.BehaviorStrictTypes:
+		tolerant = func(next echo.HandlerFunc) echo.HandlerFunc { return next }
+	}
+	g := e.Group(Base, versioned, auth, tolerant, edge.Validator(spec, onViolation))
 	vnfmapi.RegisterHandlers(g, s)
+	if behavior == sim.BehaviorAnyMethod {
+		g.Match([]string{http.MethodPut, http.MethodPatch, http.MethodDelete}, "/notifications", func(c echo.Context) error {
+			return c.NoContent(http.StatusNoContent)
+		})
+	}
 	return e
+}
+
+// knownTypes are the notification types this VNFM understands.
+var knownTypes = []string{orchestrator.TypeMaintenance, orchestrator.TypeNodeAvailable, orchestrator.TypeSessionStatus}
+
+// tolerateUnknownTypes acknowledges, and drops, a notification of a type
+// the VNFM does not know, before the body is checked against the types it
+// does: the VIM may add types in a minor version of its API, and an older
+// VNFM must not answer them with an error (vnfm-notification.yaml, POST
+// /notifications).
+func tolerateUnknownTypes(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Method != http.MethodPost || r.Body == nil {
+			return next(c)
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err != nil {
+			return escalator.Errorf(escalator.EINVALID, "reading the notification: %v", err)
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		var head struct {
+			Type *string `json:"notificationType"`
+		}
+		if json.Unmarshal(body, &head) == nil && head.Type != nil && *head.Type != "" && !slices.Contains(knownTypes, *head.Type) {
+			return c.NoContent(http.StatusNoContent)
+		}
+		return next(c)
+	}
+}
+
+// anyVersion is the ignores-version misbehaviour: whatever Version a
+// request carries, or none, the endpoint treats it as the current one.
+func anyVersion(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Request().Header.Set(edge.HeaderVersion, edge.APIVersion)
+		return next(c)
+	}
 }
 
 // issue is the token endpoint: client credentials grant, RFC 6749 4.4.
@@ -212,12 +269,29 @@ func (c *Client) Reply(r orchestrator.Reply) error {
 }
 
 // Subscribe registers the VNFM's endpoint with the VIM and returns the
-// subscription id (an existing identical one counts: 303).
-func (c *Client) Subscribe(vnfm, callbackURI string, auth *vimapi.SubscriptionAuthentication) (string, error) {
+// subscription id (an existing identical one counts: 303). The profile
+// decides what is asked for: the reference subscribes once to every
+// notification type; narrow-filter to maintenance notifications only;
+// double-subscribe a second time under another callback URI.
+func (c *Client) Subscribe(vnfm, callbackURI string, auth *vimapi.SubscriptionAuthentication, behavior string) (string, error) {
+	req := vimapi.MaintenanceSubscriptionRequest{VnfmID: vnfm, CallbackURI: callbackURI, Authentication: auth}
+	switch behavior {
+	case sim.BehaviorNarrowFilter:
+		req.Filter = &vimapi.MaintenanceNotificationsFilter{NotificationTypes: []vimapi.NotificationType{vimapi.NotificationTypeMaintenanceNotification}}
+	case sim.BehaviorDoubleSub:
+		again := req
+		again.CallbackURI += "?again=1"
+		if _, err := c.subscribe(again); err != nil {
+			return "", err
+		}
+	}
+	return c.subscribe(req)
+}
+
+func (c *Client) subscribe(req vimapi.MaintenanceSubscriptionRequest) (string, error) {
 	ctx, cancel := c.ctx()
 	defer cancel()
-	resp, err := c.VIM.CreateSubscriptionWithResponse(ctx, &vimapi.CreateSubscriptionParams{Version: edge.APIVersion},
-		vimapi.MaintenanceSubscriptionRequest{VnfmID: vnfm, CallbackURI: callbackURI, Authentication: auth})
+	resp, err := c.VIM.CreateSubscriptionWithResponse(ctx, &vimapi.CreateSubscriptionParams{Version: edge.APIVersion}, req)
 	if err != nil {
 		return "", escalator.Errorf(escalator.EUNAVAILABLE, "subscribe at the VIM: %v", err)
 	}
@@ -255,6 +329,19 @@ func (c *Client) GetVNF(name string) (sim.VNFView, error) {
 	for _, i := range v.Instances {
 		out.Instances = append(out.Instances, sim.InstanceView{InstanceID: i.InstanceID, Node: i.NodeID, Role: string(i.Role),
 			Health: string(i.Health), InRotation: i.InRotation, Drained: i.Drained, Ready: i.Ready})
+	}
+	if m := v.Maintenance; m != nil {
+		mv := &sim.MaintenanceView{}
+		if m.MaxImpacted != nil {
+			mv.MaxImpacted = *m.MaxImpacted
+		}
+		if m.MinPreserved != nil {
+			mv.MinPreserved = *m.MinPreserved
+		}
+		for _, t := range m.MigrationTypes {
+			mv.MigrationTypes = append(mv.MigrationTypes, string(t))
+		}
+		out.Maintenance = mv
 	}
 	return out, nil
 }
@@ -313,3 +400,28 @@ func (c *Client) Scale(vnf string, instances int) error {
 	}
 	return nil
 }
+
+// NotifySecurity reads a --notify-auth value (basic:USER:PASSWORD or
+// oauth2:CLIENT_ID:SECRET; empty: none): what the VNFM demands of the VIM,
+// and what its subscription tells the VIM to send.
+func NotifySecurity(s string) (*Security, *vimapi.SubscriptionAuthentication, error) {
+	if s == "" {
+		return nil, nil, nil
+	}
+	scheme, rest, _ := strings.Cut(s, ":")
+	a, b, ok := strings.Cut(rest, ":")
+	if !ok || a == "" {
+		return nil, nil, fmt.Errorf("--notify-auth: use basic:USER:PASSWORD or oauth2:CLIENT_ID:SECRET")
+	}
+	switch scheme {
+	case "basic":
+		c := edge.Credential{Scheme: "basic", User: a, Password: b}
+		return &Security{Basic: &c}, &vimapi.SubscriptionAuthentication{AuthType: []vimapi.AuthType{vimapi.AuthTypeBASIC},
+			ParamsBasic: &vimapi.ParamsBasic{UserName: a, Password: b}}, nil
+	case "oauth2":
+		return &Security{ClientID: a, ClientSecret: b}, &vimapi.SubscriptionAuthentication{AuthType: []vimapi.AuthType{vimapi.AuthTypeOAUTH2CLIENTCREDENTIALS},
+			ParamsOauth2ClientCredentials: &vimapi.ParamsOauth2ClientCredentials{ClientID: a, ClientPassword: b}}, nil
+	}
+	return nil, nil, fmt.Errorf("--notify-auth %q: use basic:USER:PASSWORD or oauth2:CLIENT_ID:SECRET", scheme)
+}
+

@@ -1,0 +1,749 @@
+package scenarios
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/orchestrator"
+	"github.com/escalator-testbed/escalator/orchestrator/vimhttp"
+)
+
+// The checks only conformance cases run. Each judges the VNFM under test
+// (the scenario's vnfm.name) from what the testbed itself saw: the
+// notifications it sent, the replies it got, the calls on the VNF control
+// API, the traffic model and the probes it made of the VNFM's endpoint. A
+// check returns "not applicable" (with why) when the case had nothing for
+// it to judge by design; when something it needs to judge never happened
+// it fails, so no check passes by having looked at nothing.
+
+type conformanceCheck struct {
+	doc string
+	fn  func(j *judge) (v []Violation, notApplicable string)
+	// probe, when set, sends requests to the VNFM's endpoint before the
+	// upgrade starts; the check judges their answers.
+	probe func(p *prober)
+}
+
+var conformanceChecks = map[string]conformanceCheck{
+	"subscription-types": {doc: "the VNFM holds a subscription, and its filter lets through every notification type of the maintenance flow",
+		fn: checkSubscriptionTypes},
+	"single-subscription": {doc: "the VNFM holds exactly one subscription: a repeated request is answered 303 and creates none",
+		fn: checkSingleSubscription},
+	"endpoint-methods": {doc: "the notification endpoint answers 204 to GET and to POST of a valid notification (the VIM's own deliveries included), and 405 to PUT, PATCH and DELETE",
+		fn: checkProbe("endpoint-methods", checkDeliveries), probe: probeMethods},
+	"unknown-type-tolerated": {doc: "the notification endpoint answers 204 to a notification type it does not know",
+		fn: checkProbe("unknown-type-tolerated", nil), probe: probeUnknownType},
+	"version-header": {doc: "the notification endpoint answers 400 ProblemDetails to a request without the Version header and 406 to a major version it does not serve",
+		fn: checkProbe("version-header", nil), probe: probeVersion},
+	"auth-basic": {doc: "with BASIC notification credentials: the right ones are accepted, missing or wrong ones refused with 401",
+		fn: checkAuth("auth-basic", vimhttp.AuthBasic), probe: probeAuthBasic},
+	"auth-oauth2": {doc: "with OAuth2 client credentials: a token from the VNFM's token endpoint is accepted; a wrong client secret, a made-up token and no token are refused with 401",
+		fn: checkAuth("auth-oauth2", vimhttp.AuthOAuth2), probe: probeAuthOAuth2},
+	"reply-in-time": {doc: "every maintenance notification that asks for a reply gets one the VIM accepts before its replyBy",
+		fn: checkReplyInTime},
+	"switchover-before-reply": {doc: "an active instance on a node going into maintenance is switched over (or its migration asked for) before the VNFM acknowledges",
+		fn: checkSwitchoverBeforeReply},
+	"drain-before-reply": {doc: "a load-balanced member in rotation on a node going into maintenance is drained, its in-flight work finished (or its migration asked for), before the VNFM acknowledges",
+		fn: checkDrainBeforeReply},
+	"honest-reply": {doc: "every SWITCHED_OVER and DRAINED a reply claims happened on the VNF control API between the notification and the reply",
+		fn: checkHonestReply},
+	"redundancy-restored": {doc: "once the upgrade is over every VNF of the VNFM is back at full strength: its size, every member in rotation, every standby in sync",
+		fn: checkRedundancyRestored},
+	"nack-clean": {doc: "maintenance the VNFM cannot honour is refused (NACK), and the refusal leaves every instance as the notification found it",
+		fn: checkNackClean},
+	"idempotent-notifications": {doc: "a notification delivered twice is acted on once: one reply, no operation repeated",
+		fn: checkIdempotent},
+	"vnfm-own-limits": {doc: "the VNFM's own actions (scale in, drains) never leave fewer instances in service than the minPreserved its VNF declared",
+		fn: checkOwnLimits},
+}
+
+func judgeConformance(j *judge) []CheckResult {
+	if j.s.Conformance == nil {
+		return nil
+	}
+	var out []CheckResult
+	for _, name := range j.s.Conformance.DecidedBy {
+		c, ok := conformanceChecks[name]
+		if !ok {
+			continue // a built-in check, judged already
+		}
+		r := CheckResult{Name: name, Status: CheckPassed}
+		v, na := c.fn(j)
+		switch {
+		case len(v) > 0:
+			r.Status = CheckFailed
+			if len(v) > maxViolations {
+				more := len(v) - maxViolations
+				v = append(v[:maxViolations], Violation{Message: fmt.Sprintf("... and %d more", more)})
+			}
+			r.Violations = v
+		case na != "":
+			r.Status, r.Reason = CheckNotApplicable, na
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func (j *judge) vnfm() string { return j.s.VNFM.Name }
+
+// ---- subscriptions ----
+
+var flowTypes = []string{orchestrator.TypeMaintenance, orchestrator.TypeNodeAvailable, orchestrator.TypeSessionStatus}
+
+func (j *judge) held() []escalator.Event {
+	var out []escalator.Event
+	for _, e := range j.find("subscription.held", "") {
+		if e.Str("vnfm") == j.vnfm() {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (j *judge) noSubscription() Violation {
+	return Violation{Message: fmt.Sprintf("VNFM %s holds no subscription at the VIM", j.vnfm()),
+		Events: j.find("subscription.refused", "")}
+}
+
+func checkSubscriptionTypes(j *judge) ([]Violation, string) {
+	held := j.held()
+	if len(held) == 0 {
+		return []Violation{j.noSubscription()}, ""
+	}
+	got := map[string]bool{}
+	for _, e := range held {
+		types := e.Strs("types")
+		if len(types) == 0 {
+			types = flowTypes
+		}
+		for _, t := range types {
+			got[t] = true
+		}
+	}
+	var missing []string
+	for _, t := range flowTypes {
+		if !got[t] {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) > 0 {
+		return []Violation{{Message: fmt.Sprintf("the subscription filter leaves out %s: the VNFM will never hear of it", strings.Join(missing, " and ")), Events: held}}, ""
+	}
+	return nil, ""
+}
+
+func checkSingleSubscription(j *judge) ([]Violation, string) {
+	held := j.held()
+	switch {
+	case len(held) == 0:
+		return []Violation{j.noSubscription()}, ""
+	case len(held) > 1:
+		var cbs []string
+		for _, e := range held {
+			cbs = append(cbs, e.Str("callbackUri"))
+		}
+		return []Violation{{Message: fmt.Sprintf("VNFM %s holds %d subscriptions (%s): each notification reaches it %d times", j.vnfm(), len(held), strings.Join(cbs, ", "), len(held)),
+			Events: held}}, ""
+	}
+	return nil, ""
+}
+
+// ---- probes ----
+
+// checkProbe judges the exchanges a probe recorded: each answer must be
+// one the probe expected. extra adds what the run itself shows.
+func checkProbe(name string, extra func(j *judge) []Violation) func(j *judge) ([]Violation, string) {
+	return func(j *judge) ([]Violation, string) {
+		var out []Violation
+		ran := false
+		for _, e := range j.find("probe.exchange", name) {
+			ran = true
+			if msg := e.Str("error"); msg != "" {
+				out = append(out, Violation{Message: fmt.Sprintf("%s %s: %s", e.Str("method"), e.Str("url"), msg), Events: []escalator.Event{e}})
+				continue
+			}
+			if !probeAnswered(e) {
+				out = append(out, Violation{Message: fmt.Sprintf("%s: %s %s answered %d, want %s", e.Str("case"), e.Str("method"), e.Str("path"), int(e.Num("status")), e.Str("want")),
+					Events: []escalator.Event{e}})
+			}
+		}
+		for _, e := range j.find("probe.skipped", name) {
+			return nil, e.Str("reason")
+		}
+		if !ran {
+			out = append(out, Violation{Message: "the probe did not run: the testbed found no notification endpoint for VNFM " + j.vnfm(), Events: j.find("subscription.refused", "")})
+		}
+		if extra != nil {
+			out = append(out, extra(j)...)
+		}
+		return out, ""
+	}
+}
+
+// probeAnswered reports whether a probe exchange got an expected answer:
+// the status, and a ProblemDetails body when one was asked for.
+func probeAnswered(e escalator.Event) bool {
+	ok := false
+	for _, w := range strings.Split(e.Str("want"), " or ") {
+		if fmt.Sprint(int(e.Num("status"))) == w {
+			ok = true
+		}
+	}
+	if ok && e.Fields["problem"] == true {
+		ok = strings.HasPrefix(e.Str("contentType"), "application/problem+json")
+	}
+	return ok
+}
+
+// checkDeliveries: the VIM's own notifications were taken with 204.
+func checkDeliveries(j *judge) []Violation {
+	subs := map[string]bool{}
+	for _, e := range j.held() {
+		subs[e.Subject] = true
+	}
+	var out []Violation
+	for _, e := range j.find("delivery.attempt", "") {
+		if !subs[e.Subject] || e.Fields["status"] == nil {
+			continue
+		}
+		if st := int(e.Num("status")); st != 204 {
+			out = append(out, Violation{Message: fmt.Sprintf("the VNFM answered %d to notification %s, want 204", st, e.Str("notificationId")),
+				Events: append([]escalator.Event{e}, j.exchangesFor(e.Str("notificationId"))...)})
+		}
+	}
+	return out
+}
+
+func checkAuth(name, scheme string) func(j *judge) ([]Violation, string) {
+	probe := checkProbe(name, checkDeliveries)
+	return func(j *judge) ([]Violation, string) {
+		held := j.held()
+		if len(held) == 0 {
+			return []Violation{j.noSubscription()}, ""
+		}
+		if !slices.ContainsFunc(held, func(e escalator.Event) bool { return e.Str("auth") == scheme }) {
+			return nil, fmt.Sprintf("the VNFM's subscription asks for no %s credentials", scheme)
+		}
+		return probe(j)
+	}
+}
+
+// ---- maintenance ----
+
+// note is one maintenance notification to the VNFM under test, with what
+// the world looked like when it was sent and when it was answered.
+type note struct {
+	notify  escalator.Event
+	id      string
+	state   string
+	nodes   []string
+	named   []string
+	within  time.Duration
+	replies []escalator.Event
+	// accepted is the reply the VIM took, if any.
+	accepted *escalator.Event
+	// judged is the moment the business must have moved by: the accepted
+	// reply, or else the VIM's first touch of an affected node.
+	judged bool
+	at     escalator.Event
+	// what held when it was sent
+	activeAtNotify  map[string]bool // named instances that were active
+	rotatingAtStart map[string]bool // named members in rotation
+	drainedAtStart  map[string]bool // named instances already drained
+	// what happened from then to the judged moment
+	switchedFrom map[string]bool
+	drainStarted map[string]bool
+	drainDone    map[string]bool
+	// what held at the judged moment
+	activeAtJudge   map[string]bool
+	rotatingAtJudge map[string]bool
+	// ops counts VNF control operations per "kind instance" while open
+	ops map[string]int
+}
+
+// actions is what the accepted reply said, instance → action.
+func (n *note) actions() map[string]string {
+	out := map[string]string{}
+	if n.accepted == nil {
+		return out
+	}
+	for _, a := range n.accepted.Strs("actions") {
+		inst, act, _ := strings.Cut(a, ":")
+		out[inst] = act
+	}
+	return out
+}
+
+func (n *note) ack() bool {
+	return n.accepted != nil && strings.HasPrefix(n.accepted.Str("reply"), "ACK")
+}
+
+func (n *note) nack() bool {
+	return n.accepted != nil && strings.HasPrefix(n.accepted.Str("reply"), "NACK")
+}
+
+// vnfTracker follows the VNFs' roles and rotation through the trace.
+type vnfTracker struct {
+	vnfOf        map[string]string // instance → VNF
+	mode         map[string]string
+	active       map[string]string // VNF → active instance
+	out          map[string]bool   // instance drained (out of rotation / not ready)
+	removed      map[string]bool   // instance out by health check or deleted
+	size, made   map[string]int
+	minPreserved map[string]int
+	vnfmOf       map[string]string // VNF → VNFM
+}
+
+func newVNFTracker() *vnfTracker {
+	return &vnfTracker{vnfOf: map[string]string{}, mode: map[string]string{}, active: map[string]string{}, out: map[string]bool{},
+		removed: map[string]bool{}, size: map[string]int{}, made: map[string]int{}, minPreserved: map[string]int{}, vnfmOf: map[string]string{}}
+}
+
+func (t *vnfTracker) apply(e escalator.Event) {
+	switch e.Kind {
+	case "vnf.deployed":
+		t.mode[e.Subject] = e.Str("mode")
+		t.size[e.Subject] = int(e.Num("instances"))
+		t.made[e.Subject] = int(e.Num("instances"))
+		t.minPreserved[e.Subject] = int(e.Num("minPreserved"))
+	case "vm.placed":
+		if vnf := e.Str("vnf"); vnf != "" {
+			t.vnfOf[e.Subject] = vnf
+			t.vnfmOf[vnf] = e.Str("vnfm")
+			delete(t.removed, e.Subject)
+		}
+	case "vm.deleted":
+		t.removed[e.Subject] = true
+	case "vm.business":
+		if e.Str("role") == "active" && e.Fields["carrying"] == true {
+			t.active[e.Str("vnf")] = e.Subject
+		}
+	case "vnf.switchover", "vnf.failover":
+		t.active[e.Subject] = e.Str("to")
+	case "vnf.drain":
+		t.out[e.Str("instance")] = true
+	case "vnf.undrain":
+		t.out[e.Str("instance")] = false
+	case "vnf.standby-synced":
+		t.out[e.Str("instance")] = false
+	case "vnf.scaled":
+		t.size[e.Subject] = int(e.Num("to"))
+	}
+}
+
+// inService counts a VNF's instances that serve or stand ready.
+func (t *vnfTracker) inService(vnf string) int {
+	n := 0
+	for inst, v := range t.vnfOf {
+		if v == vnf && !t.out[inst] && !t.removed[inst] {
+			n++
+		}
+	}
+	return n
+}
+
+// maintenance replays the trace into the VNFM's maintenance notifications.
+func (j *judge) maintenance() []*note {
+	t := newVNFTracker()
+	var notes []*note
+	byID := map[string]*note{}
+	var open []*note
+	judge := func(n *note, at escalator.Event) {
+		n.judged, n.at = true, at
+		n.activeAtJudge, n.rotatingAtJudge = map[string]bool{}, map[string]bool{}
+		for _, inst := range n.named {
+			if t.active[t.vnfOf[inst]] == inst {
+				n.activeAtJudge[inst] = true
+			}
+			if t.mode[t.vnfOf[inst]] == ModeLoadBalanced && !t.out[inst] && !t.removed[inst] {
+				n.rotatingAtJudge[inst] = true
+			}
+		}
+	}
+	for _, e := range j.events {
+		t.apply(e)
+		switch e.Kind {
+		case "vnfm.notify":
+			if e.Subject != j.vnfm() || e.Str("type") != orchestrator.TypeMaintenance || e.Str("replyBy") == "" {
+				continue
+			}
+			within, _ := time.ParseDuration(e.Str("replyWithin"))
+			n := &note{notify: e, id: e.Str("notificationId"), state: e.Str("state"), nodes: e.Strs("nodes"), named: e.Strs("instances"), within: within,
+				activeAtNotify: map[string]bool{}, rotatingAtStart: map[string]bool{}, drainedAtStart: map[string]bool{},
+				switchedFrom: map[string]bool{}, drainStarted: map[string]bool{}, drainDone: map[string]bool{}, ops: map[string]int{}}
+			for _, inst := range n.named {
+				vnf := t.vnfOf[inst]
+				if t.mode[vnf] == ModeActiveStandby && t.active[vnf] == inst {
+					n.activeAtNotify[inst] = true
+				}
+				if t.mode[vnf] == ModeLoadBalanced && !t.out[inst] && !t.removed[inst] {
+					n.rotatingAtStart[inst] = true
+				}
+				if t.out[inst] {
+					n.drainedAtStart[inst] = true
+				}
+			}
+			notes = append(notes, n)
+			byID[n.id] = n
+			open = append(open, n)
+		case "vnfm.reply":
+			n := byID[e.Str("notificationId")]
+			if n == nil {
+				continue
+			}
+			n.replies = append(n.replies, e)
+			if e.Fields["accepted"] == true && n.accepted == nil {
+				ev := e
+				n.accepted = &ev
+				if !n.judged {
+					judge(n, e)
+				}
+			}
+		case "vnf.switchover", "vnf.drain", "vnf.drained", "vnf.undrain", "vnf.scaled":
+			inst := e.Str("instance")
+			if e.Kind == "vnf.switchover" {
+				inst = e.Str("from")
+			}
+			for _, n := range open {
+				if !slices.Contains(n.named, inst) {
+					continue
+				}
+				n.ops[e.Kind+" "+inst]++
+				if n.judged {
+					continue
+				}
+				switch e.Kind {
+				case "vnf.switchover":
+					n.switchedFrom[inst] = true
+				case "vnf.drain":
+					n.drainStarted[inst] = true
+				case "vnf.drained":
+					n.drainDone[inst] = true
+				}
+			}
+		case "node.upgrade-started", "vm.migrating":
+			node := e.Subject
+			if e.Kind == "vm.migrating" {
+				node = e.Str("from")
+			}
+			for _, n := range open {
+				if !n.judged && slices.Contains(n.nodes, node) {
+					judge(n, e)
+				}
+			}
+		}
+		// A notification stays open (for repeated operations) until the
+		// next one to the VNFM about the same nodes.
+		if e.Kind == "vnfm.notify" && e.Subject == j.vnfm() && e.Str("type") == orchestrator.TypeNodeAvailable {
+			open = slices.DeleteFunc(open, func(n *note) bool {
+				return slices.ContainsFunc(n.nodes, func(nd string) bool { return slices.Contains(e.Strs("nodes"), nd) })
+			})
+		}
+	}
+	end := escalator.Event{}
+	if len(j.events) > 0 {
+		end = j.events[len(j.events)-1]
+	}
+	for _, n := range notes {
+		if !n.judged {
+			judge(n, end)
+		}
+	}
+	return notes
+}
+
+func (j *judge) noteEvidence(n *note) []escalator.Event {
+	out := []escalator.Event{n.notify}
+	out = append(out, n.replies...)
+	if n.accepted == nil && n.at.Kind != "" {
+		out = append(out, n.at)
+	}
+	return append(out, j.exchangesFor(n.id)...)
+}
+
+func checkReplyInTime(j *judge) ([]Violation, string) {
+	notes := j.maintenance()
+	if len(notes) == 0 {
+		return []Violation{{Message: "the VIM sent the VNFM no maintenance notification to answer", Events: j.find("delivery.no-subscriber", "")}}, ""
+	}
+	var out []Violation
+	for _, n := range notes {
+		switch {
+		case n.accepted == nil:
+			why := "no reply"
+			if len(n.replies) > 0 {
+				why = fmt.Sprintf("%d replies, none accepted (%s)", len(n.replies), n.replies[0].Str("error"))
+			}
+			out = append(out, Violation{Message: fmt.Sprintf("%s notification %s (nodes %s): %s within %s", n.state, n.id, strings.Join(n.nodes, ","), why, n.within),
+				Events: j.noteEvidence(n)})
+		case n.accepted.At > n.notify.At+n.within:
+			out = append(out, Violation{Message: fmt.Sprintf("%s notification %s answered %s after it was sent, past replyBy (%s)", n.state, n.id, n.accepted.At-n.notify.At, n.within),
+				Events: j.noteEvidence(n)})
+		}
+	}
+	return out, ""
+}
+
+// acknowledged keeps the notes the VNFM acknowledged, or that the VIM went
+// ahead on; refusals are judged by nack-clean.
+func acknowledgedWith(notes []*note, has func(n *note) bool) (out []*note) {
+	for _, n := range notes {
+		if !n.nack() && has(n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func checkSwitchoverBeforeReply(j *judge) ([]Violation, string) {
+	notes := acknowledgedWith(j.maintenance(), func(n *note) bool { return len(n.activeAtNotify) > 0 })
+	if len(notes) == 0 {
+		return []Violation{{Message: "no maintenance of a node with an active instance was acknowledged or went ahead: nothing shows the VNFM switching over"}}, ""
+	}
+	var out []Violation
+	for _, n := range notes {
+		acts := n.actions()
+		for inst := range n.activeAtNotify {
+			if a := acts[inst]; a == orchestrator.ActionMigrate || a == orchestrator.ActionLiveMigrate {
+				continue // asked the VIM to move it
+			}
+			if n.activeAtJudge[inst] {
+				out = append(out, Violation{Message: fmt.Sprintf("active instance %s of %s was still active on node %s when %s", inst, j.vnfOf(inst), strings.Join(n.nodes, ","), judgedAs(n)),
+					Events: j.noteEvidence(n)})
+			}
+		}
+	}
+	return out, ""
+}
+
+func checkDrainBeforeReply(j *judge) ([]Violation, string) {
+	notes := acknowledgedWith(j.maintenance(), func(n *note) bool { return len(n.rotatingAtStart) > 0 })
+	if len(notes) == 0 {
+		return []Violation{{Message: "no maintenance of a node with a load-balanced member in rotation was acknowledged or went ahead: nothing shows the VNFM draining"}}, ""
+	}
+	var out []Violation
+	for _, n := range notes {
+		acts := n.actions()
+		for inst := range n.rotatingAtStart {
+			if a := acts[inst]; a == orchestrator.ActionMigrate || a == orchestrator.ActionLiveMigrate {
+				continue
+			}
+			switch {
+			case n.rotatingAtJudge[inst]:
+				out = append(out, Violation{Message: fmt.Sprintf("member %s of %s was still in rotation on node %s when %s", inst, j.vnfOf(inst), strings.Join(n.nodes, ","), judgedAs(n)),
+					Events: j.noteEvidence(n)})
+			case !n.drainDone[inst] && n.drainStarted[inst]:
+				out = append(out, Violation{Message: fmt.Sprintf("member %s of %s still had requests in flight when %s: the drain had not finished", inst, j.vnfOf(inst), judgedAs(n)),
+					Events: j.noteEvidence(n)})
+			}
+		}
+	}
+	return out, ""
+}
+
+func judgedAs(n *note) string {
+	if n.accepted != nil {
+		return "the VNFM acknowledged"
+	}
+	return "the VIM went ahead without a reply"
+}
+
+func (j *judge) vnfOf(inst string) string {
+	for _, e := range j.events {
+		if e.Kind == "vm.placed" && e.Subject == inst {
+			return e.Str("vnf")
+		}
+	}
+	return "?"
+}
+
+func checkHonestReply(j *judge) ([]Violation, string) {
+	var out []Violation
+	judged := 0
+	for _, n := range j.maintenance() {
+		if !n.ack() {
+			continue
+		}
+		for inst, act := range n.actions() {
+			judged++
+			var wrong string
+			switch {
+			case !slices.Contains(n.named, inst):
+				wrong = fmt.Sprintf("claims %s for %s, which the notification did not name", act, inst)
+			case act == orchestrator.ActionSwitchedOver && !(n.activeAtNotify[inst] && n.switchedFrom[inst]):
+				wrong = fmt.Sprintf("claims SWITCHED_OVER for %s, but no switch-over away from it happened (it was %s)", inst, j.roleWord(n, inst))
+			case act == orchestrator.ActionDrained && !n.drainStarted[inst] && !n.drainedAtStart[inst]:
+				wrong = fmt.Sprintf("claims DRAINED for %s, but it was never drained", inst)
+			}
+			if wrong != "" {
+				out = append(out, Violation{Message: fmt.Sprintf("the reply to %s notification %s %s", n.state, n.id, wrong), Events: j.noteEvidence(n)})
+			}
+		}
+	}
+	if judged == 0 {
+		return []Violation{{Message: "no acknowledgement claimed any instance action: there was nothing to verify"}}, ""
+	}
+	return out, ""
+}
+
+func (j *judge) roleWord(n *note, inst string) string {
+	switch {
+	case n.activeAtNotify[inst]:
+		return "the active"
+	case n.rotatingAtStart[inst]:
+		return "a load-balanced member"
+	}
+	return "not an active instance"
+}
+
+func checkRedundancyRestored(j *judge) ([]Violation, string) {
+	t := newVNFTracker()
+	available := false
+	for _, e := range j.events {
+		t.apply(e)
+		if e.Kind == "vnfm.notify" && e.Subject == j.vnfm() && e.Str("type") == orchestrator.TypeNodeAvailable {
+			available = true
+		}
+	}
+	if !available {
+		return []Violation{{Message: "the VIM never told the VNFM a node was available again: nothing to restore"}}, ""
+	}
+	var out []Violation
+	var vnfs []string
+	for vnf, m := range t.vnfmOf {
+		if m == j.vnfm() {
+			vnfs = append(vnfs, vnf)
+		}
+	}
+	slices.Sort(vnfs)
+	for _, vnf := range vnfs {
+		if t.size[vnf] < t.made[vnf] {
+			out = append(out, Violation{Message: fmt.Sprintf("%s ended with %d instances; it was deployed with %d", vnf, t.size[vnf], t.made[vnf]), Events: j.find("vnf.scaled", vnf)})
+		}
+		var left []string
+		for inst, v := range t.vnfOf {
+			if v == vnf && t.out[inst] && !t.removed[inst] {
+				left = append(left, inst)
+			}
+		}
+		if len(left) > 0 {
+			slices.Sort(left)
+			word := "out of rotation"
+			if t.mode[vnf] == ModeActiveStandby {
+				word = "a standby out of sync"
+			}
+			out = append(out, Violation{Message: fmt.Sprintf("%s ended with %s %s after the upgrade", vnf, strings.Join(left, ", "), word),
+				Events: lastN(j.find("vnf.drain", vnf), 3)})
+		}
+	}
+	return out, ""
+}
+
+func checkNackClean(j *judge) ([]Violation, string) {
+	var out []Violation
+	nacks := 0
+	for _, n := range j.maintenance() {
+		if !n.nack() {
+			continue
+		}
+		nacks++
+		var left []string
+		for inst := range n.rotatingAtStart {
+			if !n.rotatingAtJudge[inst] {
+				left = append(left, inst+" drained")
+			}
+		}
+		for inst := range n.activeAtNotify {
+			if !n.activeAtJudge[inst] {
+				left = append(left, inst+" no longer active")
+			}
+		}
+		if len(left) > 0 {
+			slices.Sort(left)
+			out = append(out, Violation{Message: fmt.Sprintf("the VNFM refused %s notification %s but left %s", n.state, n.id, strings.Join(left, ", ")), Events: j.noteEvidence(n)})
+		}
+	}
+	if nacks == 0 {
+		return []Violation{{Message: "the VNFM refused nothing, though this case's world holds a maintenance it cannot honour (see the case's pre-conditions)",
+			Events: firstN(j.find("vnfm.reply", ""), 3)}}, ""
+	}
+	return out, ""
+}
+
+func checkIdempotent(j *judge) ([]Violation, string) {
+	twice := map[string]bool{}
+	for _, e := range j.find("fault.injected", "") {
+		if e.Str("fault") == FaultNotifyTwice {
+			twice[e.Str("notificationId")] = true
+		}
+	}
+	if len(twice) == 0 {
+		return []Violation{{Message: "no notification was delivered twice: the case's notify-duplicate fault never fired"}}, ""
+	}
+	var out []Violation
+	for _, n := range j.maintenance() {
+		if !twice[n.id] {
+			continue
+		}
+		if len(n.replies) > 1 {
+			out = append(out, Violation{Message: fmt.Sprintf("notification %s, delivered twice, was answered %d times", n.id, len(n.replies)), Events: j.noteEvidence(n)})
+		}
+		for op, c := range n.ops {
+			if c > 1 {
+				out = append(out, Violation{Message: fmt.Sprintf("notification %s, delivered twice, set off %s %d times", n.id, op, c), Events: j.noteEvidence(n)})
+			}
+		}
+	}
+	return out, ""
+}
+
+func checkOwnLimits(j *judge) ([]Violation, string) {
+	t := newVNFTracker()
+	declared := false
+	var out []Violation
+	for _, e := range j.events {
+		t.apply(e)
+		switch e.Kind {
+		case "vnf.deployed":
+			if e.Num("minPreserved") > 0 {
+				declared = true
+			}
+		case "vnf.scaled", "vnf.drain":
+			vnf := e.Subject
+			min := t.minPreserved[vnf]
+			if min == 0 || t.vnfmOf[vnf] != j.vnfm() {
+				continue
+			}
+			n := t.inService(vnf)
+			if e.Kind == "vnf.scaled" {
+				n = t.size[vnf]
+			}
+			if n < min {
+				out = append(out, Violation{Message: fmt.Sprintf("after %s %s had %d instances in service, below the minPreserved %d it declared", e.Kind, vnf, n, min), Events: []escalator.Event{e}})
+			}
+		}
+	}
+	if !declared {
+		return nil, "no VNF of the case declares minPreserved"
+	}
+	return out, ""
+}
+
+// exchangesFor returns the recorded HTTP exchanges that carry a
+// notification id (the notification itself, the reply to it).
+func (j *judge) exchangesFor(id string) []escalator.Event {
+	if id == "" {
+		return nil
+	}
+	var out []escalator.Event
+	for _, e := range j.events {
+		if e.Kind == "http.exchange" && e.Str("ref") == id {
+			out = append(out, e)
+		}
+	}
+	return out
+}

@@ -1,0 +1,240 @@
+package scenarios
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/sim"
+)
+
+// ConformanceSpec makes a scenario a conformance test case for a VNFM, in
+// the layout of ETSI GS NFV-TST 010: what is tested, on what grounds, and
+// which checks decide. The scenario's world and upgrade are the case's
+// pre-conditions made concrete.
+type ConformanceSpec struct {
+	// ID is stable across releases: AREA-NNN (e.g. MNT-002).
+	ID        string `yaml:"id" required:"true"`
+	Title     string `yaml:"title" required:"true"`
+	Objective string `yaml:"objective" required:"true"`
+	// Reference is the clause the case checks: of our API specs, an ETSI
+	// SOL013 convention, or an IFA 011 limit.
+	Reference      string   `yaml:"reference" required:"true"`
+	Preconditions  []string `yaml:"preconditions"`
+	Applicability  string   `yaml:"applicability"`
+	Postconditions []string `yaml:"postconditions"`
+	// DecidedBy are the checks whose results are the case's verdict; the
+	// others run too and are shown as context.
+	DecidedBy []string `yaml:"decidedBy" required:"true"`
+	// FailedBy are the misbehaviour profiles of the reference VNFM that
+	// must make this case fail (and no profile not listed may): the proof
+	// that the case can fail.
+	FailedBy []string `yaml:"failedBy"`
+}
+
+// VerdictNotApplicable is a conformance case whose deciding checks did
+// not apply to the VNFM under test (for example BASIC authentication when
+// its subscription asked for none).
+const VerdictNotApplicable = "not-applicable"
+
+// CheckNotApplicable is a check that had nothing to judge by design.
+const CheckNotApplicable = "not-applicable"
+
+var conformanceID = regexp.MustCompile(`^[A-Z]{2,6}-[0-9]{3}$`)
+
+func (d *loadDecoder) validateConformance(s *Scenario) {
+	c := s.Conformance
+	if c == nil {
+		return
+	}
+	if !conformanceID.MatchString(c.ID) {
+		d.problem("conformance.id", "use AREA-NNN, e.g. MNT-002", "conformance id %q is not AREA-NNN", c.ID)
+	}
+	d.nonEmpty("conformance.title", c.Title)
+	d.nonEmpty("conformance.objective", c.Objective)
+	d.nonEmpty("conformance.reference", c.Reference)
+	if len(c.DecidedBy) == 0 {
+		d.problem("conformance.decidedBy", "name the checks that decide the case, e.g. [reply-in-time]", "a conformance case needs at least one deciding check")
+	}
+	d.names("conformance.decidedBy", "check", c.DecidedBy, slices.Concat([]string{CheckOutcome}, CheckNames, ConformanceCheckNames()))
+	profiles := slices.DeleteFunc(sim.BehaviorNames(), func(n string) bool { return n == sim.BehaviorReference })
+	d.names("conformance.failedBy", "misbehaviour profile", c.FailedBy, profiles)
+}
+
+// ConformanceCheckNames lists the checks only conformance cases run, in a
+// stable order.
+func ConformanceCheckNames() []string {
+	out := make([]string, 0, len(conformanceChecks))
+	for n := range conformanceChecks {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ConformanceCheckDoc is what a conformance check verifies, for docs.
+func ConformanceCheckDoc(name string) string { return conformanceChecks[name].doc }
+
+// conformanceVerdict: the case passes when every deciding check passed or
+// did not apply, and is not applicable when none applied.
+func conformanceVerdict(s *Scenario, checks []CheckResult) string {
+	applied := false
+	for _, name := range s.Conformance.DecidedBy {
+		for _, c := range checks {
+			if c.Name != name {
+				continue
+			}
+			switch c.Status {
+			case CheckFailed:
+				return VerdictFail
+			case CheckPassed:
+				applied = true
+			}
+		}
+	}
+	if !applied {
+		return VerdictNotApplicable
+	}
+	return VerdictPass
+}
+
+// Deciding returns the results of the checks that decide a conformance
+// case, in DecidedBy order (all checks for a plain scenario).
+func (r *Result) Deciding() []CheckResult {
+	if r.Scenario == nil || r.Scenario.Conformance == nil {
+		return r.Checks
+	}
+	var out []CheckResult
+	for _, name := range r.Scenario.Conformance.DecidedBy {
+		for _, c := range r.Checks {
+			if c.Name == name {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// ConformanceSummary counts conformance cases by verdict.
+type ConformanceSummary struct {
+	Passed, Failed, NotApplicable, Errors int
+}
+
+// Total is the number of cases.
+func (c ConformanceSummary) Total() int { return c.Passed + c.Failed + c.NotApplicable + c.Errors }
+
+func (c ConformanceSummary) String() string {
+	s := fmt.Sprintf("conformance: %d passed, %d failed, %d not applicable", c.Passed, c.Failed, c.NotApplicable)
+	if c.Errors > 0 {
+		s += fmt.Sprintf(", %d could not run", c.Errors)
+	}
+	return s
+}
+
+// SummarizeConformance counts the conformance cases among results; ok is
+// false when there are none.
+func SummarizeConformance(results []*Result) (sum ConformanceSummary, ok bool) {
+	for _, r := range results {
+		if r.Scenario == nil || r.Scenario.Conformance == nil {
+			continue
+		}
+		ok = true
+		switch r.Verdict {
+		case VerdictPass:
+			sum.Passed++
+		case VerdictNotApplicable:
+			sum.NotApplicable++
+		case VerdictError:
+			sum.Errors++
+		default:
+			sum.Failed++
+		}
+	}
+	return sum, ok
+}
+
+// CaseLabel is "ID title" for a conformance case, or the scenario name.
+func (r *Result) CaseLabel() string {
+	if r.Scenario == nil {
+		return ""
+	}
+	if c := r.Scenario.Conformance; c != nil {
+		return c.ID + " " + c.Title
+	}
+	return r.Scenario.Name
+}
+
+// joinSorted is for messages that list names.
+func joinSorted(names []string) string {
+	out := slices.Clone(names)
+	slices.Sort(out)
+	return strings.Join(out, ", ")
+}
+
+// Exchange is one HTTP request and its answer, as recorded in the trace
+// (http.exchange for the flow, probe.exchange for a probe), secrets masked.
+type Exchange struct {
+	At                time.Duration
+	Case              string // a probe's label: what it expected
+	From, To          string // vim, vnfm; empty for a probe (the testbed → the VNFM)
+	Method, URL, Path string
+	Status            int // 0 when the request failed
+	Want              string
+	RequestHeaders    []string
+	RequestBody       string
+	ResponseHeaders   []string
+	ResponseBody      string
+	Error             string
+}
+
+// Evidence is what shows one failed check of a conformance case: the
+// message, the HTTP exchanges involved, the spec violations the validators
+// saw, and the trace excerpt the check pointed at.
+type Evidence struct {
+	Check          string
+	Message        string
+	Exchanges      []Exchange
+	SpecViolations []escalator.Event
+	Excerpt        []escalator.Event
+}
+
+// Evidence gathers, for each failed deciding check, what shows why it
+// failed. The spec violations of the whole run go with every item: any of
+// them may be the cause.
+func (r *Result) Evidence() []Evidence {
+	var specs []escalator.Event
+	for _, e := range r.Events {
+		if e.Kind == "spec.violation" {
+			specs = append(specs, e)
+		}
+	}
+	var out []Evidence
+	for _, c := range r.Deciding() {
+		if c.Status != CheckFailed {
+			continue
+		}
+		for _, v := range c.Violations {
+			ev := Evidence{Check: c.Name, Message: v.Message, SpecViolations: specs}
+			for _, e := range v.Events {
+				switch e.Kind {
+				case "http.exchange", "probe.exchange":
+					ev.Exchanges = append(ev.Exchanges, ExchangeOf(e))
+				default:
+					ev.Excerpt = append(ev.Excerpt, e)
+				}
+			}
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// ExchangeOf reads an http.exchange or probe.exchange event.
+func ExchangeOf(e escalator.Event) Exchange {
+	return Exchange{At: e.At, Case: e.Str("case"), From: e.Str("from"), To: e.Str("to"), Method: e.Str("method"), URL: e.Str("url"), Path: e.Str("path"),
+		Status: int(e.Num("status")), Want: e.Str("want"), RequestHeaders: e.Strs("requestHeaders"), RequestBody: e.Str("requestBody"),
+		ResponseHeaders: e.Strs("responseHeaders"), ResponseBody: e.Str("responseBody"), Error: e.Str("error")}
+}
