@@ -3,9 +3,11 @@ package reports
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/scenarios"
 )
 
@@ -28,10 +30,11 @@ type Terminal struct {
 }
 
 var label = map[string]string{
-	scenarios.VerdictPass:  "PASS",
-	scenarios.VerdictFail:  "FAIL",
-	scenarios.VerdictXFail: "XFAIL",
-	scenarios.VerdictError: "ERROR",
+	scenarios.VerdictPass:          "PASS",
+	scenarios.VerdictFail:          "FAIL",
+	scenarios.VerdictXFail:         "XFAIL",
+	scenarios.VerdictError:         "ERROR",
+	scenarios.VerdictNotApplicable: "N/A",
 }
 
 // ANSI SGR colours.
@@ -90,7 +93,12 @@ func (t Terminal) Scenario(r *scenarios.Result, wall time.Duration) {
 			if len(missing) > 0 {
 				detail += ", did not fail as expected: " + strings.Join(missing, ", ")
 			}
+		case scenarios.VerdictNotApplicable:
+			detail += ", not applicable: " + strings.Join(notApplicable(r), "; ")
 		}
+	}
+	if c := caseOf(r); c != nil {
+		detail = c.ID + ": " + detail
 	}
 	fmt.Fprintf(t.W, "%s  %-44s %s  (%s)\n", t.verdict(r.Verdict), t.name(r), detail, HumanDuration(wall))
 	multiline := r.Verdict == scenarios.VerdictError && strings.Contains(r.Err.Error(), "\n")
@@ -99,14 +107,18 @@ func (t Terminal) Scenario(r *scenarios.Result, wall time.Duration) {
 	}
 }
 
-// surprises lists the checks that failed though not expected to, and the
-// expected failures that did not happen.
+// surprises lists the checks that failed though not expected to (of a
+// conformance case, only those that decide it), and the expected failures
+// that did not happen.
 func surprises(r *scenarios.Result) (unexpected, missing []string) {
 	expected := map[string]bool{}
 	for _, v := range r.Scenario.Expect.Violations {
 		expected[v] = true
 	}
 	for _, c := range r.Checks {
+		if c.Status == scenarios.CheckFailed && slices.Contains(contextFailures(r), c.Name) {
+			continue
+		}
 		switch {
 		case c.Status == scenarios.CheckFailed && !expected[c.Name]:
 			unexpected = append(unexpected, c.Name)
@@ -118,15 +130,29 @@ func surprises(r *scenarios.Result) (unexpected, missing []string) {
 }
 
 // detail writes why a run failed: for a failure the checks that failed
-// with their trace excerpts, for an error the error; then how to rerun it.
+// with their trace excerpts (for a conformance case, the checks that
+// decide it with their evidence), for an error the error; then how to
+// rerun it.
 func (t Terminal) detail(r *scenarios.Result) {
 	s := r.Scenario
+	isCase := caseOf(r) != nil
+	if isCase {
+		fmt.Fprintf(t.W, "       %s\n", r.CaseLabel())
+		if ref := caseOf(r).Reference; ref != "" {
+			fmt.Fprintf(t.W, "       reference: %s\n", ref)
+		}
+	}
 	if r.Verdict == scenarios.VerdictError {
 		indent(t.W, "       ", r.Err.Error())
 	}
 	expected := map[string]bool{}
 	for _, v := range s.Expect.Violations {
 		expected[v] = true
+	}
+	if isCase && len(s.Expect.Violations) == 0 {
+		t.caseDetail(r)
+		fmt.Fprintf(t.W, "       rerun: %s --seed %d %s\n", t.Command, r.Seed, shellQuote(s.Path))
+		return
 	}
 	for _, c := range r.Checks {
 		switch {
@@ -145,6 +171,44 @@ func (t Terminal) detail(r *scenarios.Result) {
 		}
 	}
 	fmt.Fprintf(t.W, "       rerun: %s --seed %d %s\n", t.Command, r.Seed, shellQuote(s.Path))
+}
+
+// caseDetail writes why a conformance case failed: each failed deciding
+// check with the HTTP exchanges and trace
+// events that show it, the spec violations of the run, and which other
+// checks failed as context (they do not decide the case).
+func (t Terminal) caseDetail(r *scenarios.Result) {
+	var specs []escalator.Event
+	prev := ""
+	for _, ev := range r.Evidence() {
+		specs = ev.SpecViolations
+		if ev.Check != prev { // a check's violations under one heading
+			fmt.Fprintf(t.W, "       %s %s\n", t.paint(red, "✗"), ev.Check)
+			prev = ev.Check
+		}
+		indent(t.W, "         ", ev.Message)
+		for i, x := range ev.Exchanges {
+			fmt.Fprintf(t.W, "           HTTP exchange %d of %d: %s\n", i+1, len(ev.Exchanges), exchangeTitle(x))
+			for _, line := range exchangeLines(x) {
+				if strings.HasPrefix(line, "< ") && strings.Contains(line, " ✗ expected ") {
+					line = t.paint(red, line)
+				}
+				fmt.Fprintf(t.W, "             %s\n", line)
+			}
+		}
+		for _, e := range numbered(ev.Excerpt) {
+			fmt.Fprintf(t.W, "           %s\n", e)
+		}
+	}
+	if specs = numbered(specs); len(specs) > 0 {
+		fmt.Fprintf(t.W, "       spec violations in this run:\n")
+		for _, e := range specs {
+			fmt.Fprintf(t.W, "           %s\n", e)
+		}
+	}
+	if ctx := contextFailures(r); len(ctx) > 0 {
+		fmt.Fprintf(t.W, "       also failed, not deciding this case: %s\n", strings.Join(ctx, ", "))
+	}
 }
 
 // indent writes a message that may span lines, every line indented alike.
@@ -199,6 +263,11 @@ func (t Terminal) Summary(s Summary) {
 		gate("EXPECTED FAILURES", yellow, n[scenarios.VerdictXFail]),
 		gate("ERRORS", red, n[scenarios.VerdictError]),
 	}
+	// Only a run with conformance cases can have this verdict; other runs
+	// read as they always have.
+	if na := n[scenarios.VerdictNotApplicable]; na > 0 {
+		gates = append(gates, gate("NOT APPLICABLE", "", na))
+	}
 	if s.NotRun > 0 {
 		gates = append(gates, gate("NOT RUN", yellow, s.NotRun))
 	}
@@ -208,6 +277,9 @@ func (t Terminal) Summary(s Summary) {
 		count = fmt.Sprintf("%s of %s", plural(runs, "run"), plural(s.Scenarios, "scenario"))
 	}
 	fmt.Fprintf(t.W, "\n%s   (%s, %s)\n", strings.Join(gates, "  "), count, HumanDuration(s.Wall))
+	if line := conformanceSummary(s.Results); line != "" {
+		fmt.Fprintln(t.W, line)
+	}
 	for _, note := range s.Notes {
 		fmt.Fprintln(t.W, note)
 	}

@@ -1,0 +1,190 @@
+package reports
+
+// What every format shares about conformance cases: which results are
+// cases, the summary line, why a case did not apply, and the evidence of
+// a failed case as text (the HTTP exchanges written the way curl -v shows
+// them, the spec violations, the trace excerpt).
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/scenarios"
+)
+
+// caseOf is r's conformance case, nil for a plain scenario.
+func caseOf(r *scenarios.Result) *scenarios.ConformanceSpec {
+	if r == nil || r.Scenario == nil {
+		return nil
+	}
+	return r.Scenario.Conformance
+}
+
+// conformanceSummary is the run's conformance summary line, "" when no
+// conformance case ran: plain runs read exactly as before.
+func conformanceSummary(results []*scenarios.Result) string {
+	sum, ok := scenarios.SummarizeConformance(results)
+	if !ok {
+		return ""
+	}
+	return sum.String()
+}
+
+// decidingChecks are the checks that decide r's verdict: a conformance
+// case's deciding checks, every check of a plain scenario. A case that is
+// also a negative control (it names the failures it expects) is judged
+// as one, on every check.
+func decidingChecks(r *scenarios.Result) []scenarios.CheckResult {
+	if caseOf(r) == nil || len(r.Scenario.Expect.Violations) > 0 {
+		return r.Checks
+	}
+	return r.Deciding()
+}
+
+// contextFailures names the checks of a conformance case that failed but
+// do not decide it: shown, so a reader knows, but apart from the verdict.
+func contextFailures(r *scenarios.Result) []string {
+	if caseOf(r) == nil || len(r.Scenario.Expect.Violations) > 0 {
+		return nil
+	}
+	var out []string
+	for _, c := range r.Checks {
+		if c.Status == scenarios.CheckFailed && !slices.Contains(r.Scenario.Conformance.DecidedBy, c.Name) {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
+
+// notApplicable says why a case's deciding checks did not apply, one
+// "check: reason" each.
+func notApplicable(r *scenarios.Result) []string {
+	var out []string
+	for _, c := range r.Deciding() {
+		if c.Status == scenarios.CheckNotApplicable {
+			out = append(out, c.Name+": "+cmp.Or(c.Reason, "nothing to judge"))
+		}
+	}
+	return out
+}
+
+// statusMet reports whether an exchange got an answer it was meant to
+// get; judged is false when nothing said what to expect (the flow's own
+// exchanges) or no answer came.
+func statusMet(x scenarios.Exchange) (met, judged bool) {
+	if x.Want == "" || x.Status == 0 {
+		return false, false
+	}
+	for w := range strings.SplitSeq(x.Want, " or ") {
+		if strings.TrimSpace(w) == strconv.Itoa(x.Status) {
+			return true, true
+		}
+	}
+	return false, true
+}
+
+// exchangeTitle says who talked to whom, when, and for a probe what it
+// tried: "vim → vnfm at 00:00:00.000", "probe (no credentials answer
+// 401) at 00:00:00.000".
+func exchangeTitle(x scenarios.Exchange) string {
+	who := "probe"
+	if x.From != "" || x.To != "" {
+		who = cmp.Or(x.From, "?") + " → " + cmp.Or(x.To, "?")
+	}
+	if x.Case != "" {
+		who += " (" + x.Case + ")"
+	}
+	return who + " at " + htmlOffset(x.At)
+}
+
+// exchangeLines writes an exchange as curl -v does: "> " before what was
+// sent (the request line, the headers, a blank line, the body), "< "
+// before what came back. Headers and bodies are as recorded, secrets
+// already masked by the recorder; an answer that was not the one wanted
+// says so on its status line.
+func exchangeLines(x scenarios.Exchange) []string {
+	out := []string{"> " + x.Method + " " + cmp.Or(x.URL, x.Path)}
+	for _, h := range x.RequestHeaders {
+		out = append(out, "> "+h)
+	}
+	if x.RequestBody != "" {
+		out = append(out, ">")
+		for line := range strings.SplitSeq(x.RequestBody, "\n") {
+			out = append(out, "> "+line)
+		}
+	}
+	if x.Error != "" {
+		return append(out, "! no answer: "+x.Error)
+	}
+	status := "< " + strconv.Itoa(x.Status)
+	if met, judged := statusMet(x); judged && met {
+		status += " (expected " + x.Want + ")"
+	} else if judged {
+		status += " ✗ expected " + x.Want
+	}
+	out = append(out, status)
+	for _, h := range x.ResponseHeaders {
+		out = append(out, "< "+h)
+	}
+	if x.ResponseBody != "" {
+		out = append(out, "<")
+		for line := range strings.SplitSeq(x.ResponseBody, "\n") {
+			out = append(out, "< "+line)
+		}
+	}
+	return out
+}
+
+// evidenceText writes a failed case's evidence as plain text for the
+// formats that carry text (the terminal, JUnit): each failed deciding
+// check's violation with its exchanges and trace excerpt, then the spec
+// violations of the run, once (every item carries the same ones).
+func evidenceText(r *scenarios.Result) string {
+	var b strings.Builder
+	var specs []escalator.Event
+	prev := ""
+	for _, ev := range r.Evidence() {
+		specs = ev.SpecViolations
+		if ev.Check != prev { // a check's violations under one heading
+			fmt.Fprintf(&b, "✗ %s\n", ev.Check)
+			prev = ev.Check
+		}
+		writeIndented(&b, "  ", ev.Message)
+		for i, x := range ev.Exchanges {
+			fmt.Fprintf(&b, "    HTTP exchange %d of %d: %s\n", i+1, len(ev.Exchanges), exchangeTitle(x))
+			for _, line := range exchangeLines(x) {
+				b.WriteString("      " + line + "\n")
+			}
+		}
+		if excerpt := numbered(ev.Excerpt); len(excerpt) > 0 {
+			b.WriteString("    trace excerpt:\n")
+			for _, e := range excerpt {
+				fmt.Fprintf(&b, "      %s\n", e)
+			}
+		}
+	}
+	if specs = numbered(specs); len(specs) > 0 {
+		fmt.Fprintf(&b, "spec violations in this run (%d):\n", len(specs))
+		for _, e := range specs {
+			fmt.Fprintf(&b, "  %s\n", e)
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// numbered leaves out the "no such event" placeholders (Seq 0).
+func numbered(events []escalator.Event) []escalator.Event {
+	return slices.DeleteFunc(slices.Clone(events), func(e escalator.Event) bool { return e.Seq <= 0 })
+}
+
+// writeIndented writes a message that may span lines, every line
+// indented alike.
+func writeIndented(b *strings.Builder, prefix, msg string) {
+	for line := range strings.SplitSeq(strings.TrimRight(msg, "\n"), "\n") {
+		b.WriteString(prefix + line + "\n")
+	}
+}

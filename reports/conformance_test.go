@@ -1,0 +1,162 @@
+package reports
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/escalator-testbed/escalator/scenarios"
+)
+
+// The conformance fixtures, testdata/conformance/*.yaml, each a case run
+// for real in virtual time: MNT-002 against a VNFM that acknowledges
+// without moving (fails on the maintenance flow), SEC-001 against an
+// endpoint that takes bad credentials (fails on the probes, with the
+// credentials masked), MNT-002 against the reference VNFM (passes),
+// SEC-001 against a VNFM that asks for no credentials (not applicable),
+// and MNT-002 in a world that cannot be built (a harness error).
+const (
+	caseFailFlow = iota
+	caseFailProbe
+	casePass
+	caseNotApplicable
+	caseError
+)
+
+var conformanceOnce = sync.OnceValues(func() ([]*scenarios.Result, error) {
+	var out []*scenarios.Result
+	for _, c := range []struct {
+		file string
+		edit func(*scenarios.Scenario)
+	}{
+		{file: "mnt-002-fail.yaml"},
+		{file: "sec-001-fail.yaml"},
+		{file: "mnt-002-pass.yaml"},
+		{file: "sec-001-na.yaml"},
+		{file: "mnt-002-pass.yaml", edit: func(s *scenarios.Scenario) {
+			s.Name = "conformance-mnt-002-unbuildable"
+			s.VNFs[0].Placement = []string{"compute-99"}
+		}},
+	} {
+		s, err := scenarios.LoadFile(filepath.Join("testdata", "conformance", c.file))
+		if err != nil {
+			return nil, err
+		}
+		if c.edit != nil {
+			c.edit(s)
+		}
+		out = append(out, scenarios.Run(context.Background(), s, scenarios.Options{}))
+	}
+	return out, nil
+})
+
+// conformanceResults are the fixtures' results, run once and shared: no
+// test may change them.
+func conformanceResults(t testing.TB) []*scenarios.Result {
+	t.Helper()
+	out, err := conformanceOnce()
+	require.NoError(t, err)
+	want := []string{scenarios.VerdictFail, scenarios.VerdictFail, scenarios.VerdictPass, scenarios.VerdictNotApplicable, scenarios.VerdictError}
+	for i, r := range out {
+		require.Equal(t, want[i], r.Verdict, "%s: %v", r.Scenario.Name, r.Err)
+	}
+	return out
+}
+
+// mixedResults are a plain pass and a plain failure beside the cases, so
+// every format shows both kinds in one run.
+func mixedResults(t testing.TB) []*scenarios.Result {
+	t.Helper()
+	plain := machineResults(t.(*testing.T))
+	return append([]*scenarios.Result{plain[0], plain[2]}, conformanceResults(t)...)
+}
+
+// TestConformanceFixtures: the cases judge what they should, so the
+// reports below render real evidence. Should one of these fail, the
+// checks (scenarios/check_conformance.go) changed, not the reports.
+func TestConformanceFixtures(t *testing.T) {
+	rs := conformanceResults(t)
+
+	flow := rs[caseFailFlow].Evidence()
+	require.NotEmpty(t, flow)
+	for _, ev := range flow {
+		require.Equal(t, "switchover-before-reply", ev.Check)
+		require.NotEmpty(t, ev.Exchanges, "the notification the VNFM acknowledged")
+		require.Equal(t, "vim", ev.Exchanges[0].From)
+		require.Equal(t, "POST", ev.Exchanges[0].Method)
+		require.Equal(t, 204, ev.Exchanges[0].Status)
+		require.NotEmpty(t, ev.Excerpt, "the notify and reply events")
+	}
+	require.Contains(t, contextFailures(rs[caseFailFlow]), "zero-loss", "the loss is context, not the verdict")
+
+	probe := rs[caseFailProbe].Evidence()
+	require.Len(t, probe, 2, "no credentials, a wrong password")
+	for _, ev := range probe {
+		require.Len(t, ev.Exchanges, 1)
+		x := ev.Exchanges[0]
+		require.Equal(t, "401", x.Want)
+		require.Equal(t, 204, x.Status)
+		for _, h := range x.RequestHeaders {
+			if strings.HasPrefix(h, "Authorization: ") {
+				require.Equal(t, "Authorization: Basic ***", h)
+			}
+		}
+	}
+
+	require.Empty(t, rs[casePass].Evidence())
+	require.Equal(t, []string{"auth-basic: the VNFM's subscription asks for no BASIC credentials"}, notApplicable(rs[caseNotApplicable]))
+	sum, ok := scenarios.SummarizeConformance(rs)
+	require.True(t, ok)
+	require.Equal(t, scenarios.ConformanceSummary{Passed: 1, Failed: 2, NotApplicable: 1, Errors: 1}, sum)
+}
+
+func conformanceRun(t *testing.T) Run {
+	return fixedRun(mixedResults(t))
+}
+
+// TestTerminalConformanceGolden: the cases beside plain scenarios, one
+// line each with the case's ID, the summary with a not-applicable gate
+// and the conformance line, and each failed case with its evidence.
+func TestTerminalConformanceGolden(t *testing.T) {
+	results := mixedResults(t)
+	var b bytes.Buffer
+	term := Terminal{W: &b, Command: "escalator run", Brief: true}
+	for _, r := range results {
+		term.Scenario(r, 12*time.Millisecond)
+	}
+	term.Summary(Summary{Results: results, Wall: 48 * time.Millisecond})
+	golden(t, "conformance/terminal.golden", b.Bytes())
+}
+
+// TestTerminalConformanceEvidence: what the golden shows, said in words:
+// the evidence of the probe case names the request, masks the
+// credentials and marks the status that was not the one expected (red on
+// a terminal); a plain run prints no conformance line.
+func TestTerminalConformanceEvidence(t *testing.T) {
+	rs := conformanceResults(t)
+	render := func(color bool, results ...*scenarios.Result) string {
+		var b bytes.Buffer
+		Terminal{W: &b, Command: "escalator run", Color: color, Brief: true}.Summary(Summary{Results: results})
+		return b.String()
+	}
+	out := render(false, rs[caseFailProbe])
+	require.Contains(t, out, "conformance: 0 passed, 1 failed, 0 not applicable\n")
+	require.Contains(t, out, "       SEC-001 Notifications authenticated with BASIC credentials\n")
+	require.Contains(t, out, "> POST http://vnfm-1.vnfm.escalator/vnfm_notification/v1/notifications\n")
+	require.Contains(t, out, "> Authorization: Basic ***\n")
+	require.NotContains(t, out, "basic-secret", "no credentials in the clear")
+	require.NotContains(t, out, "dmltOmJhc2lj", "nor base64-encoded (vim:basic-secret)")
+	require.Contains(t, out, "< 204 ✗ expected 401\n")
+	require.Contains(t, render(true, rs[caseFailProbe]), "\x1b[31m< 204 ✗ expected 401\x1b[0m")
+
+	na := render(false, rs[caseNotApplicable])
+	require.Contains(t, na, "NOT APPLICABLE 1")
+	require.NotContains(t, render(false, machineResults(t)...), "conformance")
+	require.NotContains(t, render(false, machineResults(t)...), "NOT APPLICABLE")
+}
