@@ -11,7 +11,6 @@ const (
 	BehaviorNoSwitchover   = "no-switchover"      // acknowledges without switching the active over
 	BehaviorNoDrain        = "no-drain"           // acknowledges without draining load-balanced members
 	BehaviorMisreport      = "misreports-actions" // moves, but claims SWITCHED_OVER for every instance it acted on
-	BehaviorEarlyRestore   = "early-restore"      // puts drained members back right after replying, node still in maintenance
 	BehaviorNoRestore      = "no-restore"         // ignores "node available": redundancy stays reduced
 	BehaviorNackLeaves     = "nack-leaves-state"  // moves what it can, then refuses, leaving it moved
 	BehaviorNotIdempotent  = "not-idempotent"     // acts on every delivery of a notification
@@ -20,7 +19,7 @@ const (
 	BehaviorStrictTypes    = "rejects-unknown-types"
 	BehaviorIgnoresVersion = "ignores-version"         // endpoint accepts requests without a valid Version header
 	BehaviorAcceptsBadAuth = "accepts-bad-credentials" // endpoint accepts wrong or missing credentials
-	BehaviorNarrowFilter   = "narrow-filter"           // subscribes to maintenance notifications only
+	BehaviorNarrowFilter   = "narrow-filter"           // filters out session status notifications
 	BehaviorDoubleSub      = "double-subscribe"        // holds two subscriptions for one VNFM
 )
 
@@ -52,7 +51,6 @@ var Profiles = []Profile{
 	{BehaviorNoSwitchover, LayerMaintenance, "acknowledges without switching active instances over"},
 	{BehaviorNoDrain, LayerMaintenance, "acknowledges without draining load-balanced members"},
 	{BehaviorMisreport, LayerMaintenance, "moves the business, but claims SWITCHED_OVER for every instance it acted on"},
-	{BehaviorEarlyRestore, LayerMaintenance, "puts drained members back in rotation right after replying, while their node is still in maintenance"},
 	{BehaviorNoRestore, LayerMaintenance, "ignores \"node available\": moved instances never come back"},
 	{BehaviorNackLeaves, LayerMaintenance, "when it must refuse, first moves what it can and refuses without undoing it"},
 	{BehaviorNotIdempotent, LayerMaintenance, "acts on, and replies to, every delivery of a notification"},
@@ -61,7 +59,7 @@ var Profiles = []Profile{
 	{BehaviorStrictTypes, LayerEndpoint, "its notification endpoint answers 400 to a notification type it does not know"},
 	{BehaviorIgnoresVersion, LayerEndpoint, "its notification endpoint accepts requests without a valid Version header"},
 	{BehaviorAcceptsBadAuth, LayerEndpoint, "its notification endpoint accepts wrong or missing credentials"},
-	{BehaviorNarrowFilter, LayerSubscription, "subscribes to MaintenanceNotification only"},
+	{BehaviorNarrowFilter, LayerSubscription, "subscribes without SessionStatusNotification, so it never learns how a session ended"},
 	{BehaviorDoubleSub, LayerSubscription, "creates a second subscription for itself with another callback URI"},
 }
 

@@ -81,11 +81,13 @@ func (m *VNFM) scaleIn(n orchestrator.Notification) []orchestrator.InstanceActio
 		if err != nil || view.Mode != ModeLoadBalanced || view.CapacityPerInstance <= 0 {
 			continue
 		}
-		need := int(math.Ceil(view.Load/view.CapacityPerInstance)) + 1
-		// The VNF's own limit binds the VNFM as much as the VIM.
+		need := int(math.Ceil(view.Load / view.CapacityPerInstance))
+		// The VNF's own limit binds the VNFM as much as the VIM: keep
+		// minPreserved in service even while one member is impacted.
 		if mv := view.Maintenance; mv != nil && mv.MinPreserved > need && m.cfg.Behavior != BehaviorIgnoresLimits {
 			need = mv.MinPreserved
 		}
+		need++
 		if need >= len(view.Instances) {
 			continue
 		}
@@ -320,9 +322,6 @@ func (m *VNFM) maintenance(n orchestrator.Notification, done func()) {
 					m.after(wait, func() { m.send(n, behavior, true, actions, "") })
 				default:
 					m.send(n, behavior, true, actions, "")
-					if behavior == BehaviorEarlyRestore {
-						m.restoreSoon(steps)
-					}
 				}
 				done()
 			})
@@ -493,19 +492,6 @@ func (m *VNFM) move(steps []step, behavior string, finished func([]orchestrator.
 		}
 	}
 	release()
-}
-
-// restoreSoon is the early-restore misbehaviour: drained members go back
-// into rotation a reaction time after the reply, while their node is
-// still in maintenance.
-func (m *VNFM) restoreSoon(steps []step) {
-	m.after(m.cfg.ReplyAfter, func() {
-		for _, st := range steps {
-			if st.action == orchestrator.ActionDrained && m.ctl.Undrain(st.vnf, st.instance) == nil {
-				m.action(st.vnf, st.instance, "RESTORED")
-			}
-		}
-	})
 }
 
 // restore brings the instances the VNFM moved off a node back once the

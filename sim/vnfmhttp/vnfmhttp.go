@@ -100,11 +100,16 @@ func Handler(s *Server, spec *edge.Spec, sec *Security, onViolation func(edge.Vi
 	}
 	g := e.Group(Base, versioned, auth, tolerant, edge.Validator(spec, onViolation))
 	vnfmapi.RegisterHandlers(g, s)
-	if behavior == sim.BehaviorAnyMethod {
-		g.Match([]string{http.MethodPut, http.MethodPatch, http.MethodDelete}, "/notifications", func(c echo.Context) error {
-			return c.NoContent(http.StatusNoContent)
-		})
+	// echo answers an unrouted method inside a group with 404; SOL013
+	// wants 405 with Allow for a resource that exists.
+	other := func(c echo.Context) error {
+		c.Response().Header().Set("Allow", "GET, POST")
+		return echo.NewHTTPError(http.StatusMethodNotAllowed, "the notification endpoint takes GET and POST only")
 	}
+	if behavior == sim.BehaviorAnyMethod {
+		other = func(c echo.Context) error { return c.NoContent(http.StatusNoContent) }
+	}
+	g.Match([]string{http.MethodPut, http.MethodPatch, http.MethodDelete}, "/notifications", other)
 	return e
 }
 
@@ -142,6 +147,7 @@ func tolerateUnknownTypes(next echo.HandlerFunc) echo.HandlerFunc {
 func anyVersion(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		c.Request().Header.Set(edge.HeaderVersion, edge.APIVersion)
+		c.Response().Header().Set(edge.HeaderVersion, edge.APIVersion)
 		return next(c)
 	}
 }
@@ -271,13 +277,14 @@ func (c *Client) Reply(r orchestrator.Reply) error {
 // Subscribe registers the VNFM's endpoint with the VIM and returns the
 // subscription id (an existing identical one counts: 303). The profile
 // decides what is asked for: the reference subscribes once to every
-// notification type; narrow-filter to maintenance notifications only;
+// notification type; narrow-filter leaves out session status;
 // double-subscribe a second time under another callback URI.
 func (c *Client) Subscribe(vnfm, callbackURI string, auth *vimapi.SubscriptionAuthentication, behavior string) (string, error) {
 	req := vimapi.MaintenanceSubscriptionRequest{VnfmID: vnfm, CallbackURI: callbackURI, Authentication: auth}
 	switch behavior {
 	case sim.BehaviorNarrowFilter:
-		req.Filter = &vimapi.MaintenanceNotificationsFilter{NotificationTypes: []vimapi.NotificationType{vimapi.NotificationTypeMaintenanceNotification}}
+		req.Filter = &vimapi.MaintenanceNotificationsFilter{NotificationTypes: []vimapi.NotificationType{
+			vimapi.NotificationTypeMaintenanceNotification, vimapi.NotificationTypeNodeAvailableNotification}}
 	case sim.BehaviorDoubleSub:
 		again := req
 		again.CallbackURI += "?again=1"
@@ -424,4 +431,3 @@ func NotifySecurity(s string) (*Security, *vimapi.SubscriptionAuthentication, er
 	}
 	return nil, nil, fmt.Errorf("--notify-auth %q: use basic:USER:PASSWORD or oauth2:CLIENT_ID:SECRET", scheme)
 }
-
