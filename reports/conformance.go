@@ -176,9 +176,16 @@ func evidenceText(r *scenarios.Result) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// numbered leaves out the "no such event" placeholders (Seq 0).
+// numbered leaves out the "no such event" placeholders (Seq 0). The list
+// is never nil, so JSON writes it as [].
 func numbered(events []escalator.Event) []escalator.Event {
-	return slices.DeleteFunc(slices.Clone(events), func(e escalator.Event) bool { return e.Seq <= 0 })
+	out := make([]escalator.Event, 0, len(events))
+	for _, e := range events {
+		if e.Seq > 0 {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // writeIndented writes a message that may span lines, every line

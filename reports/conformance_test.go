@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -159,4 +160,109 @@ func TestTerminalConformanceEvidence(t *testing.T) {
 	require.Contains(t, na, "NOT APPLICABLE 1")
 	require.NotContains(t, render(false, machineResults(t)...), "conformance")
 	require.NotContains(t, render(false, machineResults(t)...), "NOT APPLICABLE")
+}
+
+// TestJSONConformanceGolden is the JSON report of the cases beside plain
+// scenarios: the conformance summary at the top, each case's metadata,
+// and the evidence of the failed ones.
+func TestJSONConformanceGolden(t *testing.T) {
+	golden(t, "conformance/json.golden", writeJSON(t, conformanceRun(t)))
+}
+
+// TestJSONConformance reads the report back: the summary counts the
+// cases, a plain scenario has no conformance fields, each case has its
+// metadata, and the evidence is the results' own, exchange by exchange.
+func TestJSONConformance(t *testing.T) {
+	run := conformanceRun(t)
+	var doc jsonRun
+	require.NoError(t, json.Unmarshal(writeJSON(t, run), &doc))
+	require.Equal(t, &jsonConformance{Total: 5, Passed: 1, Failed: 2, NotApplicable: 1, Errors: 1}, doc.Conformance)
+	require.Equal(t, 1, doc.Summary.NotApplicable)
+	require.False(t, doc.Summary.OK)
+	for i, s := range doc.Scenarios {
+		r := run.Results[i]
+		c := caseOf(r)
+		if c == nil {
+			require.Nil(t, s.Conformance, s.Name)
+			require.Empty(t, s.Evidence, s.Name)
+			continue
+		}
+		require.Equal(t, c.ID, s.Conformance.ID)
+		require.Equal(t, c.Title, s.Conformance.Title)
+		require.Equal(t, c.Objective, s.Conformance.Objective)
+		require.Equal(t, c.Reference, s.Conformance.Reference)
+		require.Equal(t, c.DecidedBy, s.Conformance.DecidedBy)
+		evidence := r.Evidence()
+		require.Len(t, s.Evidence, len(evidence), s.Name)
+		for k, ev := range evidence {
+			got := s.Evidence[k]
+			require.Equal(t, ev.Check, got.Check)
+			require.Equal(t, ev.Message, got.Message)
+			require.Len(t, got.Exchanges, len(ev.Exchanges))
+			for m, x := range ev.Exchanges {
+				gx := got.Exchanges[m]
+				require.Equal(t, x.At.String(), gx.T)
+				require.Equal(t, x.Method, gx.Method)
+				require.Equal(t, x.Path, gx.Path)
+				require.Equal(t, x.Status, gx.Status)
+				require.Equal(t, x.Want, gx.Want)
+				require.Equal(t, x.RequestHeaders, gx.RequestHeaders)
+				require.Equal(t, x.RequestBody, gx.RequestBody)
+				require.Equal(t, x.ResponseBody, gx.ResponseBody)
+			}
+			require.Len(t, got.Excerpt, len(numbered(ev.Excerpt)))
+		}
+	}
+	probe := doc.Scenarios[2+caseFailProbe]
+	require.Equal(t, "SEC-001", probe.Conformance.ID)
+	require.Contains(t, probe.Evidence[1].Exchanges[0].RequestHeaders, "Authorization: Basic ***")
+	na := doc.Scenarios[2+caseNotApplicable]
+	require.Equal(t, scenarios.VerdictNotApplicable, na.Verdict)
+	require.Empty(t, na.Evidence)
+	for _, c := range na.Checks {
+		if c.Name == "auth-basic" {
+			require.Equal(t, scenarios.CheckNotApplicable, c.Status)
+			require.NotEmpty(t, c.Reason)
+		}
+	}
+}
+
+// TestJSONSchemaStrictConformance: the schema refuses what the writer
+// never writes in the conformance parts.
+func TestJSONSchemaStrictConformance(t *testing.T) {
+	sch := runSchema(t)
+	good := writeJSON(t, conformanceRun(t))
+	require.NoError(t, validateJSON(t, sch, good))
+	probe := 2 + caseFailProbe
+	evidence := func(doc map[string]any) map[string]any {
+		return scenario(doc, probe)["evidence"].([]any)[0].(map[string]any)
+	}
+	exchange := func(doc map[string]any) map[string]any {
+		return evidence(doc)["exchanges"].([]any)[0].(map[string]any)
+	}
+	for name, edit := range map[string]func(doc map[string]any){
+		"summary without a count":   func(doc map[string]any) { delete(doc["conformance"].(map[string]any), "notApplicable") },
+		"summary with an extra key": func(doc map[string]any) { doc["conformance"].(map[string]any)["skipped"] = 0 },
+		"bad case id":               func(doc map[string]any) { scenario(doc, probe)["conformance"].(map[string]any)["id"] = "sec-1" },
+		"case without a check":      func(doc map[string]any) { scenario(doc, probe)["conformance"].(map[string]any)["decidedBy"] = []any{} },
+		"not applicable without a reason": func(doc map[string]any) {
+			for _, c := range scenario(doc, 2+caseNotApplicable)["checks"].([]any) {
+				if m := c.(map[string]any); m["status"] == scenarios.CheckNotApplicable {
+					delete(m, "reason")
+				}
+			}
+		},
+		"evidence without an excerpt": func(doc map[string]any) { delete(evidence(doc), "excerpt") },
+		"empty evidence":              func(doc map[string]any) { scenario(doc, probe)["evidence"] = []any{} },
+		"exchange with a bad status":  func(doc map[string]any) { exchange(doc)["status"] = 42 },
+		"exchange with a bad want":    func(doc map[string]any) { exchange(doc)["want"] = "401 please" },
+		"exchange with a secret key":  func(doc map[string]any) { exchange(doc)["authorization"] = "Basic dmlt" },
+	} {
+		var doc map[string]any
+		require.NoError(t, json.Unmarshal(good, &doc))
+		edit(doc)
+		bad, err := json.Marshal(doc)
+		require.NoError(t, err)
+		require.Error(t, validateJSON(t, sch, bad), name)
+	}
 }

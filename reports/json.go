@@ -23,9 +23,11 @@ const JSONSchemaVersion = 1
 var JSONSchema []byte
 
 // WriteJSON writes the whole run as one JSON document for tools: the run's
-// metadata, the summary counts, and for each result how it ran, its
-// timings (in seconds and as people read them), its metrics, and every
-// check with its violations and the trace events that show them. The
+// metadata, the summary counts (and, when conformance cases ran, the
+// cases by verdict), and for each result how it ran, its timings (in
+// seconds and as people read them), its metrics, every check with its
+// violations and the trace events that show them, and for a conformance
+// case its metadata and the evidence of each failed deciding check. The
 // schema is schema/run.schema.json.
 func WriteJSON(w io.Writer, run Run) error {
 	enc := json.NewEncoder(w)
@@ -42,7 +44,18 @@ type jsonRun struct {
 	Command       string         `json:"command"`
 	Version       string         `json:"version"`
 	Summary       jsonSummary    `json:"summary"`
-	Scenarios     []jsonScenario `json:"scenarios"`
+	// Conformance counts the conformance cases by verdict; absent when
+	// none ran.
+	Conformance *jsonConformance `json:"conformance,omitempty"`
+	Scenarios   []jsonScenario   `json:"scenarios"`
+}
+
+type jsonConformance struct {
+	Total         int `json:"total"`
+	Passed        int `json:"passed"`
+	Failed        int `json:"failed"`
+	NotApplicable int `json:"notApplicable"`
+	Errors        int `json:"errors"`
 }
 
 type jsonDuration struct {
@@ -60,7 +73,10 @@ type jsonSummary struct {
 	Failed           int  `json:"failed"`
 	ExpectedFailures int  `json:"expectedFailures"`
 	Errors           int  `json:"errors"`
-	OK               bool `json:"ok"`
+	// NotApplicable is written only when a conformance case did not
+	// apply, so a report of plain scenarios keeps its shape.
+	NotApplicable int  `json:"notApplicable,omitempty"`
+	OK            bool `json:"ok"`
 }
 
 type jsonScenario struct {
@@ -84,8 +100,52 @@ type jsonScenario struct {
 	Metrics         map[string]float64 `json:"metrics"`
 	EventCount      int                `json:"eventCount"`
 	Checks          []jsonCheck        `json:"checks"`
+	Conformance     *jsonCase          `json:"conformance,omitempty"`
+	Evidence        []jsonEvidence     `json:"evidence,omitempty"`
 	Error           *jsonError         `json:"error,omitempty"`
 	Rerun           string             `json:"rerun,omitempty"`
+}
+
+// jsonCase is a conformance case's metadata (scenarios.ConformanceSpec).
+type jsonCase struct {
+	ID             string   `json:"id"`
+	Title          string   `json:"title"`
+	Objective      string   `json:"objective"`
+	Reference      string   `json:"reference"`
+	Preconditions  []string `json:"preconditions"`
+	Applicability  string   `json:"applicability,omitempty"`
+	Postconditions []string `json:"postconditions"`
+	DecidedBy      []string `json:"decidedBy"`
+	FailedBy       []string `json:"failedBy"`
+}
+
+// jsonEvidence is what shows one violation of a failed deciding check
+// (scenarios.Evidence).
+type jsonEvidence struct {
+	Check          string            `json:"check"`
+	Message        string            `json:"message"`
+	Exchanges      []jsonExchange    `json:"exchanges"`
+	SpecViolations []escalator.Event `json:"specViolations"`
+	Excerpt        []escalator.Event `json:"excerpt"`
+}
+
+// jsonExchange is one recorded HTTP request and its answer, secrets
+// masked by the recorder (scenarios.Exchange).
+type jsonExchange struct {
+	T               string   `json:"t"`
+	Case            string   `json:"case,omitempty"`
+	From            string   `json:"from,omitempty"`
+	To              string   `json:"to,omitempty"`
+	Method          string   `json:"method"`
+	URL             string   `json:"url,omitempty"`
+	Path            string   `json:"path"`
+	Status          int      `json:"status,omitempty"`
+	Want            string   `json:"want,omitempty"`
+	RequestHeaders  []string `json:"requestHeaders"`
+	RequestBody     string   `json:"requestBody,omitempty"`
+	ResponseHeaders []string `json:"responseHeaders"`
+	ResponseBody    string   `json:"responseBody,omitempty"`
+	Error           string   `json:"error,omitempty"`
 }
 
 type jsonVNFM struct {
@@ -140,9 +200,13 @@ func jsonRunOf(run Run) jsonRun {
 			Failed:           n[scenarios.VerdictFail],
 			ExpectedFailures: n[scenarios.VerdictXFail],
 			Errors:           n[scenarios.VerdictError],
+			NotApplicable:    n[scenarios.VerdictNotApplicable],
 			OK:               n[scenarios.VerdictFail] == 0 && n[scenarios.VerdictError] == 0,
 		},
 		Scenarios: []jsonScenario{},
+	}
+	if sum, ok := scenarios.SummarizeConformance(run.Results); ok {
+		out.Conformance = &jsonConformance{Total: sum.Total(), Passed: sum.Passed, Failed: sum.Failed, NotApplicable: sum.NotApplicable, Errors: sum.Errors}
 	}
 	names := runNames(run.Results)
 	h := hasher{}
@@ -209,5 +273,29 @@ func jsonScenarioOf(run Run, r *scenarios.Result, name string, wall time.Duratio
 		}
 		out.Checks = append(out.Checks, jc)
 	}
+	if c := caseOf(r); c != nil {
+		out.Conformance = &jsonCase{ID: c.ID, Title: c.Title, Objective: c.Objective, Reference: c.Reference,
+			Preconditions: orEmpty(c.Preconditions), Applicability: c.Applicability, Postconditions: orEmpty(c.Postconditions),
+			DecidedBy: orEmpty(c.DecidedBy), FailedBy: orEmpty(c.FailedBy)}
+		for _, ev := range r.Evidence() {
+			je := jsonEvidence{Check: ev.Check, Message: ev.Message, Exchanges: []jsonExchange{},
+				SpecViolations: numbered(ev.SpecViolations), Excerpt: numbered(ev.Excerpt)}
+			for _, x := range ev.Exchanges {
+				je.Exchanges = append(je.Exchanges, jsonExchange{T: x.At.String(), Case: x.Case, From: x.From, To: x.To,
+					Method: x.Method, URL: x.URL, Path: x.Path, Status: x.Status, Want: x.Want,
+					RequestHeaders: orEmpty(x.RequestHeaders), RequestBody: x.RequestBody,
+					ResponseHeaders: orEmpty(x.ResponseHeaders), ResponseBody: x.ResponseBody, Error: x.Error})
+			}
+			out.Evidence = append(out.Evidence, je)
+		}
+	}
 	return out
+}
+
+// orEmpty writes a nil list as [], as the schema wants a list.
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

@@ -69,11 +69,12 @@ func TestJSONSchema(t *testing.T) {
 		seeds = append(seeds, scenarios.Run(context.Background(), s, scenarios.Options{Seed: seed}))
 	}
 	for name, run := range map[string]Run{
-		"results": fixedRun(machineResults(t)),
-		"nasty":   nastyRun(),
-		"seeds":   fixedRun(seeds),
-		"empty":   fixedRun(nil),
-		"zero":    {},
+		"results":     fixedRun(machineResults(t)),
+		"nasty":       nastyRun(),
+		"seeds":       fixedRun(seeds),
+		"empty":       fixedRun(nil),
+		"zero":        {},
+		"conformance": fixedRun(mixedResults(t)),
 	} {
 		require.NoError(t, validateJSON(t, sch, writeJSON(t, run)), name)
 	}
@@ -259,6 +260,10 @@ func TestJSONSchemaMatchesCode(t *testing.T) {
 		{jsonError{}, []string{"scenario", "error"}},
 		{jsonCheck{}, []string{"check"}},
 		{jsonViolation{}, []string{"violation"}},
+		{jsonConformance{}, []string{"conformanceSummary"}},
+		{jsonCase{}, []string{"case"}},
+		{jsonEvidence{}, []string{"evidence"}},
+		{jsonExchange{}, []string{"exchange"}},
 	} {
 		var fields, required []string
 		rt := reflect.TypeOf(c.v)
@@ -284,13 +289,19 @@ func TestJSONSchemaMatchesCode(t *testing.T) {
 	session := def("scenario", "session")["oneOf"].([]any)[1].(map[string]any)["properties"].(map[string]any)
 	require.ElementsMatch(t, []string{"id", "state", "reason", "nodes"}, slices.Collect(maps.Keys(session)))
 
-	enum := func(name string) []string {
+	enum := func(name string, branch int) []string {
 		var out []string
-		for _, v := range defs[name].(map[string]any)["anyOf"].([]any)[0].(map[string]any)["enum"].([]any) {
+		for _, v := range defs[name].(map[string]any)["anyOf"].([]any)[branch].(map[string]any)["enum"].([]any) {
 			out = append(out, v.(string))
 		}
 		return out
 	}
-	require.Equal(t, scenarios.MetricNames, enum("metricName"))
-	require.Equal(t, append([]string{scenarios.CheckOutcome}, scenarios.CheckNames...), enum("checkName"))
+	require.Equal(t, scenarios.MetricNames, enum("metricName", 0))
+	require.Equal(t, append([]string{scenarios.CheckOutcome}, scenarios.CheckNames...), enum("checkName", 0))
+	require.Equal(t, scenarios.ConformanceCheckNames(), enum("checkName", 2))
+	var verdicts []string
+	for _, v := range defs["verdict"].(map[string]any)["enum"].([]any) {
+		verdicts = append(verdicts, v.(string))
+	}
+	require.ElementsMatch(t, []string{scenarios.VerdictPass, scenarios.VerdictFail, scenarios.VerdictXFail, scenarios.VerdictError, scenarios.VerdictNotApplicable}, verdicts)
 }
