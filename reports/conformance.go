@@ -195,3 +195,58 @@ func writeIndented(b *strings.Builder, prefix, msg string) {
 		b.WriteString(prefix + line + "\n")
 	}
 }
+
+// caseText is a conformance case as plain text: its label, objective,
+// reference, applicability and conditions, how each deciding check came
+// out, and how the other checks (context) came out.
+func caseText(r *scenarios.Result) string {
+	c := caseOf(r)
+	var b strings.Builder
+	b.WriteString(r.CaseLabel() + "\n")
+	field := func(name, value string) {
+		if value = strings.TrimSpace(value); value != "" {
+			writeIndented(&b, "", name+": "+value)
+		}
+	}
+	list := func(name string, items []string) {
+		if len(items) > 0 {
+			b.WriteString(name + ":\n")
+			for _, it := range items {
+				writeIndented(&b, "  - ", strings.TrimSpace(it))
+			}
+		}
+	}
+	field("objective", c.Objective)
+	field("reference", c.Reference)
+	field("applicability", c.Applicability)
+	list("preconditions", c.Preconditions)
+	list("postconditions", c.Postconditions)
+	var decided []string
+	for _, name := range c.DecidedBy {
+		s := name + " did not run"
+		for _, d := range r.Checks {
+			if d.Name == name {
+				s = d.Name + " " + d.Status
+				if d.Reason != "" {
+					s += " (" + d.Reason + ")"
+				}
+			}
+		}
+		decided = append(decided, s)
+	}
+	field("decided by", strings.Join(decided, ", "))
+	passed, failed := 0, contextFailures(r)
+	for _, ch := range r.Checks {
+		if ch.Status == scenarios.CheckPassed && !slices.Contains(c.DecidedBy, ch.Name) {
+			passed++
+		}
+	}
+	if passed+len(failed) > 0 {
+		ctx := fmt.Sprintf("%d passed", passed)
+		if len(failed) > 0 {
+			ctx += "; failed: " + strings.Join(failed, ", ")
+		}
+		field("other checks (context, not deciding)", ctx)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}

@@ -266,3 +266,79 @@ func TestJSONSchemaStrictConformance(t *testing.T) {
 		require.Error(t, validateJSON(t, sch, bad), name)
 	}
 }
+
+// TestJUnitConformanceGolden is the JUnit report of the cases beside
+// plain scenarios.
+func TestJUnitConformanceGolden(t *testing.T) {
+	var b bytes.Buffer
+	require.NoError(t, WriteJUnit(&b, conformanceRun(t)))
+	golden(t, "conformance/junit.golden", b.Bytes())
+}
+
+// TestJUnitConformance reads the report back: the summary comment at the
+// top, one testcase per case named by its ID and title, a failure whose
+// text is the evidence, a not-applicable case skipped with why, a harness
+// error as an error, the case's metadata in properties and system-out,
+// and totals that add up. A plain run has no comment.
+func TestJUnitConformance(t *testing.T) {
+	run := conformanceRun(t)
+	var b bytes.Buffer
+	require.NoError(t, WriteJUnit(&b, run))
+	require.True(t, strings.HasPrefix(b.String(), `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+
+		"<!-- conformance: 1 passed, 2 failed, 1 not applicable, 1 could not run -->\n<testsuites "), b.String()[:200])
+	doc := parseJUnit(t, b.Bytes())
+	require.Equal(t, 1+2, doc.Failures, "the plain failure's check, the two failed cases")
+	require.Equal(t, 1, doc.Errors)
+
+	suite := func(i int) xTestsuite { return doc.Suites[2+i] }
+	for i, r := range conformanceResults(t) {
+		s := suite(i)
+		require.Len(t, s.Cases, 1, s.Name)
+		c := s.Cases[0]
+		require.Equal(t, r.CaseLabel(), c.Name)
+		require.Equal(t, s.Name, c.Classname)
+		require.Equal(t, r.Scenario.Conformance.ID, s.property("conformance.id"))
+		require.Equal(t, r.Scenario.Conformance.Title, s.property("conformance.title"))
+		require.Equal(t, r.Verdict, s.property("verdict"))
+		require.True(t, strings.HasPrefix(c.SystemOut, r.CaseLabel()+"\nobjective: Verify that "), c.SystemOut)
+		require.Contains(t, c.SystemOut, "decided by: "+r.Scenario.Conformance.DecidedBy[0])
+	}
+
+	flow := suite(caseFailFlow).Cases[0]
+	require.Equal(t, "conformance", flow.Failure.Type)
+	require.Contains(t, flow.Failure.Text, "✗ switchover-before-reply\n  active instance mme-1 of mme was still active")
+	require.Contains(t, flow.Failure.Text, "    HTTP exchange 1 of 1: vim → vnfm at 00:00:00.000\n      > POST /vnfm_notification/v1/notifications\n")
+	require.Contains(t, flow.Failure.Text, "    trace excerpt:\n      #14 ")
+	require.Contains(t, flow.SystemOut, "other checks (context, not deciding): ")
+	require.Contains(t, flow.SystemOut, "failed: zero-loss, max-interruption, business-moved-before-upgrade")
+	require.True(t, strings.HasSuffix(flow.Failure.Text, "\n\nrerun: escalator run --seed 11 testdata/conformance/mnt-002-fail.yaml"))
+
+	probe := suite(caseFailProbe).Cases[0]
+	require.Equal(t, "auth-basic: no credentials answer 401: POST /vnfm_notification/v1/notifications answered 204, want 401", probe.Failure.Message)
+	require.Contains(t, probe.Failure.Text, "      > Authorization: Basic ***\n")
+	require.Contains(t, probe.Failure.Text, "      < 204 ✗ expected 401\n")
+	require.NotContains(t, probe.Failure.Text, "basic-secret")
+
+	require.Nil(t, suite(casePass).Cases[0].Failure)
+	require.Contains(t, suite(casePass).Cases[0].SystemOut, "decided by: switchover-before-reply passed")
+
+	na := suite(caseNotApplicable)
+	require.Equal(t, 1, na.Skipped)
+	require.Equal(t, "not applicable: auth-basic: the VNFM's subscription asks for no BASIC credentials", na.Cases[0].Skipped.Message)
+
+	broken := suite(caseError).Cases[0]
+	require.Equal(t, "invalid", broken.Error.Type)
+	require.Equal(t, "deploying VNF mme: node compute-99 does not exist", broken.Error.Message)
+
+	// The plain scenarios beside the cases are as they always were.
+	var plain bytes.Buffer
+	require.NoError(t, WriteJUnit(&plain, fixedRun(machineResults(t))))
+	require.NotContains(t, plain.String(), "<!--")
+	require.NotContains(t, plain.String(), "conformance.")
+}
+
+func TestXMLComment(t *testing.T) {
+	require.Equal(t, "a - - b - -> c", xmlComment("a -- b --> c"))
+	require.Equal(t, "a - - - b", xmlComment("a --- b"))
+	require.Equal(t, "x\uFFFD\uFFFD", xmlComment("x\x00\xff"))
+}

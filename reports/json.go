@@ -37,13 +37,13 @@ func WriteJSON(w io.Writer, run Run) error {
 }
 
 type jsonRun struct {
-	SchemaVersion int            `json:"schemaVersion"`
-	ID            string         `json:"id"`
-	Started       string         `json:"started"`
-	Wall          jsonDuration   `json:"wall"`
-	Command       string         `json:"command"`
-	Version       string         `json:"version"`
-	Summary       jsonSummary    `json:"summary"`
+	SchemaVersion int          `json:"schemaVersion"`
+	ID            string       `json:"id"`
+	Started       string       `json:"started"`
+	Wall          jsonDuration `json:"wall"`
+	Command       string       `json:"command"`
+	Version       string       `json:"version"`
+	Summary       jsonSummary  `json:"summary"`
 	// Conformance counts the conformance cases by verdict; absent when
 	// none ran.
 	Conformance *jsonConformance `json:"conformance,omitempty"`
@@ -68,11 +68,11 @@ func durationOf(d time.Duration) jsonDuration {
 }
 
 type jsonSummary struct {
-	Total            int  `json:"total"`
-	Passed           int  `json:"passed"`
-	Failed           int  `json:"failed"`
-	ExpectedFailures int  `json:"expectedFailures"`
-	Errors           int  `json:"errors"`
+	Total            int `json:"total"`
+	Passed           int `json:"passed"`
+	Failed           int `json:"failed"`
+	ExpectedFailures int `json:"expectedFailures"`
+	Errors           int `json:"errors"`
 	// NotApplicable is written only when a conformance case did not
 	// apply, so a report of plain scenarios keeps its shape.
 	NotApplicable int  `json:"notApplicable,omitempty"`

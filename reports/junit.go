@@ -31,7 +31,16 @@ import (
 //     type="expected-failure">; a disabled check is <skipped>;
 //   - a check that failed just as a negative control expects (an xfail)
 //     passes, its <system-out> saying it failed as expected;
-//   - a harness error is the one testcase "run" with an <error>.
+//   - a harness error is the one testcase "run" with an <error>;
+//   - a conformance case is one testcase, named by the case's ID and
+//     title ("MNT-002 Active instance switched over ..."), decided by its
+//     deciding checks alone: a failure of type "conformance" whose text
+//     is the evidence (each failed deciding check's violations with the
+//     HTTP exchanges, spec violations and trace events that show them),
+//     a not-applicable case <skipped> with why, a harness error <error>;
+//     its <system-out> holds the case's metadata and how every check came
+//     out, the other checks being context. A comment at the top of the
+//     document sums the cases up by verdict.
 //
 // Times are in seconds: a suite's is the result's wall time; checks are
 // judged after the run and take none. run.Command is the base command a
@@ -46,6 +55,12 @@ func WriteJUnit(w io.Writer, run Run) error {
 	}
 	x := &xmlWriter{w: bufio.NewWriter(w)}
 	x.raw(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	// The schema allows nothing but suites under the root; the summary of
+	// the conformance cases is for a person opening the file. CI tools
+	// count the cases themselves, a not-applicable one as skipped.
+	if line := conformanceSummary(run.Results); line != "" {
+		x.raw("<!-- " + xmlComment(line) + " -->\n")
+	}
 	// The root carries no skipped total: the Jenkins schema (junit-10.xsd)
 	// allows it on <testsuite> only.
 	x.open(0, "testsuites",
@@ -114,6 +129,10 @@ func junitSuiteOf(run Run, r *scenarios.Result, name string, wall time.Duration,
 		s.systemOut = "rerun: " + rerun
 	}
 
+	if c := caseOf(r); c != nil && len(sc.Expect.Violations) == 0 {
+		s.cases = []junitCase{junitCaseOf(r, name, wall, withRerun)}
+		return s
+	}
 	if r.Verdict == scenarios.VerdictError {
 		msg := errText(r)
 		s.cases = []junitCase{{
@@ -144,6 +163,30 @@ func junitSuiteOf(run Run, r *scenarios.Result, name string, wall time.Duration,
 		s.cases = append(s.cases, tc)
 	}
 	return s
+}
+
+// junitCaseOf is a conformance case as its one testcase: it takes the
+// result's wall time, as the case is the whole run.
+func junitCaseOf(r *scenarios.Result, suite string, wall time.Duration, withRerun func(string) string) junitCase {
+	tc := junitCase{name: r.CaseLabel(), classname: suite, time: seconds(wall)}
+	switch r.Verdict {
+	case scenarios.VerdictError:
+		msg := errText(r)
+		tc.result, tc.kind, tc.message, tc.body = "error", errorKind(r), firstLine(msg), withRerun(msg)
+		tc.systemOut = caseText(r)
+		return tc
+	case scenarios.VerdictFail:
+		tc.result, tc.kind = "failure", "conformance"
+		tc.message = "the case failed"
+		if ev := r.Evidence(); len(ev) > 0 {
+			tc.message = ev[0].Check + ": " + firstLine(ev[0].Message)
+		}
+		tc.body = withRerun(evidenceText(r))
+	case scenarios.VerdictNotApplicable:
+		tc.result, tc.message = "skipped", "not applicable: "+strings.Join(notApplicable(r), "; ")
+	}
+	tc.systemOut = caseText(r)
+	return tc
 }
 
 // junitProperties says how a result ran and what came out of it.
@@ -177,6 +220,13 @@ func junitProperties(run Run, r *scenarios.Result, h hasher) [][2]string {
 		p = append(p,
 			[2]string{"lostRequests", fmtLost(r.Lost)},
 			[2]string{"upgradeDuration", seconds(r.UpgradeDuration)})
+	}
+	if c := caseOf(r); c != nil {
+		p = append(p,
+			[2]string{"conformance.id", c.ID},
+			[2]string{"conformance.title", c.Title},
+			[2]string{"conformance.reference", c.Reference},
+			[2]string{"conformance.decidedBy", strings.Join(c.DecidedBy, ",")})
 	}
 	for _, k := range slices.Sorted(maps.Keys(sc.Labels)) {
 		p = append(p, [2]string{"label." + k, sc.Labels[k]})
@@ -340,6 +390,21 @@ func xmlEscape(s string, attr bool) string {
 		}
 	}
 	return b.String()
+}
+
+// xmlComment makes s safe inside an XML comment: characters XML cannot
+// carry become U+FFFD, and "--", which a comment may not hold, is split.
+func xmlComment(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || !xmlChar(r) {
+			return utf8.RuneError
+		}
+		return r
+	}, s)
+	for strings.Contains(s, "--") {
+		s = strings.ReplaceAll(s, "--", "- -")
+	}
+	return s
 }
 
 // xmlChar reports whether XML 1.0 allows r (its production Char).

@@ -384,9 +384,10 @@ func junitSamples(t *testing.T) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
 	for name, run := range map[string]Run{
-		"golden": fixedRun(machineResults(t)),
-		"nasty":  nastyRun(),
-		"empty":  fixedRun(nil),
+		"golden":      fixedRun(machineResults(t)),
+		"nasty":       nastyRun(),
+		"empty":       fixedRun(nil),
+		"conformance": conformanceRun(t),
 	} {
 		var b bytes.Buffer
 		require.NoError(t, WriteJUnit(&b, run))
@@ -538,6 +539,38 @@ func TestJUnitThirdParty(t *testing.T) {
 	require.Equal(t, "escalator", empty.Name)
 	require.Zero(t, empty.Tests)
 	require.Empty(t, empty.Suite)
+
+	// The conformance cases: one testcase each, named by ID and title; a
+	// failure carries the evidence, a case that did not apply is skipped.
+	cases := map[string]string{}
+	for _, s := range read("conformance", samples["conformance"]).Suite {
+		if !strings.HasPrefix(s.Name, "conformance-") {
+			continue
+		}
+		require.Len(t, s.Cases, 1, s.Name)
+		c := s.Cases[0]
+		require.Equal(t, s.Name, c.Classname)
+		outcome := "pass"
+		switch {
+		case len(c.Failure) > 0:
+			outcome = "failure: " + c.Failure[0].Message
+			require.Equal(t, "conformance", c.Failure[0].Type)
+			require.Contains(t, c.Failure[0].Inner, "> POST ")
+		case len(c.Skipped) > 0:
+			outcome = "skipped: " + c.Skipped[0].Message
+		case len(c.Error) > 0:
+			outcome = "error: " + c.Error[0].Message
+		}
+		cases[s.Name] = c.Name + " | " + outcome
+	}
+	const mnt, sec = "MNT-002 Active instance switched over before the acknowledgement", "SEC-001 Notifications authenticated with BASIC credentials"
+	require.Equal(t, map[string]string{
+		"conformance-mnt-002-ack-without-moving": mnt + " | failure: switchover-before-reply: active instance mme-1 of mme was still active on node compute-1 when the VNFM acknowledged",
+		"conformance-sec-001-bad-credentials":    sec + " | failure: auth-basic: no credentials answer 401: POST /vnfm_notification/v1/notifications answered 204, want 401",
+		"conformance-mnt-002-reference":          mnt + " | pass",
+		"conformance-sec-001-no-auth":            sec + " | skipped: not applicable: auth-basic: the VNFM's subscription asks for no BASIC credentials",
+		"conformance-mnt-002-unbuildable":        mnt + " | error: deploying VNF mme: node compute-99 does not exist",
+	}, cases)
 }
 
 // unreachable matches npm's words for a registry it cannot reach.
