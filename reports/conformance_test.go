@@ -342,3 +342,52 @@ func TestXMLComment(t *testing.T) {
 	require.Equal(t, "a - - - b", xmlComment("a --- b"))
 	require.Equal(t, "x\uFFFD\uFFFD", xmlComment("x\x00\xff"))
 }
+
+// TestMarkdownConformanceGolden is the Markdown summary of the cases
+// beside plain scenarios.
+func TestMarkdownConformanceGolden(t *testing.T) {
+	golden(t, "conformance/markdown.golden", []byte(writeMarkdown(t, conformanceRun(t))))
+}
+
+// TestMarkdownConformance: the summary line under the gates, a row per
+// case, the failed cases' evidence folded in code blocks, and a plain run
+// without any of it.
+func TestMarkdownConformance(t *testing.T) {
+	md := writeMarkdown(t, conformanceRun(t))
+	require.Contains(t, md, "✅ 2 passed · ❌ 3 failed · ⚠️ 0 expected failures · 💥 1 error · ➖ 1 not applicable — 7 scenarios in 48ms\n\n"+
+		"**Conformance:** 1 of 5 cases passed · 2 failed · 1 not applicable · 1 could not run\n")
+	require.Less(t, strings.Index(md, "**Conformance:**"), strings.Index(md, "#### Failures"), "the summary at the top")
+	require.Contains(t, md, "| MNT-002 conformance-mnt-002-ack-without-moving | `switchover-before-reply` | active instance mme-1 of mme was still active")
+	require.NotContains(t, md, "`zero-loss`", "context checks do not make a case fail")
+	require.Contains(t, md, "| **SEC-001** Notifications authenticated with BASIC credentials | ➖ not applicable (auth-basic: the VNFM's subscription asks for no BASIC credentials) | `auth-basic` |")
+	require.Contains(t, md, "<details><summary>Evidence: SEC-001 Notifications authenticated with BASIC credentials (conformance-sec-001-bad-credentials)</summary>\n\n```\n✗ auth-basic\n")
+	require.Contains(t, md, "      > Authorization: Basic ***\n")
+	require.Contains(t, md, "      < 204 ✗ expected 401\n")
+	require.Equal(t, 2, strings.Count(md, "<details><summary>Evidence: "), "the two failed cases")
+	var caseRows int
+	for _, cells := range tableRows(md) {
+		if strings.HasPrefix(cells[1], " **") {
+			caseRows++
+			require.Len(t, cells, 7, "%q", cells) // five cells between six borders
+		}
+	}
+	require.Equal(t, 5, caseRows)
+
+	plain := writeMarkdown(t, fixedRun(machineResults(t)))
+	require.NotContains(t, plain, "Conformance")
+	require.NotContains(t, plain, "not applicable")
+}
+
+// TestMarkdownConformanceTruncates: many failed cases with their evidence
+// stay under the limit, the cut said in a note.
+func TestMarkdownConformanceTruncates(t *testing.T) {
+	failed := conformanceResults(t)[caseFailProbe]
+	var results []*scenarios.Result
+	for range 200 {
+		results = append(results, failed)
+	}
+	md := writeMarkdown(t, fixedRun(results))
+	require.LessOrEqual(t, len(md), MarkdownLimit)
+	require.Regexp(t, `\n_… \d+ more cases or evidence not shown: this summary stops at 60 KB\. The JSON, JUnit or HTML report has them all\._\n`, md)
+	require.Equal(t, strings.Count(md, "<details><summary>Evidence: "), strings.Count(md, "</details>\n")-strings.Count(md, "<details><summary>All"))
+}

@@ -18,18 +18,22 @@ const MarkdownLimit = 60 << 10
 const markdownCell = 200
 
 var verdictBadge = map[string]string{
-	scenarios.VerdictPass:  "✅ pass",
-	scenarios.VerdictFail:  "❌ fail",
-	scenarios.VerdictXFail: "⚠️ xfail",
-	scenarios.VerdictError: "💥 error",
+	scenarios.VerdictPass:          "✅ pass",
+	scenarios.VerdictFail:          "❌ fail",
+	scenarios.VerdictXFail:         "⚠️ xfail",
+	scenarios.VerdictError:         "💥 error",
+	scenarios.VerdictNotApplicable: "➖ not applicable",
 }
 
 // WriteMarkdown writes a short summary of the run for a pull request
 // comment or a CI step summary (GitHub's $GITHUB_STEP_SUMMARY): the gates
 // with their counts, a table of the failures and errors with the command
 // that reruns each, and, folded away, every scenario's verdict, upgrade
-// duration and lost requests. It stays under MarkdownLimit bytes: rows
-// that do not fit are left out with a note saying how many.
+// duration and lost requests. When conformance cases ran, the cases'
+// summary follows the gates, and a table of the cases (ID, title,
+// verdict, deciding checks, reference) precedes the folded one, each
+// failed case's evidence folded under it. It stays under MarkdownLimit
+// bytes: rows that do not fit are left out with a note saying how many.
 // run.Command is the base command a rerun starts with, as for
 // Terminal.Command.
 func WriteMarkdown(w io.Writer, run Run) error {
@@ -42,10 +46,22 @@ func markdown(run Run) string {
 	n := countVerdicts(run.Results)
 	var b strings.Builder
 	b.WriteString("### escalator run\n\n")
-	fmt.Fprintf(&b, "✅ %d passed · ❌ %d failed · ⚠️ %s · 💥 %s — %s in %s\n",
+	na := ""
+	if n[scenarios.VerdictNotApplicable] > 0 { // only conformance cases have it
+		na = fmt.Sprintf(" · ➖ %d not applicable", n[scenarios.VerdictNotApplicable])
+	}
+	fmt.Fprintf(&b, "✅ %d passed · ❌ %d failed · ⚠️ %s · 💥 %s%s — %s in %s\n",
 		n[scenarios.VerdictPass], n[scenarios.VerdictFail],
-		plural(n[scenarios.VerdictXFail], "expected failure"), plural(n[scenarios.VerdictError], "error"),
+		plural(n[scenarios.VerdictXFail], "expected failure"), plural(n[scenarios.VerdictError], "error"), na,
 		plural(len(run.Results), "scenario"), HumanDuration(run.Wall))
+	sum, cases := scenarios.SummarizeConformance(run.Results)
+	if cases {
+		fmt.Fprintf(&b, "\n**Conformance:** %d of %s passed · %d failed · %d not applicable", sum.Passed, plural(sum.Total(), "case"), sum.Failed, sum.NotApplicable)
+		if sum.Errors > 0 {
+			fmt.Fprintf(&b, " · %d could not run", sum.Errors)
+		}
+		b.WriteString("\n")
+	}
 	if meta := markdownMeta(run); meta != "" {
 		b.WriteString("\n<sub>" + meta + "</sub>\n")
 	}
@@ -74,6 +90,10 @@ func markdown(run Run) string {
 		if left := len(failures) - shown; left > 0 {
 			fmt.Fprintf(&b, "\n_… and %d more not shown: this summary stops at %d KB. The JUnit or JSON report has them all._\n", left, MarkdownLimit>>10)
 		}
+	}
+
+	if cases {
+		markdownCases(&b, run, fits)
 	}
 
 	head := fmt.Sprintf("\n<details><summary>All %s</summary>\n\n| Scenario | Verdict | Upgrade duration | Lost requests |\n| --- | --- | --- | --- |\n", plural(len(run.Results), "scenario"))
@@ -119,6 +139,16 @@ func failureRow(run Run, r *scenarios.Result, name string) string {
 	if r.Verdict == scenarios.VerdictError {
 		checks = []string{"💥 harness error (" + mdText(errorKind(r)) + ")"}
 		first = errText(r)
+	} else if caseOf(r) != nil && len(r.Scenario.Expect.Violations) == 0 {
+		// A conformance case fails on its deciding checks alone.
+		for _, c := range r.Deciding() {
+			if c.Status == scenarios.CheckFailed {
+				checks = append(checks, mdCode(c.Name))
+				if first == "" && len(c.Violations) > 0 {
+					first = c.Violations[0].Message
+				}
+			}
+		}
 	} else {
 		for _, c := range judge(r) {
 			switch c.outcome {
@@ -139,7 +169,94 @@ func failureRow(run Run, r *scenarios.Result, name string) string {
 	if cmd := rerunCommand(run.Command, r); cmd != "" {
 		rerun = mdCode(cmd)
 	}
+	if caseOf(r) != nil {
+		name = r.Scenario.Conformance.ID + " " + name
+	}
 	return fmt.Sprintf("| %s | %s | %s | %s |\n", mdText(name), strings.Join(checks, ", "), mdText(clip(firstLine(first), markdownCell)), rerun)
+}
+
+// markdownCases writes the conformance cases: a table of them, then each
+// failed case's evidence folded away, as much as fits.
+func markdownCases(b *strings.Builder, run Run, fits func(string) bool) {
+	head := "\n#### Conformance cases\n\n| Case | Verdict | Decided by | Reference | Scenario |\n| --- | --- | --- | --- | --- |\n"
+	if !fits(head) {
+		return
+	}
+	b.WriteString(head)
+	names := runNames(run.Results)
+	var rows, failed []int
+	for i, r := range run.Results {
+		if caseOf(r) == nil {
+			continue
+		}
+		rows = append(rows, i)
+		if r.Verdict == scenarios.VerdictFail && len(r.Evidence()) > 0 {
+			failed = append(failed, i)
+		}
+	}
+	shown := 0
+	for _, i := range rows {
+		row := caseRow(run.Results[i], names[i])
+		if !fits(row) {
+			break
+		}
+		b.WriteString(row)
+		shown++
+	}
+	left := len(rows) - shown
+	for _, i := range failed {
+		block := evidenceBlock(run.Results[i], names[i])
+		if !fits(block) {
+			left++
+			continue
+		}
+		b.WriteString(block)
+	}
+	if left > 0 {
+		fmt.Fprintf(b, "\n_… %d more cases or evidence not shown: this summary stops at %d KB. The JSON, JUnit or HTML report has them all._\n", left, MarkdownLimit>>10)
+	}
+}
+
+// caseRow is a conformance case's row: its ID and title, verdict (with
+// why, when it did not apply), the checks that decide it, the clause.
+func caseRow(r *scenarios.Result, name string) string {
+	c := r.Scenario.Conformance
+	verdict := verdictBadge[r.Verdict]
+	if r.Verdict == scenarios.VerdictNotApplicable {
+		verdict += " (" + mdText(clip(strings.Join(notApplicable(r), "; "), markdownCell)) + ")"
+	}
+	var decided []string
+	for _, d := range c.DecidedBy {
+		decided = append(decided, mdCode(d))
+	}
+	return fmt.Sprintf("| **%s** %s | %s | %s | %s | %s |\n", mdText(c.ID), mdText(clip(c.Title, markdownCell)), verdict,
+		strings.Join(decided, ", "), mdText(clip(c.Reference, markdownCell)), mdText(name))
+}
+
+// evidenceBlock is a failed case's evidence, folded: each failed deciding
+// check's violations, with the HTTP exchanges (as curl -v shows them),
+// the trace events and the run's spec violations in a code block.
+func evidenceBlock(r *scenarios.Result, name string) string {
+	var b strings.Builder
+	// A summary is HTML, where Markdown's escapes would show: escape it as HTML.
+	fmt.Fprintf(&b, "\n<details><summary>Evidence: %s (%s)</summary>\n\n", htmlEsc(r.CaseLabel()), htmlEsc(name))
+	text := evidenceText(r)
+	fmt.Fprintf(&b, "%s\n%s\n%s\n\n</details>\n", mdFence(text), text, mdFence(text))
+	return b.String()
+}
+
+// mdFence is a code fence longer than any run of backticks in s.
+func mdFence(s string) string {
+	longest, run := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return strings.Repeat("`", max(3, longest+1))
 }
 
 func scenarioRow(r *scenarios.Result, name string) string {
