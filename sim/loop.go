@@ -29,6 +29,8 @@ type Loop struct {
 	speed     float64
 	wallStart time.Time
 	inbox     chan func()
+	// paused freezes a real-time loop's clock (Pause, Resume).
+	paused bool
 }
 
 type item struct {
@@ -112,6 +114,62 @@ func (l *Loop) Exec(fn func()) {
 // Stop makes Run return after the current callback. Call it from the loop.
 func (l *Loop) Stop() { l.stopped = true }
 
+// Pause freezes a real-time loop's clock, for a person watching the run
+// (the demo's pause button): Elapsed stands still and no timer fires until
+// Resume. Work posted from other goroutines still runs, at the frozen
+// instant, so a request already on the wire gets its answer and nothing
+// waiting on the loop (Exec) hangs. Call it on the loop, or before Run;
+// on a virtual loop it does nothing, virtual time having no wall clock to
+// stop.
+func (l *Loop) Pause() {
+	if !l.real || l.paused {
+		return
+	}
+	l.advanceToWall()
+	l.paused = true
+}
+
+// Resume restarts a paused clock from the instant it stopped at: the
+// scenario time spent paused is none. Call it on the loop.
+func (l *Loop) Resume() {
+	if !l.real || !l.paused {
+		return
+	}
+	l.paused = false
+	l.rebase()
+}
+
+// Paused reports whether the clock is paused. Call it on the loop.
+func (l *Loop) Paused() bool { return l.paused }
+
+// SetSpeed changes how fast a real-time loop's clock runs from now on;
+// the time already elapsed stays as it was. Call it on the loop.
+func (l *Loop) SetSpeed(speed float64) {
+	if !l.real || speed <= 0 {
+		return
+	}
+	if !l.paused {
+		l.advanceToWall()
+	}
+	l.speed = speed
+	l.rebase()
+}
+
+// Speed is how many times faster than the wall clock a real-time loop
+// runs (1 for a virtual loop, whose time does not follow the wall).
+func (l *Loop) Speed() float64 {
+	if !l.real {
+		return 1
+	}
+	return l.speed
+}
+
+// rebase moves the wall-clock origin so that the clock, at the current
+// speed, reads now at this wall instant.
+func (l *Loop) rebase() {
+	l.wallStart = time.Now().Add(-time.Duration(float64(l.now) / l.speed))
+}
+
 // Run processes events until Stop is called, the queue is empty (virtual
 // mode), the next event lies beyond limit (0: no limit), or ctx ends.
 func (l *Loop) Run(ctx context.Context, limit time.Duration) error {
@@ -147,7 +205,7 @@ func (l *Loop) runReal(ctx context.Context, limit time.Duration) error {
 			l.pop()
 		}
 		var wait <-chan time.Time
-		if len(l.queue) > 0 || limit > 0 {
+		if !l.paused && (len(l.queue) > 0 || limit > 0) {
 			next := limit
 			if len(l.queue) > 0 && (limit == 0 || l.queue[0].at < limit) {
 				next = l.queue[0].at
@@ -159,7 +217,9 @@ func (l *Loop) runReal(ctx context.Context, limit time.Duration) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case fn := <-l.inbox:
-			l.advanceToWall()
+			if !l.paused {
+				l.advanceToWall()
+			}
 			fn()
 		case <-wait:
 			if len(l.queue) == 0 || (limit > 0 && l.queue[0].at > limit) {

@@ -1,0 +1,397 @@
+package dashboard
+
+import (
+	"cmp"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/orchestrator"
+)
+
+// The sequence chart's lifelines, in the order the page draws them: the
+// VIM's two parts in the Escalator design, the VNFM, the VNFs.
+const (
+	LifeUpgradeManager = iota
+	LifeCloudManager
+	LifeVNFM
+	LifeVNFs
+)
+
+// Lifelines names the lifelines by index.
+var Lifelines = []string{"Upgrade Manager", "Cloud Manager", "VNFM", "VNFs"}
+
+// Step is one step of a seed flow, as the dashboard lists it.
+type Step struct {
+	N     int    `json:"n"`
+	Title string `json:"title"`
+	Text  string `json:"text"`
+}
+
+// Steps are the seed flows of the OPNFV Escalator design, in our words:
+// F1 "VIM as a whole" and F2 "inside the VIM". The naive negative control
+// follows no flow and has none.
+var Steps = map[string][]Step{
+	orchestrator.FlowF1: {
+		{1, "Start", "The operator starts the upgrade: the Upgrade Manager opens a session for the new version."},
+		{2, "Maintenance", "The VIM picks the next nodes, puts them into maintenance and lists the VMs on them."},
+		{3, "Notify", "The VIM tells the VNFM which of its VMs are affected and asks it to move the business."},
+		{4, "Move business", "The VNFM moves the business: switch-over for an active-standby pair, drain for a pool member."},
+		{5, "Reply", "The VNFM tells the VIM the business has moved (or the VIM's deadline passes)."},
+		{6, "Upgrade", "The VIM checks the business left, migrates what still carries it, upgrades the nodes and returns them to service."},
+		{7, "Next", "Nodes left: back to step 2. None left: the session ends."},
+	},
+	orchestrator.FlowF2: {
+		{1, "Start", "The operator starts the upgrade: the Upgrade Manager opens a session for the new version."},
+		{2, "Maintenance", "The Upgrade Manager picks one node, asks the Cloud Manager for its VMs and puts it into maintenance."},
+		{3, "Notify", "The Upgrade Manager tells the VNFM which of its VMs are on that node."},
+		{4, "Reply or timeout", "The VNFM moves the business and replies; the Upgrade Manager goes on at the reply or at its deadline."},
+		{5, "Upgrade", "The node is upgraded and verified, and leaves maintenance."},
+		{6, "Available", "The VNFM is told the node is available again and restores redundancy."},
+		{7, "Next", "Nodes left: back to step 2. None left: the session ends."},
+	},
+}
+
+// Message is an event drawn as an arrow between lifelines (From == To: a
+// step of the lifeline's own).
+type Message struct {
+	From  int    `json:"from"`
+	To    int    `json:"to"`
+	Label string `json:"label"`
+}
+
+// Item is one trace event as the page receives it: the event itself, a
+// line a person reads, the arrow it draws in the sequence chart (if any),
+// the step of the seed flow it belongs to, the step the page highlights
+// after it, and its place on the session timeline.
+type Item struct {
+	Seq     int64            `json:"seq"`
+	At      int64            `json:"at"` // milliseconds since the start
+	T       string           `json:"t"`  // HH:MM:SS
+	Actor   string           `json:"actor"`
+	Kind    string           `json:"kind"`
+	Subject string           `json:"subject,omitempty"`
+	Fields  escalator.Fields `json:"fields,omitempty"`
+	Text    string           `json:"text"`
+	Msg     *Message         `json:"msg,omitempty"`
+	Step    int              `json:"step,omitempty"`
+	Current int              `json:"current,omitempty"`
+	// Mark names a timeline milestone: session, batch, fault, reaction, end.
+	Mark string `json:"mark,omitempty"`
+	// Tone is how the page colours it: bad (something went wrong), fault
+	// (injected), good, or "".
+	Tone string `json:"tone,omitempty"`
+}
+
+// Stepper follows a run's trace and keeps the current step of its flow.
+// The step only moves forward, except that a new batch (step 2) starts the
+// cycle again. Events that trail behind the flow (a VNFM restoring
+// redundancy on a node upgraded a batch ago, while the next batch is
+// notified) keep their own step badge without moving the highlight.
+type Stepper struct {
+	Flow    string
+	current int
+}
+
+// Annotate turns an event into an Item and advances the current step.
+func (s *Stepper) Annotate(e escalator.Event) Item {
+	it := Item{Seq: e.Seq, At: e.At.Milliseconds(), T: clock(e.At), Actor: e.Actor, Kind: e.Kind, Subject: e.Subject, Fields: e.Fields}
+	it.Text = describe(e)
+	if m, ok := message(e); ok {
+		it.Msg = &m
+	}
+	it.Step = stepOf(s.Flow, e)
+	it.Mark, it.Tone = markOf(e)
+	switch n := it.Step; {
+	case n == 0:
+	case trailing(e):
+		// Only from the step before it or its own: otherwise it belongs
+		// to an earlier cycle.
+		if n == s.current+1 {
+			s.current = n
+		}
+	case n >= s.current || n == 2 && s.current >= 5:
+		s.current = n
+	}
+	it.Current = s.current
+	return it
+}
+
+// clock writes a scenario time as HH:MM:SS.
+func clock(d time.Duration) string {
+	s := int64(d / time.Second)
+	return fmt.Sprintf("%02d:%02d:%02d", s/3600, s/60%60, s%60)
+}
+
+// stepOf says which step of the flow an event belongs to (0: none). The
+// steps are the design's, so the same kind of event sits at a different
+// step in F1 and F2: F1 checks the business and migrates at step 6, F2
+// waits for the reply or the deadline at step 4.
+func stepOf(flow string, e escalator.Event) int {
+	f1 := flow == orchestrator.FlowF1
+	if flow != orchestrator.FlowF1 && flow != orchestrator.FlowF2 {
+		return 0
+	}
+	switch e.Kind {
+	case "session.created":
+		return 1
+	case "plan.batch", "plan.wait":
+		return 2
+	case "node.status":
+		switch e.Str("status") {
+		case orchestrator.StatusMaintenance:
+			return 2
+		case orchestrator.StatusMigrating:
+			return pick(f1, 6, 4)
+		case orchestrator.StatusUpgrading, orchestrator.StatusVerifying, orchestrator.StatusFailed:
+			return pick(f1, 6, 5)
+		case orchestrator.StatusDone, orchestrator.StatusRolledBack:
+			return pick(f1, 6, 5)
+		}
+	case "vnfm.notify", "vnfm.received":
+		switch e.Str("type") {
+		case orchestrator.TypeMaintenance:
+			return 3
+		case orchestrator.TypeNodeAvailable:
+			return pick(f1, 6, 6)
+		case orchestrator.TypeSessionStatus:
+			return 7
+		}
+	case "vnfm.ignored", "vnfm.waiting", "vnf.switchover", "vnf.drain", "vnf.drained", "fault.vnfm":
+		return 4
+	case "vnfm.action":
+		if strings.HasPrefix(e.Str("action"), "RESTORED") {
+			return 6
+		}
+		return 4
+	case "vnf.undrain", "vnf.standby-synced":
+		return 6
+	case "vnfm.reply", "vnfm.reply-timeout", "vnfm.reply-rejected":
+		return pick(f1, 5, 4)
+	case "vm.migrate", "vm.migrating", "vm.migrated", "vm.migration-failed":
+		return pick(f1, 6, 4)
+	case "node.upgrade-started", "node.version", "fault.upgrade-fails", "fault.upgrade-hangs", "fault.verify-fails", "fault.node-crash":
+		return pick(f1, 6, 5)
+	case "session.state":
+		if orchestrator.Terminal(e.Str("state")) {
+			return 7
+		}
+	}
+	return 0
+}
+
+// trailing reports whether an event follows a node's return to service:
+// the VNFM told the node is available, restoring what it moved. The
+// orchestrator does not wait for it, so it may come during the next batch.
+func trailing(e escalator.Event) bool {
+	switch e.Kind {
+	case "vnfm.notify", "vnfm.received":
+		return e.Str("type") == orchestrator.TypeNodeAvailable
+	case "vnfm.action":
+		return strings.HasPrefix(e.Str("action"), "RESTORED")
+	case "vnf.undrain", "vnf.standby-synced":
+		return true
+	}
+	return false
+}
+
+func pick(f1 bool, a, b int) int {
+	if f1 {
+		return a
+	}
+	return b
+}
+
+// message maps an event to an arrow between the lifelines.
+func message(e escalator.Event) (Message, bool) {
+	m := func(from, to int, label string) (Message, bool) { return Message{from, to, label}, true }
+	switch e.Kind {
+	case "session.created":
+		return m(LifeUpgradeManager, LifeUpgradeManager, fmt.Sprintf("upgrade session opened: %s to version %s", e.Str("flow"), e.Str("targetVersion")))
+	case "plan.batch":
+		return m(LifeUpgradeManager, LifeUpgradeManager, "next: "+strings.Join(e.Strs("nodes"), ", "))
+	case "node.status":
+		switch st := e.Str("status"); st {
+		case orchestrator.StatusMaintenance:
+			return m(LifeUpgradeManager, LifeCloudManager, "maintenance mode on "+e.Subject)
+		case orchestrator.StatusDone:
+			return m(LifeUpgradeManager, LifeCloudManager, e.Subject+" back in service")
+		case orchestrator.StatusRolledBack:
+			return m(LifeUpgradeManager, LifeCloudManager, e.Subject+" rolled back, in service")
+		case orchestrator.StatusFailed:
+			return m(LifeUpgradeManager, LifeUpgradeManager, "✗ "+e.Subject+" failed: "+e.Str("reason"))
+		}
+	case "vnfm.notify":
+		switch e.Str("type") {
+		case orchestrator.TypeMaintenance:
+			return m(LifeUpgradeManager, LifeVNFM, fmt.Sprintf("%s: %s", e.Str("state"), strings.Join(e.Strs("instances"), ", ")))
+		case orchestrator.TypeNodeAvailable:
+			return m(LifeUpgradeManager, LifeVNFM, "node available: "+strings.Join(e.Strs("nodes"), ", "))
+		case orchestrator.TypeSessionStatus:
+			return m(LifeUpgradeManager, LifeVNFM, "session "+e.Str("sessionState"))
+		}
+	case "delivery.failed":
+		return m(LifeUpgradeManager, LifeVNFM, "✗ notification not delivered")
+	case "vnfm.ignored":
+		return m(LifeVNFM, LifeVNFM, "ignores the notification (silent)")
+	case "vnfm.waiting":
+		return m(LifeVNFM, LifeVNFM, "waits for a standby to resync")
+	case "vnf.switchover":
+		return m(LifeVNFM, LifeVNFs, fmt.Sprintf("switch-over %s → %s", e.Str("from"), e.Str("to")))
+	case "vnf.drain":
+		return m(LifeVNFM, LifeVNFs, "drain "+e.Str("instance"))
+	case "vnf.drained":
+		return m(LifeVNFs, LifeVNFM, e.Str("instance")+" drained")
+	case "vnf.undrain":
+		return m(LifeVNFM, LifeVNFs, "restore "+e.Str("instance"))
+	case "vnfm.action":
+		if a := e.Str("action"); strings.HasPrefix(a, "SCALED") {
+			return m(LifeVNFM, LifeVNFs, strings.ToLower(a)+" "+e.Str("vnf"))
+		}
+	case "vnfm.reply":
+		label := e.Str("reply")
+		if e.Fields["accepted"] != true {
+			label = "✗ " + label + " (refused)"
+		}
+		return m(LifeVNFM, LifeUpgradeManager, label)
+	case "vnfm.reply-timeout":
+		return m(LifeUpgradeManager, LifeUpgradeManager, "no reply within "+e.Str("after")+": going on")
+	case "vnfm.reply-rejected":
+		return m(LifeVNFM, LifeVNFM, "✗ reply rejected, retrying")
+	case "vnfm.error":
+		return m(LifeVNFM, LifeVNFM, "✗ "+e.Str("error"))
+	case "vm.migrate":
+		return m(LifeUpgradeManager, LifeCloudManager, fmt.Sprintf("migrate %s off %s", e.Subject, e.Str("from")))
+	case "vm.migrating":
+		how := "cold"
+		if e.Fields["live"] == true {
+			how = "live"
+		}
+		return m(LifeCloudManager, LifeVNFs, fmt.Sprintf("%s-migrate %s → %s", how, e.Subject, e.Str("to")))
+	case "vm.migrated":
+		return m(LifeCloudManager, LifeUpgradeManager, fmt.Sprintf("%s now on %s", e.Subject, e.Str("to")))
+	case "vm.migration-failed":
+		return m(LifeCloudManager, LifeUpgradeManager, "✗ migration of "+e.Subject+" failed")
+	case "node.upgrade-started":
+		return m(LifeUpgradeManager, LifeCloudManager, fmt.Sprintf("upgrade %s %s → %s", e.Subject, e.Str("from"), e.Str("to")))
+	case "node.version":
+		return m(LifeCloudManager, LifeUpgradeManager, fmt.Sprintf("%s runs %s", e.Subject, e.Str("to")))
+	case "fault.upgrade-fails", "fault.upgrade-hangs", "fault.verify-fails", "fault.node-crash":
+		return m(LifeCloudManager, LifeUpgradeManager, "✗ "+describe(e))
+	case "fault.injected", "fault.vnfm":
+		return m(faultLifeline(e), faultLifeline(e), "⚡ "+describe(e))
+	case "session.state":
+		return m(LifeUpgradeManager, LifeUpgradeManager, "session "+strings.TrimSpace(e.Str("state")+": "+e.Str("reason")))
+	case "service.interruption":
+		return m(LifeVNFs, LifeVNFs, fmt.Sprintf("✗ %s lost %s requests", e.Subject, count(e.Num("lost"))))
+	case "vnf.failover", "vnf.failover-failed":
+		return m(LifeVNFs, LifeVNFs, describe(e))
+	case "spec.violation":
+		return m(LifeUpgradeManager, LifeUpgradeManager, "✗ spec violation: "+e.Str("message"))
+	}
+	return Message{}, false
+}
+
+// faultLifeline is where an injected fault shows: on the VNFM for a VNFM
+// fault, on the Cloud Manager for the infrastructure's.
+func faultLifeline(e escalator.Event) int {
+	f := cmp.Or(e.Str("fault"), e.Str("behavior"))
+	if e.Kind == "fault.vnfm" || strings.HasPrefix(f, "vnfm") || f == "silent" {
+		return LifeVNFM
+	}
+	return LifeCloudManager
+}
+
+// markOf places an event on the session timeline and gives its tone.
+func markOf(e escalator.Event) (mark, tone string) {
+	switch e.Kind {
+	case "session.created":
+		return "session", ""
+	case "plan.batch":
+		return "batch", ""
+	case "fault.injected", "fault.vnfm", "fault.upgrade-fails", "fault.upgrade-hangs", "fault.verify-fails", "fault.node-crash":
+		return "fault", "fault"
+	case "vnfm.reply-timeout":
+		return "reaction", "bad"
+	case "session.state":
+		st := e.Str("state")
+		switch {
+		case st == orchestrator.SessionCompleted:
+			return "end", "good"
+		case orchestrator.Terminal(st):
+			return "end", "bad"
+		case st == orchestrator.SessionRollingBack:
+			return "reaction", "bad"
+		}
+	case "node.status":
+		if e.Str("status") == orchestrator.StatusFailed {
+			return "reaction", "bad"
+		}
+	case "service.interruption", "delivery.failed", "vm.migration-failed", "vnfm.error", "spec.violation", "vnf.failover-failed":
+		return "", "bad"
+	case "vnfm.reply":
+		if e.Fields["accepted"] != true {
+			return "", "bad"
+		}
+	}
+	return "", ""
+}
+
+// describe is the one line a person reads for an event.
+func describe(e escalator.Event) string {
+	switch e.Kind {
+	case "session.created":
+		return fmt.Sprintf("Upgrade started: flow %s to version %s", e.Str("flow"), e.Str("targetVersion"))
+	case "plan.batch":
+		return "Next batch: " + strings.Join(e.Strs("nodes"), ", ")
+	case "session.state":
+		return strings.TrimSpace("Session " + e.Str("state") + ": " + e.Str("reason"))
+	case "node.state":
+		return fmt.Sprintf("%s: %s → %s", e.Subject, e.Str("from"), e.Str("to"))
+	case "node.version":
+		return fmt.Sprintf("%s now runs %s", e.Subject, e.Str("to"))
+	case "vnfm.reply-timeout":
+		return fmt.Sprintf("No reply from %s within %s: the VIM goes on without it", strings.Join(e.Strs("vnfms"), ", "), e.Str("after"))
+	case "fault.injected":
+		what := e.Str("fault")
+		switch what {
+		case FaultVNFMSilent:
+			what = "the VNFM goes silent on its next maintenance notification"
+		case FaultUpgradeFails:
+			what = "the next node's upgrade will fail"
+		}
+		return "Fault injected: " + what
+	case "fault.vnfm":
+		return "Fault: the VNFM behaves " + e.Str("behavior") + " on this notification"
+	case "fault.upgrade-fails":
+		return "installing on " + e.Subject + " failed"
+	case "fault.upgrade-hangs":
+		return "the upgrade of " + e.Subject + " hangs"
+	case "fault.verify-fails":
+		return "the health test of " + e.Subject + " failed"
+	case "fault.node-crash":
+		return e.Subject + " crashed while upgrading"
+	case "vnf.failover":
+		return fmt.Sprintf("%s fails over to %s", e.Subject, e.Str("to"))
+	case "vnf.failover-failed":
+		return fmt.Sprintf("%s cannot fail over: %s", e.Subject, e.Str("reason"))
+	case "service.interruption":
+		return fmt.Sprintf("%s lost %s requests in %s: %s", e.Subject, count(e.Num("lost")), e.Str("duration"), e.Str("cause"))
+	}
+	if m, ok := message(e); ok && e.Kind != "fault.injected" {
+		return m.Label
+	}
+	return strings.TrimSpace(e.Kind + " " + e.Subject)
+}
+
+// count writes a request count for people: whole numbers, with a
+// thousands separator.
+func count(f float64) string {
+	n := int64(f + 0.5)
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

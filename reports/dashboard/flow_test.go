@@ -1,0 +1,178 @@
+package dashboard
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/scenarios"
+)
+
+// demoRuns runs the bundled showcases in virtual time, once for the tests
+// that read their traces.
+var demoRuns = sync.OnceValues(func() (map[string]*scenarios.Result, error) {
+	list, err := scenarios.Demos()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*scenarios.Result{}
+	for _, s := range list {
+		out[s.Name] = scenarios.Run(context.Background(), s, scenarios.Options{})
+	}
+	return out, nil
+})
+
+func demoRun(t *testing.T, name string) *scenarios.Result {
+	t.Helper()
+	runs, err := demoRuns()
+	require.NoError(t, err)
+	r := runs[name]
+	require.NotNil(t, r, name)
+	require.NoError(t, r.Err)
+	return r
+}
+
+func annotate(flow string, events []escalator.Event) []Item {
+	s := Stepper{Flow: flow}
+	out := make([]Item, len(events))
+	for i, e := range events {
+		out[i] = s.Annotate(e)
+	}
+	return out
+}
+
+// Every step of each seed flow shows up in its showcase, in the order the
+// design gives: the highlight only moves forward, or back to step 2 when
+// the next batch begins.
+func TestStepsCoverEachFlow(t *testing.T) {
+	for _, tc := range []struct{ scenario, flow string }{
+		{"demo-f1-showcase", "F1"},
+		{"demo-f2-showcase", "F2"},
+		{"demo-f1-rollback", "F1"},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			r := demoRun(t, tc.scenario)
+			items := annotate(tc.flow, r.Events)
+			seen, lit := map[int]bool{}, map[int]bool{}
+			prev := 0
+			cycles := 0
+			for _, it := range items {
+				seen[it.Step], lit[it.Current] = true, true
+				switch {
+				case it.Current == prev:
+				case it.Current > prev:
+				case it.Current == 2:
+					cycles++
+				default:
+					t.Fatalf("#%d %s: the highlight went back from step %d to %d", it.Seq, it.Kind, prev, it.Current)
+				}
+				if leads(it) {
+					require.Equal(t, it.Step, it.Current, "#%d %s: the flow's own messages carry the highlight", it.Seq, it.Kind)
+				}
+				prev = it.Current
+			}
+			for n := 1; n <= len(Steps[tc.flow]); n++ {
+				require.True(t, seen[n], "step %d of %s never shows in %s", n, tc.flow, tc.scenario)
+				require.True(t, lit[n], "step %d of %s is never highlighted in %s", n, tc.flow, tc.scenario)
+			}
+			require.Positive(t, cycles, "the flow loops back to step 2 for the next nodes")
+			require.Equal(t, 7, prev, "the run ends at the last step")
+		})
+	}
+}
+
+// leads reports whether an event drives the flow: the notification, the
+// reply, the upgrade. The highlight must be on its step when it comes.
+func leads(it Item) bool {
+	switch it.Kind {
+	case "session.created", "plan.batch", "vnfm.reply", "vnfm.reply-timeout", "node.upgrade-started":
+		return true
+	case "vnfm.notify":
+		return it.Fields["type"] == "MaintenanceNotification"
+	}
+	return false
+}
+
+// The naive negative control follows no seed flow: no step, no highlight.
+func TestNoStepsOutsideTheSeedFlows(t *testing.T) {
+	r := demoRun(t, "demo-f1-showcase")
+	for _, it := range annotate("naive", r.Events) {
+		require.Zero(t, it.Step, it.Kind)
+		require.Zero(t, it.Current, it.Kind)
+	}
+}
+
+// The arrows go between the right lifelines: the VIM's two parts, the
+// VNFM, the VNFs.
+func TestMessagesBetweenLifelines(t *testing.T) {
+	ev := func(kind string, f escalator.Fields) escalator.Event {
+		return escalator.Event{Seq: 1, Actor: "x", Kind: kind, Subject: "compute-1", Fields: f}
+	}
+	tests := []struct {
+		e        escalator.Event
+		from, to int
+		label    string
+	}{
+		{ev("session.created", escalator.Fields{"flow": "F1", "targetVersion": "2.0"}), LifeUpgradeManager, LifeUpgradeManager, "upgrade session opened: F1 to version 2.0"},
+		{ev("node.status", escalator.Fields{"status": "maintenance"}), LifeUpgradeManager, LifeCloudManager, "maintenance mode on compute-1"},
+		{ev("vnfm.notify", escalator.Fields{"type": "MaintenanceNotification", "state": "PLANNED_MAINTENANCE", "instances": []string{"mme-1", "sgw-1"}}), LifeUpgradeManager, LifeVNFM, "PLANNED_MAINTENANCE: mme-1, sgw-1"},
+		{ev("vnf.switchover", escalator.Fields{"from": "mme-1", "to": "mme-2"}), LifeVNFM, LifeVNFs, "switch-over mme-1 → mme-2"},
+		{ev("vnf.drained", escalator.Fields{"instance": "web-1"}), LifeVNFs, LifeVNFM, "web-1 drained"},
+		{ev("vnfm.reply", escalator.Fields{"reply": "ACK_PLANNED_MAINTENANCE", "accepted": true}), LifeVNFM, LifeUpgradeManager, "ACK_PLANNED_MAINTENANCE"},
+		{ev("vnfm.reply", escalator.Fields{"reply": "ACK", "accepted": false}), LifeVNFM, LifeUpgradeManager, "✗ ACK (refused)"},
+		{ev("vnfm.reply-timeout", escalator.Fields{"after": "1m0s"}), LifeUpgradeManager, LifeUpgradeManager, "no reply within 1m0s: going on"},
+		{ev("vm.migrate", escalator.Fields{"from": "compute-1"}), LifeUpgradeManager, LifeCloudManager, "migrate compute-1 off compute-1"},
+		{ev("node.upgrade-started", escalator.Fields{"from": "1.0", "to": "2.0"}), LifeUpgradeManager, LifeCloudManager, "upgrade compute-1 1.0 → 2.0"},
+		{ev("fault.upgrade-fails", nil), LifeCloudManager, LifeUpgradeManager, "✗ installing on compute-1 failed"},
+		{ev("fault.injected", escalator.Fields{"fault": FaultVNFMSilent}), LifeVNFM, LifeVNFM, "⚡ Fault injected: the VNFM goes silent on its next maintenance notification"},
+		{ev("fault.injected", escalator.Fields{"fault": FaultUpgradeFails}), LifeCloudManager, LifeCloudManager, "⚡ Fault injected: the next node's upgrade will fail"},
+		{ev("service.interruption", escalator.Fields{"lost": 2500.0}), LifeVNFs, LifeVNFs, "✗ compute-1 lost 2,500 requests"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.e.Kind, func(t *testing.T) {
+			m, ok := message(tc.e)
+			require.True(t, ok)
+			require.Equal(t, Message{tc.from, tc.to, tc.label}, m)
+		})
+	}
+	for _, kind := range []string{"node.added", "vm.placed", "delivery.attempt", "vm.business", "vnfm.received"} {
+		_, ok := message(ev(kind, nil))
+		require.False(t, ok, "%s is bookkeeping, not a message", kind)
+	}
+}
+
+// A fault and the orchestrator's reaction are milestones of the session
+// timeline, marked as such: the rollback showcase's failing install, the
+// rollback it sets off and the session's end.
+func TestFaultAndReactionAreMilestones(t *testing.T) {
+	r := demoRun(t, "demo-f1-rollback")
+	items := annotate("F1", r.Events)
+	var marks []string
+	for _, it := range items {
+		if it.Mark != "" && it.Mark != "batch" {
+			marks = append(marks, it.Mark+" "+it.Kind)
+		}
+	}
+	fault := slices.Index(marks, "fault fault.upgrade-fails")
+	require.GreaterOrEqual(t, fault, 0, "%v", marks)
+	require.Contains(t, marks[fault+1:], "reaction session.state", "the rollback follows the fault")
+	require.Equal(t, "end session.state", marks[len(marks)-1])
+	for _, it := range items {
+		if it.Kind == "fault.upgrade-fails" {
+			require.Equal(t, "fault", it.Tone)
+			require.NotNil(t, it.Msg)
+		}
+	}
+}
+
+func TestCountAndClock(t *testing.T) {
+	require.Equal(t, "0", count(0))
+	require.Equal(t, "999", count(999.4))
+	require.Equal(t, "1,000", count(999.5))
+	require.Equal(t, "1,234,567", count(1234567))
+	require.Equal(t, "01:02:03", clock(3723e9))
+}
