@@ -128,3 +128,28 @@ func TestNodeAgent(t *testing.T) {
 		})
 	}
 }
+
+// A message from another goroutine that arrives after a timer fell due
+// must not overtake it: the drained-before-reply check depends on it.
+func TestRealLoopFiresDueTimersBeforeMessages(t *testing.T) {
+	for range 20 {
+		l := NewRealLoop(1)
+		var order []string
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { _ = l.Run(ctx, 0); close(done) }()
+		sent := make(chan struct{})
+		l.Post(func() {
+			l.AfterFunc(time.Millisecond, func() { order = append(order, "timer") })
+			// Keep the loop busy past the timer's due time while a
+			// message arrives.
+			go func() { l.Exec(func() { order = append(order, "message") }); close(sent) }()
+			time.Sleep(5 * time.Millisecond)
+		})
+		<-sent
+		l.Exec(func() {})
+		cancel()
+		<-done
+		require.Equal(t, []string{"timer", "message"}, order)
+	}
+}
