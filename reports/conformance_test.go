@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/net/html"
 
 	"github.com/escalator-testbed/escalator/scenarios"
 )
@@ -390,4 +391,118 @@ func TestMarkdownConformanceTruncates(t *testing.T) {
 	require.LessOrEqual(t, len(md), MarkdownLimit)
 	require.Regexp(t, `\n_… \d+ more cases or evidence not shown: this summary stops at 60 KB\. The JSON, JUnit or HTML report has them all\._\n`, md)
 	require.Equal(t, strings.Count(md, "<details><summary>Evidence: "), strings.Count(md, "</details>\n")-strings.Count(md, "<details><summary>All"))
+}
+
+// TestHTMLConformance renders the cases beside plain scenarios and checks
+// the page: still self-contained with every anchor resolving; the cases'
+// summary at the top, before the matrix, with a row per case leading to
+// its metadata; the failed probe case's exchanges written out, the
+// credentials masked and the status that was not the one expected marked
+// in words; the flow case's exchanges with their status unjudged and its
+// context checks apart; the not-applicable case saying why.
+func TestHTMLConformance(t *testing.T) {
+	run := htmlTestRun(mixedResults(t))
+	page := htmlRender(t, run)
+	doc := htmlParse(t, page)
+	htmlSelfContained(t, doc)
+	htmlAnchorsResolve(t, doc, page)
+	require.NotContains(t, string(page), "basic-secret")
+	require.NotContains(t, string(page), "dmltOmJhc2lj")
+
+	title := htmlText(htmlAll(doc, htmlTag("title"))[0])
+	require.Equal(t, "escalator report: 3 failed, 1 errors, 2 passed, 1 not applicable of 7 scenarios; conformance: 1 passed, 2 failed, 1 not applicable, 1 could not run", title)
+
+	gates := map[string]string{}
+	for _, li := range htmlAll(doc, func(n *html.Node) bool { return htmlHasClass(n, "gate") }) {
+		f := strings.Fields(htmlText(li))
+		gates[strings.Join(f[2:], " ")] = f[1]
+	}
+	require.Equal(t, map[string]string{"passed": "2", "failed": "3", "expected failures": "0", "errors": "1", "not applicable": "1"}, gates)
+
+	summary := htmlByID(doc, "conformance")
+	require.NotNil(t, summary)
+	require.Less(t, strings.Index(string(page), `id="conformance"`), strings.Index(string(page), `class="matrix"`), "the cases' summary comes first")
+	caseGates := map[string]string{}
+	for _, li := range htmlAll(summary, func(n *html.Node) bool { return htmlHasClass(n, "case-gate") }) {
+		f := strings.Fields(htmlText(li))
+		caseGates[strings.Join(f[2:], " ")] = f[1]
+	}
+	require.Equal(t, map[string]string{"passed": "1", "failed": "2", "not applicable": "1", "could not run": "1"}, caseGates)
+	rows := htmlAll(summary, func(n *html.Node) bool { return n.Data == "tr" && n.Parent.Data == "tbody" })
+	require.Len(t, rows, 5)
+	var ids []string
+	for _, row := range rows {
+		a := htmlAll(row, htmlTag("a"))[0]
+		ids = append(ids, htmlText(a))
+		href, _ := htmlAttr(a, "href")
+		block := htmlByID(doc, strings.TrimPrefix(href, "#"))
+		require.NotNil(t, block, href)
+		require.True(t, htmlHasClass(block, "case"))
+		require.Contains(t, htmlText(block), "Objective")
+		require.Contains(t, htmlText(block), htmlText(a))
+	}
+	require.Equal(t, []string{"MNT-002", "SEC-001", "MNT-002", "MNT-002", "SEC-001"}, ids, "failures and errors first")
+
+	rs := conformanceResults(t)
+	flow := htmlSection(t, doc, rs[caseFailFlow])
+	meta := htmlText(htmlByID(doc, "s-"+htmlSlug(rs[caseFailFlow].Scenario.Name)+"_case"))
+	for _, want := range []string{
+		"Conformance case MNT-002: Active instance switched over before the acknowledgement",
+		"ObjectiveVerify that the VNFM moves the business of an active instance",
+		"Referencevim-maintenance.yaml: MaintenanceNotification, SOL013 §5.9",
+		"ApplicabilityVNFMs that manage active-standby VNFs",
+		"Pre-conditionsan active-standby VNF whose active instance is on the first node to upgrade",
+		"Post-conditionsthe standby carries the business before the VIM touches the node",
+		"switchover-before-reply: failed",
+		"ack-without-moving",
+	} {
+		require.Contains(t, meta, want)
+	}
+	exchanges := func(sec *html.Node) []*html.Node {
+		return htmlAll(sec, func(n *html.Node) bool { return htmlHasClass(n, "exchange") })
+	}
+	count := func(r *scenarios.Result) int {
+		n := 0
+		for _, ev := range r.Evidence() {
+			n += len(ev.Exchanges)
+		}
+		return n
+	}
+	require.Len(t, exchanges(flow), count(rs[caseFailFlow]))
+	for _, x := range exchanges(flow) {
+		require.False(t, htmlHasClass(x, "bad"), "nothing said what the flow's answer should be")
+		require.Contains(t, htmlText(x), "POST /vnfm_notification/v1/notifications\nContent-Type: application/json\nVersion: 1.0.0\n\n{\n  \"id\": ")
+		require.Contains(t, htmlText(x), "answered 204")
+	}
+	require.Contains(t, htmlText(flow), "Evidence: the deciding checks that failed")
+	context := htmlAll(flow, func(n *html.Node) bool { return n.Data == "ol" && htmlHasClass(n, "context") })
+	require.Len(t, context, 1)
+	require.Contains(t, htmlText(context[0]), "zero-loss")
+	require.NotContains(t, htmlText(context[0]), "switchover-before-reply")
+
+	probe := htmlSection(t, doc, rs[caseFailProbe])
+	xs := exchanges(probe)
+	require.Len(t, xs, count(rs[caseFailProbe]))
+	for _, x := range xs {
+		require.True(t, htmlHasClass(x, "bad"))
+		status := htmlAll(x, func(n *html.Node) bool { return htmlHasClass(n, "status") })
+		require.Len(t, status, 1)
+		require.True(t, htmlHasClass(status[0], "bad"))
+		require.Equal(t, "✗ answered 204, expected 401", htmlText(status[0]))
+		link := htmlAll(x, htmlTag("a"))
+		require.Len(t, link, 1, "each exchange leads to its row in the trace")
+		href, _ := htmlAttr(link[0], "href")
+		require.True(t, htmlHasClass(htmlByID(doc, strings.TrimPrefix(href, "#")), "cited"))
+	}
+	require.Contains(t, htmlText(xs[1]), "Authorization: Basic ***\n")
+
+	na := htmlSection(t, doc, rs[caseNotApplicable])
+	require.Contains(t, htmlText(na), "not applicable auth-basic: the VNFM's subscription asks for no BASIC credentials")
+	require.Empty(t, exchanges(na))
+	require.Empty(t, exchanges(htmlSection(t, doc, rs[casePass])))
+
+	// A page of plain scenarios has none of it.
+	plain := htmlRender(t, htmlTestRun(htmlVerdictRuns(t)))
+	require.NotContains(t, string(plain), `id="conformance"`)
+	require.NotContains(t, string(plain), "not applicable")
 }

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"embed"
@@ -67,11 +68,13 @@ const (
 	htmlMaxCheckColumns = 16  // checks shown as matrix columns; the rest are listed per row
 )
 
-// WriteHTML writes the run as one self-contained HTML page: the gates and
-// a scenario × check matrix first, then one section per scenario (failures
-// first) with its node-state timeline, service availability, message
-// sequence chart, failed checks linked to the trace excerpt that shows
-// them, metrics and the command that reruns it. The page loads nothing
+// WriteHTML writes the run as one self-contained HTML page: the gates,
+// the conformance cases by verdict (when any ran) and a scenario × check
+// matrix first, then one section per scenario (failures first) with its
+// conformance case's metadata, node-state timeline, service availability,
+// message sequence chart, failed checks linked to the trace excerpt that
+// shows them (for a failed conformance case, with the HTTP exchanges
+// written out), metrics and the command that reruns it. The page loads nothing
 // from anywhere and reads without JavaScript; a small inline script only
 // adds a time cursor across a scenario's timelines.
 func WriteHTML(w io.Writer, run Run) error {
@@ -96,6 +99,20 @@ type htmlPage struct {
 	Extra    bool     // some checks are listed per row, not as columns
 	Matrix   []htmlMatrixRow
 	Sections []*htmlScenario
+	// Conformance sums up the conformance cases; nil when none ran.
+	Conformance *htmlConformance
+}
+
+type htmlConformance struct {
+	Text  string
+	Gates []htmlGate
+	Cases []htmlCaseRow
+}
+
+type htmlCaseRow struct {
+	Href, ID, Title, Reference, Scenario string
+	Verdict                              htmlBadge
+	Decided                              []htmlCell
 }
 
 type htmlFact struct{ Label, Value string }
@@ -109,6 +126,7 @@ type htmlGate struct {
 
 type htmlMatrixRow struct {
 	ID, Name, Seed string
+	CaseID         string // a conformance case's ID
 	Verdict        htmlBadge
 	Cells          []htmlCell
 	Extra          []htmlCell
@@ -124,7 +142,10 @@ type htmlScenario struct {
 	Verdict                     htmlBadge
 	Facts                       []htmlFact
 	Err                         string
+	Case                        *htmlCase
+	ChecksHeading               string
 	Checks                      []htmlCheck
+	Context                     []htmlCheck // a conformance case's failed checks that do not decide it
 	Disabled                    []htmlCheck
 	Nodes, NodeSummary          template.HTML
 	NodeNote                    string
@@ -150,8 +171,29 @@ type htmlCheck struct {
 }
 
 type htmlViolation struct {
-	Message string
-	Events  []htmlLink
+	Message   string
+	Exchanges []htmlExchange
+	Events    []htmlLink
+}
+
+// htmlCase is a conformance case's metadata and what decided it.
+type htmlCase struct {
+	ID, Title, Objective, Reference, Applicability string
+	Pre, Post, FailedBy                            []string
+	Decided                                        []htmlCell
+	NotApplicable                                  []string
+	SpecViolations                                 []htmlLink
+}
+
+// htmlExchange is one HTTP exchange of a failed case's evidence, written
+// as a person reads it: the request line, headers and body, then the
+// answer with its status set against the one expected.
+type htmlExchange struct {
+	Title, Href       string
+	Request, Response string
+	Status            int
+	Want, Error       string
+	Met, Bad          bool
 }
 
 type htmlLink struct{ Href, Text string }
@@ -174,10 +216,11 @@ type htmlMetric struct {
 // Verdict and check badges: a colour from the Okabe–Ito palette (in the
 // style sheet), a symbol and a word, so no reader depends on the colour.
 var htmlVerdicts = map[string]htmlBadge{
-	scenarios.VerdictPass:  {"pass", "✓", "PASS"},
-	scenarios.VerdictFail:  {"fail", "✗", "FAIL"},
-	scenarios.VerdictXFail: {"xfail", "✗", "XFAIL"},
-	scenarios.VerdictError: {"error", "!", "ERROR"},
+	scenarios.VerdictPass:          {"pass", "✓", "PASS"},
+	scenarios.VerdictFail:          {"fail", "✗", "FAIL"},
+	scenarios.VerdictXFail:         {"xfail", "✗", "XFAIL"},
+	scenarios.VerdictError:         {"error", "!", "ERROR"},
+	scenarios.VerdictNotApplicable: {"na", "○", "NOT APPLICABLE"},
 }
 
 func htmlVerdict(v string) htmlBadge {
@@ -217,6 +260,12 @@ func newHTMLPage(run Run) *htmlPage {
 		b := htmlVerdict(g.verdict)
 		p.Gates = append(p.Gates, htmlGate{Class: b.Class, Symbol: b.Symbol, Label: g.label, Count: n[g.verdict]})
 	}
+	// Only conformance cases can be not applicable; other runs keep the
+	// four gates they always had.
+	if na := n[scenarios.VerdictNotApplicable]; na > 0 {
+		b := htmlVerdict(scenarios.VerdictNotApplicable)
+		p.Gates = append(p.Gates, htmlGate{Class: b.Class, Symbol: b.Symbol, Label: "not applicable", Count: na})
+	}
 	bad := n[scenarios.VerdictFail] + n[scenarios.VerdictError]
 	switch {
 	case len(run.Results) == 0:
@@ -228,9 +277,16 @@ func newHTMLPage(run Run) *htmlPage {
 		if len(run.Results) == 1 {
 			what = "the scenario"
 		}
-		p.Overall = htmlBadge{"pass", "✓", fmt.Sprintf("The gate is open: %s passed or failed as expected.", what)}
+		how := "passed or failed as expected"
+		if n[scenarios.VerdictNotApplicable] > 0 {
+			how = "passed, failed as expected, or did not apply"
+		}
+		p.Overall = htmlBadge{"pass", "✓", fmt.Sprintf("The gate is open: %s %s.", what, how)}
 	}
 	p.Title = "escalator report: " + htmlTitleCounts(n, len(run.Results))
+	if line := conformanceSummary(run.Results); line != "" {
+		p.Title += "; " + line
+	}
 
 	if !run.Started.IsZero() {
 		p.Meta = append(p.Meta, htmlFact{"Started", run.Started.UTC().Format("2006-01-02 15:04:05 MST")})
@@ -255,7 +311,40 @@ func newHTMLPage(run Run) *htmlPage {
 		p.Sections = append(p.Sections, sc)
 		p.Matrix = append(p.Matrix, htmlMatrixRowOf(sc, r, p.Columns))
 	}
+	p.Conformance = htmlConformanceOf(run.Results, ordered, p.Sections)
 	return p
+}
+
+// htmlConformanceOf sums up the conformance cases for the top of the
+// page: a gate per verdict, and a row per case (in the order of the
+// sections, failures first) leading to its section.
+func htmlConformanceOf(results, ordered []*scenarios.Result, sections []*htmlScenario) *htmlConformance {
+	sum, ok := scenarios.SummarizeConformance(results)
+	if !ok {
+		return nil
+	}
+	c := &htmlConformance{Text: sum.String()}
+	for _, g := range []struct {
+		verdict, label string
+		count          int
+	}{
+		{scenarios.VerdictPass, "passed", sum.Passed},
+		{scenarios.VerdictFail, "failed", sum.Failed},
+		{scenarios.VerdictNotApplicable, "not applicable", sum.NotApplicable},
+		{scenarios.VerdictError, "could not run", sum.Errors},
+	} {
+		b := htmlVerdict(g.verdict)
+		c.Gates = append(c.Gates, htmlGate{Class: b.Class, Symbol: b.Symbol, Label: g.label, Count: g.count})
+	}
+	for i, r := range ordered {
+		sc := sections[i]
+		if sc.Case == nil {
+			continue
+		}
+		c.Cases = append(c.Cases, htmlCaseRow{Href: "#" + sc.ID + "_case", ID: sc.Case.ID, Title: sc.Case.Title,
+			Reference: sc.Case.Reference, Scenario: htmlName(r), Verdict: sc.Verdict, Decided: sc.Case.Decided})
+	}
+	return c
 }
 
 func htmlRank(r *scenarios.Result) int {
@@ -270,6 +359,7 @@ func htmlTitleCounts(n map[string]int, total int) string {
 	for _, v := range []struct{ verdict, word string }{
 		{scenarios.VerdictFail, "failed"}, {scenarios.VerdictError, "errors"},
 		{scenarios.VerdictXFail, "expected failures"}, {scenarios.VerdictPass, "passed"},
+		{scenarios.VerdictNotApplicable, "not applicable"},
 	} {
 		if n[v.verdict] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n[v.verdict], v.word))
@@ -362,12 +452,17 @@ func htmlCheckState(r *scenarios.Result, c scenarios.CheckResult) htmlBadge {
 		return htmlBadge{"fail", "✓!", "passed, but expected to fail"}
 	case c.Status == scenarios.CheckPassed:
 		return htmlBadge{"pass", "✓", "passed"}
+	case c.Status == scenarios.CheckNotApplicable:
+		return htmlBadge{"na", "○", "not applicable"}
 	}
 	return htmlBadge{"none", "?", c.Status}
 }
 
 func htmlMatrixRowOf(sc *htmlScenario, r *scenarios.Result, cols []string) htmlMatrixRow {
 	row := htmlMatrixRow{ID: sc.ID, Name: sc.Name, Seed: strconv.FormatInt(r.Seed, 10), Verdict: sc.Verdict}
+	if sc.Case != nil {
+		row.CaseID = sc.Case.ID
+	}
 	anchors := map[string]string{}
 	for _, c := range sc.Checks {
 		anchors[c.Name] = c.ID
@@ -419,9 +514,28 @@ func newHTMLScenario(run Run, r *scenarios.Result, id string, wall time.Duration
 	end := htmlEnd(r)
 	sc.Facts = htmlFacts(r, end, wall)
 
+	// A conformance case is decided by its deciding checks alone: their
+	// failures come with the HTTP exchanges written out; the others that
+	// failed are context.
+	sc.ChecksHeading = "Checks that decided the verdict"
+	deciding := map[string]bool{}
+	isCase := caseOf(r) != nil && len(s.Expect.Violations) == 0
+	if isCase {
+		sc.ChecksHeading = "Evidence: the deciding checks that failed"
+		for _, name := range s.Conformance.DecidedBy {
+			deciding[name] = true
+		}
+	}
+
 	// The checks that explain the verdict, each with an anchor the matrix
 	// and the events table link to.
 	cited := map[int64][]htmlLink{}
+	cite := func(seq int64, href, text string) {
+		if refs := cited[seq]; len(refs) == 0 || refs[len(refs)-1].Href != href {
+			cited[seq] = append(refs, htmlLink{Href: href, Text: text})
+		}
+	}
+	anchors := map[string]string{}
 	for i, c := range r.Checks {
 		b := htmlCheckState(r, c)
 		hc := htmlCheck{ID: fmt.Sprintf("%s_check-%d-%s", id, i+1, htmlSlug(c.Name)), Name: c.Name, Badge: b}
@@ -430,26 +544,48 @@ func newHTMLScenario(run Run, r *scenarios.Result, id string, wall time.Duration
 			hc.Note = c.Reason
 			sc.Disabled = append(sc.Disabled, hc)
 			continue
-		case "pass", "none":
+		case "pass", "none", "na":
 			continue
 		}
+		anchors[c.Name] = hc.ID
 		if c.Status != scenarios.CheckFailed {
 			hc.Note = "This negative control expects the check to fail, and it passed."
 		}
+		evidence := isCase && deciding[c.Name]
 		for _, v := range c.Violations {
 			hv := htmlViolation{Message: v.Message}
 			for _, e := range v.Events {
 				if e.Seq <= 0 {
 					continue
 				}
-				hv.Events = append(hv.Events, htmlLink{Href: htmlEventID(id, e.Seq), Text: e.String()})
-				if refs := cited[e.Seq]; len(refs) == 0 || refs[len(refs)-1].Href != "#"+hc.ID {
-					cited[e.Seq] = append(refs, htmlLink{Href: "#" + hc.ID, Text: c.Name})
+				cite(e.Seq, "#"+hc.ID, c.Name)
+				// The exchanges a deciding check cites are its evidence,
+				// written out in full (as Result.Evidence reads them),
+				// each linked to its row in the trace.
+				if evidence && (e.Kind == "http.exchange" || e.Kind == "probe.exchange") {
+					hv.Exchanges = append(hv.Exchanges, htmlExchangeOf(scenarios.ExchangeOf(e), htmlEventID(id, e.Seq)))
+					continue
 				}
+				hv.Events = append(hv.Events, htmlLink{Href: htmlEventID(id, e.Seq), Text: e.String()})
 			}
 			hc.Violations = append(hc.Violations, hv)
 		}
+		if isCase && !deciding[c.Name] {
+			sc.Context = append(sc.Context, hc)
+			continue
+		}
 		sc.Checks = append(sc.Checks, hc)
+	}
+	if caseOf(r) != nil {
+		sc.Case = htmlCaseOf(r, anchors)
+		if r.Verdict == scenarios.VerdictFail {
+			for _, e := range r.Events {
+				if e.Kind == "spec.violation" && e.Seq > 0 {
+					sc.Case.SpecViolations = append(sc.Case.SpecViolations, htmlLink{Href: htmlEventID(id, e.Seq), Text: e.String()})
+					cite(e.Seq, "#"+id+"_case", "spec violation")
+				}
+			}
+		}
 	}
 
 	rows, note := htmlEvents(id, r, cited)
@@ -460,15 +596,31 @@ func newHTMLScenario(run Run, r *scenarios.Result, id string, wall time.Duration
 	for _, row := range rows {
 		shown[row.ID] = true
 	}
-	for i := range sc.Checks {
-		for j := range sc.Checks[i].Violations {
-			for k, l := range sc.Checks[i].Violations[j].Events {
-				if !shown[l.Href] {
-					sc.Checks[i].Violations[j].Events[k].Href = ""
-				} else {
-					sc.Checks[i].Violations[j].Events[k].Href = "#" + l.Href
+	link := func(l *htmlLink) {
+		if !shown[l.Href] {
+			l.Href = ""
+		} else {
+			l.Href = "#" + l.Href
+		}
+	}
+	for _, checks := range [][]htmlCheck{sc.Checks, sc.Context} {
+		for i := range checks {
+			for j := range checks[i].Violations {
+				v := &checks[i].Violations[j]
+				for k := range v.Events {
+					link(&v.Events[k])
+				}
+				for k := range v.Exchanges {
+					l := htmlLink{Href: v.Exchanges[k].Href}
+					link(&l)
+					v.Exchanges[k].Href = l.Href
 				}
 			}
+		}
+	}
+	if sc.Case != nil {
+		for k := range sc.Case.SpecViolations {
+			link(&sc.Case.SpecViolations[k])
 		}
 	}
 
@@ -482,6 +634,87 @@ func newHTMLScenario(run Run, r *scenarios.Result, id string, wall time.Duration
 	sc.Thresholds = r.Scenario != nil && len(r.Scenario.Expect.Thresholds) > 0
 	sc.Rerun = htmlRerun(run, r)
 	return sc
+}
+
+// htmlCaseOf is a conformance case's metadata, each deciding check with
+// how it came out (linked to its violations when it failed), and why the
+// case did not apply when it did not.
+func htmlCaseOf(r *scenarios.Result, anchors map[string]string) *htmlCase {
+	c := r.Scenario.Conformance
+	trim := func(list []string) []string {
+		var out []string
+		for _, s := range list {
+			out = append(out, strings.TrimSpace(s))
+		}
+		return out
+	}
+	hc := &htmlCase{ID: c.ID, Title: strings.TrimSpace(c.Title), Objective: strings.TrimSpace(c.Objective),
+		Reference: strings.TrimSpace(c.Reference), Applicability: strings.TrimSpace(c.Applicability),
+		Pre: trim(c.Preconditions), Post: trim(c.Postconditions), FailedBy: c.FailedBy}
+	for _, name := range c.DecidedBy {
+		cell := htmlCell{Name: name, Class: "none", Symbol: "–", Text: "not run", Title: name + ": not run"}
+		for _, ch := range r.Checks {
+			if ch.Name != name {
+				continue
+			}
+			b := htmlCheckState(r, ch)
+			cell = htmlCell{Name: name, Class: b.Class, Symbol: b.Symbol, Text: b.Text, Title: name + ": " + b.Text}
+			if ch.Reason != "" {
+				cell.Title += " (" + ch.Reason + ")"
+			}
+			if a := anchors[name]; a != "" {
+				cell.Href = "#" + a
+			}
+		}
+		hc.Decided = append(hc.Decided, cell)
+	}
+	if r.Verdict == scenarios.VerdictNotApplicable {
+		hc.NotApplicable = notApplicable(r)
+	}
+	return hc
+}
+
+// htmlExchangeOf writes out one exchange: the request line, headers and
+// body; the answer's status against the one expected; its headers and
+// body. JSON bodies are indented to be read (the JSON report keeps them
+// as sent).
+func htmlExchangeOf(x scenarios.Exchange, href string) htmlExchange {
+	hx := htmlExchange{Title: exchangeTitle(x), Href: href, Status: x.Status, Want: x.Want, Error: x.Error}
+	var req strings.Builder
+	req.WriteString(x.Method + " " + cmp.Or(x.URL, x.Path))
+	for _, h := range x.RequestHeaders {
+		req.WriteString("\n" + h)
+	}
+	if x.RequestBody != "" {
+		req.WriteString("\n\n" + htmlBody(x.RequestBody))
+	}
+	hx.Request = req.String()
+	if x.Error != "" {
+		hx.Bad = true
+		return hx
+	}
+	met, judged := statusMet(x)
+	hx.Met, hx.Bad = judged && met, judged && !met
+	var resp strings.Builder
+	resp.WriteString("HTTP " + strconv.Itoa(x.Status))
+	for _, h := range x.ResponseHeaders {
+		resp.WriteString("\n" + h)
+	}
+	if x.ResponseBody != "" {
+		resp.WriteString("\n\n" + htmlBody(x.ResponseBody))
+	}
+	hx.Response = resp.String()
+	return hx
+}
+
+// htmlBody indents a JSON body; anything else (a form, a body cut short)
+// stays as it was.
+func htmlBody(s string) string {
+	var b bytes.Buffer
+	if err := json.Indent(&b, []byte(s), "", "  "); err != nil {
+		return s
+	}
+	return b.String()
 }
 
 // htmlEnd is where a scenario's timelines end: its last event, or its

@@ -827,4 +827,56 @@ func TestHTMLInBrowser(t *testing.T) {
 		require.NoError(t, os.WriteFile(out, png, 0o644))
 		t.Logf("wrote %s (%d bytes)", out, len(png))
 	})
+
+	// Conformance cases: the summary sits above the matrix and the first
+	// section; the failed probe case's evidence is laid out and visible,
+	// its request with the credentials masked, the status that was not the
+	// one expected highlighted (a tinted background) and said in words.
+	t.Run("conformance", func(t *testing.T) {
+		rs := conformanceResults(t)
+		page := htmlRender(t, htmlTestRun(mixedResults(t)))
+		console, requests := htmlOpen(t, ctx, page)
+		type evidence struct {
+			SummaryTop, MatrixTop, FirstSectionTop float64
+			Exchanges, Shown                       int
+			Status                                 []string
+			Background                             string
+			Request                                string
+			CaseMeta                               bool
+		}
+		id := "s-" + htmlSlug(rs[caseFailProbe].Scenario.Name)
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[evidence](`(() => {
+  const top = el => el.getBoundingClientRect().top + window.scrollY;
+  const s = document.getElementById(`+"`"+id+"`"+`);
+  const xs = [...s.querySelectorAll("div.exchange")];
+  const shown = xs.filter(x => { const r = x.getBoundingClientRect(); return r.width > 300 && r.height > 40 && getComputedStyle(x).visibility === "visible"; });
+  const bad = [...s.querySelectorAll("div.exchange p.status.bad")];
+  const meta = document.getElementById(`+"`"+id+"_case`"+`);
+  return {
+    SummaryTop: top(document.getElementById("conformance")),
+    MatrixTop: top(document.querySelector("table.matrix")),
+    FirstSectionTop: top(document.querySelector("section.scenario")),
+    Exchanges: xs.length,
+    Shown: shown.length,
+    Status: bad.map(p => p.innerText.trim()),
+    Background: bad.length ? getComputedStyle(bad[0]).backgroundColor : "",
+    Request: xs.length > 1 ? xs[1].querySelector("pre.req").innerText : "",
+    CaseMeta: !!meta && meta.getBoundingClientRect().height > 0 && meta.innerText.includes("Objective"),
+  };
+})()`))
+		require.NoError(t, err)
+		require.Less(t, got.SummaryTop, got.MatrixTop, "the cases' summary is at the top")
+		require.Less(t, got.MatrixTop, got.FirstSectionTop)
+		require.Equal(t, 2, got.Exchanges)
+		require.Equal(t, got.Exchanges, got.Shown, "every exchange is laid out and visible")
+		require.Equal(t, []string{"✗ answered 204, expected 401", "✗ answered 204, expected 401"}, got.Status)
+		require.NotContains(t, []string{"", "rgba(0, 0, 0, 0)", "transparent"}, got.Background, "the wrong status is highlighted")
+		require.Contains(t, got.Request, "Authorization: Basic ***")
+		require.NotContains(t, got.Request, "basic-secret")
+		require.True(t, got.CaseMeta, "the case's metadata shows")
+		require.Empty(t, console(), "the page wrote to the console")
+		for _, u := range requests() {
+			require.True(t, strings.HasPrefix(u, "file://"), "the page requested %s", u)
+		}
+	})
 }
