@@ -14,8 +14,8 @@
 //
 // The tables, for queries by hand (sqlite3 .escalator/history.db):
 //
-//	runs              id, started, wall_ms, command, version, passed, failed, xfailed, errors
-//	scenario_results  run_id, ordinal, name, path, seed, verdict, session_state, labels (JSON), ...
+//	runs              id, started, wall_ms, command, version, passed, failed, xfailed, errors, not_applicable
+//	scenario_results  run_id, ordinal, name, path, seed, verdict, session_state, labels (JSON), ..., conformance (JSON, NULL for a plain scenario)
 //	check_results     run_id, ordinal, position, name, status, reason, violations (JSON)
 //	metrics           run_id, ordinal, name, value (seconds for durations)
 //	traces            run_id, ordinal, events, ndjson (the NDJSON trace, gzip-compressed)

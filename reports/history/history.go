@@ -197,6 +197,7 @@ type resultRows struct {
 	verdict, state, reason                string
 	upgrade, elapsed, wall, lost          float64
 	errMsg, errCode                       sql.NullString
+	conformance                           sql.NullString // JSON of the case; NULL for a plain scenario
 	checks                                []checkRow
 	metrics                               map[string]float64
 	trace                                 []byte
@@ -274,6 +275,13 @@ func encode(run reports.Run) ([]resultRows, error) {
 		}
 		if row.session, err = json.Marshal(r.Session); err != nil {
 			return nil, err
+		}
+		if sc.Conformance != nil {
+			b, err := json.Marshal(sc.Conformance)
+			if err != nil {
+				return nil, err
+			}
+			row.conformance = sql.NullString{String: string(b), Valid: true}
 		}
 		for _, c := range r.Checks {
 			var vs []violationWire
@@ -359,10 +367,11 @@ func (s *Store) Save(run reports.Run) (err error) {
 	if hook != nil {
 		hook("begin", run.ID, -1)
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO runs (id, started, wall_ms, command, version, passed, failed, xfailed, errors)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = tx.ExecContext(ctx, `INSERT INTO runs (id, started, wall_ms, command, version, passed, failed, xfailed, errors, not_applicable)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		run.ID, formatTime(run.Started), ms(run.Wall), run.Command, run.Version,
-		count[scenarios.VerdictPass], count[scenarios.VerdictFail], count[scenarios.VerdictXFail], count[scenarios.VerdictError])
+		count[scenarios.VerdictPass], count[scenarios.VerdictFail], count[scenarios.VerdictXFail], count[scenarios.VerdictError],
+		count[scenarios.VerdictNotApplicable])
 	if err != nil {
 		var se sqlite3.Error
 		if errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey {
@@ -377,8 +386,8 @@ func (s *Store) Save(run reports.Run) (err error) {
 	defer insFile.Close()
 	insResult, err := tx.PrepareContext(ctx, `INSERT INTO scenario_results (run_id, ordinal, name, description, path,
 		scenario_seed, seed, flow, target_version, vnfm_name, vnfm_behavior, scenario_sha256, labels, expect,
-		verdict, session_state, reason, session, upgrade_ms, elapsed_ms, wall_ms, lost, error, error_code)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		verdict, session_state, reason, session, upgrade_ms, elapsed_ms, wall_ms, lost, error, error_code, conformance)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
@@ -410,7 +419,7 @@ func (s *Store) Save(run reports.Run) (err error) {
 		}
 		if _, err = insResult.ExecContext(ctx, run.ID, i, r.name, r.description, r.path,
 			r.scenarioSeed, r.seed, r.flow, r.target, r.vnfmName, r.vnfmBehavior, sha, string(r.labels), string(r.expect),
-			r.verdict, r.state, r.reason, string(r.session), r.upgrade, r.elapsed, r.wall, r.lost, r.errMsg, r.errCode); err != nil {
+			r.verdict, r.state, r.reason, string(r.session), r.upgrade, r.elapsed, r.wall, r.lost, r.errMsg, r.errCode, r.conformance); err != nil {
 			return err
 		}
 		for k, c := range r.checks {
@@ -448,7 +457,7 @@ type Filter struct {
 	// ("f1-*").
 	Scenario string
 	// Verdict keeps the runs with a result of this verdict (pass, fail,
-	// xfail, error).
+	// xfail, error, not-applicable).
 	Verdict string
 	// Limit caps how many runs come back; 0 returns them all.
 	Limit int
@@ -466,6 +475,8 @@ type RunSummary struct {
 	Failed    int
 	XFailed   int
 	Errors    int
+	// NotApplicable counts the conformance cases that did not apply.
+	NotApplicable int
 }
 
 // Runs lists the runs that pass the filter, newest first.
@@ -486,15 +497,15 @@ func (s *Store) Runs(f Filter) ([]RunSummary, error) {
 	if f.Verdict != "" {
 		v := strings.ToLower(f.Verdict)
 		switch v {
-		case scenarios.VerdictPass, scenarios.VerdictFail, scenarios.VerdictXFail, scenarios.VerdictError:
+		case scenarios.VerdictPass, scenarios.VerdictFail, scenarios.VerdictXFail, scenarios.VerdictError, scenarios.VerdictNotApplicable:
 		default:
-			return nil, escalator.Errorf(escalator.EINVALID, "unknown verdict %q (want pass, fail, xfail or error)", f.Verdict)
+			return nil, escalator.Errorf(escalator.EINVALID, "unknown verdict %q (want pass, fail, xfail, error or not-applicable)", f.Verdict)
 		}
 		conds, args = append(conds, "sr.verdict = ?"), append(args, v)
 	}
 	q := `SELECT r.id, r.started, r.wall_ms, r.command, r.version,
 		(SELECT count(*) FROM scenario_results c WHERE c.run_id = r.id),
-		r.passed, r.failed, r.xfailed, r.errors
+		r.passed, r.failed, r.xfailed, r.errors, r.not_applicable
 		FROM runs r`
 	if len(conds) > 0 {
 		q += ` WHERE EXISTS (SELECT 1 FROM scenario_results sr WHERE sr.run_id = r.id AND ` + strings.Join(conds, " AND ") + `)`
@@ -517,7 +528,7 @@ func (s *Store) Runs(f Filter) ([]RunSummary, error) {
 			wall    float64
 		)
 		if err := rows.Scan(&rs.ID, &started, &wall, &rs.Command, &rs.Version, &rs.Scenarios,
-			&rs.Passed, &rs.Failed, &rs.XFailed, &rs.Errors); err != nil {
+			&rs.Passed, &rs.Failed, &rs.XFailed, &rs.Errors, &rs.NotApplicable); err != nil {
 			return nil, s.dbError("listing runs", err)
 		}
 		if rs.Started, err = parseTime(started); err != nil {
@@ -586,7 +597,8 @@ func (s *Store) Resolve(ref string) (string, error) {
 // file as it was when the run was saved, loaded again, when the file could
 // be read then; otherwise a Scenario with what the reports read of it:
 // Name, Description, Path, Labels, Seed, Upgrade.Flow and TargetVersion,
-// VNFM.Name and Behavior, Expect.Outcome, Violations and Thresholds. Event
+// VNFM.Name and Behavior, Expect.Outcome, Violations and Thresholds, and a
+// conformance case's Conformance. Event
 // fields come back as JSON decodes them (numbers as float64), as from any
 // trace file; written again, a trace is byte for byte the one saved.
 func (s *Store) Load(ref string) (run reports.Run, err error) {
@@ -616,7 +628,7 @@ func (s *Store) Load(ref string) (run reports.Run, err error) {
 
 	rows, err := tx.QueryContext(ctx, `SELECT s.ordinal, s.name, s.description, s.path, s.scenario_seed, s.seed, s.flow,
 		s.target_version, s.vnfm_name, s.vnfm_behavior, s.labels, s.expect, s.verdict, s.session,
-		s.upgrade_ms, s.elapsed_ms, s.wall_ms, s.lost, s.error, s.error_code, f.sha256, f.yaml, t.ndjson
+		s.upgrade_ms, s.elapsed_ms, s.wall_ms, s.lost, s.error, s.error_code, s.conformance, f.sha256, f.yaml, t.ndjson
 		FROM scenario_results s
 		LEFT JOIN traces t ON t.run_id = s.run_id AND t.ordinal = s.ordinal
 		LEFT JOIN scenario_files f ON f.sha256 = s.scenario_sha256
@@ -634,12 +646,13 @@ func (s *Store) Load(ref string) (run reports.Run, err error) {
 			labels, expect, sess   string
 			upgrade, elapsed, wall float64
 			errMsg, errCode        sql.NullString
+			conformance            sql.NullString
 			sha, yaml              sql.NullString
 			trace                  []byte
 		)
 		if err := rows.Scan(&ordinal, &col.Name, &col.Description, &col.Path, &col.Seed, &r.Seed, &col.Upgrade.Flow,
 			&col.Upgrade.TargetVersion, &col.VNFM.Name, &col.VNFM.Behavior, &labels, &expect, &r.Verdict, &sess,
-			&upgrade, &elapsed, &wall, &r.Lost, &errMsg, &errCode, &sha, &yaml, &trace); err != nil {
+			&upgrade, &elapsed, &wall, &r.Lost, &errMsg, &errCode, &conformance, &sha, &yaml, &trace); err != nil {
 			return run, err
 		}
 		if ordinal != len(run.Results) {
@@ -653,6 +666,12 @@ func (s *Store) Load(ref string) (run reports.Run, err error) {
 			return run, fmt.Errorf("result %d expect: %w", ordinal, err)
 		}
 		col.Expect.Outcome, col.Expect.Violations, col.Expect.Thresholds = ex.Outcome, ex.Violations, ex.Thresholds
+		if conformance.Valid {
+			col.Conformance = &scenarios.ConformanceSpec{}
+			if err := json.Unmarshal([]byte(conformance.String), col.Conformance); err != nil {
+				return run, fmt.Errorf("result %d conformance: %w", ordinal, err)
+			}
+		}
 		r.Scenario = scenarioOf(&col, sha, yaml, parsed)
 		var st orchestrator.SessionStatus
 		if err := json.Unmarshal([]byte(sess), &st); err != nil {
@@ -733,6 +752,7 @@ func scenarioOf(col *scenarios.Scenario, sha, yaml sql.NullString, parsed map[st
 	sc.Upgrade.Flow, sc.Upgrade.TargetVersion = col.Upgrade.Flow, col.Upgrade.TargetVersion
 	sc.VNFM.Name, sc.VNFM.Behavior = col.VNFM.Name, col.VNFM.Behavior
 	sc.Expect.Outcome, sc.Expect.Violations, sc.Expect.Thresholds = col.Expect.Outcome, col.Expect.Violations, col.Expect.Thresholds
+	sc.Conformance = col.Conformance
 	return &sc
 }
 
