@@ -506,3 +506,32 @@ func TestHTMLConformance(t *testing.T) {
 	require.NotContains(t, string(plain), `id="conformance"`)
 	require.NotContains(t, string(plain), "not applicable")
 }
+
+// TestNoSecretsInAnyFormat: the evidence of failed authentication cases
+// (BASIC and OAuth2) shows that credentials were sent, masked, in every
+// format, and never the credentials themselves, in clear or in base64.
+func TestNoSecretsInAnyFormat(t *testing.T) {
+	s, err := scenarios.LoadFile(filepath.Join("testdata", "conformance", "sec-002-fail.yaml"))
+	require.NoError(t, err)
+	oauth := scenarios.Run(context.Background(), s, scenarios.Options{})
+	require.Equal(t, scenarios.VerdictFail, oauth.Verdict)
+	run := fixedRun([]*scenarios.Result{conformanceResults(t)[caseFailProbe], oauth})
+	var term bytes.Buffer
+	Terminal{W: &term, Command: "escalator run"}.Summary(Summary{Results: run.Results})
+	var junit, md bytes.Buffer
+	require.NoError(t, WriteJUnit(&junit, run))
+	require.NoError(t, WriteMarkdown(&md, run))
+	for name, out := range map[string]string{
+		"terminal": term.String(), "junit": junit.String(), "json": string(writeJSON(t, run)),
+		"markdown": md.String(), "html": string(htmlRender(t, htmlTestRun(run.Results))),
+	} {
+		require.Contains(t, out, "Authorization: Basic ***", name)
+		require.Contains(t, out, "Authorization: Bearer ***", name)
+		for _, secret := range []string{
+			"basic-secret", "oauth2-secret", // vnfm.notifyAuth's made-up credentials
+			"dmltOmJhc2ljLXNlY3JldA", "dmltLWNsaWVudDpvYXV0aDItc2VjcmV0", // the same in base64
+		} {
+			require.NotContains(t, out, secret, name)
+		}
+	}
+}
