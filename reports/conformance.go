@@ -34,17 +34,6 @@ func conformanceSummary(results []*scenarios.Result) string {
 	return sum.String()
 }
 
-// decidingChecks are the checks that decide r's verdict: a conformance
-// case's deciding checks, every check of a plain scenario. A case that is
-// also a negative control (it names the failures it expects) is judged
-// as one, on every check.
-func decidingChecks(r *scenarios.Result) []scenarios.CheckResult {
-	if caseOf(r) == nil || len(r.Scenario.Expect.Violations) > 0 {
-		return r.Checks
-	}
-	return r.Deciding()
-}
-
 // contextFailures names the checks of a conformance case that failed but
 // do not decide it: shown, so a reader knows, but apart from the verdict.
 func contextFailures(r *scenarios.Result) []string {

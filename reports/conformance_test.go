@@ -535,3 +535,30 @@ func TestNoSecretsInAnyFormat(t *testing.T) {
 		}
 	}
 }
+
+// TestExchangeLines: an exchange as curl -v writes it, its status judged
+// only against what a probe expected.
+func TestExchangeLines(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		x    scenarios.Exchange
+		want []string
+	}{
+		{"answer as expected", scenarios.Exchange{Method: "GET", URL: "http://v/n", Path: "/n", Status: 204, Want: "204"},
+			[]string{"> GET http://v/n", "< 204 (expected 204)"}},
+		{"one of two expected", scenarios.Exchange{Method: "POST", Path: "/n", Status: 406, Want: "400 or 406", RequestHeaders: []string{"Version: 9.0.0"}, RequestBody: "{}"},
+			[]string{"> POST /n", "> Version: 9.0.0", ">", "> {}", "< 406 (expected 400 or 406)"}},
+		{"not the answer expected", scenarios.Exchange{Method: "POST", Path: "/n", Status: 204, Want: "401", ResponseHeaders: []string{"Version: 1.0.0"}, ResponseBody: "a\nb"},
+			[]string{"> POST /n", "< 204 ✗ expected 401", "< Version: 1.0.0", "<", "< a", "< b"}},
+		{"the flow's own, unjudged", scenarios.Exchange{From: "vim", To: "vnfm", Method: "POST", Path: "/n", Status: 500},
+			[]string{"> POST /n", "< 500"}},
+		{"no answer", scenarios.Exchange{Method: "POST", Path: "/n", Want: "204", Error: "connection refused"},
+			[]string{"> POST /n", "! no answer: connection refused"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, exchangeLines(tc.x))
+		})
+	}
+	require.Equal(t, "probe (GET answers 204) at 00:00:01.500", exchangeTitle(scenarios.Exchange{Case: "GET answers 204", At: 1500 * time.Millisecond}))
+	require.Equal(t, "vim → vnfm at 00:10:00.000", exchangeTitle(scenarios.Exchange{From: "vim", To: "vnfm", At: 10 * time.Minute}))
+}
