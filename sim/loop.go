@@ -29,8 +29,9 @@ type Loop struct {
 	speed     float64
 	wallStart time.Time
 	inbox     chan func()
-	// paused freezes a real-time loop's clock (Pause, Resume).
-	paused bool
+	// paused freezes a real-time loop's clock (Pause, Resume); running
+	// says Run has begun, before which the clock reads zero.
+	paused, running bool
 }
 
 type item struct {
@@ -118,14 +119,17 @@ func (l *Loop) Stop() { l.stopped = true }
 // (the demo's pause button): Elapsed stands still and no timer fires until
 // Resume. Work posted from other goroutines still runs, at the frozen
 // instant, so a request already on the wire gets its answer and nothing
-// waiting on the loop (Exec) hangs. Call it on the loop, or before Run;
-// on a virtual loop it does nothing, virtual time having no wall clock to
-// stop.
+// waiting on the loop (Exec) hangs. Call it on the loop, or before Run: a
+// loop paused before it runs stays at zero however long it takes to get
+// going, so its time starts at Resume. On a virtual loop it does nothing,
+// virtual time having no wall clock to stop.
 func (l *Loop) Pause() {
 	if !l.real || l.paused {
 		return
 	}
-	l.advanceToWall()
+	if l.running {
+		l.advanceToWall()
+	}
 	l.paused = true
 }
 
@@ -148,7 +152,7 @@ func (l *Loop) SetSpeed(speed float64) {
 	if !l.real || speed <= 0 {
 		return
 	}
-	if !l.paused {
+	if !l.paused && l.running {
 		l.advanceToWall()
 	}
 	l.speed = speed
@@ -197,6 +201,7 @@ func (l *Loop) Run(ctx context.Context, limit time.Duration) error {
 }
 
 func (l *Loop) runReal(ctx context.Context, limit time.Duration) error {
+	l.running = true
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for !l.stopped {
@@ -218,7 +223,7 @@ func (l *Loop) runReal(ctx context.Context, limit time.Duration) error {
 			return ctx.Err()
 		case fn := <-l.inbox:
 			if !l.paused {
-				l.catchUp()
+				l.advanceToWall()
 			}
 			fn()
 		case <-wait:
@@ -246,23 +251,6 @@ func (l *Loop) wallAt(at time.Duration) time.Time {
 
 // advanceToWall moves virtual time to the wall clock, but never past the
 // next scheduled event, so events still run in order.
-// catchUp brings the clock to the wall, first firing the timers that fell
-// due meanwhile: work arriving from another goroutine must not overtake
-// events that happened before it did (a select picks among ready cases at
-// random).
-func (l *Loop) catchUp() {
-	target := max(l.now, time.Duration(float64(time.Since(l.wallStart))*l.speed))
-	for !l.stopped && len(l.queue) > 0 && l.queue[0].at <= target {
-		it := l.pop()
-		if it.canceled {
-			continue
-		}
-		l.now = max(l.now, it.at)
-		it.fn()
-	}
-	l.now = max(l.now, target)
-}
-
 func (l *Loop) advanceToWall() {
 	t := time.Duration(float64(time.Since(l.wallStart)) * l.speed)
 	if len(l.queue) > 0 && l.queue[0].at < t {

@@ -82,6 +82,30 @@ func TestRealLoopSetSpeed(t *testing.T) {
 	})
 }
 
+// A loop paused before it runs reads zero until Resume, however long it
+// took to get going: a demo's clock starts when the upgrade does.
+func TestRealLoopPausedBeforeRunStartsAtZero(t *testing.T) {
+	// Made "a second ago" at speed 1000: unpaused, 1000 s would be due.
+	l := newRealLoop(1000, time.Now().Add(-time.Second))
+	l.Pause()
+	fired := make(chan time.Duration, 1)
+	l.AfterFunc(time.Second, func() { fired <- l.Elapsed() })
+	exec, _ := runReal(t, l)
+	exec(func() {
+		require.Zero(t, l.Elapsed())
+		l.Resume()
+	})
+	select {
+	case got := <-fired:
+		require.Equal(t, time.Second, got)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the timer never fired after Resume")
+	}
+	exec(func() {
+		require.Less(t, l.Elapsed(), 100*time.Second, "the clock started at Resume, not when the loop was made")
+	})
+}
+
 // Pause, Resume and SetSpeed leave a virtual loop alone.
 func TestVirtualLoopIgnoresPauseAndSpeed(t *testing.T) {
 	l := NewVirtualLoop()

@@ -293,17 +293,22 @@
         arrow.style.setProperty("right", (100 - x(m.from)) + "%");
         label.classList.add("end");
         label.style.setProperty("left", "calc(" + x(m.from) + "% - 1.9rem)");
+        label.style.setProperty("max-width", "calc(" + x(m.from) + "% - 2rem)");
       } else {
         arrow.style.setProperty("left", x(m.from) + "%");
         label.style.setProperty("left", "calc(" + x(m.from) + "% + 1.9rem)");
+        label.style.setProperty("max-width", "calc(" + (100 - x(m.from)) + "% - 2rem)");
       }
     } else {
       const a = Math.min(x(m.from), x(m.to)), b = Math.max(x(m.from), x(m.to));
       arrow.classList.add(m.to > m.from ? "ltr" : "rtl");
       arrow.style.setProperty("left", a + "%");
       arrow.style.setProperty("width", (b - a) + "%");
+      // Centred on the arrow, and never wider than the lane allows there.
+      const mid = (a + b) / 2;
       label.classList.add("mid");
-      label.style.setProperty("left", (a + b) / 2 + "%");
+      label.style.setProperty("left", mid + "%");
+      label.style.setProperty("max-width", 2 * Math.min(mid, 100 - mid) + "%");
     }
     lane.append(arrow, label);
     const said = el("span", "sr", cfg.lifelines[m.from] + (m.from === m.to ? "" : " to " + cfg.lifelines[m.to]) + ": ");
@@ -430,7 +435,7 @@
     const t = $("timeline");
     const nodes = Object.keys(lanes);
     const width = Math.max(400, box.clientWidth);
-    const left = 100, right = 16, top = 22, row = 17;
+    const left = 104, right = 16, top = 22, row = 19;
     const height = top + row * nodes.length + 24;
     t.setAttribute("viewBox", "0 0 " + width + " " + height);
     t.setAttribute("width", width);
