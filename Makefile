@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/escalator
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build run test test-short bench fuzz lint fmt vet clean
+.PHONY: all build run demo test test-short bench fuzz lint fmt vet clean
 
 all: build
 
@@ -13,6 +13,12 @@ build:
 ## run: run the bundled scenario suite and print the summary
 run: build
 	./$(BIN) run scenarios/
+
+## demo: the upgrade flow live in a browser (http://127.0.0.1:8080, opened for you);
+## DEMO_FLAGS="--speed 40 --listen 127.0.0.1:9090" to change it, Ctrl-C to stop
+DEMO_FLAGS ?= --open
+demo: build
+	./$(BIN) demo $(DEMO_FLAGS)
 
 ## test: every test, with the race detector
 test:

@@ -234,7 +234,7 @@ func message(e escalator.Event) (Message, bool) {
 	case "delivery.failed":
 		return m(LifeUpgradeManager, LifeVNFM, "✗ notification not delivered")
 	case "vnfm.ignored":
-		return m(LifeVNFM, LifeVNFM, "ignores the notification (silent)")
+		return m(LifeVNFM, LifeVNFM, "ignores it: no reply")
 	case "vnfm.waiting":
 		return m(LifeVNFM, LifeVNFM, "waits for a standby to resync")
 	case "vnf.switchover":
@@ -279,8 +279,17 @@ func message(e escalator.Event) (Message, bool) {
 		return m(LifeCloudManager, LifeUpgradeManager, fmt.Sprintf("%s runs %s", e.Subject, e.Str("to")))
 	case "fault.upgrade-fails", "fault.upgrade-hangs", "fault.verify-fails", "fault.node-crash":
 		return m(LifeCloudManager, LifeUpgradeManager, "✗ "+describe(e))
-	case "fault.injected", "fault.vnfm":
-		return m(faultLifeline(e), faultLifeline(e), "⚡ "+describe(e))
+	case "fault.injected":
+		what := e.Str("fault")
+		switch what {
+		case FaultVNFMSilent:
+			what = "VNFM to go silent"
+		case FaultUpgradeFails:
+			what = "next upgrade to fail"
+		}
+		return m(faultLifeline(e), faultLifeline(e), "⚡ injected: "+what)
+	case "fault.vnfm":
+		return m(LifeVNFM, LifeVNFM, "⚡ fault: "+e.Str("behavior")+" this time")
 	case "session.state":
 		return m(LifeUpgradeManager, LifeUpgradeManager, "session "+strings.TrimSpace(e.Str("state")+": "+e.Str("reason")))
 	case "service.interruption":

@@ -128,8 +128,9 @@ func TestMessagesBetweenLifelines(t *testing.T) {
 		{ev("vm.migrate", escalator.Fields{"from": "compute-1"}), LifeUpgradeManager, LifeCloudManager, "migrate compute-1 off compute-1"},
 		{ev("node.upgrade-started", escalator.Fields{"from": "1.0", "to": "2.0"}), LifeUpgradeManager, LifeCloudManager, "upgrade compute-1 1.0 → 2.0"},
 		{ev("fault.upgrade-fails", nil), LifeCloudManager, LifeUpgradeManager, "✗ installing on compute-1 failed"},
-		{ev("fault.injected", escalator.Fields{"fault": FaultVNFMSilent}), LifeVNFM, LifeVNFM, "⚡ Fault injected: the VNFM goes silent on its next maintenance notification"},
-		{ev("fault.injected", escalator.Fields{"fault": FaultUpgradeFails}), LifeCloudManager, LifeCloudManager, "⚡ Fault injected: the next node's upgrade will fail"},
+		{ev("fault.injected", escalator.Fields{"fault": FaultVNFMSilent}), LifeVNFM, LifeVNFM, "⚡ injected: VNFM to go silent"},
+		{ev("fault.injected", escalator.Fields{"fault": FaultUpgradeFails}), LifeCloudManager, LifeCloudManager, "⚡ injected: next upgrade to fail"},
+		{ev("fault.vnfm", escalator.Fields{"behavior": "silent"}), LifeVNFM, LifeVNFM, "⚡ fault: silent this time"},
 		{ev("service.interruption", escalator.Fields{"lost": 2500.0}), LifeVNFs, LifeVNFs, "✗ compute-1 lost 2,500 requests"},
 	}
 	for _, tc := range tests {

@@ -286,7 +286,8 @@
     const arrow = el("span", "arrow");
     const label = el("span", "mlabel", m.label);
     if (m.from === m.to) {
-      const left = m.from === cfg.lifelines.length - 1;
+      // A step of its own: the label on the side with more room.
+      const left = m.from >= cfg.lifelines.length / 2;
       arrow.classList.add("self");
       if (left) {
         arrow.classList.add("left");
