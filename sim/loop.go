@@ -223,7 +223,7 @@ func (l *Loop) runReal(ctx context.Context, limit time.Duration) error {
 			return ctx.Err()
 		case fn := <-l.inbox:
 			if !l.paused {
-				l.advanceToWall()
+				l.catchUp()
 			}
 			fn()
 		case <-wait:
@@ -247,6 +247,23 @@ func (l *Loop) runReal(ctx context.Context, limit time.Duration) error {
 
 func (l *Loop) wallAt(at time.Duration) time.Time {
 	return l.wallStart.Add(time.Duration(float64(at) / l.speed))
+}
+
+// catchUp brings the clock to the wall, first firing the timers that fell
+// due meanwhile: work arriving from another goroutine must not overtake
+// events that happened before it did (a select picks among ready cases at
+// random).
+func (l *Loop) catchUp() {
+	target := max(l.now, time.Duration(float64(time.Since(l.wallStart))*l.speed))
+	for !l.stopped && len(l.queue) > 0 && l.queue[0].at <= target {
+		it := l.pop()
+		if it.canceled {
+			continue
+		}
+		l.now = max(l.now, it.at)
+		it.fn()
+	}
+	l.now = max(l.now, target)
 }
 
 // advanceToWall moves virtual time to the wall clock, but never past the
