@@ -155,8 +155,8 @@ func TestDemoInBrowser(t *testing.T) {
 
 	p.wait("eight nodes", `document.querySelectorAll("[data-node]").length === 8`, 10*time.Second)
 	require.Equal(t, "demo-f1-showcase", eval[string](p, `document.getElementById("run-scenario").textContent`))
-	p.wait("the upgrade to start on its own", `document.getElementById("status").textContent === "running"`, 5*time.Second)
-	p.wait("a node to leave service", `[...document.querySelectorAll("[data-node]")].some(n => n.dataset.state !== "normal")`, 5*time.Second)
+	p.wait("the upgrade to start on its own", `document.getElementById("status").textContent === "running"`, 10*time.Second)
+	p.wait("a node to leave service", `[...document.querySelectorAll("[data-node]")].some(n => n.dataset.state !== "normal")`, 10*time.Second)
 	t.Logf("the flow started %s after the page opened", time.Since(began).Round(time.Millisecond))
 	require.Equal(t, 8, eval[int](p, `document.querySelectorAll("[data-node] .node-version").length`), "each node shows its version")
 	require.Positive(t, eval[int](p, `document.querySelectorAll("[data-vm][data-role=active]").length`), "VMs show their role")

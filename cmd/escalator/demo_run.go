@@ -541,7 +541,7 @@ func (r *demoRun) end(elapsed *time.Duration, failure string) {
 	var b bytes.Buffer
 	term := reports.Terminal{W: &b, Command: "escalator run"}
 	term.Scenario(res, time.Since(r.began))
-	summary := strings.TrimSpace(strings.SplitN(b.String(), "\n", 2)[0])
+	summary := strings.Join(strings.Fields(strings.SplitN(b.String(), "\n", 2)[0]), " ")
 	r.d.hub.Update(func(i *dashboard.RunInfo) {
 		i.State, i.Verdict, i.Outcome, i.Summary = dashboard.StateEnded, res.Verdict, r.session.State, summary
 	})

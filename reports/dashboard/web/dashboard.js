@@ -199,6 +199,11 @@
     s.textContent = word;
     s.className = "status " + cls;
     if (info.error) notice(info.error);
+    // An ended run says how it ended, in the terms `escalator run` uses.
+    const res = $("result");
+    res.hidden = !(info.state === "ended" && info.summary);
+    res.textContent = info.summary || "";
+    res.className = "result" + (cls === "pass" ? "" : " fail");
     const sel = $("speed");
     const speeds = cfg.speeds.includes(info.speed) ? cfg.speeds : [...cfg.speeds, info.speed].sort((a, b) => a - b);
     if (sel.options.length !== speeds.length || Number(sel.value) !== info.speed) {
