@@ -132,11 +132,20 @@ func openBrowser(url string, out io.Writer) {
 	default:
 		cmd = exec.Command("xdg-open", url)
 	}
-	if err := cmd.Start(); err != nil {
+	failed := func(err error) {
 		fmt.Fprintf(out, "escalator demo: could not open a browser (%v); open %s yourself\n", err, url)
+	}
+	if err := cmd.Start(); err != nil {
+		failed(err)
 		return
 	}
-	go func() { _ = cmd.Wait() }()
+	// xdg-open and friends hand the URL over and exit; one that fails (no
+	// desktop) says so only through its exit status.
+	go func() {
+		if err := cmd.Wait(); err != nil {
+			failed(err)
+		}
+	}()
 }
 
 // lockedWriter lets the runs' goroutines and the command share stdout.
