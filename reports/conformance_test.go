@@ -308,8 +308,8 @@ func TestJUnitConformance(t *testing.T) {
 	flow := suite(caseFailFlow).Cases[0]
 	require.Equal(t, "conformance", flow.Failure.Type)
 	require.Contains(t, flow.Failure.Text, "✗ switchover-before-reply\n  active instance mme-1 of mme was still active")
-	require.Contains(t, flow.Failure.Text, "    HTTP exchange 1 of 1: vim → vnfm at 00:00:00.000\n      > POST /vnfm_notification/v1/notifications\n")
-	require.Contains(t, flow.Failure.Text, "    trace excerpt:\n      #14 ")
+	require.Contains(t, flow.Failure.Text, "    HTTP exchange 1 of 2: vim → vnfm at 00:00:00.000\n      > POST /vnfm_notification/v1/notifications\n")
+	require.Contains(t, flow.Failure.Text, "    trace excerpt:\n      #15 ")
 	require.Contains(t, flow.SystemOut, "other checks (context, not deciding): ")
 	require.Contains(t, flow.SystemOut, "failed: zero-loss, max-interruption, business-moved-before-upgrade")
 	require.True(t, strings.HasSuffix(flow.Failure.Text, "\n\nrerun: escalator run --seed 11 testdata/conformance/mnt-002-fail.yaml"))
@@ -469,11 +469,15 @@ func TestHTMLConformance(t *testing.T) {
 		return n
 	}
 	require.Len(t, exchanges(flow), count(rs[caseFailFlow]))
+	var notified, replied bool
 	for _, x := range exchanges(flow) {
 		require.False(t, htmlHasClass(x, "bad"), "nothing said what the flow's answer should be")
-		require.Contains(t, htmlText(x), "POST /vnfm_notification/v1/notifications\nContent-Type: application/json\nVersion: 1.0.0\n\n{\n  \"id\": ")
 		require.Contains(t, htmlText(x), "answered 204")
+		notified = notified || strings.Contains(htmlText(x), "POST /vnfm_notification/v1/notifications\nContent-Type: application/json\nVersion: 1.0.0\n\n{\n  \"id\": ")
+		replied = replied || strings.Contains(htmlText(x), "\"reply\": \"ACK_PLANNED_MAINTENANCE\"")
 	}
+	require.True(t, notified, "the notification the VIM sent is in the evidence")
+	require.True(t, replied, "the VNFM's acknowledgement is in the evidence")
 	require.Contains(t, htmlText(flow), "Evidence: the deciding checks that failed")
 	context := htmlAll(flow, func(n *html.Node) bool { return n.Data == "ol" && htmlHasClass(n, "context") })
 	require.Len(t, context, 1)

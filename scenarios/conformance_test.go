@@ -2,8 +2,12 @@ package scenarios
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -48,21 +52,165 @@ func TestConformanceMatrix(t *testing.T) {
 		ids[s.Conformance.ID] = true
 		require.NotEmpty(t, s.Conformance.FailedBy, "%s: no profile shows that it can fail", s.Conformance.ID)
 	}
-	for _, p := range sim.BehaviorNames() {
-		t.Run(p, func(t *testing.T) {
-			t.Parallel()
-			var want, got []string
-			for _, s := range cases {
-				if slices.Contains(s.Conformance.FailedBy, p) {
-					want = append(want, s.Conformance.ID)
-				}
+	profiles := sim.BehaviorNames()
+	verdicts := make([][]string, len(profiles)) // profile × case
+	var wg sync.WaitGroup
+	for pi, p := range profiles {
+		verdicts[pi] = make([]string, len(cases))
+		wg.Go(func() {
+			for ci, s := range cases {
 				r := Run(context.Background(), misbehaving(s, p), Options{})
-				require.NotEqual(t, VerdictError, r.Verdict, "%s: %v", s.Conformance.ID, r.Err)
-				if r.Verdict == VerdictFail {
-					got = append(got, s.Conformance.ID)
-				}
+				verdicts[pi][ci] = r.Verdict
 			}
-			require.Equal(t, want, got, "profile %s fails other cases than the ones that list it", p)
 		})
 	}
+	wg.Wait()
+	for pi, p := range profiles {
+		var want, got []string
+		for ci, s := range cases {
+			require.NotEqual(t, VerdictError, verdicts[pi][ci], "%s under %s", s.Conformance.ID, p)
+			if slices.Contains(s.Conformance.FailedBy, p) {
+				want = append(want, s.Conformance.ID)
+			}
+			if verdicts[pi][ci] == VerdictFail {
+				got = append(got, s.Conformance.ID)
+			}
+			if p == sim.BehaviorReference {
+				require.Contains(t, []string{VerdictPass, VerdictNotApplicable}, verdicts[pi][ci], s.Conformance.ID)
+			}
+		}
+		require.Equal(t, want, got, "profile %s fails other cases than the ones that list it", p)
+	}
+	checkConformanceDoc(t, cases, profiles, verdicts)
+}
+
+// checkConformanceDoc keeps the generated parts of docs/CONFORMANCE.md
+// (between the GENERATED markers) true to the catalogue and to the matrix
+// just measured; -update rewrites them.
+func checkConformanceDoc(t *testing.T, cases []*Scenario, profiles []string, verdicts [][]string) {
+	const path = "../docs/CONFORMANCE.md"
+	cur, err := os.ReadFile(path)
+	require.NoError(t, err)
+	doc := string(cur)
+	doc = replaceGenerated(t, doc, "cases", renderCases(cases))
+	doc = replaceGenerated(t, doc, "matrix", renderMatrix(cases, profiles, verdicts))
+	doc = replaceGenerated(t, doc, "profiles", renderProfiles())
+	doc = replaceGenerated(t, doc, "checks", renderChecks())
+	if *updateDocs {
+		require.NoError(t, os.WriteFile(path, []byte(doc), 0o644))
+		return
+	}
+	require.Equal(t, doc, string(cur), "docs/CONFORMANCE.md is stale: go test ./scenarios/ -run ConformanceMatrix -update")
+}
+
+func replaceGenerated(t *testing.T, doc, name, body string) string {
+	begin := "<!-- BEGIN GENERATED " + name + " (go test ./scenarios/ -run ConformanceMatrix -update) -->\n"
+	end := "<!-- END GENERATED " + name + " -->"
+	i := strings.Index(doc, begin)
+	j := strings.Index(doc, end)
+	require.True(t, i >= 0 && j > i, "docs/CONFORMANCE.md lacks the markers %q … %q", begin, end)
+	return doc[:i+len(begin)] + body + doc[j:]
+}
+
+func renderCases(cases []*Scenario) string {
+	var b strings.Builder
+	for _, s := range cases {
+		c := s.Conformance
+		fmt.Fprintf(&b, "### %s %s\n\n", c.ID, c.Title)
+		fmt.Fprintf(&b, "| | |\n|---|---|\n")
+		fmt.Fprintf(&b, "| Test ID | `%s` ([%s](../scenarios/conformance/%s.yaml)) |\n", c.ID, s.Name, s.Name)
+		fmt.Fprintf(&b, "| Objective | %s |\n", oneLine(c.Objective))
+		fmt.Fprintf(&b, "| Pre-conditions | %s |\n", oneLine(strings.Join(c.Preconditions, "; ")))
+		fmt.Fprintf(&b, "| Reference | %s |\n", oneLine(c.Reference))
+		fmt.Fprintf(&b, "| Applicability | %s |\n", oneLine(c.Applicability))
+		fmt.Fprintf(&b, "| Post-conditions | %s |\n", oneLine(strings.Join(c.Postconditions, "; ")))
+		fmt.Fprintf(&b, "| Decided by | %s |\n", codeList(c.DecidedBy))
+		fmt.Fprintf(&b, "| Failed by | %s |\n\n", codeList(c.FailedBy))
+	}
+	return b.String()
+}
+
+func renderMatrix(cases []*Scenario, profiles []string, verdicts [][]string) string {
+	var b strings.Builder
+	b.WriteString("| profile |")
+	for _, s := range cases {
+		b.WriteString(" " + s.Conformance.ID + " |")
+	}
+	b.WriteString("\n|---|")
+	for range cases {
+		b.WriteString(":-:|")
+	}
+	b.WriteString("\n")
+	mark := map[string]string{VerdictPass: "·", VerdictFail: "**FAIL**", VerdictNotApplicable: "n/a"}
+	for pi, p := range profiles {
+		fmt.Fprintf(&b, "| `%s` |", p)
+		for ci := range cases {
+			b.WriteString(" " + mark[verdicts[pi][ci]] + " |")
+		}
+		b.WriteString("\n")
+	}
+	// Which cases some profile fails on its own, and which only with
+	// others: the honest answer to "can this case fail alone?".
+	var alone, together []string
+	for ci, s := range cases {
+		single := false
+		for pi := range profiles {
+			n := 0
+			for cj := range cases {
+				if verdicts[pi][cj] == VerdictFail {
+					n++
+				}
+			}
+			if verdicts[pi][ci] == VerdictFail && n == 1 {
+				single = true
+			}
+		}
+		if single {
+			alone = append(alone, s.Conformance.ID)
+		} else {
+			together = append(together, s.Conformance.ID)
+		}
+	}
+	fmt.Fprintf(&b, "\nFailed alone by some profile: %s.\n", strings.Join(alone, ", "))
+	if len(together) > 0 {
+		fmt.Fprintf(&b, "Failed only together with other cases (the broken rule has more than one consequence): %s.\n", strings.Join(together, ", "))
+	}
+	return b.String()
+}
+
+func renderProfiles() string {
+	var b strings.Builder
+	b.WriteString("| profile | layer | what the VNFM does |\n|---|---|---|\n")
+	for _, p := range sim.Profiles {
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", p.Name, p.Layer, p.Summary)
+	}
+	return b.String()
+}
+
+func renderChecks() string {
+	var b strings.Builder
+	b.WriteString("| check | passes when |\n|---|---|\n")
+	for _, n := range ConformanceCheckNames() {
+		fmt.Fprintf(&b, "| `%s` | %s |\n", n, ConformanceCheckDoc(n))
+	}
+	return b.String()
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if s == "" {
+		return "—"
+	}
+	return strings.ReplaceAll(s, "|", "\\|")
+}
+
+func codeList(xs []string) string {
+	if len(xs) == 0 {
+		return "—"
+	}
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = "`" + x + "`"
+	}
+	return strings.Join(out, ", ")
 }

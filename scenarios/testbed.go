@@ -233,7 +233,7 @@ func Build(s *Scenario, opt BuildOptions) (*Testbed, error) {
 	}
 
 	// Virtual: the reference VNFM joins over the in-process wire.
-	inproc.Handle(vimHost, mux)
+	inproc.Handle(vimHost, tb.Handler)
 	client, err := vnfmhttp.NewClient("http://"+vimHost, "http://"+vimHost, checked(s.VNFM.Name, openapi.VIMMaintenance, openapi.VNFControl), opt.Auth, loop)
 	if err != nil {
 		return nil, escalator.Errorf(escalator.EINTERNAL, "VNFM client: %v", err)

@@ -19,6 +19,7 @@ const (
 	BehaviorStrictTypes    = "rejects-unknown-types"
 	BehaviorIgnoresVersion = "ignores-version"         // endpoint accepts requests without a valid Version header
 	BehaviorAcceptsBadAuth = "accepts-bad-credentials" // endpoint accepts wrong or missing credentials
+	BehaviorNoVersionOut   = "answers-without-version" // endpoint leaves the Version header out of its answers
 	BehaviorNarrowFilter   = "narrow-filter"           // filters out session status notifications
 	BehaviorDoubleSub      = "double-subscribe"        // holds two subscriptions for one VNFM
 )
@@ -59,6 +60,7 @@ var Profiles = []Profile{
 	{BehaviorStrictTypes, LayerEndpoint, "its notification endpoint answers 400 to a notification type it does not know"},
 	{BehaviorIgnoresVersion, LayerEndpoint, "its notification endpoint accepts requests without a valid Version header"},
 	{BehaviorAcceptsBadAuth, LayerEndpoint, "its notification endpoint accepts wrong or missing credentials"},
+	{BehaviorNoVersionOut, LayerEndpoint, "its notification endpoint leaves the Version header out of its answers (a spec violation the VIM sees, nothing else)"},
 	{BehaviorNarrowFilter, LayerSubscription, "subscribes without SessionStatusNotification, so it never learns how a session ended"},
 	{BehaviorDoubleSub, LayerSubscription, "creates a second subscription for itself with another callback URI"},
 }

@@ -81,7 +81,7 @@ func cmdHistory(args []string, stdout, stderr io.Writer) int {
 	fs := simpleFlags("history", "history [flags]", "Lists recorded runs, newest first.", stderr)
 	db := fs.String("db", defaultDB, "the history database `FILE`")
 	scenario := fs.String("scenario", "", "only runs with this scenario: a `NAME`, or a glob like 'f1-*'")
-	verdict := fs.String("verdict", "", "only runs with a result of this `VERDICT`: pass, fail, xfail or error")
+	verdict := fs.String("verdict", "", "only runs with a result of this `VERDICT`: pass, fail, xfail, error or not-applicable")
 	limit := fs.Int("limit", 20, "show at most `N` runs (0: all)")
 	if code, ok := parsed(fs, args, 0); !ok {
 		return code
@@ -101,10 +101,10 @@ func cmdHistory(args []string, stdout, stderr io.Writer) int {
 		return exitPass
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "RUN\tSTARTED\tWALL\tSCENARIOS\tPASSED\tFAILED\tXFAIL\tERRORS")
+	fmt.Fprintln(tw, "RUN\tSTARTED\tWALL\tSCENARIOS\tPASSED\tFAILED\tXFAIL\tERRORS\tN/A")
 	for _, r := range runs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\n", r.ID[:8], r.Started.Local().Format("2006-01-02 15:04:05"),
-			reports.HumanDuration(r.Wall), r.Scenarios, r.Passed, r.Failed, r.XFailed, r.Errors)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\n", r.ID[:8], r.Started.Local().Format("2006-01-02 15:04:05"),
+			reports.HumanDuration(r.Wall), r.Scenarios, r.Passed, r.Failed, r.XFailed, r.Errors, r.NotApplicable)
 	}
 	return flushCode(tw.Flush())
 }

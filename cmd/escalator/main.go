@@ -44,6 +44,7 @@ Usage:
   escalator vim --scenario FILE       serve the VIM APIs over a simulated NFVI, in real time
   escalator vnfm --vim URL            run the reference VNFM as its own process
   escalator demo                      watch an upgrade live in a browser (dashboard at 127.0.0.1:8080)
+  escalator conform --vnfm URL        run the conformance suite against a VNFM, in real time
   escalator version                   print the version
 
 Run 'escalator COMMAND --help' for a command's flags.
@@ -77,6 +78,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdVNFM(ctx, args[1:], stdout, stderr)
 	case "demo":
 		return cmdDemo(ctx, args[1:], stdout, stderr)
+	case "conform":
+		return cmdConform(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "escalator", version)
 		return exitPass

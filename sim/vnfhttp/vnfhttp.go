@@ -114,19 +114,20 @@ func (s *Server) Switchover(c echo.Context, id vnfctlapi.VnfInstanceID, _ vnfctl
 }
 
 func (s *Server) DrainInstance(c echo.Context, id vnfctlapi.VnfInstanceID, inst vnfctlapi.InstanceID, _ vnfctlapi.DrainInstanceParams) error {
-	var at time.Time
+	var at, now time.Time
 	err := s.on(func() error {
 		// The answer says when the in-flight work will be done; the VNF
-		// still finishes it on its own.
+		// still finishes it on its own. Both instants are read in one
+		// step: read apart, the clock could pass the first and make the
+		// wait negative.
 		var err error
+		now = s.World.Loop().Now()
 		at, err = s.World.DrainAt(id, inst)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	var now time.Time
-	_ = s.on(func() error { now = s.World.Loop().Now(); return nil })
 	return c.JSON(http.StatusAccepted, vnfctlapi.DrainStatus{InstanceID: inst, DrainCompleteAt: at, DrainSeconds: at.Sub(now).Seconds()})
 }
 

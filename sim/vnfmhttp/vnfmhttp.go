@@ -98,6 +98,15 @@ func Handler(s *Server, spec *edge.Spec, sec *Security, onViolation func(edge.Vi
 	case sim.BehaviorStrictTypes:
 		tolerant = func(next echo.HandlerFunc) echo.HandlerFunc { return next }
 	}
+	if behavior == sim.BehaviorNoVersionOut {
+		inner := versioned
+		versioned = func(next echo.HandlerFunc) echo.HandlerFunc {
+			return inner(func(c echo.Context) error {
+				c.Response().Before(func() { c.Response().Header().Del(edge.HeaderVersion) })
+				return next(c)
+			})
+		}
+	}
 	g := e.Group(Base, versioned, auth, tolerant, edge.Validator(spec, onViolation))
 	vnfmapi.RegisterHandlers(g, s)
 	// echo answers an unrouted method inside a group with 404; SOL013

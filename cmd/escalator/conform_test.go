@@ -1,0 +1,252 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/sim"
+)
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// testBinary builds escalator once for the tests that run it as separate
+// processes.
+func testBinary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "escalator-bin-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "escalator")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("%v: %s", err, out)
+		}
+	})
+	require.NoError(t, binErr)
+	return binPath
+}
+
+// conformance is one `escalator conform` run against one `escalator vnfm`
+// process: each case's verdict by ID, and what both printed.
+type conformance struct {
+	verdicts map[string]string
+	out      string
+	wall     time.Duration
+}
+
+func (c conformance) with(verdict string) []string {
+	var out []string
+	for id, v := range c.verdicts {
+		if v == verdict {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// runConformance starts the conformance run and the reference VNFM with
+// a profile as two processes on loopback, and reads the JSON report. It
+// runs on its own goroutine, so it reports trouble as a message.
+func runConformance(bin, behavior, notifyAuth string, extra ...string) (c conformance, problem string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	dir, err := os.MkdirTemp("", "conform-")
+	if err != nil {
+		return c, err.Error()
+	}
+	defer os.RemoveAll(dir)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return c, err.Error()
+	}
+	vnfmAddr := ln.Addr().String()
+	ln.Close()
+	endpoint := "http://" + vnfmAddr + "/vnfm_notification/v1/notifications"
+	report := filepath.Join(dir, "conformance.json")
+	args := append([]string{"conform", "--vnfm", endpoint, "--listen", "127.0.0.1:0", "--no-db", "--json", report,
+		"--speed", "240", "--settle", "300ms", "--reply-timeout", "1500ms", "--wait", "30s"}, extra...)
+	conf := exec.CommandContext(ctx, bin, args...)
+	var confErr syncBuffer
+	conf.Stderr = &confErr
+	stdout, err := conf.StdoutPipe()
+	if err != nil {
+		return c, err.Error()
+	}
+	start := time.Now()
+	if err := conf.Start(); err != nil {
+		return c, err.Error()
+	}
+	lines := bufio.NewScanner(stdout)
+	var head strings.Builder
+	vim := ""
+	for vim == "" && lines.Scan() {
+		head.WriteString(lines.Text() + "\n")
+		if strings.Contains(lines.Text(), "VIM maintenance API") {
+			vim = strings.TrimSuffix(regexp.MustCompile(`http://\S+`).FindString(lines.Text()), "/vim_maintenance/v1")
+		}
+	}
+	if vim == "" {
+		_ = conf.Wait()
+		return c, "conform never said where its VIM is:\n" + head.String() + confErr.String()
+	}
+	vargs := []string{"vnfm", "--vim", vim, "--listen", vnfmAddr, "--behavior", behavior, "--reply-after", "100ms", "--late-by", "1s"}
+	if notifyAuth != "" {
+		vargs = append(vargs, "--notify-auth", notifyAuth)
+	}
+	vnfm := exec.CommandContext(ctx, bin, vargs...)
+	var vnfmOut syncBuffer
+	vnfm.Stdout, vnfm.Stderr = &vnfmOut, &vnfmOut
+	if err := vnfm.Start(); err != nil {
+		return c, err.Error()
+	}
+	defer func() { _ = vnfm.Process.Kill(); _ = vnfm.Wait() }()
+
+	var rest strings.Builder
+	for lines.Scan() {
+		rest.WriteString(lines.Text() + "\n")
+	}
+	err = conf.Wait()
+	c = conformance{verdicts: map[string]string{}, out: head.String() + rest.String() + confErr.String(), wall: time.Since(start)}
+	var exit *exec.ExitError
+	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == exitFailed) {
+		return c, fmt.Sprintf("conform: %v\n%s\nvnfm: %s", err, c.out, vnfmOut.String())
+	}
+	data, err := os.ReadFile(report)
+	if err != nil {
+		return c, err.Error() + "\n" + c.out
+	}
+	var doc struct {
+		Scenarios []struct {
+			Verdict     string `json:"verdict"`
+			Conformance struct {
+				ID string `json:"id"`
+			} `json:"conformance"`
+		} `json:"scenarios"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return c, err.Error()
+	}
+	for _, s := range doc.Scenarios {
+		c.verdicts[s.Conformance.ID] = s.Verdict
+	}
+	return c, ""
+}
+
+// TestConformanceOverTCP runs the conformance suite as it ships, with
+// `escalator conform` and `escalator vnfm` as separate processes on
+// loopback: the reference VNFM passes every case (BASIC and OAuth2
+// notification credentials each in their turn), and every misbehaviour
+// profile fails exactly the cases that name it in failedBy, and no other.
+func TestConformanceOverTCP(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the conformance suite in real time, many times")
+	}
+	bin := testBinary(t)
+	cases, err := scenarios.Catalogue()
+	require.NoError(t, err)
+	ids := make([]string, 0, len(cases))
+	for _, s := range cases {
+		ids = append(ids, s.Conformance.ID)
+	}
+	const basicOnly, oauth2Only = "AUTH-002", "AUTH-001"
+	type run struct {
+		behavior, auth string
+		wantFail       []string
+		wantNA         string
+	}
+	runs := []run{
+		{behavior: sim.BehaviorReference, auth: "basic:vim:basic-pw", wantNA: basicOnly},
+		{behavior: sim.BehaviorReference, auth: "oauth2:vim-client:oauth2-pw", wantNA: oauth2Only},
+		{behavior: sim.BehaviorAcceptsBadAuth, auth: "oauth2:vim-client:oauth2-pw", wantFail: []string{"AUTH-002"}, wantNA: oauth2Only},
+	}
+	for _, p := range sim.BehaviorNames() {
+		if p == sim.BehaviorReference {
+			continue
+		}
+		r := run{behavior: p, auth: "basic:vim:basic-pw", wantNA: basicOnly}
+		for _, s := range cases {
+			if slices.Contains(s.Conformance.FailedBy, p) && s.Conformance.ID != basicOnly {
+				r.wantFail = append(r.wantFail, s.Conformance.ID)
+			}
+		}
+		runs = append(runs, r)
+	}
+	// The runs mostly wait on the wall clock, so they go side by side
+	// (go test's -parallel would allow only GOMAXPROCS at once); the slow
+	// profiles, which sit out reply deadlines, start first.
+	slow := []string{sim.BehaviorSilent, sim.BehaviorLate, sim.BehaviorMalformed, sim.BehaviorWrongState}
+	slices.SortStableFunc(runs, func(a, b run) int {
+		return boolInt(!slices.Contains(slow, a.behavior)) - boolInt(!slices.Contains(slow, b.behavior))
+	})
+	results := make([]conformance, len(runs))
+	errs := make([]string, len(runs))
+	sem := make(chan struct{}, 12)
+	var wg sync.WaitGroup
+	for i, r := range runs {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			results[i], errs[i] = runConformance(bin, r.behavior, r.auth)
+		})
+	}
+	wg.Wait()
+	failedSomewhere := map[string]bool{}
+	for i, r := range runs {
+		t.Run(r.behavior+"/"+strings.SplitN(r.auth, ":", 2)[0], func(t *testing.T) {
+			require.Empty(t, errs[i])
+			c := results[i]
+			require.Len(t, c.verdicts, len(ids), c.out)
+			want := slices.Clone(r.wantFail)
+			sort.Strings(want)
+			require.Equal(t, want, c.with(scenarios.VerdictFail), "%s must fail exactly the cases that name it:\n%s", r.behavior, c.out)
+			// A misbehaving VNFM may leave a check nothing to judge (no
+			// acknowledgement claims anything to verify); it must never
+			// turn a failure into "not applicable".
+			na := c.with(scenarios.VerdictNotApplicable)
+			require.Contains(t, na, r.wantNA, c.out)
+			if r.behavior == sim.BehaviorReference {
+				require.Equal(t, []string{r.wantNA}, na, c.out)
+				t.Logf("reference VNFM (%s): %d cases in %s", strings.SplitN(r.auth, ":", 2)[0], len(c.verdicts), c.wall.Round(time.Second))
+			}
+			require.Empty(t, c.with(scenarios.VerdictError), c.out)
+			for _, id := range c.with(scenarios.VerdictFail) {
+				failedSomewhere[id] = true
+			}
+		})
+	}
+	for _, id := range ids {
+		require.True(t, failedSomewhere[id], "no profile made %s fail over TCP", id)
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
