@@ -51,7 +51,7 @@ func cmdConform(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	speed := fs.Float64("speed", 60, "divide the simulated world's durations (upgrades, migrations) by `N`; reply deadlines stay as the cases set them")
 	replyTimeout := fs.Duration("reply-timeout", 0, "give the VNFM this long to answer each notification instead of the cases' replyTimeout")
 	wait := fs.Duration("wait", time.Minute, "how long to wait for the VNFM to subscribe")
-	settle := fs.Duration("settle", 2*time.Second, "wall time after each upgrade for the VNFM to restore what it moved")
+	settle := fs.Duration("settle", time.Second, "wall time after each upgrade for the VNFM to restore what it moved")
 	var runRe regexpFlag
 	fs.Var(&runRe, "run", "run only the cases whose ID, title or file name matches `REGEX`")
 	traceDir := fs.String("trace", "", "write each case's event trace as NDJSON into `DIR`")

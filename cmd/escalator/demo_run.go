@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/escalator-testbed/escalator"
-	"github.com/escalator-testbed/escalator/openapi"
 	"github.com/escalator-testbed/escalator/openapi/edge"
 	"github.com/escalator-testbed/escalator/orchestrator"
 	"github.com/escalator-testbed/escalator/reports"
@@ -350,28 +349,18 @@ func (d *demo) launch(s *scenarios.Scenario, seed int64, id string) (*demoRun, e
 // returns the VNFM's notification endpoint.
 func (r *demoRun) buildVNFM(root string) (http.Handler, error) {
 	r.vnfmLoop = sim.NewRealLoop(r.tb.Loop.Speed())
-	var specs []*edge.Spec
-	for _, n := range []string{openapi.VIMMaintenance, openapi.VNFControl, openapi.VNFMNotification} {
-		sp, err := edge.Load(n)
-		if err != nil {
-			return nil, escalator.Errorf(escalator.EINTERNAL, "loading the %s spec: %v", n, err)
-		}
-		specs = append(specs, sp)
-	}
-	name := r.s.VNFM.Name
-	hc := &http.Client{Transport: &edge.Checked{Specs: specs[:2], Next: http.DefaultTransport, OnViolation: r.violation(name)}, Timeout: 30 * time.Second}
-	client, err := vnfmhttp.NewClient(root, root, hc, edge.Credential{}, r.vnfmLoop)
-	if err != nil {
-		return nil, escalator.Errorf(escalator.EINTERNAL, "the VNFM's client: %v", err)
-	}
-	r.vnfmClient = client
 	v := r.s.VNFM
-	r.vnfm = sim.NewVNFM(sim.VNFMConfig{Name: name, Behavior: v.Behavior, ReplyAfter: v.ReplyAfter.D(), LateBy: v.LateBy.D(), RestoreTime: v.RestoreTime.D()},
-		r.vnfmLoop, vnfmEmitter{r}, client, client.Reply)
-	r.vnfm.Override = r.override
 	// The endpoint reaches the VNFM's loop through onVNFM, which gives up
 	// once the loop has stopped: a late notification must not hang.
-	return vnfmhttp.Handler(&vnfmhttp.Server{VNFM: r.vnfm, Exec: func(fn func()) { _ = r.onVNFM(fn) }}, specs[2], nil, r.violation(name)), nil
+	peer, err := vnfmhttp.NewPeer(vnfmhttp.PeerOptions{VIM: root, Loop: r.vnfmLoop, Trace: vnfmEmitter{r}, OnViolation: r.violation(v.Name),
+		Config: sim.VNFMConfig{Name: v.Name, Behavior: v.Behavior, ReplyAfter: v.ReplyAfter.D(), LateBy: v.LateBy.D(), RestoreTime: v.RestoreTime.D()},
+		Exec:   func(fn func()) { _ = r.onVNFM(fn) }})
+	if err != nil {
+		return nil, err
+	}
+	r.vnfmClient, r.vnfm = peer.Client, peer.VNFM
+	r.vnfm.Override = r.override
+	return peer.Handler, nil
 }
 
 // serve serves h on ln until the run stops.

@@ -18,7 +18,6 @@ import (
 	"os/signal"
 
 	"github.com/escalator-testbed/escalator"
-	"github.com/escalator-testbed/escalator/openapi"
 	"github.com/escalator-testbed/escalator/openapi/edge"
 	"github.com/escalator-testbed/escalator/orchestrator"
 	"github.com/escalator-testbed/escalator/reports"
@@ -235,28 +234,13 @@ func cmdVNFM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	loop := sim.NewRealLoop(*speed)
 	tr := &logTrace{log: log, now: loop.Elapsed}
 	onViolation := func(v edge.Violation) { log.Warn("spec violation", "detail", v.String()) }
-	specs := []*edge.Spec{}
-	for _, n := range []string{openapi.VIMMaintenance, openapi.VNFControl} {
-		sp, err := edge.Load(n)
-		if err != nil {
-			fmt.Fprintln(stderr, "escalator vnfm:", err)
-			return exitHarness
-		}
-		specs = append(specs, sp)
-	}
-	hc := &http.Client{Transport: &edge.Checked{Specs: specs, Next: http.DefaultTransport, OnViolation: onViolation}, Timeout: 30 * time.Second}
-	client, err := vnfmhttp.NewClient(strings.TrimSuffix(*vimURL, "/"), strings.TrimSuffix(*vnfURL, "/"), hc, cred, loop)
+	peer, err := vnfmhttp.NewPeer(vnfmhttp.PeerOptions{VIM: *vimURL, VNF: *vnfURL, Cred: cred, Loop: loop, Trace: tr, OnViolation: onViolation, Security: sec,
+		Config: sim.VNFMConfig{Name: *name, Behavior: *behavior, ReplyAfter: *replyAfter, LateBy: *lateBy, RestoreTime: *restore}})
 	if err != nil {
 		fmt.Fprintln(stderr, "escalator vnfm:", err)
-		return exitUsage
+		return codeOf(err)
 	}
-	vnfm := sim.NewVNFM(sim.VNFMConfig{Name: *name, Behavior: *behavior, ReplyAfter: *replyAfter, LateBy: *lateBy, RestoreTime: *restore},
-		loop, tr, client, client.Reply)
-	nspec, err := edge.Load(openapi.VNFMNotification)
-	if err != nil {
-		fmt.Fprintln(stderr, "escalator vnfm:", err)
-		return exitHarness
-	}
+	client := peer.Client
 	ln, err := listen(*addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "escalator vnfm: cannot listen on %s: %v\n", *addr, err)
@@ -264,8 +248,7 @@ func cmdVNFM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := signals(ctx)
 	defer cancel()
-	h := vnfmhttp.Handler(&vnfmhttp.Server{VNFM: vnfm, Exec: loop.Exec}, nspec, sec, onViolation)
-	stop := serve(ctx, ln, h, log)
+	stop := serve(ctx, ln, peer.Handler, log)
 	defer stop()
 	callback := "http://" + ln.Addr().String() + vnfmhttp.Base + "/notifications"
 	if subAuth != nil && subAuth.ParamsOauth2ClientCredentials != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/openapi"
 	"github.com/escalator-testbed/escalator/openapi/edge"
 	"github.com/escalator-testbed/escalator/openapi/vimapi"
 	"github.com/escalator-testbed/escalator/openapi/vnfctlapi"
@@ -439,4 +440,55 @@ func NotifySecurity(s string) (*Security, *vimapi.SubscriptionAuthentication, er
 			ParamsOauth2ClientCredentials: &vimapi.ParamsOauth2ClientCredentials{ClientID: a, ClientPassword: b}}, nil
 	}
 	return nil, nil, fmt.Errorf("--notify-auth %q: use basic:USER:PASSWORD or oauth2:CLIENT_ID:SECRET", scheme)
+}
+
+// PeerOptions assemble the reference VNFM as a peer of its own on the
+// wire, as `escalator vnfm` runs it: it reaches the VIM and the VNF
+// control API only over HTTP, every message checked against its spec.
+type PeerOptions struct {
+	VIM, VNF string // base URLs; VNF defaults to VIM
+	Cred     edge.Credential
+	Config   sim.VNFMConfig
+	Loop     *sim.Loop
+	Trace    escalator.Emitter
+	// OnViolation hears every spec violation, of either direction.
+	OnViolation func(edge.Violation)
+	// Security is what its endpoint demands of the VIM (nil: nothing).
+	Security *Security
+	// Exec runs the endpoint's work on the VNFM's loop; default Loop.Exec.
+	Exec func(func())
+}
+
+// Peer is the reference VNFM on the wire: serve Handler, then Subscribe
+// with Client.
+type Peer struct {
+	VNFM    *sim.VNFM
+	Client  *Client
+	Handler http.Handler
+}
+
+// NewPeer assembles the reference VNFM as its own HTTP peer.
+func NewPeer(o PeerOptions) (*Peer, error) {
+	var specs []*edge.Spec
+	for _, n := range []string{openapi.VIMMaintenance, openapi.VNFControl, openapi.VNFMNotification} {
+		sp, err := edge.Load(n)
+		if err != nil {
+			return nil, escalator.Errorf(escalator.EINTERNAL, "loading the %s spec: %v", n, err)
+		}
+		specs = append(specs, sp)
+	}
+	if o.VNF == "" {
+		o.VNF = o.VIM
+	}
+	if o.Exec == nil {
+		o.Exec = o.Loop.Exec
+	}
+	hc := &http.Client{Transport: &edge.Checked{Specs: specs[:2], Next: http.DefaultTransport, OnViolation: o.OnViolation}, Timeout: 30 * time.Second}
+	client, err := NewClient(strings.TrimSuffix(o.VIM, "/"), strings.TrimSuffix(o.VNF, "/"), hc, o.Cred, o.Loop)
+	if err != nil {
+		return nil, escalator.Errorf(escalator.EINVALID, "the VNFM's client: %v", err)
+	}
+	vnfm := sim.NewVNFM(o.Config, o.Loop, o.Trace, client, client.Reply)
+	h := Handler(&Server{VNFM: vnfm, Exec: o.Exec}, specs[2], o.Security, o.OnViolation)
+	return &Peer{VNFM: vnfm, Client: client, Handler: h}, nil
 }
