@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -213,4 +214,38 @@ func codeList(xs []string) string {
 		out[i] = "`" + x + "`"
 	}
 	return strings.Join(out, ", ")
+}
+
+// TestConformerPrepare: a case run against an external VNFM has its
+// world's durations divided by the speed, the VNFM's obligations kept,
+// its VNFs given to the VNFM under test, and a seed of its own; the
+// catalogue's case is left as it was.
+func TestConformerPrepare(t *testing.T) {
+	cases, err := Catalogue()
+	require.NoError(t, err)
+	require.Len(t, cases, len(loadCatalogue(t)), "the embedded catalogue is the folder's")
+	var orig *Scenario
+	for _, s := range cases {
+		if s.Conformance.ID == "DUP-001" {
+			orig = s
+		}
+	}
+	require.NotNil(t, orig)
+	before := *orig
+	c := NewConformer(ConformOptions{VNFM: "acme-vnfm", Speed: 60, Nonce: 7})
+	got := c.prepare(orig)
+	require.Equal(t, "acme-vnfm", got.VNFM.Name)
+	require.Equal(t, orig.Upgrade.NodeUpgradeTime/60, got.Upgrade.NodeUpgradeTime)
+	require.Equal(t, orig.Upgrade.VerifyTime/60, got.Upgrade.VerifyTime)
+	require.Equal(t, orig.NFVI.LiveMigration.Blackout/60, got.NFVI.LiveMigration.Blackout)
+	require.Equal(t, orig.VNFs[1].ServiceTime/60, got.VNFs[1].ServiceTime)
+	require.Equal(t, orig.Upgrade.ReplyTimeout, got.Upgrade.ReplyTimeout, "the VNFM's own deadline is not the world's to shorten")
+	require.NotEqual(t, orig.Seed, got.Seed)
+	require.Equal(t, before.VNFM.Name, orig.VNFM.Name)
+	require.Equal(t, before.VNFs[1].ServiceTime, orig.VNFs[1].ServiceTime, "the catalogue's case is not changed")
+
+	other := NewConformer(ConformOptions{VNFM: "acme-vnfm", Speed: 60, Nonce: 8}).prepare(orig)
+	require.NotEqual(t, got.Seed, other.Seed, "another run draws other ids")
+	withTimeout := NewConformer(ConformOptions{VNFM: "v", ReplyTimeout: 3 * time.Second}).prepare(orig)
+	require.Equal(t, Duration(3*time.Second), withTimeout.Upgrade.ReplyTimeout)
 }

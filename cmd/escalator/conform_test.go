@@ -2,11 +2,14 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -249,4 +252,75 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// TestConformUsage: bad flags are usage errors, and a VNFM that never
+// subscribes ends the run with a message that says what to configure.
+func TestConformUsage(t *testing.T) {
+	dir := t.TempDir()
+	notCase := write(t, dir, "plain.yaml", okScenario)
+	endpoint := "http://127.0.0.1:1/vnfm_notification/v1/notifications"
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"help", []string{"--help"}, exitPass, "", "--vnfm URL"},
+		{"no --vnfm", nil, exitUsage, "", "--vnfm URL is required"},
+		{"not a URL", []string{"--vnfm", "vnfm:9100"}, exitUsage, "", "is not an http(s) URL"},
+		{"bad speed", []string{"--vnfm", endpoint, "--speed", "0"}, exitUsage, "", "--speed and --wait must be positive"},
+		{"bad auth", []string{"--vnfm", endpoint, "--auth", "token"}, exitUsage, "", "escalator conform:"},
+		{"stray argument", []string{"--vnfm", endpoint, "extra"}, exitUsage, "", `unexpected argument "extra"`},
+		{"nothing selected", []string{"--vnfm", endpoint, "--run", "NOPE-999"}, exitUsage, "", "no conformance case selected"},
+		{"cases that are not cases", []string{"--vnfm", endpoint, "--cases", notCase}, exitUsage, "", "no conformance case selected"},
+		{"no VNFM ever subscribes", []string{"--vnfm", endpoint, "--listen", "127.0.0.1:0", "--wait", "300ms", "--no-db", "--run", "SUB-001"}, exitHarness,
+			"Configure the VNFM under test with:", "no VNFM subscribed as \"vnfm-1\" within 300ms"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), append([]string{"conform"}, tc.args...), &stdout, &stderr)
+			require.Equal(t, tc.code, code, "stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+			require.Contains(t, stdout.String(), tc.stdout)
+			require.Contains(t, stderr.String(), tc.stderr)
+			require.NotContains(t, stderr.String(), "goroutine ", "no stack trace reaches the user")
+		})
+	}
+}
+
+// TestConformRefusedSubscription: a VNFM whose endpoint fails the VIM's
+// GET test never gets its subscription; the run fails (exit 1) and says
+// what the VIM answered, rather than that nobody came.
+func TestConformRefusedSubscription(t *testing.T) {
+	endpoint := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }))
+	defer endpoint.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	var stdout, stderr bytes.Buffer
+	done := make(chan int)
+	go func() {
+		done <- run(context.Background(), []string{"conform", "--vnfm", endpoint.URL + "/notifications", "--listen", addr, "--wait", "2s", "--no-db", "--run", "SUB-001"}, &stdout, &stderr)
+	}()
+	body := `{"vnfmId": "vnfm-1", "callbackUri": "` + endpoint.URL + `/notifications"}`
+	var status int
+	require.Eventually(t, func() bool {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/vim_maintenance/v1/subscriptions", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Version", "1.0.0")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		status = resp.StatusCode
+		return status != http.StatusServiceUnavailable
+	}, 5*time.Second, 20*time.Millisecond)
+	require.Equal(t, http.StatusUnprocessableEntity, status)
+	code := <-done
+	require.Equal(t, exitFailed, code, stderr.String())
+	require.Contains(t, stderr.String(), "the VIM refused 1 attempt(s): GET "+endpoint.URL+"/notifications answered 404, want 204")
 }
