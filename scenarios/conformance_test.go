@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -32,69 +33,127 @@ func loadCatalogue(t *testing.T) []*Scenario {
 	return out
 }
 
+// row is one line of the matrix: a profile, and for the credential
+// profiles the kind of notification credentials the VNFM asks for in every
+// case, as a real VNFM would (auth ""; each case's file decides).
+type row struct {
+	profile, auth string
+}
+
+func (r row) label() string {
+	if r.auth == "" {
+		return "`" + r.profile + "`"
+	}
+	return fmt.Sprintf("`%s` (%s)", r.profile, map[string]string{"basic": "BASIC", "oauth2": "OAuth2"}[r.auth])
+}
+
 // misbehaving returns a copy of a case run by the reference VNFM with
 // another profile.
-func misbehaving(s *Scenario, profile string) *Scenario {
+func misbehaving(s *Scenario, r row) *Scenario {
 	c := *s
-	c.VNFM.Behavior = profile
+	c.VNFM.Behavior = r.profile
+	if r.auth != "" {
+		c.VNFM.NotifyAuth = r.auth
+	}
 	return &c
+}
+
+// matrixRows: every profile once; the credential profile once per kind of
+// credentials, because a VNFM asks for one kind and the AUTH case of the
+// other kind then does not apply to it.
+func matrixRows() []row {
+	var out []row
+	for _, p := range sim.BehaviorNames() {
+		if p == sim.BehaviorAcceptsBadAuth {
+			out = append(out, row{p, "basic"}, row{p, "oauth2"})
+			continue
+		}
+		out = append(out, row{profile: p})
+	}
+	return out
 }
 
 // TestConformanceMatrix is the proof, in virtual time, that every case
 // can fail: each misbehaviour profile fails exactly the cases that list it
-// in failedBy, every case is listed by at least one profile, and the
-// reference passes everything. The same matrix over TCP with separate
-// processes runs in cmd/escalator.
+// in failedBy (less a case that does not apply to the credentials it asks
+// for), every case is listed by at least one profile, and the reference
+// passes everything. The same matrix over TCP with separate processes runs
+// in cmd/escalator.
 func TestConformanceMatrix(t *testing.T) {
 	cases := loadCatalogue(t)
 	ids := map[string]bool{}
+	authCase := map[string]string{} // notifyAuth -> the case that checks it
 	for _, s := range cases {
 		require.False(t, ids[s.Conformance.ID], "duplicate case id %s", s.Conformance.ID)
 		ids[s.Conformance.ID] = true
 		require.NotEmpty(t, s.Conformance.FailedBy, "%s: no profile shows that it can fail", s.Conformance.ID)
+		if a := s.VNFM.NotifyAuth; a != "" {
+			authCase[a] = s.Conformance.ID
+		}
 	}
-	profiles := sim.BehaviorNames()
-	verdicts := make([][]string, len(profiles)) // profile × case
+	rows := matrixRows()
+	verdicts := make([][]string, len(rows)) // row × case
 	var wg sync.WaitGroup
-	for pi, p := range profiles {
-		verdicts[pi] = make([]string, len(cases))
+	for ri, r := range rows {
+		verdicts[ri] = make([]string, len(cases))
 		wg.Go(func() {
 			for ci, s := range cases {
-				r := Run(context.Background(), misbehaving(s, p), Options{})
-				verdicts[pi][ci] = r.Verdict
+				res := Run(context.Background(), misbehaving(s, r), Options{})
+				verdicts[ri][ci] = res.Verdict
 			}
 		})
 	}
 	wg.Wait()
-	for pi, p := range profiles {
-		var want, got []string
+	failed := map[string]bool{}
+	for ri, r := range rows {
+		var want, got, na []string
 		for ci, s := range cases {
-			require.NotEqual(t, VerdictError, verdicts[pi][ci], "%s under %s", s.Conformance.ID, p)
-			if slices.Contains(s.Conformance.FailedBy, p) {
-				want = append(want, s.Conformance.ID)
+			id := s.Conformance.ID
+			require.NotEqual(t, VerdictError, verdicts[ri][ci], "%s under %s", id, r.label())
+			if r.profile == sim.BehaviorReference {
+				require.Contains(t, []string{VerdictPass, VerdictNotApplicable}, verdicts[ri][ci], id)
 			}
-			if verdicts[pi][ci] == VerdictFail {
-				got = append(got, s.Conformance.ID)
+			switch verdicts[ri][ci] {
+			case VerdictFail:
+				got = append(got, id)
+				failed[id] = true
+			case VerdictNotApplicable:
+				na = append(na, id)
 			}
-			if p == sim.BehaviorReference {
-				require.Contains(t, []string{VerdictPass, VerdictNotApplicable}, verdicts[pi][ci], s.Conformance.ID)
+			// The AUTH case of the other kind of credentials does not
+			// apply to this row's VNFM; every other case that names the
+			// profile must fail.
+			other := r.auth != "" && authCase[r.auth] != id && slices.Contains(slices.Collect(maps.Values(authCase)), id)
+			if other {
+				require.Equal(t, VerdictNotApplicable, verdicts[ri][ci], "%s under %s", id, r.label())
+			}
+			if slices.Contains(s.Conformance.FailedBy, r.profile) && !other {
+				want = append(want, id)
 			}
 		}
-		require.Equal(t, want, got, "profile %s fails other cases than the ones that list it", p)
+		require.Equal(t, want, got, "profile %s fails other cases than the ones that list it", r.label())
 	}
-	checkConformanceDoc(t, cases, profiles, verdicts)
+	for id := range ids {
+		require.True(t, failed[id], "no profile makes %s fail", id)
+	}
+	// The issue's bar, and the point of the profiles: each case has a
+	// profile under which it is the only failure, so a FAIL of that case
+	// names the rule broken, not a consequence of another.
+	_, together := failedAlone(cases, verdicts)
+	require.Empty(t, together, "no profile makes these cases fail on their own")
+	checkConformanceDoc(t, cases, rows, verdicts)
 }
 
 // checkConformanceDoc keeps the generated parts of docs/CONFORMANCE.md
 // (between the GENERATED markers) true to the catalogue and to the matrix
 // just measured; -update rewrites them.
-func checkConformanceDoc(t *testing.T, cases []*Scenario, profiles []string, verdicts [][]string) {
+func checkConformanceDoc(t *testing.T, cases []*Scenario, rows []row, verdicts [][]string) {
 	const path = "../docs/CONFORMANCE.md"
 	cur, err := os.ReadFile(path)
 	require.NoError(t, err)
 	doc := string(cur)
 	doc = replaceGenerated(t, doc, "cases", renderCases(cases))
-	doc = replaceGenerated(t, doc, "matrix", renderMatrix(cases, profiles, verdicts))
+	doc = replaceGenerated(t, doc, "matrix", renderMatrix(cases, rows, verdicts))
 	doc = replaceGenerated(t, doc, "profiles", renderProfiles())
 	doc = replaceGenerated(t, doc, "checks", renderChecks())
 	if *updateDocs {
@@ -131,7 +190,7 @@ func renderCases(cases []*Scenario) string {
 	return b.String()
 }
 
-func renderMatrix(cases []*Scenario, profiles []string, verdicts [][]string) string {
+func renderMatrix(cases []*Scenario, rows []row, verdicts [][]string) string {
 	var b strings.Builder
 	b.WriteString("| profile |")
 	for _, s := range cases {
@@ -143,26 +202,35 @@ func renderMatrix(cases []*Scenario, profiles []string, verdicts [][]string) str
 	}
 	b.WriteString("\n")
 	mark := map[string]string{VerdictPass: "·", VerdictFail: "**FAIL**", VerdictNotApplicable: "n/a"}
-	for pi, p := range profiles {
-		fmt.Fprintf(&b, "| `%s` |", p)
+	for ri, r := range rows {
+		fmt.Fprintf(&b, "| %s |", r.label())
 		for ci := range cases {
-			b.WriteString(" " + mark[verdicts[pi][ci]] + " |")
+			b.WriteString(" " + mark[verdicts[ri][ci]] + " |")
 		}
 		b.WriteString("\n")
 	}
-	// Which cases some profile fails on its own, and which only with
-	// others: the honest answer to "can this case fail alone?".
-	var alone, together []string
+	alone, together := failedAlone(cases, verdicts)
+	fmt.Fprintf(&b, "\nFailed alone by some profile: %s.\n", strings.Join(alone, ", "))
+	if len(together) > 0 {
+		fmt.Fprintf(&b, "Failed only together with other cases (the broken rule has more than one consequence): %s.\n", strings.Join(together, ", "))
+	}
+	return b.String()
+}
+
+// failedAlone splits the cases into those some row fails on its own and
+// those every failing row fails together with others: the honest answer to
+// "can this case fail alone?".
+func failedAlone(cases []*Scenario, verdicts [][]string) (alone, together []string) {
 	for ci, s := range cases {
 		single := false
-		for pi := range profiles {
+		for ri := range verdicts {
 			n := 0
 			for cj := range cases {
-				if verdicts[pi][cj] == VerdictFail {
+				if verdicts[ri][cj] == VerdictFail {
 					n++
 				}
 			}
-			if verdicts[pi][ci] == VerdictFail && n == 1 {
+			if verdicts[ri][ci] == VerdictFail && n == 1 {
 				single = true
 			}
 		}
@@ -172,11 +240,7 @@ func renderMatrix(cases []*Scenario, profiles []string, verdicts [][]string) str
 			together = append(together, s.Conformance.ID)
 		}
 	}
-	fmt.Fprintf(&b, "\nFailed alone by some profile: %s.\n", strings.Join(alone, ", "))
-	if len(together) > 0 {
-		fmt.Fprintf(&b, "Failed only together with other cases (the broken rule has more than one consequence): %s.\n", strings.Join(together, ", "))
-	}
-	return b.String()
+	return alone, together
 }
 
 func renderProfiles() string {

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	escalator "github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/sim"
 )
 
 // loadBadCases are scenario files the loader must reject, each with the
@@ -240,7 +241,7 @@ nodes: {count: 2}
 vnfm: {behavior: sleepy}
 upgrade: {targetVersion: "2.0"}
 `,
-		want: `bad.yaml:3:18: vnfm.behavior: unknown behavior "sleepy" (hint: one of reference, silent, late, nack, ack-without-moving, malformed-reply, duplicate-reply, wrong-state-reply, no-switchover, no-drain, misreports-actions, no-restore, nack-leaves-state, not-idempotent, ignores-own-limits, accepts-any-method, rejects-unknown-types, ignores-version, accepts-bad-credentials, answers-without-version, narrow-filter, double-subscribe)`,
+		want: `bad.yaml:3:18: vnfm.behavior: unknown behavior "sleepy" (hint: one of ` + strings.Join(sim.BehaviorNames(), ", ") + ")",
 	},
 	{
 		name: "bad flow",

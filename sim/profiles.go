@@ -8,14 +8,19 @@ import "slices"
 // handling of maintenance (this package), its notification endpoint
 // (sim/vnfmhttp's server) or its subscription (sim/vnfmhttp's client).
 const (
-	BehaviorNoSwitchover   = "no-switchover"      // acknowledges without switching the active over
-	BehaviorNoDrain        = "no-drain"           // acknowledges without draining load-balanced members
-	BehaviorMisreport      = "misreports-actions" // moves, but claims SWITCHED_OVER for every instance it acted on
-	BehaviorNoRestore      = "no-restore"         // ignores "node available": redundancy stays reduced
-	BehaviorNackLeaves     = "nack-leaves-state"  // moves what it can, then refuses, leaving it moved
-	BehaviorNotIdempotent  = "not-idempotent"     // acts on every delivery of a notification
-	BehaviorIgnoresLimits  = "ignores-own-limits" // scales in below the VNF's declared minPreserved
-	BehaviorAnyMethod      = "accepts-any-method" // endpoint answers 204 to PUT, PATCH and DELETE
+	BehaviorNoSwitchover   = "no-switchover"         // acknowledges without switching the active over
+	BehaviorNoDrain        = "no-drain"              // acknowledges without draining load-balanced members
+	BehaviorMisreport      = "misreports-actions"    // moves, but claims SWITCHED_OVER for every instance it acted on
+	BehaviorNoRestore      = "no-restore"            // ignores "node available": redundancy stays reduced
+	BehaviorFirstSwitch    = "first-switchover-only" // switches over only the first active a notification names
+	BehaviorFirstDrain     = "first-pool-only"       // drains only the first load-balanced VNF a notification names
+	BehaviorRestoresAtEnd  = "restores-at-end"       // restores what it moved only when the session ends
+	BehaviorLazyRestore    = "lazy-restore"          // restores a node's instances only when the next maintenance arrives
+	BehaviorFirstNode      = "first-node-only"       // moves business off only the first node a notification names
+	BehaviorNackLeaves     = "nack-leaves-state"     // moves what it can, then refuses, leaving it moved
+	BehaviorNotIdempotent  = "not-idempotent"        // acts on every delivery of a notification
+	BehaviorIgnoresLimits  = "ignores-own-limits"    // scales in below the VNF's declared minPreserved
+	BehaviorAnyMethod      = "accepts-any-method"    // endpoint answers 204 to PUT, PATCH and DELETE
 	BehaviorStrictTypes    = "rejects-unknown-types"
 	BehaviorIgnoresVersion = "ignores-version"         // endpoint accepts requests without a valid Version header
 	BehaviorAcceptsBadAuth = "accepts-bad-credentials" // endpoint accepts wrong or missing credentials
@@ -53,6 +58,11 @@ var Profiles = []Profile{
 	{BehaviorNoDrain, LayerMaintenance, "acknowledges without draining load-balanced members"},
 	{BehaviorMisreport, LayerMaintenance, "moves the business, but claims SWITCHED_OVER for every instance it acted on"},
 	{BehaviorNoRestore, LayerMaintenance, "ignores \"node available\": moved instances never come back"},
+	{BehaviorFirstSwitch, LayerMaintenance, "switches over only the first active instance a notification names and acknowledges the rest unmoved"},
+	{BehaviorFirstDrain, LayerMaintenance, "drains the members of only the first load-balanced VNF a notification names and acknowledges the other pools' in rotation"},
+	{BehaviorRestoresAtEnd, LayerMaintenance, "restores what it moved only when the session ends, so each next node finds the VNF still short of what the last one took"},
+	{BehaviorFirstNode, LayerMaintenance, "moves the business off only the first node a notification names, as if the VIM took one node at a time"},
+	{BehaviorLazyRestore, LayerMaintenance, "restores a node's instances only when the next maintenance notification arrives, so the last node's stay out"},
 	{BehaviorNackLeaves, LayerMaintenance, "when it must refuse, first moves what it can and refuses without undoing it"},
 	{BehaviorNotIdempotent, LayerMaintenance, "acts on, and replies to, every delivery of a notification"},
 	{BehaviorIgnoresLimits, LayerMaintenance, "scales in below the minPreserved its VNF declared"},

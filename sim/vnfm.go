@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -68,6 +69,9 @@ type VNFM struct {
 	// before, to scale back at MAINTENANCE_COMPLETE.
 	scaled map[string]int
 	order  []string
+	// lazy holds the nodes whose "node available" the lazy-restore
+	// misbehaviour has put off until the next maintenance notification.
+	lazy []string
 }
 
 // scaleIn shrinks each load-balanced VNF named in a SCALE_IN notification
@@ -183,6 +187,11 @@ func (m *VNFM) Deliver(n orchestrator.Notification) {
 	m.seen[n.ID] = true
 	switch n.NotificationType {
 	case orchestrator.TypeMaintenance:
+		if len(m.lazy) > 0 {
+			nodes := m.lazy
+			m.lazy = nil
+			m.enqueue(func(done func()) { m.restore(nodes, done) })
+		}
 		for _, a := range n.AffectedInstances {
 			if !slices.Contains(m.affected[a.NodeID], a) {
 				m.affected[a.NodeID] = append(m.affected[a.NodeID], a)
@@ -190,15 +199,32 @@ func (m *VNFM) Deliver(n orchestrator.Notification) {
 		}
 		m.enqueue(func(done func()) { m.maintenance(n, done) })
 	case orchestrator.TypeNodeAvailable:
-		if m.cfg.Behavior != BehaviorSilent && m.cfg.Behavior != BehaviorNoRestore {
-			m.enqueue(func(done func()) { m.restore(n, done) })
+		switch m.cfg.Behavior {
+		case BehaviorSilent, BehaviorNoRestore, BehaviorRestoresAtEnd:
+		case BehaviorLazyRestore:
+			m.lazy = append(m.lazy, n.AffectedNodes...)
+		default:
+			m.enqueue(func(done func()) { m.restore(n.AffectedNodes, done) })
 		}
 	case orchestrator.TypeSessionStatus:
+		if m.cfg.Behavior == BehaviorRestoresAtEnd && len(m.affected) > 0 {
+			nodes := slices.Sorted(maps.Keys(m.affected))
+			m.enqueue(func(done func()) { m.restore(nodes, done) })
+		}
 		// A session that ends without MAINTENANCE_COMPLETE (failed,
 		// aborted) still gives back what was scaled in.
 		if len(m.order) > 0 {
 			m.enqueue(func(done func()) { m.scaleBack(); done() })
 		}
+		// The session is over once the work queued before this
+		// notification is done: what it noted about nodes must not reach
+		// into the next session, whose instances may bear the same names.
+		// (lazy-restore loses here the restores it put off.)
+		m.enqueue(func(done func()) {
+			m.affected = map[string][]orchestrator.AffectedInstance{}
+			m.lazy = nil
+			done()
+		})
 	}
 }
 
@@ -393,6 +419,9 @@ func (m *VNFM) plan(n orchestrator.Notification) (steps []step, refusal string) 
 	}
 	affected := map[string]bool{}
 	for _, a := range n.AffectedInstances {
+		if m.cfg.Behavior == BehaviorFirstNode && len(n.AffectedNodes) > 0 && a.NodeID != n.AffectedNodes[0] {
+			continue
+		}
 		affected[a.InstanceID] = true
 	}
 	for _, name := range affectedVNFs(n) {
@@ -463,20 +492,25 @@ func (m *VNFM) move(steps []step, behavior string, finished func([]orchestrator.
 		}
 		actions = append(actions, orchestrator.InstanceAction{InstanceID: inst, Action: action})
 	}
+	switched, pool := 0, ""
 	for _, st := range steps {
 		switch {
 		case st.to != "":
-			if behavior == BehaviorNoSwitchover {
+			if behavior == BehaviorNoSwitchover || (behavior == BehaviorFirstSwitch && switched > 0) {
 				continue
 			}
+			switched++
 			if m.ctl.SwitchOver(st.vnf, st.to) != nil {
 				act(st.vnf, st.instance, orchestrator.ActionLiveMigrate)
 				continue
 			}
 			act(st.vnf, st.instance, orchestrator.ActionSwitchedOver)
 		case st.drain:
-			if behavior == BehaviorNoDrain && st.action == orchestrator.ActionDrained {
-				continue
+			if st.action == orchestrator.ActionDrained {
+				if behavior == BehaviorNoDrain || (behavior == BehaviorFirstDrain && pool != "" && pool != st.vnf) {
+					continue
+				}
+				pool = st.vnf
 			}
 			pending++
 			if err := m.ctl.Drain(st.vnf, st.instance, release); err != nil {
@@ -498,9 +532,9 @@ func (m *VNFM) move(steps []step, behavior string, finished func([]orchestrator.
 // node is available: into rotation, or back in sync as standbys — the
 // redundancy the maintenance took away. It acts on the instances the
 // maintenance notification named, so it needs no look at the whole VNF.
-func (m *VNFM) restore(n orchestrator.Notification, done func()) {
+func (m *VNFM) restore(nodes []string, done func()) {
 	m.after(m.cfg.RestoreTime, func() {
-		for _, node := range n.AffectedNodes {
+		for _, node := range nodes {
 			for _, a := range m.affected[node] {
 				// An instance that is active, or down, needs nothing or
 				// cannot be helped; the VNF says so and nothing changes.

@@ -37,3 +37,26 @@ func TestVNFMHandlesDuplicateNotificationsOnce(t *testing.T) {
 	require.Equal(t, 1, switchovers)
 	require.Equal(t, RoleActive, r.w.VNF("mme").Instances[1].Role)
 }
+
+// A VNFM serves one session after another (escalator conform runs every
+// case against the same VNFM): what one session's notifications named must
+// not be acted on in the next, whose instances may bear the same names.
+func TestVNFMForgetsASessionWhenItEnds(t *testing.T) {
+	r := newRig(t, Timings{}, 3)
+	r.vnf(t, VNFConfig{Name: "mme", Mode: ModeActiveStandby, Load: 1000, CapacityPerInstance: 1000,
+		ServiceTime: 50 * time.Millisecond, FailoverTime: 3 * time.Second, HealthCheckWindow: 5 * time.Second}, 2)
+	m := NewVNFM(VNFMConfig{Name: "vnfm-1", Behavior: BehaviorReference, ReplyAfter: time.Second}, r.loop, r.trace, r.w,
+		func(orchestrator.Reply) error { return nil })
+	deadline := Epoch.Add(time.Minute)
+	m.Deliver(orchestrator.Notification{ID: "n-1", NotificationType: orchestrator.TypeMaintenance, SessionID: "s-1",
+		State: orchestrator.StatePlannedMaintenance, AffectedNodes: []string{"n1"}, TimeStamp: Epoch, ReplyBy: &deadline,
+		AffectedInstances: []orchestrator.AffectedInstance{{InstanceID: "mme-1", VnfInstanceID: "mme", NodeID: "n1"}}})
+	// The session fails before n1 is ever available again.
+	m.Deliver(orchestrator.Notification{ID: "n-2", NotificationType: orchestrator.TypeSessionStatus, SessionID: "s-1"})
+	require.NoError(t, r.loop.Run(context.Background(), time.Minute))
+	m.Deliver(orchestrator.Notification{ID: "n-3", NotificationType: orchestrator.TypeNodeAvailable, SessionID: "s-2", AffectedNodes: []string{"n1"}})
+	require.NoError(t, r.loop.Run(context.Background(), 2*time.Minute))
+	for _, e := range r.trace.Events {
+		require.NotEqual(t, "vnf.undrain", e.Kind, "session s-2 restored %s, which only session s-1 had named", e.Str("instance"))
+	}
+}
