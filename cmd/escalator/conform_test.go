@@ -75,7 +75,25 @@ func (c conformance) with(verdict string) []string {
 // runConformance starts the conformance run and the reference VNFM with
 // a profile as two processes on loopback, and reads the JSON report. It
 // runs on its own goroutine, so it reports trouble as a message.
+//
+// The VNFM's port must be known before either process starts (each is
+// told the other's URL), so it is picked by listening on port 0 and
+// closing; with many runs side by side another process can take it in
+// between. A VNFM that could not bind is a harness accident, not a
+// verdict: the run is tried again on a new port.
 func runConformance(bin, behavior, notifyAuth string, extra ...string) (c conformance, problem string) {
+	for range 3 {
+		c, problem = runConformanceOnce(bin, behavior, notifyAuth, extra...)
+		if !strings.Contains(problem, errVNFMCouldNotListen) {
+			break
+		}
+	}
+	return c, problem
+}
+
+const errVNFMCouldNotListen = "the VNFM could not listen"
+
+func runConformanceOnce(bin, behavior, notifyAuth string, extra ...string) (c conformance, problem string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	dir, err := os.MkdirTemp("", "conform-")
@@ -127,13 +145,29 @@ func runConformance(bin, behavior, notifyAuth string, extra ...string) (c confor
 	if err := vnfm.Start(); err != nil {
 		return c, err.Error()
 	}
-	defer func() { _ = vnfm.Process.Kill(); _ = vnfm.Wait() }()
+	vnfmExited := make(chan struct{})
+	go func() {
+		_ = vnfm.Wait()
+		close(vnfmExited)
+		// A VNFM that dies early leaves the suite waiting --wait for a
+		// subscription that cannot come; stop it at once.
+		_ = conf.Process.Kill()
+	}()
+	defer func() { _ = vnfm.Process.Kill(); <-vnfmExited }()
 
 	var rest strings.Builder
 	for lines.Scan() {
 		rest.WriteString(lines.Text() + "\n")
 	}
 	err = conf.Wait()
+	select {
+	case <-vnfmExited:
+		if strings.Contains(vnfmOut.String(), "cannot listen") {
+			return c, errVNFMCouldNotListen + ": " + vnfmOut.String()
+		}
+		return c, "the VNFM exited before the suite ended: " + vnfmOut.String()
+	default:
+	}
 	c = conformance{verdicts: map[string]string{}, out: head.String() + rest.String() + confErr.String(), wall: time.Since(start)}
 	var exit *exec.ExitError
 	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == exitFailed) {
