@@ -100,12 +100,7 @@ func exchangeLines(x scenarios.Exchange) []string {
 	for _, h := range x.RequestHeaders {
 		out = append(out, "> "+h)
 	}
-	if x.RequestBody != "" {
-		out = append(out, ">")
-		for line := range strings.SplitSeq(x.RequestBody, "\n") {
-			out = append(out, "> "+line)
-		}
-	}
+	out = appendBody(out, ">", x.RequestBody)
 	if x.Error != "" {
 		return append(out, "! no answer: "+x.Error)
 	}
@@ -119,12 +114,7 @@ func exchangeLines(x scenarios.Exchange) []string {
 	for _, h := range x.ResponseHeaders {
 		out = append(out, "< "+h)
 	}
-	if x.ResponseBody != "" {
-		out = append(out, "<")
-		for line := range strings.SplitSeq(x.ResponseBody, "\n") {
-			out = append(out, "< "+line)
-		}
-	}
+	out = appendBody(out, "<", x.ResponseBody)
 	return out
 }
 
@@ -238,4 +228,17 @@ func caseText(r *scenarios.Result) string {
 		field("other checks (context, not deciding)", ctx)
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// appendBody adds a message body after an empty marker line, each of its
+// lines behind the marker, as curl -v shows one; no body adds nothing.
+func appendBody(out []string, marker, body string) []string {
+	if body == "" {
+		return out
+	}
+	out = append(out, marker)
+	for line := range strings.SplitSeq(body, "\n") {
+		out = append(out, marker+" "+line)
+	}
+	return out
 }

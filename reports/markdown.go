@@ -245,8 +245,9 @@ func evidenceBlock(r *scenarios.Result, name string) string {
 	return b.String()
 }
 
-// mdFence is a code fence longer than any run of backticks in s.
-func mdFence(s string) string {
+// longestBacktickRun is the most backticks s holds in a row: a code span
+// or fence must be longer to hold s.
+func longestBacktickRun(s string) int {
 	longest, run := 0, 0
 	for _, r := range s {
 		if r == '`' {
@@ -256,7 +257,12 @@ func mdFence(s string) string {
 			run = 0
 		}
 	}
-	return strings.Repeat("`", max(3, longest+1))
+	return longest
+}
+
+// mdFence is a code fence longer than any run of backticks in s.
+func mdFence(s string) string {
+	return strings.Repeat("`", max(3, longestBacktickRun(s)+1))
 }
 
 func scenarioRow(r *scenarios.Result, name string) string {
@@ -302,16 +308,7 @@ func mdText(s string) string {
 // before it reads code spans).
 func mdCode(s string) string {
 	s = strings.NewReplacer("\n", " ", "\r", " ", "|", `\|`).Replace(s)
-	longest, run := 0, 0
-	for _, r := range s {
-		if r == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	fence := strings.Repeat("`", longest+1)
+	fence := strings.Repeat("`", longestBacktickRun(s)+1)
 	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
 		s = " " + s + " "
 	}
