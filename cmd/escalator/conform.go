@@ -10,6 +10,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/google/uuid"
@@ -39,6 +40,7 @@ Examples:
   escalator conform --vnfm http://127.0.0.1:9100/vnfm_notification/v1/notifications
   escalator conform --vnfm URL --auth bearer:s3cret --junit out/conformance.xml --html out/conformance.html
   escalator conform --vnfm URL --run 'MNT|FLW' --speed 30
+  escalator conform --list
 `
 
 func cmdConform(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -56,6 +58,7 @@ func cmdConform(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs.Var(&runRe, "run", "run only the cases whose ID, title or file name matches `REGEX`")
 	traceDir := fs.String("trace", "", "write each case's event trace as NDJSON into `DIR`")
 	casesDir := fs.String("cases", "", "run the cases in `DIR` instead of the bundled catalogue")
+	list := fs.Bool("list", false, "print the selected cases (ID, title, who they apply to) and exit, without a VNFM, e.g. --list --run MNT")
 	var rf reportFlags
 	fs.StringVar(&rf.junit, "junit", "", "write a JUnit XML report to `FILE`")
 	fs.StringVar(&rf.json, "json", "", "write a JSON report to `FILE`")
@@ -78,6 +81,14 @@ func cmdConform(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "escalator conform: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
 	}
+	if *list {
+		cases, code := loadCases(*casesDir, runRe.re, stderr)
+		if code != exitPass {
+			return code
+		}
+		printCases(stdout, cases)
+		return exitPass
+	}
 	if *target == "" {
 		fmt.Fprintln(stderr, "escalator conform: --vnfm URL is required: the VNFM's notification endpoint")
 		fs.Usage()
@@ -96,20 +107,9 @@ func cmdConform(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "escalator conform:", err)
 		return exitUsage
 	}
-	var cases []*scenarios.Scenario
-	if *casesDir != "" {
-		cases, err = scenarios.LoadPaths([]string{*casesDir})
-	} else {
-		cases, err = scenarios.Catalogue()
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitUsage
-	}
-	cases = selectCases(cases, runRe.re)
-	if len(cases) == 0 {
-		fmt.Fprintln(stderr, "escalator conform: no conformance case selected (check --run and --cases)")
-		return exitUsage
+	cases, code := loadCases(*casesDir, runRe.re, stderr)
+	if code != exitPass {
+		return code
 	}
 
 	ln, err := listen(*addr)
@@ -202,6 +202,41 @@ func cmdConform(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 	}
 	return exit
+}
+
+// loadCases loads the bundled catalogue, or the cases in dir, and keeps
+// those --run selects; a load error or an empty selection is a usage
+// error.
+func loadCases(dir string, re *regexp.Regexp, stderr io.Writer) ([]*scenarios.Scenario, int) {
+	var cases []*scenarios.Scenario
+	var err error
+	if dir != "" {
+		cases, err = scenarios.LoadPaths([]string{dir})
+	} else {
+		cases, err = scenarios.Catalogue()
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return nil, exitUsage
+	}
+	cases = selectCases(cases, re)
+	if len(cases) == 0 {
+		fmt.Fprintln(stderr, "escalator conform: no conformance case selected (check --run and --cases)")
+		return nil, exitUsage
+	}
+	return cases, exitPass
+}
+
+// printCases is --list: a line per case, in the order they run.
+func printCases(w io.Writer, cases []*scenarios.Scenario) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tTITLE\tAPPLIES TO\tDECIDED BY")
+	for _, s := range cases {
+		c := s.Conformance
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, c.Title, c.Applicability, strings.Join(c.DecidedBy, ", "))
+	}
+	_ = tw.Flush()
+	fmt.Fprintf(w, "%d cases\n", len(cases))
 }
 
 // selectCases keeps the conformance cases --run matches (by ID, title or

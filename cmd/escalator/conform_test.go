@@ -309,6 +309,9 @@ func TestConformUsage(t *testing.T) {
 		{"stray argument", []string{"--vnfm", endpoint, "extra"}, exitUsage, "", `unexpected argument "extra"`},
 		{"nothing selected", []string{"--vnfm", endpoint, "--run", "NOPE-999"}, exitUsage, "", "no conformance case selected"},
 		{"cases that are not cases", []string{"--vnfm", endpoint, "--cases", notCase}, exitUsage, "", "no conformance case selected"},
+		{"list without a VNFM", []string{"--list", "--run", "^MNT-00[23]$"}, exitPass, "switchover-before-reply\nMNT-003", ""},
+		{"list counts", []string{"--list", "--run", "^MNT-00[23]$"}, exitPass, "\n2 cases\n", ""},
+		{"list nothing", []string{"--list", "--run", "NOPE-999"}, exitUsage, "", "no conformance case selected"},
 		{"no VNFM ever subscribes", []string{"--vnfm", endpoint, "--listen", "127.0.0.1:0", "--wait", "300ms", "--no-db", "--run", "SUB-001"}, exitHarness,
 			"Configure the VNFM under test with:", "no VNFM subscribed as \"vnfm-1\" within 300ms"},
 	}
