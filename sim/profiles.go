@@ -13,7 +13,7 @@ const (
 	BehaviorMisreport      = "misreports-actions"    // moves, but claims SWITCHED_OVER for every instance it acted on
 	BehaviorNoRestore      = "no-restore"            // ignores "node available": redundancy stays reduced
 	BehaviorFirstSwitch    = "first-switchover-only" // switches over only the first active a notification names
-	BehaviorFirstDrain     = "first-pool-only"       // drains only the first load-balanced VNF a notification names
+	BehaviorFirstPool      = "first-pool-only"       // drains only the first load-balanced VNF a notification names
 	BehaviorRestoresAtEnd  = "restores-at-end"       // restores what it moved only when the session ends
 	BehaviorLazyRestore    = "lazy-restore"          // restores a node's instances only when the next maintenance arrives
 	BehaviorFirstNode      = "first-node-only"       // moves business off only the first node a notification names
@@ -59,7 +59,7 @@ var Profiles = []Profile{
 	{BehaviorMisreport, LayerMaintenance, "moves the business, but claims SWITCHED_OVER for every instance it acted on"},
 	{BehaviorNoRestore, LayerMaintenance, "ignores \"node available\": moved instances never come back"},
 	{BehaviorFirstSwitch, LayerMaintenance, "switches over only the first active instance a notification names and acknowledges the rest unmoved"},
-	{BehaviorFirstDrain, LayerMaintenance, "drains the members of only the first load-balanced VNF a notification names and acknowledges the other pools' in rotation"},
+	{BehaviorFirstPool, LayerMaintenance, "drains the members of only the first load-balanced VNF a notification names and acknowledges the other pools' in rotation"},
 	{BehaviorRestoresAtEnd, LayerMaintenance, "restores what it moved only when the session ends, so each next node finds the VNF still short of what the last one took"},
 	{BehaviorFirstNode, LayerMaintenance, "moves the business off only the first node a notification names, as if the VIM took one node at a time"},
 	{BehaviorLazyRestore, LayerMaintenance, "restores a node's instances only when the next maintenance notification arrives, so the last node's stay out"},

@@ -326,7 +326,7 @@ func (m *VNFM) maintenance(n orchestrator.Notification, done func()) {
 			return
 		}
 		m.whenStandbysReady(n, e, func() {
-			steps, refusal := m.plan(n)
+			steps, refusal := m.plan(n, behavior)
 			if refusal != "" && behavior != BehaviorNackLeaves {
 				m.send(n, behavior, false, nil, refusal)
 				done()
@@ -412,14 +412,14 @@ type step struct {
 // neither be moved by the VNFM nor migrated as its VNF allows: the
 // maintenance cannot be honoured and must be refused before anything
 // changes.
-func (m *VNFM) plan(n orchestrator.Notification) (steps []step, refusal string) {
+func (m *VNFM) plan(n orchestrator.Notification, behavior string) (steps []step, refusal string) {
 	affectedNode := map[string]bool{}
 	for _, id := range n.AffectedNodes {
 		affectedNode[id] = true
 	}
 	affected := map[string]bool{}
 	for _, a := range n.AffectedInstances {
-		if m.cfg.Behavior == BehaviorFirstNode && len(n.AffectedNodes) > 0 && a.NodeID != n.AffectedNodes[0] {
+		if behavior == BehaviorFirstNode && len(n.AffectedNodes) > 0 && a.NodeID != n.AffectedNodes[0] {
 			continue
 		}
 		affected[a.InstanceID] = true
@@ -492,14 +492,14 @@ func (m *VNFM) move(steps []step, behavior string, finished func([]orchestrator.
 		}
 		actions = append(actions, orchestrator.InstanceAction{InstanceID: inst, Action: action})
 	}
-	switched, pool := 0, ""
+	switched, pool := false, "" // the first-* profiles act on one switch-over, one pool
 	for _, st := range steps {
 		switch {
 		case st.to != "":
-			if behavior == BehaviorNoSwitchover || (behavior == BehaviorFirstSwitch && switched > 0) {
+			if behavior == BehaviorNoSwitchover || (behavior == BehaviorFirstSwitch && switched) {
 				continue
 			}
-			switched++
+			switched = true
 			if m.ctl.SwitchOver(st.vnf, st.to) != nil {
 				act(st.vnf, st.instance, orchestrator.ActionLiveMigrate)
 				continue
@@ -507,7 +507,7 @@ func (m *VNFM) move(steps []step, behavior string, finished func([]orchestrator.
 			act(st.vnf, st.instance, orchestrator.ActionSwitchedOver)
 		case st.drain:
 			if st.action == orchestrator.ActionDrained {
-				if behavior == BehaviorNoDrain || (behavior == BehaviorFirstDrain && pool != "" && pool != st.vnf) {
+				if behavior == BehaviorNoDrain || (behavior == BehaviorFirstPool && pool != "" && pool != st.vnf) {
 					continue
 				}
 				pool = st.vnf

@@ -58,7 +58,7 @@ func cmdConform(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs.Var(&runRe, "run", "run only the cases whose ID, title or file name matches `REGEX`")
 	traceDir := fs.String("trace", "", "write each case's event trace as NDJSON into `DIR`")
 	casesDir := fs.String("cases", "", "run the cases in `DIR` instead of the bundled catalogue")
-	list := fs.Bool("list", false, "print the selected cases (ID, title, who they apply to) and exit, without a VNFM, e.g. --list --run MNT")
+	list := fs.Bool("list", false, "print the selected cases (ID, title, who they apply to, the checks that decide them) and exit, without a VNFM, e.g. --list --run MNT")
 	var rf reportFlags
 	fs.StringVar(&rf.junit, "junit", "", "write a JUnit XML report to `FILE`")
 	fs.StringVar(&rf.json, "json", "", "write a JSON report to `FILE`")
