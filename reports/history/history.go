@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,14 +42,15 @@ type Store struct {
 	r    *sql.DB // readers
 }
 
-// DSN returns the go-sqlite3 data source name Open uses for path: the busy
-// timeout first (the driver applies it before anything else, so the switch
-// to WAL below waits for a lock rather than failing), then write-ahead
-// logging, foreign keys, and transactions that take the write lock when
-// they begin (BEGIN IMMEDIATE), so two writers queue up at BEGIN instead
-// of failing at their first write.
+// DSN returns the go-sqlite3 data source name of the writer connection
+// Open makes for path: the busy timeout first (the driver applies it
+// before anything else), foreign keys, and transactions that take the
+// write lock when they begin (BEGIN IMMEDIATE), so two writers queue up at
+// BEGIN instead of failing at their first write. It leaves the journal
+// mode alone: Open switches the file to WAL itself, waiting for its turn
+// (see useWAL), which the driver's _journal_mode cannot do.
 func DSN(path string) string {
-	return uri(path) + fmt.Sprintf("?_busy_timeout=%d&_journal_mode=WAL&_foreign_keys=on&_txlock=immediate", BusyTimeout.Milliseconds())
+	return uri(path) + fmt.Sprintf("?_busy_timeout=%d&_foreign_keys=on&_txlock=immediate", BusyTimeout.Milliseconds())
 }
 
 // readerDSN is the readers' data source name: no journal-mode switch (WAL
@@ -92,7 +94,12 @@ func Open(path string) (*Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	if err := migrate(context.Background(), w, path, ms); err != nil {
+	ctx := context.Background()
+	if err := useWAL(ctx, w, path); err != nil {
+		_ = w.Close()
+		return nil, err
+	}
+	if err := migrate(ctx, w, path, ms); err != nil {
 		_ = w.Close()
 		return nil, err
 	}
@@ -104,6 +111,49 @@ func Open(path string) (*Store, error) {
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
 	return &Store{path: path, w: w, r: r}, nil
+}
+
+// useWAL switches the file to write-ahead logging, so that readers never
+// block the writer, and waits up to BusyTimeout for its turn to do so.
+//
+// The busy timeout alone does not cover it: the switch reads the file's
+// header under a read lock and then upgrades that lock to mark the header,
+// and SQLite answers SQLITE_BUSY at once, without waiting, to a connection
+// that wants to upgrade a lock while another connection writes (waiting
+// could deadlock). On a brand-new file the other writer is whichever
+// opener won the race to switch it first, so the losers retry here. Once
+// the file is in WAL mode the switch changes nothing and takes no write
+// lock, and every later opener passes at the first try.
+func useWAL(ctx context.Context, db *sql.DB, dbPath string) error {
+	deadline := time.Now().Add(BusyTimeout)
+	pause := time.Millisecond
+	for {
+		var mode string
+		err := db.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode)
+		switch {
+		case err == nil && strings.EqualFold(mode, "wal"):
+			return nil
+		case err == nil:
+			return escalator.Errorf(escalator.EINVALID,
+				"history database %s: cannot use write-ahead logging (journal mode stays %q): keep the history on a local file system", dbPath, mode)
+		case !isBusy(err) || time.Now().Add(pause).After(deadline):
+			return openError(dbPath, err)
+		}
+		// A random share of the pause, so that openers that collided
+		// do not collide again in step.
+		select {
+		case <-time.After(pause/2 + rand.N(pause/2+1)):
+		case <-ctx.Done():
+			return openError(dbPath, ctx.Err())
+		}
+		pause = min(2*pause, 100*time.Millisecond)
+	}
+}
+
+// isBusy tells whether err is SQLite's "another connection holds the lock".
+func isBusy(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
 }
 
 // Path is the path the store was opened with.
@@ -143,8 +193,7 @@ func (s *Store) dbError(op string, err error) error {
 		return err
 	}
 	code := escalator.EINTERNAL
-	var se sqlite3.Error
-	if errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked) {
+	if isBusy(err) {
 		code = escalator.EUNAVAILABLE
 	}
 	return &escalator.Error{Code: code, Op: "history", Message: fmt.Sprintf("%s (%s)", op, s.path), Err: err}

@@ -223,8 +223,8 @@ func TestOpenSettings(t *testing.T) {
 }
 
 func TestDSN(t *testing.T) {
-	assert.Equal(t, "file:/x/history.db?_busy_timeout=10000&_journal_mode=WAL&_foreign_keys=on&_txlock=immediate", DSN("/x/history.db"))
-	assert.Equal(t, "file:/a%3fb%23c%25d?_busy_timeout=10000&_journal_mode=WAL&_foreign_keys=on&_txlock=immediate", DSN("/a?b#c%d"))
+	assert.Equal(t, "file:/x/history.db?_busy_timeout=10000&_foreign_keys=on&_txlock=immediate", DSN("/x/history.db"))
+	assert.Equal(t, "file:/a%3fb%23c%25d?_busy_timeout=10000&_foreign_keys=on&_txlock=immediate", DSN("/a?b#c%d"))
 
 	// A path with URI syntax in it still names that file.
 	dir := filepath.Join(t.TempDir(), "odd?name#1%20")
@@ -234,10 +234,117 @@ func TestDSN(t *testing.T) {
 	assert.FileExists(t, filepath.Join(dir, "h.db"))
 }
 
+// TestOpenConcurrently opens brand-new history files from many openers at
+// once, round after round: each opener must get the file, migrated once,
+// and save its run.
 func TestOpenConcurrently(t *testing.T) {
+	const openers, rounds = 8, 25
+	for round := range rounds {
+		path := filepath.Join(t.TempDir(), "history.db")
+		var wg sync.WaitGroup
+		errs := make([]error, openers)
+		for i := range errs {
+			wg.Go(func() {
+				s, err := Open(path)
+				if err == nil {
+					err = errors.Join(s.Save(runOf(t, fmt.Sprintf("run-%d", i), time.Now(), [2]string{"x", scenarios.VerdictPass})), s.Close())
+				}
+				errs[i] = err
+			})
+		}
+		wg.Wait()
+		for i, err := range errs {
+			require.NoError(t, err, "round %d, opener %d", round, i)
+		}
+		s, err := Open(path)
+		require.NoError(t, err)
+		assert.Len(t, applied(t, s.w), SchemaVersion)
+		runs, err := s.Runs(Filter{})
+		require.NoError(t, err)
+		assert.Len(t, runs, openers)
+		require.NoError(t, s.Close())
+	}
+}
+
+// rawConn is a plain connection to a history file, outside any Store, as
+// another process would hold one.
+func rawConn(t *testing.T, path string) *sql.Conn {
+	t.Helper()
+	db, err := sql.Open("sqlite3", uri(path)+"?_txlock=deferred")
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	conn, err := db.Conn(context.Background())
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// holdThenRelease runs the statements on conn (the first of which begins
+// a transaction), then ends that transaction after hold.
+func holdThenRelease(t *testing.T, conn *sql.Conn, hold time.Duration, stmts ...string) <-chan error {
+	t.Helper()
+	for _, q := range stmts {
+		_, err := conn.ExecContext(context.Background(), q)
+		require.NoError(t, err, q)
+	}
+	done := make(chan error, 1)
+	time.AfterFunc(hold, func() {
+		_, err := conn.ExecContext(context.Background(), "COMMIT")
+		done <- err
+	})
+	return done
+}
+
+// TestOpenWaitsForAWriter is the cause of "database is locked" at once
+// despite the busy timeout. Switching a file to WAL reads its header under
+// a read lock, then upgrades to a write lock to mark the header; SQLite
+// never waits for such an upgrade (if two connections did, each holding
+// the lock the other wants, they would wait for ever), so an opener failed
+// at once whenever another process was writing a file still in rollback
+// mode: the winner of the race switching a brand-new file to WAL. Open
+// must wait for the other to finish instead.
+func TestOpenWaitsForAWriter(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "history.db")
+	other := rawConn(t, path)
+	released := holdThenRelease(t, other, 300*time.Millisecond, "BEGIN IMMEDIATE")
+	start := time.Now()
+	s, err := Open(path)
+	require.NoError(t, err)
+	defer s.Close()
+	require.NoError(t, <-released)
+	assert.GreaterOrEqual(t, time.Since(start), 250*time.Millisecond, "Open went on while the other held its lock")
+	var mode string
+	require.NoError(t, s.w.QueryRow("PRAGMA journal_mode").Scan(&mode))
+	assert.Equal(t, "wal", mode)
+	assert.Len(t, applied(t, s.w), SchemaVersion)
+}
+
+// TestOpenDuringAMigration opens an older history from many openers while
+// another process is part-way through migrating it: they wait for its
+// migration, find it recorded, and neither apply it again nor fail.
+func TestOpenDuringAMigration(t *testing.T) {
+	require.GreaterOrEqual(t, SchemaVersion, 2, "needs a schema with two migrations")
+	ms, err := loadMigrations(migrationFiles)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "history.db")
+	// A history at the first schema, as an older escalator left it.
+	old, err := sql.Open("sqlite3", DSN(path))
+	require.NoError(t, err)
+	require.NoError(t, useWAL(context.Background(), old, path))
+	require.NoError(t, migrate(context.Background(), old, path, ms[:1]))
+	require.NoError(t, old.Close())
+
+	// A newer escalator part-way through migration 2: its transaction has
+	// changed the tables and recorded the migration, not yet committed.
+	migrator := rawConn(t, path)
+	released := holdThenRelease(t, migrator, 300*time.Millisecond,
+		"BEGIN IMMEDIATE", ms[1].SQL,
+		fmt.Sprintf(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (%d, '%s', '%s')`,
+			ms[1].Version, ms[1].Name, formatTime(time.Now())))
+
+	const openers = 8
 	var wg sync.WaitGroup
-	errs := make([]error, 4)
+	errs := make([]error, openers)
 	for i := range errs {
 		wg.Go(func() {
 			s, err := Open(path)
@@ -248,16 +355,18 @@ func TestOpenConcurrently(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	for _, err := range errs {
-		require.NoError(t, err)
+	require.NoError(t, <-released)
+	for i, err := range errs {
+		require.NoError(t, err, "opener %d", i)
 	}
 	s, err := Open(path)
 	require.NoError(t, err)
 	defer s.Close()
-	assert.Len(t, applied(t, s.w), SchemaVersion)
+	got := applied(t, s.w)
+	require.Len(t, got, SchemaVersion, "each migration recorded once")
 	runs, err := s.Runs(Filter{})
 	require.NoError(t, err)
-	assert.Len(t, runs, 4)
+	assert.Len(t, runs, openers)
 }
 
 func TestOpenRefuses(t *testing.T) {
