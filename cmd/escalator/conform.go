@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"regexp"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/escalator-testbed/escalator/openapi"
 	"github.com/escalator-testbed/escalator/openapi/edge"
 	"github.com/escalator-testbed/escalator/orchestrator/vimhttp"
 	"github.com/escalator-testbed/escalator/reports"
@@ -172,6 +174,9 @@ func cmdConform(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		exit = max(exit, exitHarness)
 	}
 	term.Summary(sum)
+	if hint := notFoundHint(*target, results); hint != "" {
+		fmt.Fprintln(stderr, hint)
+	}
 	if *traceDir != "" {
 		if err := os.MkdirAll(*traceDir, 0o755); err != nil {
 			fmt.Fprintln(stderr, "escalator conform: cannot create the trace folder:", err)
@@ -253,4 +258,51 @@ func selectCases(list []*scenarios.Scenario, re *regexp.Regexp) []*scenarios.Sce
 		out = append(out, s)
 	}
 	return out
+}
+
+// notFoundHint is one line for a --vnfm URL at which the VNFM answered the
+// testbed's probes 404: most often the URL is only the VNFM's base, and
+// the line names the path the VNFM notification API defines for the
+// endpoint. It is empty when no probe met a 404 there.
+func notFoundHint(target string, results []*scenarios.Result) string {
+	found := false
+	for _, r := range results {
+		for _, e := range r.Events {
+			if e.Kind == "probe.exchange" && e.Str("url") == target && e.Num("status") == http.StatusNotFound {
+				found = true
+				break
+			}
+		}
+	}
+	if !found {
+		return ""
+	}
+	path := notificationPath()
+	u, err := url.Parse(target)
+	if err != nil || path == "" {
+		return fmt.Sprintf("escalator conform: the VNFM answered 404 Not Found at %s: no notification endpoint there", target)
+	}
+	if strings.HasSuffix(strings.TrimSuffix(u.Path, "/"), path) {
+		return fmt.Sprintf("escalator conform: the VNFM answered 404 Not Found at %s, the path the spec defines for its notification endpoint (%s): is that endpoint served there?", target, path)
+	}
+	fix := *u
+	fix.Path = strings.TrimSuffix(u.Path, "/") + path
+	fix.RawQuery, fix.Fragment = "", ""
+	return fmt.Sprintf("escalator conform: the VNFM answered 404 Not Found at %s: no notification endpoint there; the spec defines it at %s under the VNFM's root, so try --vnfm %s", target, path, fix.String())
+}
+
+// notificationPath is where the VNFM notification API's spec puts the
+// notification endpoint (the path of its deliverNotification operation),
+// base path included; empty if the spec had none.
+func notificationPath() string {
+	doc, err := openapi.Load(openapi.VNFMNotification)
+	if err != nil || doc.Paths == nil {
+		return ""
+	}
+	for p, item := range doc.Paths.Map() {
+		if item.Post != nil && item.Post.OperationID == "deliverNotification" {
+			return openapi.BasePath(openapi.VNFMNotification) + p
+		}
+	}
+	return ""
 }

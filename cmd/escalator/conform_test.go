@@ -359,3 +359,76 @@ func TestConformRefusedSubscription(t *testing.T) {
 	require.Equal(t, exitFailed, code, stderr.String())
 	require.Contains(t, stderr.String(), "the VIM refused 1 attempt(s): GET "+endpoint.URL+"/notifications answered 404, want 204")
 }
+
+// TestConformNamesTheNotificationPath: given only the VNFM's base URL, the
+// probes meet 404, and the run ends with one line that says so and names
+// the path the spec defines for the notification endpoint. A URL that
+// already ends in that path gets no such suggestion.
+func TestConformNamesTheNotificationPath(t *testing.T) {
+	const path = "/vnfm_notification/v1/notifications"
+	require.Equal(t, path, notificationPath(), "the path the VNFM notification spec defines")
+	// A VNFM that serves its endpoint where the spec says, and 404 at any
+	// other path. It acknowledges notifications but never replies: the
+	// F2 case goes on at each reply timeout.
+	vnfm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Version", "1.0.0")
+		problem := func(status int, title string) {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(status)
+			fmt.Fprintf(w, `{"title":%q,"status":%d,"detail":"%s %s"}`, title, status, r.Method, r.URL.Path)
+		}
+		switch {
+		case r.URL.Path != path:
+			problem(http.StatusNotFound, "Not Found")
+		case r.Method != http.MethodGet && r.Method != http.MethodPost:
+			w.Header().Set("Allow", "GET, POST")
+			problem(http.StatusMethodNotAllowed, "Method Not Allowed")
+		default:
+			w.WriteHeader(http.StatusNoContent)
+		}
+	}))
+	defer vnfm.Close()
+
+	for _, tc := range []struct {
+		name, target, hint string
+	}{
+		{"base URL", vnfm.URL, "escalator conform: the VNFM answered 404 Not Found at " + vnfm.URL +
+			": no notification endpoint there; the spec defines it at " + path + " under the VNFM's root, so try --vnfm " + vnfm.URL + path + "\n"},
+		{"base URL with a slash", vnfm.URL + "/", "so try --vnfm " + vnfm.URL + path + "\n"},
+		{"the right URL", vnfm.URL + path, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			require.NoError(t, err)
+			addr := ln.Addr().String()
+			require.NoError(t, ln.Close())
+			var stdout, stderr bytes.Buffer
+			done := make(chan int)
+			go func() {
+				done <- run(context.Background(), []string{"conform", "--vnfm", tc.target, "--listen", addr, "--wait", "5s",
+					"--speed", "600", "--settle", "0s", "--reply-timeout", "200ms", "--no-db", "--run", "NEP-001"}, &stdout, &stderr)
+			}()
+			body := `{"vnfmId": "vnfm-1", "callbackUri": "` + vnfm.URL + path + `"}`
+			require.Eventually(t, func() bool {
+				req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/vim_maintenance/v1/subscriptions", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Version", "1.0.0")
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					return false
+				}
+				resp.Body.Close()
+				return resp.StatusCode == http.StatusCreated
+			}, 5*time.Second, 20*time.Millisecond)
+			code := <-done
+			if tc.hint == "" {
+				require.Equal(t, exitPass, code, "stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+				require.NotContains(t, stderr.String(), "404")
+				return
+			}
+			require.Equal(t, exitFailed, code, stderr.String())
+			require.Contains(t, stderr.String(), tc.hint)
+			require.Equal(t, 1, strings.Count(stderr.String(), "404 Not Found"), "one line says it")
+		})
+	}
+}
