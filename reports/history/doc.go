@@ -23,5 +23,8 @@
 // Times are UTC text that sorts; durations are REAL milliseconds. Rows
 // below a run are deleted with it (foreign keys, ON DELETE CASCADE).
 //
-// The database runs in WAL mode with one writer connection; see DSN.
+// The database runs in WAL mode with one writer connection; see DSN. Many
+// processes may share one file: opening, migrating and saving each wait up
+// to BusyTimeout for the others (useWAL says why the switch to WAL needs a
+// wait of its own).
 package history
