@@ -19,7 +19,7 @@ import (
 	"github.com/escalator-testbed/escalator/orchestrator"
 )
 
-var updateDocs = flag.Bool("update", false, "rewrite docs/API.md from a recorded exchange")
+var update = flag.Bool("update", false, "rewrite the golden files: docs/API.md from a recorded exchange, testdata/traces.golden from the bundled scenarios")
 
 // exchange is one HTTP request and its response as they crossed the wire.
 type exchange struct {
@@ -112,7 +112,7 @@ func TestAPIDoc(t *testing.T) {
 		writeExchange(&b, st.x)
 	}
 	got := []byte(b.String())
-	if *updateDocs {
+	if *update {
 		require.NoError(t, os.WriteFile("../docs/API.md", got, 0o644))
 	}
 	want, err := os.ReadFile("../docs/API.md")

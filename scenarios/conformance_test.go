@@ -144,7 +144,7 @@ func checkConformanceDoc(t *testing.T, cases []*Scenario, rows []row, verdicts [
 	doc = replaceGenerated(t, doc, "matrix", renderMatrix(cases, rows, verdicts))
 	doc = replaceGenerated(t, doc, "profiles", renderProfiles())
 	doc = replaceGenerated(t, doc, "checks", renderChecks())
-	if *updateDocs {
+	if *update {
 		require.NoError(t, os.WriteFile(path, []byte(doc), 0o644))
 		return
 	}
