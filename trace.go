@@ -20,7 +20,7 @@ type Event struct {
 	Seq     int64         // position in the trace, from 1
 	At      time.Duration // time since the scenario started (virtual or scaled real)
 	Actor   string        // who acted: orchestrator, nfvi, vnfm, vnf, traffic, fault, harness
-	Kind    string        // what happened, dotted: node.state, vnfm.notified, ...
+	Kind    string        // what happened, dotted: node.state, vnfm.notify, ... (docs/ARCHITECTURE.md)
 	Subject string        // what it happened to: a node, VM, VNF or session id
 	Fields  Fields
 }

@@ -853,6 +853,43 @@ func TestEventKindsKnown(t *testing.T) {
 		"(and to the trace vocabulary in docs/ARCHITECTURE.md), or scenarios cannot match them")
 }
 
+// TestVocabularyDocumented keeps the trace vocabulary table of
+// docs/ARCHITECTURE.md in step with loadEventKinds: every kind is in the
+// table (a name ending in * there stands for the kinds it starts), and the
+// table names no kind that does not exist.
+func TestVocabularyDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../docs/ARCHITECTURE.md")
+	require.NoError(t, err)
+	_, section, ok := strings.Cut(string(doc), "## Trace vocabulary\n")
+	require.True(t, ok, "docs/ARCHITECTURE.md has no Trace vocabulary section")
+	section, _, _ = strings.Cut(section, "\n## ")
+	var documented []string
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 4 {
+			continue
+		}
+		for _, m := range regexp.MustCompile("`([a-z-]+\\.[a-z*-]+)`").FindAllStringSubmatch(cells[2], -1) {
+			documented = append(documented, m[1])
+		}
+	}
+	require.Greater(t, len(documented), 30, "the table was not found")
+	covers := func(name, kind string) bool {
+		if p, ok := strings.CutSuffix(name, "*"); ok {
+			return strings.HasPrefix(kind, p)
+		}
+		return name == kind
+	}
+	for _, kind := range loadEventKinds {
+		require.True(t, slices.ContainsFunc(documented, func(n string) bool { return covers(n, kind) }),
+			"docs/ARCHITECTURE.md's trace vocabulary lacks %s", kind)
+	}
+	for _, name := range documented {
+		require.True(t, slices.ContainsFunc(loadEventKinds, func(k string) bool { return covers(name, k) }),
+			"docs/ARCHITECTURE.md's trace vocabulary names %s, which no code emits", name)
+	}
+}
+
 // FuzzLoadExpect holds the loader's promises on expect: sections: no
 // panic, either a scenario or one positioned line per problem, and a
 // scenario that loads the same twice and that Judge can evaluate.

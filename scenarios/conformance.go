@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/escalator-testbed/escalator"
@@ -165,13 +164,6 @@ func (r *Result) CaseLabel() string {
 		return c.ID + " " + c.Title
 	}
 	return r.Scenario.Name
-}
-
-// joinSorted is for messages that list names.
-func joinSorted(names []string) string {
-	out := slices.Clone(names)
-	slices.Sort(out)
-	return strings.Join(out, ", ")
 }
 
 // Exchange is one HTTP request and its answer, as recorded in the trace
