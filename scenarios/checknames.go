@@ -1,17 +1,80 @@
 package scenarios
 
+// checkDef is one built-in check: the only place a check is named. Judge
+// runs them in this order; CheckNames, the loader's value sets (checks:,
+// expect.violations, conformance.decidedBy), the schema and the checks
+// table of docs/SCENARIOS.md are all derived from builtinChecks.
+type checkDef struct {
+	Name string
+	// Doc is the rule the check holds, in one line: the schema's
+	// description of checks.NAME and the docs' table say it.
+	Doc string
+	// Run judges a trace; the violations fail the check.
+	Run func(j *judge) []Violation
+	// Always: the check runs in every scenario and cannot be tuned or
+	// switched off under checks: (only outcome). It is no entry of
+	// CheckNames, but a negative control may expect it to fail.
+	Always bool
+	// Bound: the check takes checks.NAME.bound.
+	Bound bool
+}
+
+// builtinChecks is the registry of built-in checks. Adding one: an entry
+// here, its function, and a negative control under negative/ that makes it
+// fail (TestEveryCheckPassesAndFails); then regenerate the schema (go
+// generate ./scenarios/) and the docs (go test ./scenarios/ -run
+// DocRegistries -update).
+var builtinChecks = []checkDef{
+	{Name: CheckOutcome, Always: true, Run: checkOutcome,
+		Doc: "the session ended the way expect.outcome says"},
+	{Name: "zero-loss", Run: checkZeroLoss,
+		Doc: "no service loses a request"},
+	{Name: "max-interruption", Run: checkMaxInterruption, Bound: true,
+		Doc: "every service interruption is shorter than the bound (default 1s)"},
+	{Name: "no-placement-in-maintenance", Run: checkPlacement,
+		Doc: "no VM is placed or migrated onto a node in maintenance"},
+	{Name: "notify-before-touch", Run: checkNotifyBeforeTouch,
+		Doc: "a VNFM is notified about a VM before that VM is migrated or its node upgraded"},
+	{Name: "upgrade-after-reply", Run: checkUpgradeAfterReply,
+		Doc: "a node hosting a VNFM's VMs is upgraded only after that VNFM replied or its reply deadline passed"},
+	{Name: "business-moved-before-upgrade", Run: checkBusinessMoved,
+		Doc: "no VM carries business when its node's upgrade starts"},
+	{Name: "pair-redundancy", Run: checkPairRedundancy,
+		Doc: "never are both members of an active-standby pair impacted at once"},
+	{Name: "max-parallel", Run: checkMaxParallel,
+		Doc: "never are more nodes out of service at once than maxParallel"},
+	{Name: "final-state", Run: checkFinalState,
+		Doc: "at the end every selected node is at the target version (or its original one after a rollback) and none is in maintenance"},
+	{Name: "ifa011-limits", Run: checkIFA011,
+		Doc: "a VNF's declared IFA 011 limits held: impacted/preserved instances, lead time, recovery time, migration types"},
+	{Name: "spec-conformance", Run: checkSpecConformance,
+		Doc: "every HTTP request and response on every interface matched its OpenAPI spec"},
+}
+
 // CheckNames lists the built-in checks a scenario can tune or switch off
-// under checks: and expect to fail under expect.violations.
-var CheckNames = []string{
-	"zero-loss",                     // no service loses a request
-	"max-interruption",              // every service interruption is shorter than the bound (default 1s)
-	"no-placement-in-maintenance",   // no VM is placed or migrated onto a node in maintenance
-	"notify-before-touch",           // a VNFM is notified about a VM before that VM is migrated or its node upgraded
-	"upgrade-after-reply",           // a node hosting a VNFM's VMs is upgraded only after that VNFM replied or its reply deadline passed
-	"business-moved-before-upgrade", // no VM carries business when its node's upgrade starts
-	"pair-redundancy",               // never are both members of an active-standby pair impacted at once
-	"max-parallel",                  // never are more nodes out of service at once than maxParallel
-	"final-state",                   // at the end every selected node is at the target version (or its original one after a rollback) and none is in maintenance
-	"ifa011-limits",                 // a VNF's declared IFA 011 limits held: impacted/preserved instances, lead time, recovery time, migration types
-	"spec-conformance",              // every HTTP request and response on every interface matched its OpenAPI spec
+// under checks: and expect to fail under expect.violations, in the order
+// Judge runs them.
+var CheckNames = checkNames(false)
+
+// checkNames lists the registry's names: the tunable ones, or with always
+// every one (outcome first).
+func checkNames(always bool) []string {
+	var out []string
+	for _, c := range builtinChecks {
+		if always || !c.Always {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
+
+// checksWith lists the tunable checks that have a property.
+func checksWith(has func(c checkDef) bool) []string {
+	var out []string
+	for _, c := range builtinChecks {
+		if !c.Always && has(c) {
+			out = append(out, c.Name)
+		}
+	}
+	return out
 }

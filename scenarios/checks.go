@@ -37,42 +37,20 @@ type CheckResult struct {
 // maxViolations caps what one check reports; the first ones explain it.
 const maxViolations = 5
 
-// check is a built-in invariant over the trace.
-type check func(j *judge) []Violation
-
-var builtin = map[string]check{
-	"zero-loss":                     checkZeroLoss,
-	"max-interruption":              checkMaxInterruption,
-	"no-placement-in-maintenance":   checkPlacement,
-	"notify-before-touch":           checkNotifyBeforeTouch,
-	"upgrade-after-reply":           checkUpgradeAfterReply,
-	"business-moved-before-upgrade": checkBusinessMoved,
-	"pair-redundancy":               checkPairRedundancy,
-	"max-parallel":                  checkMaxParallel,
-	"final-state":                   checkFinalState,
-	"spec-conformance":              checkSpecConformance,
-	"ifa011-limits":                 checkIFA011,
-	CheckOutcome:                    checkOutcome,
-}
-
-// Judge runs every check over a trace: the outcome check, then the
-// built-in invariants in CheckNames order.
+// Judge runs every check over a trace: the built-in ones in the order of
+// builtinChecks (outcome first), then the conformance checks the case is
+// decided by, then the scenario's thresholds and assertions.
 func Judge(s *Scenario, events []escalator.Event) []CheckResult {
 	j := newJudge(s, events)
-	names := append([]string{CheckOutcome}, CheckNames...)
-	out := make([]CheckResult, 0, len(names))
-	for _, name := range names {
-		r := CheckResult{Name: name, Status: CheckPassed}
-		if spec, ok := s.Checks[name]; ok && spec.Disabled != "" && name != CheckOutcome {
+	out := make([]CheckResult, 0, len(builtinChecks))
+	for _, c := range builtinChecks {
+		r := CheckResult{Name: c.Name, Status: CheckPassed}
+		if spec, ok := s.Checks[c.Name]; ok && spec.Disabled != "" && !c.Always {
 			r.Status, r.Reason = CheckDisabled, spec.Disabled
 			out = append(out, r)
 			continue
 		}
-		fn := builtin[name]
-		if fn == nil {
-			r.Status = CheckFailed
-			r.Violations = []Violation{{Message: "no implementation for check " + name}}
-		} else if v := fn(j); len(v) > 0 {
+		if v := c.Run(j); len(v) > 0 {
 			r.Status = CheckFailed
 			if len(v) > maxViolations {
 				more := len(v) - maxViolations

@@ -58,7 +58,7 @@ func (d *loadDecoder) validateConformance(s *Scenario) {
 	if len(c.DecidedBy) == 0 {
 		d.problem("conformance.decidedBy", "name the checks that decide the case, e.g. [reply-in-time]", "a conformance case needs at least one deciding check")
 	}
-	d.names("conformance.decidedBy", "check", c.DecidedBy, slices.Concat([]string{CheckOutcome}, CheckNames, ConformanceCheckNames()))
+	d.names("conformance.decidedBy", "check", c.DecidedBy, slices.Concat(checkNames(true), ConformanceCheckNames()))
 	profiles := slices.DeleteFunc(sim.BehaviorNames(), func(n string) bool { return n == sim.BehaviorReference })
 	d.names("conformance.failedBy", "misbehaviour profile", c.FailedBy, profiles)
 }

@@ -129,16 +129,16 @@ func (fs *faults) record(f *fault, fields escalator.Fields) {
 // the step once its time has come.
 func (fs *faults) arm(specs []FaultSpec) {
 	for i, s := range specs {
+		kind, _ := faultKindOf(s.Do) // known: the loader checked it
 		f := &fault{FaultSpec: s, index: i, left: s.Count}
 		if f.left == 0 {
 			f.left = 1
-			if s.Probability > 0 || s.Do == FaultMigrationSlow {
+			if s.Probability > 0 || kind.EveryOccasion {
 				f.left = -1
 			}
 		}
 		fs.list = append(fs.list, f)
-		switch s.Do {
-		case FaultUpgradeFails, FaultUpgradeHangs, FaultVerifyFails, FaultNodeCrash:
+		if kind.Class == faultNode {
 			fs.tb.World.NFVI.SetFault(s.Node, sim.NodeFault(s.Do))
 			continue
 		}
@@ -163,49 +163,63 @@ func (fs *faults) activate(f *fault) {
 		return
 	}
 	f.active = true
-	tb := fs.tb
-	switch f.Do {
-	case FaultNodeFails:
-		fs.record(f, escalator.Fields{"for": f.For.D().String()})
-		tb.World.NFVI.FailNode(f.Node, "unplanned failure of node "+f.Node)
-		if f.For > 0 {
-			tb.Loop.AfterFunc(f.For.D(), func() { tb.World.NFVI.RepairNode(f.Node) })
-		}
-	case FaultBootVM:
-		id := fmt.Sprintf("boot-%d", f.index+1)
-		fs.record(f, escalator.Fields{"vm": id, "ignoreMaintenance": f.IgnoreMaintenance})
-		if err := tb.World.BootVM(id, 1, 1, f.IgnoreMaintenance); err != nil {
-			tb.emit.Emit("fault", "fault.boot-vm-failed", id, escalator.Fields{"error": err.Error()})
-		}
-	case FaultVNFMCrash:
-		if tb.vnfm == nil {
-			return
-		}
-		fs.record(f, escalator.Fields{"vnfm": tb.vnfm.Name(), "for": f.For.D().String()})
-		tb.vnfm.Crash()
-		tb.inproc.Handle(fs.host, nil)
-		tb.Loop.AfterFunc(f.For.D(), func() {
-			tb.inproc.Handle(fs.host, fs.vnfmH)
-			tb.vnfm.Restart()
-		})
-	case FaultVIMDown:
-		fs.record(f, escalator.Fields{"for": f.For.D().String()})
-		tb.gate.down = true
-		tb.Loop.AfterFunc(f.For.D(), func() {
-			tb.emit.Emit("fault", "fault.cleared", fmt.Sprintf("faults[%d]", f.index), escalator.Fields{"fault": f.Do})
-			tb.gate.up()
-		})
-	case FaultNotify5xx:
-		if tb.vnfmServer == nil {
-			return
-		}
-		n := max(f.left, 1)
-		fs.record(f, escalator.Fields{"deliveries": n})
-		tb.vnfmServer.FailNext += n
-	default:
-		// Occasion faults (VNFM misbehaviour, migrations) now wait for
-		// their occasions.
+	// Occasion faults without an activate (VNFM misbehaviour, migrations)
+	// now wait for their occasions.
+	if kind, _ := faultKindOf(f.Do); kind.activate != nil {
+		kind.activate(fs, f)
 	}
+}
+
+func (fs *faults) nodeFails(f *fault) {
+	tb := fs.tb
+	fs.record(f, escalator.Fields{"for": f.For.D().String()})
+	tb.World.NFVI.FailNode(f.Node, "unplanned failure of node "+f.Node)
+	if f.For > 0 {
+		tb.Loop.AfterFunc(f.For.D(), func() { tb.World.NFVI.RepairNode(f.Node) })
+	}
+}
+
+func (fs *faults) bootVM(f *fault) {
+	tb := fs.tb
+	id := fmt.Sprintf("boot-%d", f.index+1)
+	fs.record(f, escalator.Fields{"vm": id, "ignoreMaintenance": f.IgnoreMaintenance})
+	if err := tb.World.BootVM(id, 1, 1, f.IgnoreMaintenance); err != nil {
+		tb.emit.Emit("fault", "fault.boot-vm-failed", id, escalator.Fields{"error": err.Error()})
+	}
+}
+
+func (fs *faults) vnfmCrash(f *fault) {
+	tb := fs.tb
+	if tb.vnfm == nil {
+		return
+	}
+	fs.record(f, escalator.Fields{"vnfm": tb.vnfm.Name(), "for": f.For.D().String()})
+	tb.vnfm.Crash()
+	tb.inproc.Handle(fs.host, nil)
+	tb.Loop.AfterFunc(f.For.D(), func() {
+		tb.inproc.Handle(fs.host, fs.vnfmH)
+		tb.vnfm.Restart()
+	})
+}
+
+func (fs *faults) vimDown(f *fault) {
+	tb := fs.tb
+	fs.record(f, escalator.Fields{"for": f.For.D().String()})
+	tb.gate.down = true
+	tb.Loop.AfterFunc(f.For.D(), func() {
+		tb.emit.Emit("fault", "fault.cleared", fmt.Sprintf("faults[%d]", f.index), escalator.Fields{"fault": f.Do})
+		tb.gate.up()
+	})
+}
+
+func (fs *faults) notify5xx(f *fault) {
+	tb := fs.tb
+	if tb.vnfmServer == nil {
+		return
+	}
+	n := max(f.left, 1)
+	fs.record(f, escalator.Fields{"deliveries": n})
+	tb.vnfmServer.FailNext += n
 }
 
 // take consumes one occasion of an active fault of one of the kinds, for
@@ -229,27 +243,18 @@ func (fs *faults) take(node func(string) bool, kinds ...string) *fault {
 	return nil
 }
 
-var vnfmFaults = map[string]string{
-	FaultVNFMSilent:     sim.BehaviorSilent,
-	FaultVNFMLate:       sim.BehaviorLate,
-	FaultVNFMNack:       sim.BehaviorNack,
-	FaultVNFMAckNoMove:  sim.BehaviorAckWithoutMove,
-	FaultVNFMDuplicate:  sim.BehaviorDuplicate,
-	FaultVNFMWrongState: sim.BehaviorWrongState,
-}
+// vnfmFaults are the kinds the VNFM's Override hook consults: those with a
+// behavior.
+var vnfmFaults = faultNames(func(k faultKind) bool { return k.behavior != "" })
 
 // vnfmOverride is the VNFM's Override hook.
 func (fs *faults) vnfmOverride(n orchestrator.Notification) string {
-	kinds := make([]string, 0, len(vnfmFaults))
-	for k := range vnfmFaults {
-		kinds = append(kinds, k)
-	}
-	slices.Sort(kinds) // the occasion draws must not depend on map order
-	f := fs.take(func(node string) bool { return slices.Contains(n.AffectedNodes, node) }, kinds...)
+	f := fs.take(func(node string) bool { return slices.Contains(n.AffectedNodes, node) }, vnfmFaults...)
 	if f == nil {
 		return ""
 	}
-	return vnfmFaults[f.Do]
+	kind, _ := faultKindOf(f.Do)
+	return kind.behavior
 }
 
 // redeliver is the notifier's Redeliver hook.

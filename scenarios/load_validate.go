@@ -13,17 +13,19 @@ import (
 )
 
 var (
-	loadModes      = []string{ModeActiveStandby, ModeLoadBalanced}
-	loadBehaviors  = sim.BehaviorNames()
-	loadNotifyAuth = []string{"", "basic", "oauth2"}
-	loadFlows      = []string{FlowF1, FlowF2, FlowNaive}
-	loadOnNack     = []string{OnNackFail, OnNackSkip}
-	loadDefects    = []string{"ignore-reply", "ignore-max-parallel", "ignore-vnf-groups", "ignore-vnf-limits"}
-	loadFaults     = []string{FaultUpgradeFails, FaultUpgradeHangs, FaultVerifyFails, FaultNodeCrash, FaultNodeFails, FaultBootVM,
-		FaultMigrationFails, FaultMigrationSlow, FaultVNFMSilent, FaultVNFMLate, FaultVNFMNack, FaultVNFMAckNoMove,
-		FaultVNFMDuplicate, FaultVNFMWrongState, FaultVNFMCrash, FaultNotify5xx, FaultNotifyTwice, FaultVIMDown}
-	loadUpgradeFaults = []string{FaultUpgradeFails, FaultUpgradeHangs, FaultVerifyFails, FaultNodeCrash}
-	loadTimedFaults   = []string{FaultNodeFails, FaultBootVM, FaultVNFMCrash, FaultVIMDown}
+	loadModes         = []string{ModeActiveStandby, ModeLoadBalanced}
+	loadBehaviors     = sim.BehaviorNames()
+	loadNotifyAuth    = []string{"", "basic", "oauth2"}
+	loadFlows         = []string{FlowF1, FlowF2, FlowNaive}
+	loadOnNack        = []string{OnNackFail, OnNackSkip}
+	loadDefects       = []string{"ignore-reply", "ignore-max-parallel", "ignore-vnf-groups", "ignore-vnf-limits"}
+	loadFaults        = faultNames(func(faultKind) bool { return true })
+	loadUpgradeFaults = faultNames(func(k faultKind) bool { return k.Class == faultNode })
+	loadTimedFaults   = faultNames(func(k faultKind) bool { return k.Class == faultTimed })
+	loadNodeFaults    = faultNames(func(k faultKind) bool { return k.NeedsNode })
+	loadLastingFaults = faultNames(func(k faultKind) bool { return k.For != forNone })
+	loadForFaults     = faultNames(func(k faultKind) bool { return k.For == forRequired })
+	loadFactorFaults  = faultNames(func(k faultKind) bool { return k.Factor })
 	loadBatchBy       = []string{"", "zone"}
 	loadPrechecks     = []string{"capacity", "none"}
 	loadDeadlines     = []string{"PLANNED_MAINTENANCE", "SCALE_IN", "MAINTENANCE_COMPLETE"}
@@ -32,9 +34,10 @@ var (
 	loadNodeStates    = []string{"normal", "maintenance", "upgrading", "verifying", "failed"}
 	loadOutcomes      = []string{OutcomeCompleted, OutcomeRollback, OutcomeFailed, OutcomeRefused}
 
-	// The outcome check (checks.go) always runs, so it is no name for
-	// checks:, but a negative control may expect it to fail.
-	loadViolationNames = append([]string{"outcome"}, CheckNames...)
+	// The outcome check always runs, so it is no name for checks:, but a
+	// negative control may expect it to fail.
+	loadViolationNames = checkNames(true)
+	loadBoundChecks    = checksWith(func(c checkDef) bool { return c.Bound })
 )
 
 // nodeAt is where path was written, or where its closest written ancestor
@@ -397,22 +400,22 @@ func (d *loadDecoder) validateFaults(s *Scenario, topo *loadTopology) {
 			continue
 		}
 		upgradeFault := slices.Contains(loadUpgradeFaults, f.Do)
-		if (upgradeFault || f.Do == FaultNodeFails) && f.Node == "" {
+		if slices.Contains(loadNodeFaults, f.Do) && f.Node == "" {
 			d.problem(p+".node", "name the node it hits", "a %s fault needs a node", f.Do)
 		}
 		if f.Probability < 0 || f.Probability > 1 {
 			d.problem(p+".probability", "", "must be between 0 and 1")
 		}
-		if f.Factor != 0 && f.Do != FaultMigrationSlow {
-			d.problem(p+".factor", "", "factor applies only to migration-slow")
+		if f.Factor != 0 && !slices.Contains(loadFactorFaults, f.Do) {
+			d.problem(p+".factor", "", "factor applies only to %s", loadAnd(loadFactorFaults))
 		}
 		if f.Factor != 0 && f.Factor < 1 {
 			d.problem(p+".factor", "a slow migration takes longer: use 2 for twice as long", "must be at least 1")
 		}
-		if f.For != 0 && !slices.Contains([]string{FaultNodeFails, FaultVNFMCrash, FaultVIMDown}, f.Do) {
-			d.problem(p+".for", "", "for applies only to node-fails, vnfm-crash and vim-down")
+		if f.For != 0 && !slices.Contains(loadLastingFaults, f.Do) {
+			d.problem(p+".for", "", "for applies only to %s", loadAnd(loadLastingFaults))
 		}
-		if (f.Do == FaultVNFMCrash || f.Do == FaultVIMDown) && f.For <= 0 {
+		if slices.Contains(loadForFaults, f.Do) && f.For <= 0 {
 			d.problem(p+".for", "say how long, e.g. for: 2m", "a %s fault needs a duration", f.Do)
 		}
 		if upgradeFault && (f.At != 0 || f.When != "") {
@@ -457,8 +460,8 @@ func (d *loadDecoder) validateChecks(s *Scenario) {
 			d.keyProblem(p, loadEnumHint(name, CheckNames), "unknown check %q", name)
 			continue
 		}
-		if s.Checks[name].Bound != 0 && name != "max-interruption" {
-			d.problem(p+".bound", "", "bound applies only to max-interruption")
+		if s.Checks[name].Bound != 0 && !slices.Contains(loadBoundChecks, name) {
+			d.problem(p+".bound", "", "bound applies only to %s", loadAnd(loadBoundChecks))
 		}
 	}
 }

@@ -25,8 +25,8 @@ type schemaDocs struct {
 	// Fields maps "Type.Field" (Go names) to the field's doc and line
 	// comments.
 	Fields map[string]string
-	// Values maps a string constant's value, or an entry of CheckNames,
-	// to its comment.
+	// Values maps a string constant's value to its comment. (Checks and
+	// fault kinds have their docs in their registries: valueDoc.)
 	Values map[string]string
 }
 
@@ -112,7 +112,7 @@ var schemaFieldDocs = map[string]string{
 	"FaultSpec.factor": "How many times longer a slowed migration takes; at least 1",
 
 	"FaultSpec.do":          "The fault kind.",
-	"FaultSpec.node":        "The node the fault hits: required by the node faults (upgrade-fails, upgrade-hangs, verify-fails, node-crash, node-fails); for the others it limits the fault to occasions about that node.",
+	"FaultSpec.node":        "The node the fault hits: required by the node faults (" + strings.Join(loadNodeFaults, ", ") + "); for the others it limits the fault to occasions about that node.",
 	"FaultSpec.at":          "Scenario time at which the fault becomes active (default 0: from the start).",
 	"FaultSpec.when":        "A step that activates the fault, \"node NAME STATE\" (states: normal, maintenance, upgrading, verifying, failed); with at too, the later of the two.",
 	"FaultSpec.for":         "How long the fault lasts: node-fails (until repaired; 0 or absent: for good), vnfm-crash and vim-down (required).",
@@ -567,13 +567,17 @@ func schemaOverrides(g *schemaGen) map[string]func(*jsonObject) {
 		"Scenario.name": nonEmpty,
 		"Scenario.checks": func(o *jsonObject) {
 			props := newObject()
-			for _, name := range CheckNames {
+			for _, c := range builtinChecks {
+				if c.Always {
+					continue // not tunable
+				}
+				name := c.Name
 				p := newObject()
-				if d := g.docs.Values[name]; d != "" {
+				if d := g.valueDoc(name); d != "" {
 					p.set("description", "The check "+name+": "+d+".")
 				}
 				p.set("$ref", "#/$defs/CheckSpec")
-				if name != "max-interruption" {
+				if !c.Bound {
 					// bound applies only to max-interruption.
 					p.set("properties", newObject("bound", false))
 				}
@@ -605,7 +609,7 @@ func schemaOverrides(g *schemaGen) map[string]func(*jsonObject) {
 		"ConformanceSpec.objective": nonEmpty,
 		"ConformanceSpec.reference": nonEmpty,
 		"ConformanceSpec.decidedBy": func(o *jsonObject) {
-			o.set("items", newObject("type", "string", "enum", slices.Concat([]string{CheckOutcome}, CheckNames, ConformanceCheckNames())))
+			o.set("items", newObject("type", "string", "enum", slices.Concat(checkNames(true), ConformanceCheckNames())))
 			o.set("minItems", 1)
 			unique(o)
 		},
@@ -720,7 +724,7 @@ var schemaLatencyStats = map[string]string{
 func (g *schemaGen) noteValues(o *jsonObject, list []string) {
 	var lines []string
 	for _, v := range list {
-		if d := g.docs.Values[v]; d != "" {
+		if d := g.valueDoc(v); d != "" {
 			lines = append(lines, "- "+v+": "+d)
 		}
 	}
@@ -734,6 +738,20 @@ func (g *schemaGen) noteValues(o *jsonObject, list []string) {
 	o.set("description", d+strings.Join(lines, "\n"))
 }
 
+// valueDoc is the doc of a value of a value set: a check's or a fault
+// kind's from its registry, any other's from its constant's comment.
+func (g *schemaGen) valueDoc(v string) string {
+	for _, c := range builtinChecks {
+		if c.Name == v {
+			return c.Doc
+		}
+	}
+	if k, ok := faultKindOf(v); ok {
+		return k.Doc
+	}
+	return g.docs.Values[v]
+}
+
 // schemaTypeRules add the rules that tie keys of one mapping together.
 func schemaTypeRules(g *schemaGen) map[string]func(*jsonObject) {
 	doIn := func(kinds ...string) *jsonObject {
@@ -742,7 +760,6 @@ func schemaTypeRules(g *schemaGen) map[string]func(*jsonObject) {
 	doNotIn := func(kinds ...string) *jsonObject {
 		return newObject("properties", newObject("do", newObject("not", newObject("enum", kinds))), "required", []string{"do"})
 	}
-	lasting := []string{FaultNodeFails, FaultVNFMCrash, FaultVIMDown}
 	return map[string]func(*jsonObject){
 		"NodesSpec": func(o *jsonObject) {
 			o.set("anyOf", []any{
@@ -764,14 +781,13 @@ func schemaTypeRules(g *schemaGen) map[string]func(*jsonObject) {
 			o.set("then", newObject("properties", newObject("migrationTypes", newObject("maxItems", 1))))
 		},
 		"FaultSpec": func(o *jsonObject) {
-			nodeFaults := append(slices.Clone(loadUpgradeFaults), FaultNodeFails)
 			o.set("allOf", []any{
-				newObject("if", doIn(nodeFaults...), "then", newObject("required", []string{"node"})),
+				newObject("if", doIn(loadNodeFaults...), "then", newObject("required", []string{"node"})),
 				newObject("if", doIn(loadUpgradeFaults...), "then", newObject("properties", newObject("at", false, "when", false))),
-				newObject("if", doIn(FaultVNFMCrash, FaultVIMDown), "then", newObject("required", []string{"for"},
+				newObject("if", doIn(loadForFaults...), "then", newObject("required", []string{"for"},
 					"properties", newObject("for", schemaRef("positiveDuration")))),
-				newObject("if", doNotIn(lasting...), "then", newObject("properties", newObject("for", false))),
-				newObject("if", doNotIn(FaultMigrationSlow), "then", newObject("properties", newObject("factor", false))),
+				newObject("if", doNotIn(loadLastingFaults...), "then", newObject("properties", newObject("for", false))),
+				newObject("if", doNotIn(loadFactorFaults...), "then", newObject("properties", newObject("factor", false))),
 				newObject("if", doIn(loadTimedFaults...), "then", newObject("properties", newObject("count", newObject("maximum", 1)))),
 			})
 		},

@@ -26,12 +26,12 @@ import (
 var updateSchema = flag.Bool("update-schema", false, "rewrite "+SchemaFile+" from the spec structs (go generate ./scenarios/)")
 
 // schemaSources are the files whose comments describe the schema.
-var schemaSources = []string{"spec.go", "spec_expect.go", "checknames.go", "metrics.go"}
+var schemaSources = []string{"spec.go", "spec_expect.go", "metrics.go"}
 
 // readSchemaDocs reads the comments of the spec from its Go sources: the
 // doc comment of each struct type, the doc and line comments of each
-// field, and the line comment of each string constant and CheckNames
-// entry. Comments are reflowed into plain paragraphs.
+// field, and the line comment of each string constant. Comments are
+// reflowed into plain paragraphs.
 func readSchemaDocs(dir string) (schemaDocs, error) {
 	docs := schemaDocs{Types: map[string]string{}, Fields: map[string]string{}, Values: map[string]string{}}
 	fset := token.NewFileSet()
@@ -39,11 +39,6 @@ func readSchemaDocs(dir string) (schemaDocs, error) {
 		f, err := parser.ParseFile(fset, filepath.Join(dir, name), nil, parser.ParseComments)
 		if err != nil {
 			return docs, err
-		}
-		// Line comments by line, for the entries of CheckNames.
-		lineComment := map[int]string{}
-		for _, cg := range f.Comments {
-			lineComment[fset.Position(cg.Pos()).Line] = cg.Text()
 		}
 		for _, decl := range f.Decls {
 			gd, ok := decl.(*ast.GenDecl)
@@ -76,24 +71,6 @@ func readSchemaDocs(dir string) (schemaDocs, error) {
 							if lit, ok := v.(*ast.BasicLit); ok && lit.Kind == token.STRING {
 								if s, err := strconv.Unquote(lit.Value); err == nil {
 									docs.Values[s] = reflow(spec.Comment.Text())
-								}
-							}
-						}
-					}
-					if gd.Tok == token.VAR && len(spec.Names) == 1 && spec.Names[0].Name == "CheckNames" {
-						for _, v := range spec.Values {
-							cl, ok := v.(*ast.CompositeLit)
-							if !ok {
-								continue
-							}
-							for _, e := range cl.Elts {
-								lit, ok := e.(*ast.BasicLit)
-								if !ok {
-									continue
-								}
-								s, err := strconv.Unquote(lit.Value)
-								if c := lineComment[fset.Position(lit.Pos()).Line]; err == nil && c != "" {
-									docs.Values[s] = reflow(c)
 								}
 							}
 						}

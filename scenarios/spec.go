@@ -181,31 +181,6 @@ type UpgradeSpec struct {
 	ScaleIn bool `yaml:"scaleIn"`
 }
 
-// Fault kinds. Node faults hit a node's first upgrade attempt; the others
-// hit occasions (notifications, deliveries, migrations) once active.
-const (
-	FaultUpgradeFails = "upgrade-fails" // the node's installation fails
-	FaultUpgradeHangs = "upgrade-hangs" // the installation never ends
-	FaultVerifyFails  = "verify-fails"  // the post-upgrade health test fails
-	FaultNodeCrash    = "node-crash"    // the node crashes halfway through its upgrade
-	FaultNodeFails    = "node-fails"    // a node fails unplanned (for: how long until repaired; 0: for good)
-	FaultBootVM       = "boot-vm"       // a VM with no VNF boots (ignoreMaintenance: a broken scheduler)
-
-	FaultMigrationFails = "migration-fails" // the next migrations fail
-	FaultMigrationSlow  = "migration-slow"  // migrations take factor times longer
-
-	FaultVNFMSilent     = "vnfm-silent"             // the VNFM ignores a maintenance notification
-	FaultVNFMLate       = "vnfm-late"               // it replies after replyBy
-	FaultVNFMNack       = "vnfm-nack"               // it refuses
-	FaultVNFMAckNoMove  = "vnfm-ack-without-moving" // it says yes and moves nothing
-	FaultVNFMDuplicate  = "vnfm-duplicate-reply"    // it replies twice
-	FaultVNFMWrongState = "vnfm-wrong-state-reply"  // it replies for another state
-	FaultVNFMCrash      = "vnfm-crash"              // it is down for a while, then restarts
-	FaultNotify5xx      = "notify-5xx"              // its endpoint answers 503 to deliveries
-	FaultNotifyTwice    = "notify-duplicate"        // the VIM delivers a notification twice (a retry after a lost 204)
-	FaultVIMDown        = "vim-down"                // the orchestrator is unavailable for a while
-)
-
 // FaultSpec injects one fault. It becomes active At a time, or When a
 // step happens ("node compute-3 upgrading"), or both (the later); then it
 // hits the next Count occasions, each with Probability (default 1, drawn
