@@ -1,0 +1,93 @@
+package scenarios
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestDocRegistries keeps the tables of docs/SCENARIOS.md that list the
+// built-in checks and the fault kinds (between the GENERATED markers) true
+// to builtinChecks and faultKinds; -update rewrites them.
+//
+//	go test ./scenarios/ -run DocRegistries -update
+func TestDocRegistries(t *testing.T) {
+	cur, err := os.ReadFile(scenariosDoc)
+	require.NoError(t, err)
+	doc := string(cur)
+	doc = replaceRegistryDoc(t, doc, "checks", renderCheckTable())
+	doc = replaceRegistryDoc(t, doc, "node-faults", renderFaultTable(faultNode))
+	doc = replaceRegistryDoc(t, doc, "timed-faults", renderFaultTable(faultTimed))
+	doc = replaceRegistryDoc(t, doc, "occasion-faults", renderFaultTable(faultOccasion))
+	if *update {
+		require.NoError(t, os.WriteFile(scenariosDoc, []byte(doc), 0o644))
+		return
+	}
+	require.Equal(t, string(cur), doc, "docs/SCENARIOS.md is stale: go test ./scenarios/ -run DocRegistries -update")
+}
+
+func replaceRegistryDoc(t *testing.T, doc, name, body string) string {
+	begin := "<!-- BEGIN GENERATED " + name + " (go test ./scenarios/ -run DocRegistries -update) -->\n"
+	end := "<!-- END GENERATED " + name + " -->"
+	i := strings.Index(doc, begin)
+	j := strings.Index(doc, end)
+	require.True(t, i >= 0 && j > i, "docs/SCENARIOS.md lacks the markers %q … %q", begin, end)
+	return doc[:i+len(begin)] + body + doc[j:]
+}
+
+func renderCheckTable() string {
+	var b strings.Builder
+	b.WriteString("| check | the rule |\n|---|---|\n")
+	for _, c := range builtinChecks {
+		if !c.Always {
+			fmt.Fprintf(&b, "| `%s` | %s |\n", c.Name, c.Doc)
+		}
+	}
+	return b.String()
+}
+
+func renderFaultTable(class faultClass) string {
+	var b strings.Builder
+	if class == faultOccasion {
+		b.WriteString("| kind | the occasion | what happens |\n|---|---|---|\n")
+	} else {
+		b.WriteString("| kind | what happens |\n|---|---|\n")
+	}
+	for _, k := range faultKinds {
+		switch {
+		case k.Class != class:
+		case class == faultOccasion:
+			fmt.Fprintf(&b, "| `%s` | %s | %s |\n", k.Name, k.Occasion, k.What)
+		default:
+			fmt.Fprintf(&b, "| `%s` | %s |\n", k.Name, k.What)
+		}
+	}
+	return b.String()
+}
+
+// TestRegistriesWellFormed: every registry entry says what the schema and
+// the docs need, and names no kind or check twice.
+func TestRegistriesWellFormed(t *testing.T) {
+	seen := map[string]bool{}
+	for _, c := range builtinChecks {
+		require.False(t, seen[c.Name], "check %s is registered twice", c.Name)
+		seen[c.Name] = true
+		require.NotEmpty(t, c.Doc, c.Name)
+		require.NotNil(t, c.Run, c.Name)
+	}
+	require.Equal(t, CheckOutcome, builtinChecks[0].Name, "outcome runs first")
+	seen = map[string]bool{}
+	for _, k := range faultKinds {
+		require.False(t, seen[k.Name], "fault kind %s is registered twice", k.Name)
+		seen[k.Name] = true
+		require.NotEmpty(t, k.Doc, k.Name)
+		require.NotEmpty(t, k.What, k.Name)
+		require.Equal(t, k.Class == faultOccasion, k.Occasion != "", "%s: an occasion fault, and only one, says its occasion", k.Name)
+		if k.Class == faultTimed {
+			require.NotNil(t, k.activate, "%s: a timed fault must do something when it fires", k.Name)
+		}
+	}
+}
