@@ -658,7 +658,7 @@ var expectBadCases = []struct {
       never: {kind: vnfm.notify}
   violations: ["assert:b", "threshold:lostRequests", "assert:a", "threshold:maxInterruption"]`,
 		`bad.yaml:10:16: expect.violations[0]: unknown check "assert:b" (hint: did you mean "assert:a"?)
-bad.yaml:10:66: expect.violations[3]: unknown check "threshold:maxInterruption" (hint: one of outcome, zero-loss, max-interruption, no-placement-in-maintenance, notify-before-touch, upgrade-after-reply, business-moved-before-upgrade, pair-redundancy, max-parallel, final-state, ifa011-limits, spec-conformance, threshold:lostRequests, assert:a)`},
+bad.yaml:10:66: expect.violations[3]: unknown check "threshold:maxInterruption" (hint: one of ` + strings.Join(checkNames(true), ", ") + `, threshold:lostRequests, assert:a)`},
 	{"every problem at once", `  thresholds:
     lostRequests: "=< 0"
     maxInterruption: "< 1"
