@@ -388,7 +388,15 @@ func (c *Client) Drain(vnf, instance string, done func()) error {
 	if resp.JSON202 == nil {
 		return problem("drain", resp.HTTPResponse, resp.Body)
 	}
-	c.Loop.AfterFunc(time.Duration(resp.JSON202.DrainSeconds*float64(time.Second)), done)
+	// The loop's clock reads the instant the callback calling Drain began,
+	// not the wall: on a real-time loop the HTTP call above took time, so
+	// DrainSeconds counted from that stale instant would fire early, and
+	// the reply could overtake the drain (seen in CI under load). The
+	// answer's absolute drainCompleteAt, on the clock the VIM and VNFM
+	// share (as replyBy is), has no such error; DrainSeconds stays the
+	// floor, for a peer whose clock is ahead of ours.
+	wait := max(time.Duration(resp.JSON202.DrainSeconds*float64(time.Second)), resp.JSON202.DrainCompleteAt.Sub(c.Loop.Now()))
+	c.Loop.AfterFunc(wait, done)
 	return nil
 }
 
