@@ -21,6 +21,9 @@ type Manager struct {
 	order    []string
 	active   *session
 	onEnd    []func(SessionStatus)
+	// onPlan, when set, sees every plan result, with the reasons the
+	// trace does not carry (the tests read them).
+	onPlan func(planResult)
 }
 
 // New returns a Manager. newID generates session and notification IDs; pass
@@ -77,7 +80,8 @@ func (m *Manager) precheck(cfg Config) (*session, error) {
 	if len(sel) == 0 {
 		sel = all
 	}
-	s := &session{id: m.newID(), cfg: cfg, state: SessionRunning, nodes: map[string]*nodeRun{}}
+	s := &session{id: m.newID(), cfg: cfg, flow: sessionFlow(&cfg), state: SessionRunning, nodes: map[string]*nodeRun{}}
+	s.chain = s.flow.filters(&s.cfg)
 	for _, id := range sel {
 		n, ok := infos[id]
 		if !ok {
@@ -98,7 +102,7 @@ func (m *Manager) precheck(cfg Config) (*session, error) {
 			s.nodes[id].Reason = "already at the target version"
 		}
 	}
-	if cfg.CheckCapacity && cfg.Flow == FlowF1 {
+	if cfg.CheckCapacity && s.flow.checksCapacity() {
 		if why := m.capacityShortfall(s); why != "" {
 			if !cfg.ScaleIn {
 				return nil, escalator.Errorf(escalator.EINVALID, "pre-check: %s", why)
@@ -329,21 +333,21 @@ func (m *Manager) next(s *session) {
 		done()
 		return
 	}
-	nodes, deferred, wait := m.plan(s)
-	f := escalator.Fields{"nodes": nodes, "session": s.id}
-	if len(deferred) > 0 {
+	p := m.plan(s)
+	f := escalator.Fields{"nodes": p.nodes, "session": s.id}
+	if deferred := p.traced(); len(deferred) > 0 {
 		f["deferred"] = deferred
 	}
-	if len(nodes) == 0 {
+	if len(p.nodes) == 0 {
 		// Every candidate waits for a group to recover: come back then.
-		f["wait"] = wait.String()
+		f["wait"] = p.wait.String()
 		m.tr.Emit(actor, "plan.wait", s.id, f)
-		m.p.Clock.AfterFunc(wait, func() { m.next(s) })
+		m.p.Clock.AfterFunc(p.wait, func() { m.next(s) })
 		return
 	}
 	m.tr.Emit(actor, "plan.batch", s.id, f)
-	s.pending = slices.DeleteFunc(s.pending, func(n string) bool { return slices.Contains(nodes, n) })
-	m.startBatch(s, nodes, false)
+	s.pending = slices.DeleteFunc(s.pending, func(n string) bool { return slices.Contains(p.nodes, n) })
+	m.startBatch(s, p.nodes, false)
 }
 
 // finish ends a session and tells every VNFM that heard from it.
@@ -398,7 +402,7 @@ func (m *Manager) startBatch(s *session, nodes []string, rollback bool) {
 	b.rollback = rollback
 	b.onReplies = func() { m.afterReplies(s) }
 	s.batch = b
-	naive := s.cfg.Flow == FlowNaive
+	maintains := s.flow.maintains()
 	byVNFM := map[string][]VMInfo{}
 	var vnfmOrder []string
 	states := map[string]string{}
@@ -412,7 +416,7 @@ func (m *Manager) startBatch(s *session, nodes []string, rollback bool) {
 			m.settle(s, node, StatusSkipped, "the node failed outside the upgrade", true)
 			continue
 		}
-		if !naive {
+		if maintains {
 			if err := m.p.Cloud.SetMaintenance(node, true); err != nil {
 				s.failed = append(s.failed, node)
 				m.settle(s, node, StatusFailed, "cannot enter maintenance: "+err.Error(), true)
@@ -420,7 +424,7 @@ func (m *Manager) startBatch(s *session, nodes []string, rollback bool) {
 			}
 		}
 		m.setStatus(s, node, StatusMaintenance, "")
-		if naive {
+		if !maintains {
 			continue
 		}
 		for _, vm := range m.p.Cloud.VMsOn(node) {
@@ -461,7 +465,7 @@ func (m *Manager) startBatch(s *session, nodes []string, rollback bool) {
 		b.pending[v] = n.ID
 		b.notes[n.ID] = n
 	}
-	if len(b.pending) == 0 || s.cfg.has(DefectIgnoreReply) {
+	if len(b.pending) == 0 || !s.flow.awaitsReplies() {
 		m.afterReplies(s)
 		return
 	}
@@ -721,7 +725,7 @@ func (m *Manager) afterReplies(s *session) {
 	b.phase = phaseMigrate
 	// IFA 011 lead time: no impact on an instance sooner than its group's
 	// lead time after the notification, however fast the VNFM answered.
-	if !b.leadDone && !s.cfg.has(DefectIgnoreVNFLimits) {
+	if !b.leadDone && s.flow.honoursVNFLimits() {
 		b.leadDone = true
 		var lead time.Duration
 		var group string
@@ -742,7 +746,7 @@ func (m *Manager) afterReplies(s *session) {
 			return
 		}
 	}
-	if s.cfg.Flow != FlowF1 {
+	if !s.flow.movesBusiness() {
 		m.upgrade(s)
 		return
 	}
@@ -789,7 +793,7 @@ func (m *Manager) afterReplies(s *session) {
 			case ActionLiveMigrate:
 				why = "VNFM asked for LIVE_MIGRATE"
 			}
-			if allowed := s.cfg.GroupMigration[vm.Group]; len(allowed) > 0 && !s.cfg.has(DefectIgnoreVNFLimits) {
+			if allowed := s.cfg.GroupMigration[vm.Group]; len(allowed) > 0 && s.flow.honoursVNFLimits() {
 				switch {
 				case slices.Contains(allowed, "none"):
 					b.inflight++
@@ -900,7 +904,7 @@ func (m *Manager) nodeDone(s *session, node, version string) {
 	} else {
 		s.upgraded = append(s.upgraded, node)
 	}
-	if s.cfg.Flow == FlowNaive {
+	if !s.flow.maintains() {
 		m.settle(s, node, status, "", false)
 		return
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/escalator-testbed/escalator"
 )
 
-// Flows (strategies) the Manager can run.
+// Flows (strategies) the Manager can run; flow.go says what each does.
 const (
 	FlowF1    = "F1"    // VIM as a whole: batches, business check, fallback migration
 	FlowF2    = "F2"    // inside the VIM: one node, reply or timeout, upgrade, available
@@ -21,7 +21,8 @@ const (
 )
 
 // Defects are deliberate orchestrator bugs. They exist only so that
-// negative-control scenarios can prove each check is able to fail.
+// negative-control scenarios can prove each check is able to fail;
+// defect.go makes each one out of a production flow.
 const (
 	DefectIgnoreReply       = "ignore-reply"        // upgrade without waiting for replies
 	DefectIgnoreMaxParallel = "ignore-max-parallel" // batches twice as large as allowed
@@ -130,10 +131,8 @@ func Terminal(state string) bool {
 }
 
 func (c *Config) validate() error {
-	switch c.Flow {
-	case FlowF1, FlowF2, FlowNaive:
-	default:
-		return escalator.Errorf(escalator.EINVALID, "unknown flow %q (want F1, F2 or naive)", c.Flow)
+	if _, ok := flows[c.Flow]; !ok {
+		return escalator.Errorf(escalator.EINVALID, "unknown flow %q (want %s)", c.Flow, oneOf(flows))
 	}
 	if c.TargetVersion == "" {
 		return escalator.Errorf(escalator.EINVALID, "targetVersion is required")
@@ -164,22 +163,11 @@ func (c *Config) validate() error {
 		}
 	}
 	for _, d := range c.Defects {
-		switch d {
-		case DefectIgnoreReply, DefectIgnoreMaxParallel, DefectIgnoreVNFGroups, DefectIgnoreVNFLimits:
-		default:
+		if _, ok := defects[d]; !ok {
 			return escalator.Errorf(escalator.EINVALID, "unknown defect %q", d)
 		}
 	}
 	return nil
-}
-
-func (c *Config) has(defect string) bool {
-	for _, d := range c.Defects {
-		if d == defect {
-			return true
-		}
-	}
-	return false
 }
 
 func (c *Config) groupLimit(g string) int {
@@ -234,6 +222,8 @@ const (
 type session struct {
 	id       string
 	cfg      Config
+	flow     flow     // the strategy, with the session's defects
+	chain    []filter // the planner's filters, from the flow
 	state    string
 	reason   string
 	order    []string
