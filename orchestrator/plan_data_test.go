@@ -1,0 +1,352 @@
+package orchestrator
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/escalator-testbed/escalator"
+	"github.com/stretchr/testify/require"
+)
+
+// The planner's datadriven tests, in the style of etcd-io/raft's testdata:
+// each file under testdata/plan holds small hand-written worlds and the
+// sessions run over them, each followed by what the session did. A case is
+//
+//	# comments
+//	<command> [key=value | flag ...]
+//	<input lines>
+//	----
+//	<expected output, up to a blank line>
+//
+// Commands:
+//
+//	world      the input lists the nodes, one a line:
+//	           <node> [zone=<z>] [vms=<vm>[:<group>][*][!],...]
+//	           (* the VM carries business, ! it is down); every node is at
+//	           v1, a VM's VNFM is vnfm-<group> (vnfm without a group).
+//	           Its output is "ok".
+//	run        runs one session over the last world on the fake ports and
+//	           prints what it did. Arguments: flow=F1|F2|naive (F1),
+//	           maxParallel=N (1), defects=a,b, limits=g:N,...,
+//	           lead=g:dur,..., recovery=g:dur,..., migration=g:live+cold,...,
+//	           byZone, onNack=fail|skip (skip), reply=dur|none (the VNFMs
+//	           ACK after dur, 10s; none: they stay silent). The input holds
+//	           timed happenings, each "at <dur> <verb> <what>": fail or
+//	           repair a node, down or up a VM. At 0s a happening comes
+//	           after the session's checks and before its first plan.
+//
+// run prints, at each line's virtual time: a planned batch ("batch") or a
+// planner wait ("wait"), each followed by every node it held back, by the
+// filter that held it and why ("defer": the reason also goes into the
+// plan event's deferred field; "hold": it stays in the plan result); the
+// maintenance notifications; the lead-time waits; the migrations; the
+// upgrades; nodes skipped or failed; and the end of the session.
+//
+// go test ./orchestrator -run TestPlanData -update rewrites the expected
+// sections from what the code does now.
+var update = flag.Bool("update", false, "rewrite the expected output of testdata/plan/*.txt")
+
+func TestPlanData(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "plan", "*.txt"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, path := range files {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			src, err := os.ReadFile(path)
+			require.NoError(t, err)
+			lines, cases := parseDataFile(t, path, string(src))
+			var w *dataWorld
+			for _, c := range cases {
+				var got string
+				t.Run(fmt.Sprintf("%d_%s", c.line, c.cmd), func(t *testing.T) {
+					switch c.cmd {
+					case "world":
+						w = parseWorld(t, c)
+						got = "ok"
+					case "run":
+						require.NotNil(t, w, "%s:%d: run before any world", path, c.line)
+						got = runData(t, w, c)
+					default:
+						require.Failf(t, "unknown command", "%s:%d: %q", path, c.line, c.cmd)
+					}
+					c.got = got
+					if !*update {
+						require.Equal(t, c.want, got, "%s:%d", path, c.line)
+					}
+				})
+			}
+			if *update {
+				require.NoError(t, os.WriteFile(path, []byte(rewriteDataFile(lines, cases)), 0o644))
+			}
+		})
+	}
+}
+
+// dataCase is one command of a data file.
+type dataCase struct {
+	line  int // of the command, from 1
+	cmd   string
+	args  map[string]string
+	input []string
+	want  string
+	got   string
+	// wantFrom and wantTo delimit the expected lines, for -update.
+	wantFrom, wantTo int
+}
+
+func parseDataFile(t *testing.T, path, src string) ([]string, []*dataCase) {
+	lines := strings.Split(strings.TrimRight(src, "\n"), "\n")
+	var cases []*dataCase
+	for i := 0; i < len(lines); i++ {
+		l := strings.TrimSpace(lines[i])
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		fields := strings.Fields(l)
+		c := &dataCase{line: i + 1, cmd: fields[0], args: map[string]string{}}
+		for _, a := range fields[1:] {
+			k, v, _ := strings.Cut(a, "=")
+			c.args[k] = v
+		}
+		for i++; i < len(lines) && lines[i] != "----"; i++ {
+			if s := strings.TrimSpace(lines[i]); s != "" && !strings.HasPrefix(s, "#") {
+				c.input = append(c.input, s)
+			}
+		}
+		require.Less(t, i, len(lines), "%s:%d: %s has no ---- line", path, c.line, c.cmd)
+		c.wantFrom = i + 1
+		for i++; i < len(lines) && lines[i] != ""; i++ {
+		}
+		c.wantTo = i
+		c.want = strings.Join(lines[c.wantFrom:c.wantTo], "\n")
+		cases = append(cases, c)
+	}
+	return lines, cases
+}
+
+func rewriteDataFile(lines []string, cases []*dataCase) string {
+	var out []string
+	at := 0
+	for _, c := range cases {
+		out = append(out, lines[at:c.wantFrom]...)
+		out = append(out, strings.Split(c.got, "\n")...)
+		at = c.wantTo
+	}
+	out = append(out, lines[at:]...)
+	return strings.Join(out, "\n") + "\n"
+}
+
+type dataVM struct {
+	id, group  string
+	busy, down bool
+}
+
+type dataNode struct {
+	id, zone string
+	vms      []dataVM
+}
+
+type dataWorld struct{ nodes []dataNode }
+
+func parseWorld(t *testing.T, c *dataCase) *dataWorld {
+	w := &dataWorld{}
+	for _, l := range c.input {
+		fields := strings.Fields(l)
+		n := dataNode{id: fields[0], zone: "z1"}
+		for _, f := range fields[1:] {
+			k, v, _ := strings.Cut(f, "=")
+			switch k {
+			case "zone":
+				n.zone = v
+			case "vms":
+				for _, spec := range strings.Split(v, ",") {
+					var vm dataVM
+					spec, vm.down = strings.CutSuffix(spec, "!")
+					spec, vm.busy = strings.CutSuffix(spec, "*")
+					vm.id, vm.group, _ = strings.Cut(spec, ":")
+					n.vms = append(n.vms, vm)
+				}
+			default:
+				require.Failf(t, "unknown node attribute", "line %d: %q", c.line, f)
+			}
+		}
+		w.nodes = append(w.nodes, n)
+	}
+	return w
+}
+
+// pairs parses "k:v,k:v".
+func pairs[V any](t *testing.T, s string, parse func(string) (V, error)) map[string]V {
+	if s == "" {
+		return nil
+	}
+	out := map[string]V{}
+	for _, p := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(p, ":")
+		require.True(t, ok, "want key:value, got %q", p)
+		x, err := parse(v)
+		require.NoError(t, err, "%q", p)
+		out[k] = x
+	}
+	return out
+}
+
+func runData(t *testing.T, w *dataWorld, c *dataCase) string {
+	h := newHarness(t)
+	for _, n := range w.nodes {
+		h.cloud.addNode(n.id, "v1").Zone = n.zone
+		for _, vm := range n.vms {
+			vnfm := "vnfm"
+			if vm.group != "" {
+				vnfm = "vnfm-" + vm.group
+			}
+			v := h.cloud.addVM(vm.id, n.id, vnfm, "vnf-"+vm.id, vm.group)
+			if vm.down {
+				v.State = "down"
+			} else {
+				v.State = "running"
+			}
+			if vm.busy {
+				h.cloud.carrying[vm.id] = true
+			}
+		}
+	}
+	known := []string{"flow", "maxParallel", "defects", "limits", "lead", "recovery", "migration", "byZone", "onNack", "reply"}
+	for k := range c.args {
+		require.Contains(t, known, k, "line %d: unknown argument", c.line)
+	}
+	flow := c.args["flow"]
+	if flow == "" {
+		flow = FlowF1
+	}
+	cfg := baseConfig(flow)
+	if v, ok := c.args["maxParallel"]; ok {
+		n, err := strconv.Atoi(v)
+		require.NoError(t, err)
+		cfg.MaxParallel = n
+	}
+	if v := c.args["defects"]; v != "" {
+		cfg.Defects = strings.Split(v, ",")
+	}
+	if v := c.args["onNack"]; v != "" {
+		cfg.OnNack = v
+	}
+	_, cfg.BatchByZone = c.args["byZone"]
+	cfg.GroupLimits = pairs(t, c.args["limits"], strconv.Atoi)
+	cfg.GroupLeadTime = pairs(t, c.args["lead"], time.ParseDuration)
+	cfg.GroupRecovery = pairs(t, c.args["recovery"], time.ParseDuration)
+	cfg.GroupMigration = pairs(t, c.args["migration"], func(s string) ([]string, error) { return strings.Split(s, "+"), nil })
+	switch reply := c.args["reply"]; reply {
+	case "none":
+	case "":
+		h.ackAll(10 * time.Second)
+	default:
+		d, err := time.ParseDuration(reply)
+		require.NoError(t, err)
+		h.ackAll(d)
+	}
+	for _, l := range c.input {
+		var at, verb, what string
+		_, err := fmt.Sscanf(l, "at %s %s %s", &at, &verb, &what)
+		require.NoError(t, err, "line %d: want \"at <dur> <verb> <what>\", got %q", c.line, l)
+		d, err := time.ParseDuration(at)
+		require.NoError(t, err)
+		var do func()
+		switch verb {
+		case "fail", "repair":
+			require.NotNil(t, h.cloud.node(what), "no node %s", what)
+			state := map[string]string{"fail": NodeFailed, "repair": NodeNormal}[verb]
+			do = func() { h.cloud.node(what).State = state }
+		case "down", "up":
+			require.NotNil(t, h.cloud.vm(what), "no VM %s", what)
+			state := map[string]string{"down": "down", "up": "running"}[verb]
+			do = func() { h.cloud.vm(what).State = state }
+		default:
+			require.Failf(t, "unknown happening", "line %d: %q", c.line, l)
+		}
+		// Armed before the session, a happening at 0s fires after its
+		// checks (CreateSession) and before its first plan.
+		h.clock.AfterFunc(d, do)
+	}
+	var plans []planResult
+	h.m.onPlan = func(p planResult) { plans = append(plans, p) }
+	id := h.start(cfg).ID
+	h.run()
+	require.Zero(t, h.clock.Pending(), "a timer was left armed")
+	return renderData(t, h, plans, h.status(id))
+}
+
+// renderData prints what a session did, from its trace and plan results.
+func renderData(t *testing.T, h *harness, plans []planResult, st SessionStatus) string {
+	var out []string
+	say := func(e escalator.Event, format string, a ...any) {
+		out = append(out, e.At.String()+" "+fmt.Sprintf(format, a...))
+	}
+	next := 0
+	for _, e := range h.rec.events {
+		switch e.Kind {
+		case "plan.batch", "plan.wait":
+			require.Less(t, next, len(plans), "a plan event without a plan result")
+			p := plans[next]
+			next++
+			require.Equal(t, p.nodes, e.Strs("nodes"))
+			traced, _ := e.Fields["deferred"].(map[string]string)
+			if len(p.traced()) == 0 {
+				require.Nil(t, traced, "no deferred field without a traced reason")
+			} else {
+				require.Equal(t, p.traced(), traced, "the trace carries the traced reasons, exactly")
+			}
+			if e.Kind == "plan.batch" {
+				say(e, "batch %s", strings.Join(p.nodes, " "))
+			} else {
+				require.Equal(t, p.wait.String(), e.Str("wait"))
+				say(e, "wait %s", p.wait)
+			}
+			for _, d := range p.deferred {
+				verb := "hold"
+				if d.traced {
+					verb = "defer"
+				}
+				out = append(out, fmt.Sprintf("  %s %s by %s: %s", verb, d.node, d.filter, d.reason))
+			}
+		case "plan.lead-time":
+			say(e, "lead-time %s %s, wait %s", e.Str("group"), e.Str("leadTime"), e.Str("wait"))
+		case "vnfm.notify":
+			if e.Str("type") == TypeMaintenance {
+				say(e, "notify %s %s %s", e.Subject, e.Str("state"), strings.Join(e.Strs("nodes"), " "))
+			}
+		case "vnfm.reply-timeout":
+			say(e, "reply-timeout %s", strings.Join(e.Strs("vnfms"), " "))
+		case "vm.migrate":
+			how := "cold"
+			if refused := e.Str("refused"); refused != "" {
+				how = "refused: " + refused
+			} else if live, _ := e.Fields["live"].(bool); live {
+				how = "live"
+			}
+			say(e, "migrate %s off %s %s (%s)", e.Subject, e.Str("from"), how, e.Str("reason"))
+		case "node.status":
+			switch e.Str("status") {
+			case StatusUpgrading:
+				say(e, "upgrade %s", e.Subject)
+			case StatusSkipped, StatusFailed:
+				say(e, "%s %s: %s", e.Str("status"), e.Subject, e.Str("reason"))
+			}
+		case "session.state":
+			if Terminal(e.Str("state")) {
+				say(e, "end %s: %s", e.Str("state"), e.Str("reason"))
+			}
+		}
+	}
+	require.Equal(t, len(plans), next, "a plan result without a plan event")
+	require.True(t, Terminal(st.State), "the session did not end: %s", st.State)
+	require.False(t, slices.ContainsFunc(out, func(l string) bool { return strings.TrimSpace(l) == "" }))
+	return strings.Join(out, "\n")
+}
