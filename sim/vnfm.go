@@ -13,21 +13,11 @@ import (
 
 const actorVNFM = "vnfm"
 
-// VNFM behaviours: the reference one and the misbehaviour profiles.
-const (
-	BehaviorReference      = "reference"
-	BehaviorSilent         = "silent"             // never replies
-	BehaviorLate           = "late"               // moves, but replies after replyBy
-	BehaviorNack           = "nack"               // refuses every maintenance
-	BehaviorAckWithoutMove = "ack-without-moving" // says yes, moves nothing
-	BehaviorMalformed      = "malformed-reply"    // moves, then sends a reply that breaks the API spec
-	BehaviorDuplicate      = "duplicate-reply"    // moves, then replies twice
-	BehaviorWrongState     = "wrong-state-reply"  // moves, then replies for another maintenance state
-)
-
 // VNFMConfig configures the reference VNFM.
 type VNFMConfig struct {
-	Name     string
+	Name string
+	// Behavior names the VNFM's profile (Profiles); a name that is none
+	// behaves as the reference.
 	Behavior string
 	// ReplyAfter is the VNFM's reaction time before it starts moving.
 	ReplyAfter time.Duration
@@ -44,7 +34,10 @@ type ReplyFunc func(orchestrator.Reply) error
 // VNFM is the reference VNFM. It handles one notification at a time, in
 // arrival order, as a VNFM with one worker per VIM would.
 type VNFM struct {
-	cfg   VNFMConfig
+	cfg VNFMConfig
+	// own is the hooks of the configured profile; one notification may
+	// be handled with another's (Override).
+	own   hooks
 	loop  *Loop
 	tr    escalator.Emitter
 	ctl   VNFControl
@@ -88,7 +81,7 @@ func (m *VNFM) scaleIn(n orchestrator.Notification) []orchestrator.InstanceActio
 		need := int(math.Ceil(view.Load / view.CapacityPerInstance))
 		// The VNF's own limit binds the VNFM as much as the VIM: keep
 		// minPreserved in service even while one member is impacted.
-		if mv := view.Maintenance; mv != nil && mv.MinPreserved > need && m.cfg.Behavior != BehaviorIgnoresLimits {
+		if mv := view.Maintenance; mv != nil && mv.MinPreserved > need && !m.own.ignoresLimits {
 			need = mv.MinPreserved
 		}
 		need++
@@ -158,7 +151,7 @@ func (m *VNFM) after(d time.Duration, fn func()) {
 // NewVNFM returns a VNFM that moves business through ctl and answers
 // through reply.
 func NewVNFM(cfg VNFMConfig, loop *Loop, tr escalator.Emitter, ctl VNFControl, reply ReplyFunc) *VNFM {
-	return &VNFM{cfg: cfg, loop: loop, tr: tr, ctl: ctl, reply: reply, affected: map[string][]orchestrator.AffectedInstance{}}
+	return &VNFM{cfg: cfg, own: hooksOf(cfg.Behavior), loop: loop, tr: tr, ctl: ctl, reply: reply, affected: map[string][]orchestrator.AffectedInstance{}}
 }
 
 // Name is the VNFM's identifier.
@@ -177,7 +170,7 @@ func (m *VNFM) Deliver(n orchestrator.Notification) {
 		f["state"] = n.State
 	}
 	m.tr.Emit(actorVNFM, "vnfm.received", m.cfg.Name, f)
-	if m.seen[n.ID] && m.cfg.Behavior != BehaviorNotIdempotent {
+	if m.seen[n.ID] && !m.own.repeats {
 		m.tr.Emit(actorVNFM, "vnfm.duplicate", m.cfg.Name, escalator.Fields{"notificationId": n.ID})
 		return
 	}
@@ -199,15 +192,14 @@ func (m *VNFM) Deliver(n orchestrator.Notification) {
 		}
 		m.enqueue(func(done func()) { m.maintenance(n, done) })
 	case orchestrator.TypeNodeAvailable:
-		switch m.cfg.Behavior {
-		case BehaviorSilent, BehaviorNoRestore, BehaviorRestoresAtEnd:
-		case BehaviorLazyRestore:
-			m.lazy = append(m.lazy, n.AffectedNodes...)
-		default:
+		switch m.own.restore {
+		case restoreOnAvailable:
 			m.enqueue(func(done func()) { m.restore(n.AffectedNodes, done) })
+		case restoreAtNextMaintenance:
+			m.lazy = append(m.lazy, n.AffectedNodes...)
 		}
 	case orchestrator.TypeSessionStatus:
-		if m.cfg.Behavior == BehaviorRestoresAtEnd && len(m.affected) > 0 {
+		if m.own.restore == restoreAtEnd && len(m.affected) > 0 {
 			nodes := slices.Sorted(maps.Keys(m.affected))
 			m.enqueue(func(done func()) { m.restore(nodes, done) })
 		}
@@ -250,23 +242,16 @@ func (m *VNFM) action(vnf, instance, action string) {
 	m.tr.Emit(actorVNFM, "vnfm.action", m.cfg.Name, escalator.Fields{"vnf": vnf, "instance": instance, "action": action})
 }
 
-func (m *VNFM) send(n orchestrator.Notification, behavior string, ack bool, actions []orchestrator.InstanceAction, reason string) {
+func (m *VNFM) send(n orchestrator.Notification, h hooks, ack bool, actions []orchestrator.InstanceAction, reason string) {
 	word := "ACK_" + n.State
 	if !ack {
 		word = "NACK_" + n.State
 	}
-	switch behavior {
-	case BehaviorMalformed:
-		word = "ACK" // no state: the spec's pattern refuses it
-	case BehaviorWrongState:
-		word = "ACK_" + orchestrator.StateScaleIn
-		if n.State == orchestrator.StateScaleIn {
-			word = "ACK_" + orchestrator.StatePlannedMaintenance
-		}
+	if h.word != nil {
+		word = h.word(n, word)
 	}
 	r := orchestrator.Reply{SessionID: n.SessionID, NotificationID: n.ID, VnfmID: m.cfg.Name, Reply: word, InstanceActions: actions, Reason: reason}
-	m.deliverReply(n, r)
-	if behavior == BehaviorDuplicate {
+	for range max(h.copies, 1) {
 		m.deliverReply(n, r)
 	}
 }
@@ -299,7 +284,8 @@ func (m *VNFM) maintenance(n orchestrator.Notification, done func()) {
 			m.tr.Emit("fault", "fault.vnfm", m.cfg.Name, escalator.Fields{"notificationId": n.ID, "behavior": b})
 		}
 	}
-	if behavior == BehaviorSilent {
+	h := hooksOf(behavior)
+	if h.answer == answerIgnore {
 		m.tr.Emit(actorVNFM, "vnfm.ignored", m.cfg.Name, escalator.Fields{"notificationId": n.ID, "behavior": BehaviorSilent})
 		done()
 		return
@@ -307,28 +293,28 @@ func (m *VNFM) maintenance(n orchestrator.Notification, done func()) {
 	e := m.epoch
 	m.after(m.cfg.ReplyAfter, func() {
 		switch {
-		case behavior == BehaviorNack:
-			m.send(n, behavior, false, nil, "the VNFM refuses maintenance (behavior nack)")
+		case h.answer == answerRefuse:
+			m.send(n, h, false, nil, "the VNFM refuses maintenance (behavior "+behavior+")")
 			done()
 			return
-		case behavior == BehaviorAckWithoutMove:
-			m.send(n, behavior, true, nil, "")
+		case h.answer == answerAckOnly:
+			m.send(n, h, true, nil, "")
 			done()
 			return
 		case n.State == orchestrator.StateScaleIn:
-			m.send(n, behavior, true, m.scaleIn(n), "")
+			m.send(n, h, true, m.scaleIn(n), "")
 			done()
 			return
 		case n.State == orchestrator.StateMaintenanceComplete:
 			m.scaleBack()
-			m.send(n, behavior, true, nil, "")
+			m.send(n, h, true, nil, "")
 			done()
 			return
 		}
 		m.whenStandbysReady(n, e, func() {
-			steps, refusal := m.plan(n, behavior)
-			if refusal != "" && behavior != BehaviorNackLeaves {
-				m.send(n, behavior, false, nil, refusal)
+			steps, refusal := m.plan(n, h)
+			if refusal != "" && !h.movesThenRefuses {
+				m.send(n, h, false, nil, refusal)
 				done()
 				return
 			}
@@ -336,18 +322,18 @@ func (m *VNFM) maintenance(n orchestrator.Notification, done func()) {
 				// The misbehaviour: act first, then find out it must refuse.
 				steps = slices.DeleteFunc(steps, func(st step) bool { return st.action == orchestrator.ActionLiveMigrate })
 			}
-			m.move(steps, behavior, func(actions []orchestrator.InstanceAction) {
+			m.move(steps, h, func(actions []orchestrator.InstanceAction) {
 				if m.epoch != e {
 					return // crashed while moving: the answer died with it
 				}
 				switch {
 				case refusal != "":
-					m.send(n, behavior, false, nil, refusal)
-				case behavior == BehaviorLate && n.ReplyBy != nil:
+					m.send(n, h, false, nil, refusal)
+				case h.late && n.ReplyBy != nil:
 					wait := n.ReplyBy.Add(m.cfg.LateBy).Sub(m.loop.Now())
-					m.after(wait, func() { m.send(n, behavior, true, actions, "") })
+					m.after(wait, func() { m.send(n, h, true, actions, "") })
 				default:
-					m.send(n, behavior, true, actions, "")
+					m.send(n, h, true, actions, "")
 				}
 				done()
 			})
@@ -412,14 +398,14 @@ type step struct {
 // neither be moved by the VNFM nor migrated as its VNF allows: the
 // maintenance cannot be honoured and must be refused before anything
 // changes.
-func (m *VNFM) plan(n orchestrator.Notification, behavior string) (steps []step, refusal string) {
+func (m *VNFM) plan(n orchestrator.Notification, h hooks) (steps []step, refusal string) {
 	affectedNode := map[string]bool{}
 	for _, id := range n.AffectedNodes {
 		affectedNode[id] = true
 	}
 	affected := map[string]bool{}
 	for _, a := range n.AffectedInstances {
-		if behavior == BehaviorFirstNode && len(n.AffectedNodes) > 0 && a.NodeID != n.AffectedNodes[0] {
+		if len(n.AffectedNodes) > 0 && !h.nodes.admits(a.NodeID == n.AffectedNodes[0]) {
 			continue
 		}
 		affected[a.InstanceID] = true
@@ -476,7 +462,7 @@ func (m *VNFM) plan(n orchestrator.Notification, behavior string) (steps []step,
 
 // move carries out a plan and calls finished with the instance actions
 // for the reply once every drain has let its in-flight work finish.
-func (m *VNFM) move(steps []step, behavior string, finished func([]orchestrator.InstanceAction)) {
+func (m *VNFM) move(steps []step, h hooks, finished func([]orchestrator.InstanceAction)) {
 	var actions []orchestrator.InstanceAction
 	pending := 1 // released after the loop, so drains that finish at once cannot reply early
 	release := func() {
@@ -487,16 +473,16 @@ func (m *VNFM) move(steps []step, behavior string, finished func([]orchestrator.
 	}
 	act := func(vnf, inst, action string) {
 		m.action(vnf, inst, action)
-		if behavior == BehaviorMisreport && (action == orchestrator.ActionDrained || action == orchestrator.ActionOwnAction) {
-			action = orchestrator.ActionSwitchedOver
+		if h.claim != nil {
+			action = h.claim(action)
 		}
 		actions = append(actions, orchestrator.InstanceAction{InstanceID: inst, Action: action})
 	}
-	switched, pool := false, "" // the first-* profiles act on one switch-over, one pool
+	switched, pool := false, "" // whether a switch-over, and which pool, was acted on: the reach hooks
 	for _, st := range steps {
 		switch {
 		case st.to != "":
-			if behavior == BehaviorNoSwitchover || (behavior == BehaviorFirstSwitch && switched) {
+			if !h.switchovers.admits(!switched) {
 				continue
 			}
 			switched = true
@@ -507,7 +493,7 @@ func (m *VNFM) move(steps []step, behavior string, finished func([]orchestrator.
 			act(st.vnf, st.instance, orchestrator.ActionSwitchedOver)
 		case st.drain:
 			if st.action == orchestrator.ActionDrained {
-				if behavior == BehaviorNoDrain || (behavior == BehaviorFirstPool && pool != "" && pool != st.vnf) {
+				if !h.pools.admits(pool == "" || pool == st.vnf) {
 					continue
 				}
 				pool = st.vnf
