@@ -1,0 +1,128 @@
+package event
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/escalator-testbed/escalator"
+)
+
+// Payload is the typed body of one trace event. Kind names it in the
+// trace ("node.state"); the struct's json tags name its fields.
+type Payload interface {
+	Kind() string
+}
+
+// Emit records p through em under the given actor and subject. It is the
+// one way producers write an event.
+func Emit(em escalator.Emitter, actor, subject string, p Payload) {
+	em.Emit(actor, p.Kind(), subject, Fields(p))
+}
+
+// Fields flattens p into the trace's field map. A field tagged omitempty
+// is left out when it is its type's zero value (a nil pointer, a nil slice,
+// "", 0, false): that is how a producer says "not set". A pointer field is
+// stored dereferenced, so a *bool can say false and still be present.
+// Values keep their Go types, which is what keeps the JSON bytes of a
+// written trace the same as a hand-built map's.
+func Fields(p Payload) escalator.Fields {
+	v := reflect.ValueOf(p)
+	info := shapeOf(v.Type())
+	if len(info) == 0 {
+		return nil
+	}
+	f := make(escalator.Fields, len(info))
+	for _, fi := range info {
+		fv := v.Field(fi.index)
+		if fi.omitEmpty && fv.IsZero() {
+			continue
+		}
+		if fv.Kind() == reflect.Pointer {
+			if fv.IsNil() {
+				f[fi.name] = nil
+				continue
+			}
+			fv = fv.Elem()
+		}
+		f[fi.name] = fv.Interface()
+	}
+	if len(f) == 0 {
+		return nil
+	}
+	return f
+}
+
+// As reads e's fields as the payload type T. ok is false when e is of
+// another kind; err reports a field whose value does not fit T (a trace
+// written by hand or by another tool).
+func As[T Payload](e escalator.Event) (p T, ok bool, err error) {
+	if e.Kind != p.Kind() {
+		return p, false, nil
+	}
+	if len(e.Fields) == 0 {
+		return p, true, nil
+	}
+	b, err := json.Marshal(e.Fields)
+	if err == nil {
+		err = json.Unmarshal(b, &p)
+	}
+	if err != nil {
+		return p, true, fmt.Errorf("event %d (%s): %w", e.Seq, e.Kind, err)
+	}
+	return p, true, nil
+}
+
+// Kinds lists every event kind, sorted.
+func Kinds() []string {
+	out := make([]string, 0, len(all))
+	for _, p := range all {
+		out = append(out, p.Kind())
+	}
+	slices.Sort(out)
+	return out
+}
+
+// FieldNames lists the fields a kind may carry, sorted, or nil for an
+// unknown kind.
+func FieldNames(kind string) []string {
+	for _, p := range all {
+		if p.Kind() == kind {
+			var out []string
+			for _, fi := range shapeOf(reflect.TypeOf(p)) {
+				out = append(out, fi.name)
+			}
+			slices.Sort(out)
+			return out
+		}
+	}
+	return nil
+}
+
+type fieldInfo struct {
+	name      string
+	index     int
+	omitEmpty bool
+}
+
+var shapes sync.Map // reflect.Type -> []fieldInfo
+
+func shapeOf(t reflect.Type) []fieldInfo {
+	if s, ok := shapes.Load(t); ok {
+		return s.([]fieldInfo)
+	}
+	var out []fieldInfo
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		name, opts, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if name == "" || name == "-" || !sf.IsExported() {
+			continue
+		}
+		out = append(out, fieldInfo{name: name, index: i, omitEmpty: opts == "omitempty"})
+	}
+	shapes.Store(t, out)
+	return out
+}
