@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event"
 )
 
 const actor = "orchestrator"
@@ -47,20 +48,20 @@ func (m *Manager) CreateSession(cfg Config) (SessionStatus, error) {
 	}
 	s, err := m.precheck(cfg)
 	if err != nil {
-		m.tr.Emit(actor, "session.refused", "", escalator.Fields{"reason": err.Error(), "targetVersion": cfg.TargetVersion, "flow": cfg.Flow})
+		event.Emit(m.tr, actor, "", event.SessionRefused{Reason: err.Error(), TargetVersion: cfg.TargetVersion, Flow: cfg.Flow})
 		return SessionStatus{}, err
 	}
 	m.sessions[s.id] = s
 	m.order = append(m.order, s.id)
 	m.active = s
-	m.tr.Emit(actor, "session.created", s.id, escalator.Fields{
-		"flow": cfg.Flow, "targetVersion": cfg.TargetVersion, "nodes": s.order,
-		"maxParallel": cfg.MaxParallel, "replyTimeout": cfg.ReplyTimeout.String(),
-		"upgradeTimeout": cfg.UpgradeTimeout.String(), "onNack": cfg.OnNack,
+	event.Emit(m.tr, actor, s.id, event.SessionCreated{
+		Flow: cfg.Flow, TargetVersion: cfg.TargetVersion, Nodes: s.order,
+		MaxParallel: cfg.MaxParallel, ReplyTimeout: cfg.ReplyTimeout.String(),
+		UpgradeTimeout: cfg.UpgradeTimeout.String(), OnNack: cfg.OnNack,
 	})
 	if len(cfg.Defects) > 0 {
-		m.tr.Emit(actor, "session.defects", s.id, escalator.Fields{"defects": cfg.Defects,
-			"note": "deliberate orchestrator bugs for a negative control"})
+		event.Emit(m.tr, actor, s.id, event.SessionDefects{Defects: cfg.Defects,
+			Note: "deliberate orchestrator bugs for a negative control"})
 	}
 	m.p.Clock.AfterFunc(0, func() { m.next(s) })
 	return s.status(), nil
@@ -270,17 +271,13 @@ func (m *Manager) live(id string) (*session, error) {
 
 func (m *Manager) setState(s *session, state, reason string) {
 	s.state, s.reason = state, reason
-	m.tr.Emit(actor, "session.state", s.id, escalator.Fields{"state": state, "reason": reason})
+	event.Emit(m.tr, actor, s.id, event.SessionState{State: state, Reason: reason})
 }
 
 func (m *Manager) setStatus(s *session, node, status, reason string) {
 	n := s.nodes[node]
 	n.Status, n.Reason = status, reason
-	f := escalator.Fields{"status": status, "session": s.id}
-	if reason != "" {
-		f["reason"] = reason
-	}
-	m.tr.Emit(actor, "node.status", node, f)
+	event.Emit(m.tr, actor, node, event.NodeStatus{Status: status, Session: s.id, Reason: reason})
 }
 
 // next starts the next batch, or ends the session when no work is left.
@@ -334,18 +331,17 @@ func (m *Manager) next(s *session) {
 		return
 	}
 	p := m.plan(s)
-	f := escalator.Fields{"nodes": p.nodes, "session": s.id}
-	if deferred := p.traced(); len(deferred) > 0 {
-		f["deferred"] = deferred
+	var deferred map[string]string
+	if d := p.traced(); len(d) > 0 {
+		deferred = d
 	}
 	if len(p.nodes) == 0 {
 		// Every candidate waits for a group to recover: come back then.
-		f["wait"] = p.wait.String()
-		m.tr.Emit(actor, "plan.wait", s.id, f)
+		event.Emit(m.tr, actor, s.id, event.PlanWait{Nodes: p.nodes, Session: s.id, Deferred: deferred, Wait: p.wait.String()})
 		m.p.Clock.AfterFunc(p.wait, func() { m.next(s) })
 		return
 	}
-	m.tr.Emit(actor, "plan.batch", s.id, f)
+	event.Emit(m.tr, actor, s.id, event.PlanBatch{Nodes: p.nodes, Session: s.id, Deferred: deferred})
 	s.pending = slices.DeleteFunc(s.pending, func(n string) bool { return slices.Contains(p.nodes, n) })
 	m.startBatch(s, p.nodes, false)
 }
@@ -370,28 +366,22 @@ func (m *Manager) send(s *session, vnfm string, n *Notification) {
 	n.ID = m.newID()
 	n.TimeStamp = m.p.Clock.Now()
 	n.SessionID = s.id
-	f := escalator.Fields{"vnfm": vnfm, "notificationId": n.ID, "type": n.NotificationType, "session": s.id}
-	if n.State != "" {
-		f["state"] = n.State
-	}
-	if n.SessionState != "" {
-		f["sessionState"] = n.SessionState
-	}
+	e := event.VNFMNotify{VNFM: vnfm, NotificationID: n.ID, Type: n.NotificationType, Session: s.id,
+		State: n.State, SessionState: n.SessionState}
 	if len(n.AffectedNodes) > 0 {
-		f["nodes"] = n.AffectedNodes
+		e.Nodes = n.AffectedNodes
 	}
 	if len(n.AffectedInstances) > 0 {
-		ids := make([]string, len(n.AffectedInstances))
+		e.Instances = make([]string, len(n.AffectedInstances))
 		for i, a := range n.AffectedInstances {
-			ids[i] = a.InstanceID
+			e.Instances[i] = a.InstanceID
 		}
-		f["instances"] = ids
 	}
 	if n.ReplyBy != nil {
-		f["replyBy"] = n.ReplyBy.Format(time.RFC3339Nano)
-		f["replyWithin"] = n.ReplyBy.Sub(n.TimeStamp).String()
+		e.ReplyBy = n.ReplyBy.Format(time.RFC3339Nano)
+		e.ReplyWithin = n.ReplyBy.Sub(n.TimeStamp).String()
 	}
-	m.tr.Emit(actor, "vnfm.notify", vnfm, f)
+	event.Emit(m.tr, actor, vnfm, e)
 	m.p.Notify.Notify(vnfm, *n)
 }
 
@@ -517,7 +507,7 @@ func (m *Manager) notifyAll(s *session, state string, then func()) {
 		m.p.Clock.AfterFunc(0, func() { m.next(s) })
 	}
 	b.onReplies = finish
-	m.tr.Emit(actor, "phase.started", s.id, escalator.Fields{"state": state, "vnfms": order})
+	event.Emit(m.tr, actor, s.id, event.PhaseStarted{State: state, VNFMs: order})
 	for _, v := range order {
 		n := &Notification{NotificationType: TypeMaintenance, State: state, TargetVersion: s.cfg.TargetVersion}
 		deadline := m.p.Clock.Now().Add(s.cfg.replyTimeout(state))
@@ -549,7 +539,7 @@ func (m *Manager) replyTimeout(s *session, b *batch) {
 		missing = append(missing, v)
 	}
 	slices.Sort(missing)
-	m.tr.Emit(actor, "vnfm.reply-timeout", s.id, escalator.Fields{"vnfms": missing, "after": s.cfg.replyTimeout(b.state).String(), "state": b.state})
+	event.Emit(m.tr, actor, s.id, event.VNFMReplyTimeout{VNFMs: missing, After: s.cfg.replyTimeout(b.state).String(), State: b.state})
 	// The seed's F2 step 4: go on "when receives the VNFM reply, or waited
 	// for a timeout". F1 then checks the business itself.
 	clear(b.pending)
@@ -561,18 +551,17 @@ func (m *Manager) replyTimeout(s *session, b *batch) {
 // cause before effect.
 func (m *Manager) Reply(r Reply) error {
 	s, n, ack, err := m.checkReply(r)
-	f := escalator.Fields{"vnfm": r.VnfmID, "notificationId": r.NotificationID, "reply": r.Reply, "accepted": err == nil}
+	e := event.VNFMReply{VNFM: r.VnfmID, NotificationID: r.NotificationID, Reply: r.Reply, Accepted: err == nil}
 	if len(r.InstanceActions) > 0 {
-		acts := make([]string, len(r.InstanceActions))
+		e.Actions = make([]string, len(r.InstanceActions))
 		for i, a := range r.InstanceActions {
-			acts[i] = a.InstanceID + ":" + a.Action
+			e.Actions[i] = a.InstanceID + ":" + a.Action
 		}
-		f["actions"] = acts
 	}
 	if err != nil {
-		f["error"] = err.Error()
+		e.Error = err.Error()
 	}
-	m.tr.Emit(actor, "vnfm.reply", r.SessionID, f)
+	event.Emit(m.tr, actor, r.SessionID, e)
 	if err != nil {
 		return err
 	}
@@ -737,7 +726,7 @@ func (m *Manager) afterReplies(s *session) {
 			}
 		}
 		if wait := b.notified.Add(lead).Sub(m.p.Clock.Now()); wait > 0 {
-			m.tr.Emit(actor, "plan.lead-time", s.id, escalator.Fields{"group": group, "leadTime": lead.String(), "wait": wait.String()})
+			event.Emit(m.tr, actor, s.id, event.PlanLeadTime{Group: group, LeadTime: lead.String(), Wait: wait.String()})
 			m.p.Clock.AfterFunc(wait, func() {
 				if s.batch == b {
 					m.afterReplies(s)
@@ -797,7 +786,7 @@ func (m *Manager) afterReplies(s *session) {
 				switch {
 				case slices.Contains(allowed, "none"):
 					b.inflight++
-					m.tr.Emit(actor, "vm.migrate", vm.ID, escalator.Fields{"from": node, "reason": why, "session": s.id, "refused": "the VNF allows no migration"})
+					event.Emit(m.tr, actor, vm.ID, event.VMMigrate{From: node, Reason: why, Session: s.id, Refused: "the VNF allows no migration"})
 					m.migrated(s, b, node, vm.ID, fmt.Errorf("VNF %s allows no migration", vm.VNF))
 					continue
 				case live && !slices.Contains(allowed, "live"):
@@ -806,7 +795,7 @@ func (m *Manager) afterReplies(s *session) {
 					live, why = true, why+"; the VNF allows only live migration"
 				}
 			}
-			m.tr.Emit(actor, "vm.migrate", vm.ID, escalator.Fields{"from": node, "reason": why, "live": live, "session": s.id})
+			event.Emit(m.tr, actor, vm.ID, event.VMMigrate{From: node, Reason: why, Live: event.Ptr(live), Session: s.id})
 			b.inflight++
 			m.p.Cloud.Migrate(vm.ID, prefer, live, func(to string, err error) { m.migrated(s, b, node, vm.ID, err) })
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/openapi/edge"
 	"github.com/escalator-testbed/escalator/orchestrator"
 )
@@ -90,7 +91,7 @@ type token struct {
 func (d *Notifier) Notify(vnfm string, n orchestrator.Notification) {
 	subs := d.Store.For(vnfm, n)
 	if len(subs) == 0 {
-		d.Trace.Emit(actor, "delivery.no-subscriber", vnfm, escalator.Fields{"notificationId": n.ID, "type": n.NotificationType})
+		event.Emit(d.Trace, actor, vnfm, event.DeliveryNoSubscriber{NotificationID: n.ID, Type: n.NotificationType})
 		return
 	}
 	again := d.Redeliver != nil && d.Redeliver(n)
@@ -111,7 +112,7 @@ func (d *Notifier) Notify(vnfm string, n orchestrator.Notification) {
 		}
 		body, err := json.Marshal(wire)
 		if err != nil {
-			d.Trace.Emit(actor, "delivery.failed", sub.ID, escalator.Fields{"notificationId": n.ID, "error": err.Error()})
+			event.Emit(d.Trace, actor, sub.ID, event.DeliveryFailed{NotificationID: n.ID, Error: err.Error()})
 			continue
 		}
 		id := n.ID
@@ -127,27 +128,27 @@ func (d *Notifier) Notify(vnfm string, n orchestrator.Notification) {
 func (d *Notifier) attempt(sub *Subscription, id string, body []byte, try int, wait time.Duration, deadline time.Time, done func()) {
 	if _, err := d.Store.Get(sub.ID); err != nil {
 		// Unsubscribed meanwhile: nobody wants it any more.
-		d.Trace.Emit(actor, "delivery.failed", sub.ID, escalator.Fields{"notificationId": id, "attempts": try - 1, "error": "the subscription was deleted"})
+		event.Emit(d.Trace, actor, sub.ID, event.DeliveryFailed{NotificationID: id, Attempts: event.Ptr(try - 1), Error: "the subscription was deleted"})
 		done()
 		return
 	}
 	if !d.Clock.Now().Before(deadline) {
 		// Queued behind another delivery until its own deadline passed:
 		// the VIM has acted already, so sending it now would only mislead.
-		d.Trace.Emit(actor, "delivery.failed", sub.ID, escalator.Fields{"notificationId": id, "attempts": try - 1, "error": "its deadline passed before it could be sent"})
+		event.Emit(d.Trace, actor, sub.ID, event.DeliveryFailed{NotificationID: id, Attempts: event.Ptr(try - 1), Error: "its deadline passed before it could be sent"})
 		done()
 		return
 	}
 	retry := func(why string) {
-		f := escalator.Fields{"notificationId": id, "attempt": try, "error": why}
+		e := event.DeliveryAttempt{NotificationID: id, Attempt: try, Error: why}
 		if next := d.Clock.Now().Add(wait); next.Before(deadline) {
-			f["retryIn"] = wait.String()
-			d.Trace.Emit(actor, "delivery.attempt", sub.ID, f)
+			e.RetryIn = wait.String()
+			event.Emit(d.Trace, actor, sub.ID, e)
 			d.Clock.AfterFunc(wait, func() { d.attempt(sub, id, body, try+1, min(2*wait, maxRetry), deadline, done) })
 			return
 		}
-		d.Trace.Emit(actor, "delivery.attempt", sub.ID, f)
-		d.Trace.Emit(actor, "delivery.failed", sub.ID, escalator.Fields{"notificationId": id, "attempts": try, "error": "gave up at the deadline: " + why})
+		event.Emit(d.Trace, actor, sub.ID, e)
+		event.Emit(d.Trace, actor, sub.ID, event.DeliveryFailed{NotificationID: id, Attempts: event.Ptr(try), Error: "gave up at the deadline: " + why})
 		done()
 	}
 	d.withCredentials(sub, func(header string, err error) {
@@ -157,7 +158,7 @@ func (d *Notifier) attempt(sub *Subscription, id string, body []byte, try int, w
 		}
 		req, err := http.NewRequest(http.MethodPost, sub.CallbackURI, bytes.NewReader(body))
 		if err != nil {
-			d.Trace.Emit(actor, "delivery.failed", sub.ID, escalator.Fields{"notificationId": id, "error": err.Error()})
+			event.Emit(d.Trace, actor, sub.ID, event.DeliveryFailed{NotificationID: id, Error: err.Error()})
 			done()
 			return
 		}
@@ -171,7 +172,7 @@ func (d *Notifier) attempt(sub *Subscription, id string, body []byte, try int, w
 			case err != nil:
 				retry(err.Error())
 			case resp.StatusCode == http.StatusNoContent:
-				d.Trace.Emit(actor, "delivery.attempt", sub.ID, escalator.Fields{"notificationId": id, "attempt": try, "status": resp.StatusCode})
+				event.Emit(d.Trace, actor, sub.ID, event.DeliveryAttempt{NotificationID: id, Attempt: try, Status: resp.StatusCode})
 				done()
 			default:
 				if resp.StatusCode == http.StatusUnauthorized && sub.Auth != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/openapi/edge"
 	"github.com/escalator-testbed/escalator/openapi/vimapi"
 	"github.com/escalator-testbed/escalator/orchestrator"
@@ -133,7 +134,7 @@ func (s *Server) CreateSubscription(c echo.Context, _ vimapi.CreateSubscriptionP
 		// Recorded: a conformance report shows why a VNFM never got its
 		// subscription.
 		_ = s.loop(func() error {
-			s.Trace.Emit(actor, "subscription.refused", sub.VNFM, escalator.Fields{"callbackUri": sub.CallbackURI, "error": err.Error()})
+			event.Emit(s.Trace, actor, sub.VNFM, event.SubscriptionRefused{CallbackURI: sub.CallbackURI, Error: err.Error()})
 			return nil
 		})
 		return escalator.Errorf(escalator.EINVALID, "the notification endpoint test failed: %v", err)
@@ -142,8 +143,7 @@ func (s *Server) CreateSubscription(c echo.Context, _ vimapi.CreateSubscriptionP
 	var created bool
 	_ = s.loop(func() error {
 		got, created = s.Store.Add(sub)
-		f := escalator.Fields{"vnfm": got.VNFM, "callbackUri": got.CallbackURI, "created": created, "auth": got.Auth.String()}
-		s.Trace.Emit(actor, "subscription.created", got.ID, f)
+		event.Emit(s.Trace, actor, got.ID, event.SubscriptionCreated{VNFM: got.VNFM, CallbackURI: got.CallbackURI, Created: created, Auth: got.Auth.String()})
 		return nil
 	})
 	loc := s.url("/subscriptions/" + got.ID)
@@ -250,7 +250,7 @@ func (s *Server) DeleteSubscription(c echo.Context, id vimapi.SubscriptionID, _ 
 		if err := s.Store.Delete(id); err != nil {
 			return err
 		}
-		s.Trace.Emit(actor, "subscription.deleted", id, nil)
+		event.Emit(s.Trace, actor, id, event.SubscriptionDeleted{})
 		return nil
 	})
 	if err != nil {
@@ -454,16 +454,16 @@ func (s *Server) MigrateVM(c echo.Context, id vimapi.VMID, _ vimapi.MigrateVMPar
 	}
 	var refused error
 	_ = s.loop(func() error {
-		s.Trace.Emit(actor, "vm.migrate-requested", id, escalator.Fields{"live": live, "by": got[0].VnfmID})
+		event.Emit(s.Trace, actor, id, event.VMMigrateRequested{Live: live, By: got[0].VnfmID})
 		// A refusal (no room anywhere) comes back inside Migrate's turn of
 		// the loop, before the callback's own turn: catch it there.
 		started := true
 		s.Cloud.Migrate(id, nil, live, func(to string, err error) {
-			f := escalator.Fields{"to": to}
+			e := event.VMMigrateFinished{To: to}
 			if err != nil {
-				f["error"] = err.Error()
+				e.Error = err.Error()
 			}
-			s.Trace.Emit(actor, "vm.migrate-finished", id, f)
+			event.Emit(s.Trace, actor, id, e)
 		})
 		for _, v := range s.Cloud.VMsOn(got[0].NodeID) {
 			if v.ID == id && v.State == "running" {
