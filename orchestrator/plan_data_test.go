@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event"
 	"github.com/stretchr/testify/require"
 )
 
@@ -296,8 +297,17 @@ func renderData(t *testing.T, h *harness, plans []planResult, st SessionStatus) 
 			require.Less(t, next, len(plans), "a plan event without a plan result")
 			p := plans[next]
 			next++
-			require.Equal(t, p.nodes, e.Strs("nodes"))
-			traced, _ := e.Fields["deferred"].(map[string]string)
+			var nodes []string
+			var traced map[string]string
+			if e.Kind == "plan.batch" {
+				b := as[event.PlanBatch](t, e)
+				nodes, traced = b.Nodes, b.Deferred
+			} else {
+				w := as[event.PlanWait](t, e)
+				nodes, traced = w.Nodes, w.Deferred
+				require.Equal(t, p.wait.String(), w.Wait)
+			}
+			require.Equal(t, p.nodes, nodes)
 			if len(p.traced()) == 0 {
 				require.Nil(t, traced, "no deferred field without a traced reason")
 			} else {
@@ -306,7 +316,6 @@ func renderData(t *testing.T, h *harness, plans []planResult, st SessionStatus) 
 			if e.Kind == "plan.batch" {
 				say(e, "batch %s", strings.Join(p.nodes, " "))
 			} else {
-				require.Equal(t, p.wait.String(), e.Str("wait"))
 				say(e, "wait %s", p.wait)
 			}
 			for _, d := range p.deferred {
@@ -317,31 +326,33 @@ func renderData(t *testing.T, h *harness, plans []planResult, st SessionStatus) 
 				out = append(out, fmt.Sprintf("  %s %s by %s: %s", verb, d.node, d.filter, d.reason))
 			}
 		case "plan.lead-time":
-			say(e, "lead-time %s %s, wait %s", e.Str("group"), e.Str("leadTime"), e.Str("wait"))
+			l := as[event.PlanLeadTime](t, e)
+			say(e, "lead-time %s %s, wait %s", l.Group, l.LeadTime, l.Wait)
 		case "vnfm.notify":
-			if e.Str("type") == TypeMaintenance {
-				say(e, "notify %s %s %s", e.Subject, e.Str("state"), strings.Join(e.Strs("nodes"), " "))
+			if n := as[event.VNFMNotify](t, e); n.Type == TypeMaintenance {
+				say(e, "notify %s %s %s", e.Subject, n.State, strings.Join(n.Nodes, " "))
 			}
 		case "vnfm.reply-timeout":
-			say(e, "reply-timeout %s", strings.Join(e.Strs("vnfms"), " "))
+			say(e, "reply-timeout %s", strings.Join(as[event.VNFMReplyTimeout](t, e).VNFMs, " "))
 		case "vm.migrate":
+			m := as[event.VMMigrate](t, e)
 			how := "cold"
-			if refused := e.Str("refused"); refused != "" {
-				how = "refused: " + refused
-			} else if live, _ := e.Fields["live"].(bool); live {
+			if m.Refused != "" {
+				how = "refused: " + m.Refused
+			} else if m.Live != nil && *m.Live {
 				how = "live"
 			}
-			say(e, "migrate %s off %s %s (%s)", e.Subject, e.Str("from"), how, e.Str("reason"))
+			say(e, "migrate %s off %s %s (%s)", e.Subject, m.From, how, m.Reason)
 		case "node.status":
-			switch e.Str("status") {
+			switch n := as[event.NodeStatus](t, e); n.Status {
 			case StatusUpgrading:
 				say(e, "upgrade %s", e.Subject)
 			case StatusSkipped, StatusFailed:
-				say(e, "%s %s: %s", e.Str("status"), e.Subject, e.Str("reason"))
+				say(e, "%s %s: %s", n.Status, e.Subject, n.Reason)
 			}
 		case "session.state":
-			if Terminal(e.Str("state")) {
-				say(e, "end %s: %s", e.Str("state"), e.Str("reason"))
+			if s := as[event.SessionState](t, e); Terminal(s.State) {
+				say(e, "end %s: %s", s.State, s.Reason)
 			}
 		}
 	}

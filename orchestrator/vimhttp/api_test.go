@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/openapi/edge"
 	"github.com/escalator-testbed/escalator/orchestrator/vimhttp"
 	"github.com/escalator-testbed/escalator/scenarios"
@@ -181,7 +182,7 @@ func events(tb *scenarios.Testbed, kind string) []escalator.Event {
 func requireNoViolations(t *testing.T, tb *scenarios.Testbed) {
 	t.Helper()
 	for _, e := range events(tb, "spec.violation") {
-		if e.Str("spec") == "escalator VIM maintenance API" && e.Str("message") == "request" {
+		if v := as[event.SpecViolation](t, e); v.Spec == "escalator VIM maintenance API" && v.Message == "request" {
 			continue
 		}
 		t.Errorf("spec violation: %s", e)
@@ -853,12 +854,13 @@ func pending(t *testing.T, tb *scenarios.Testbed, body string) (session, escalat
 	run(t, tb, 2*time.Second)
 	var note escalator.Event
 	for _, e := range events(tb, "vnfm.notify") {
-		if e.Str("type") == "MaintenanceNotification" && e.Str("session") == s.ID {
+		if n := as[event.VNFMNotify](t, e); n.Type == "MaintenanceNotification" && n.Session == s.ID {
 			note = e
 		}
 	}
-	require.NotEmpty(t, note.Str("notificationId"), "no maintenance notification was sent")
-	require.NotEmpty(t, note.Strs("instances"))
+	n, _ := payload[event.VNFMNotify](note)
+	require.NotEmpty(t, n.NotificationID, "no maintenance notification was sent")
+	require.NotEmpty(t, n.Instances)
 	return s, note
 }
 
@@ -869,7 +871,7 @@ func replyBody(notification, vnfm, reply string, extra string) string {
 func TestReplies(t *testing.T) {
 	tb := build(t, silentScenario, scenarios.BuildOptions{})
 	s, note := pending(t, tb, `{"targetVersion":"2.0","nodeIds":["compute-1"],"replyTimeout":30}`)
-	id, vnfm, inst := note.Str("notificationId"), note.Subject, note.Strs("instances")[0]
+	id, vnfm, inst := as[event.VNFMNotify](t, note).NotificationID, note.Subject, as[event.VNFMNotify](t, note).Instances[0]
 	path := "/upgrade_sessions/" + s.ID + "/replies"
 
 	refused := []struct {
@@ -904,7 +906,7 @@ func TestReplies(t *testing.T) {
 	}
 	// Nothing above was taken: the notification is still awaited.
 	for _, e := range events(tb, "vnfm.reply") {
-		require.Equal(t, false, e.Fields["accepted"], "%s", e)
+		require.False(t, as[event.VNFMReply](t, e).Accepted, "%s", e)
 	}
 
 	t.Run("valid ACK", func(t *testing.T) {
@@ -920,9 +922,9 @@ func TestReplies(t *testing.T) {
 	})
 	var accepted int
 	for _, e := range events(tb, "vnfm.reply") {
-		if e.Fields["accepted"] == true {
+		if r := as[event.VNFMReply](t, e); r.Accepted {
 			accepted++
-			require.Equal(t, id, e.Str("notificationId"))
+			require.Equal(t, id, r.NotificationID)
 		}
 	}
 	require.Equal(t, 1, accepted)
@@ -940,7 +942,7 @@ func TestReplyWithTrailingGarbage(t *testing.T) {
 	tb := build(t, silentScenario, scenarios.BuildOptions{})
 	s, note := pending(t, tb, `{"targetVersion":"2.0","nodeIds":["compute-1"]}`)
 	path := "/upgrade_sessions/" + s.ID + "/replies"
-	valid := replyBody(note.Str("notificationId"), note.Subject, "ACK_PLANNED_MAINTENANCE", "")
+	valid := replyBody(as[event.VNFMNotify](t, note).NotificationID, note.Subject, "ACK_PLANNED_MAINTENANCE", "")
 	r := post(t, tb, path, valid+`}`)
 	if r.Status == http.StatusNoContent {
 		t.Fatal("regression: a body that is not JSON (a valid reply followed by a stray \"}\") is accepted with 204 and the reply taken: " +
@@ -969,7 +971,7 @@ func TestReplyAfterTheDeadline(t *testing.T) {
 			s, note := pending(t, tb, `{"targetVersion":"2.0","nodeIds":["compute-1"],"flow":"`+flow+`","replyTimeout":10}`)
 			run(t, tb, 11*time.Second)
 			require.Len(t, events(tb, "vnfm.reply-timeout"), 1)
-			r := post(t, tb, "/upgrade_sessions/"+s.ID+"/replies", replyBody(note.Str("notificationId"), note.Subject, "ACK_PLANNED_MAINTENANCE", ""))
+			r := post(t, tb, "/upgrade_sessions/"+s.ID+"/replies", replyBody(as[event.VNFMNotify](t, note).NotificationID, note.Subject, "ACK_PLANNED_MAINTENANCE", ""))
 			requireProblem(t, r, http.StatusConflict, "")
 		})
 	}
@@ -978,7 +980,7 @@ func TestReplyAfterTheDeadline(t *testing.T) {
 func TestNackEndsTheSession(t *testing.T) {
 	tb := build(t, silentScenario, scenarios.BuildOptions{})
 	s, note := pending(t, tb, `{"targetVersion":"2.0","nodeIds":["compute-1"]}`)
-	r := post(t, tb, "/upgrade_sessions/"+s.ID+"/replies", replyBody(note.Str("notificationId"), note.Subject, "NACK_PLANNED_MAINTENANCE", `,"reason":"busy hour"`))
+	r := post(t, tb, "/upgrade_sessions/"+s.ID+"/replies", replyBody(as[event.VNFMNotify](t, note).NotificationID, note.Subject, "NACK_PLANNED_MAINTENANCE", `,"reason":"busy hour"`))
 	require.Equal(t, http.StatusNoContent, r.Status, r.Body)
 	run(t, tb, time.Hour)
 	st := sessionOf(t, get(t, tb, "/upgrade_sessions/"+s.ID))
@@ -1159,7 +1161,7 @@ func TestMigrateVM(t *testing.T) {
 	require.Equal(t, "compute-3", v.NodeID, "anti-affinity leaves only compute-3")
 	fin := events(tb, "vm.migrate-finished")
 	require.Len(t, fin, 1)
-	require.Equal(t, "compute-3", fin[0].Str("to"))
+	require.Equal(t, "compute-3", as[event.VMMigrateFinished](t, fin[0]).To)
 	require.Len(t, events(tb, "vm.migrate-requested"), 1)
 
 	// Cold.
@@ -1194,7 +1196,7 @@ func TestMigrateVMNowhereToGo(t *testing.T) {
 	run(t, tb, time.Minute)
 	fin := events(tb, "vm.migrate-finished")
 	require.Len(t, fin, 1)
-	require.NotEmpty(t, fin[0].Str("error"), "the move failed: %s", fin[0])
+	require.NotEmpty(t, as[event.VMMigrateFinished](t, fin[0]).Error, "the move failed: %s", fin[0])
 	if r.Status == http.StatusAccepted {
 		t.Fatal("regression: POST /vms/{vmId}/migrate answers 202 when no node can take the VM; the spec says 409 " +
 			"(\"409 when the VM is already migrating, is down, or no node can take it\"): Server.MigrateVM never checks placement " +
