@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event"
 )
 
 // InstanceView is one VNF instance as the VNF control API shows it.
@@ -128,7 +129,7 @@ func (w *World) SwitchOver(vnf, to string) error {
 		i.Role = RoleActive
 		v.switching = v.SwitchoverGap > 0
 	})
-	w.tr.Emit(actorVNF, "vnf.switchover", vnf, escalator.Fields{"from": from, "to": to, "gap": v.SwitchoverGap.String()})
+	event.Emit(w.tr, actorVNF, vnf, event.VNFSwitchover{From: from, To: to, Gap: v.SwitchoverGap.String()})
 	if v.switching {
 		w.loop.AfterFunc(v.SwitchoverGap, func() { v.change("switch-over to "+to+" done", func() { v.switching = false }) })
 	}
@@ -152,9 +153,9 @@ func (w *World) Drain(vnf, instance string, done func()) error {
 		i.InRotation = false
 		i.Ready = false
 	})
-	w.tr.Emit(actorVNF, "vnf.drain", vnf, escalator.Fields{"instance": instance})
+	event.Emit(w.tr, actorVNF, vnf, event.VNFDrain{Instance: instance})
 	w.loop.AfterFunc(wait, func() {
-		w.tr.Emit(actorVNF, "vnf.drained", vnf, escalator.Fields{"instance": instance})
+		event.Emit(w.tr, actorVNF, vnf, event.VNFDrained{Instance: instance})
 		done()
 	})
 	return nil
@@ -193,7 +194,7 @@ func (w *World) Undrain(vnf, instance string) error {
 			i.Ready = true
 		}
 	})
-	w.tr.Emit(actorVNF, "vnf.undrain", vnf, escalator.Fields{"instance": instance})
+	event.Emit(w.tr, actorVNF, vnf, event.VNFUndrain{Instance: instance})
 	return nil
 }
 
@@ -236,6 +237,6 @@ func (w *World) Scale(vnf string, n int) error {
 			v.Instances = append(v.Instances, i)
 		})
 	}
-	w.tr.Emit(actorVNF, "vnf.scaled", vnf, escalator.Fields{"from": from, "to": n})
+	event.Emit(w.tr, actorVNF, vnf, event.VNFScaled{From: from, To: n})
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/orchestrator"
 )
 
@@ -122,7 +123,7 @@ func NewNFVI(loop *Loop, tr escalator.Emitter, t Timings, nodes []NodeConfig) *N
 		n := &Node{ID: c.ID, Zone: c.Zone, VCPUs: c.VCPUs, MemoryGiB: c.MemoryGiB, Version: c.Version, State: orchestrator.NodeNormal, index: i}
 		w.nodes = append(w.nodes, n)
 		w.byNode[n.ID] = n
-		tr.Emit(actorNFVI, "node.added", n.ID, escalator.Fields{"zone": n.Zone, "version": n.Version, "vcpus": n.VCPUs, "memoryGiB": n.MemoryGiB})
+		event.Emit(tr, actorNFVI, n.ID, event.NodeAdded{Zone: n.Zone, Version: n.Version, VCPUs: n.VCPUs, MemoryGiB: n.MemoryGiB})
 	}
 	return w
 }
@@ -142,7 +143,7 @@ func (w *NFVI) setNodeState(n *Node, state string) {
 	}
 	from := n.State
 	n.State = state
-	w.tr.Emit(actorNFVI, "node.state", n.ID, escalator.Fields{"from": from, "to": state})
+	event.Emit(w.tr, actorNFVI, n.ID, event.NodeState{From: from, To: state})
 }
 
 func (w *NFVI) setVMState(vm *VM, state, cause string) {
@@ -155,7 +156,7 @@ func (w *NFVI) setVMState(vm *VM, state, cause string) {
 		served = vm.inst.vnf.servedBy(vm.inst)
 	}
 	vm.State = state
-	w.tr.Emit(actorNFVI, "vm.state", vm.ID, escalator.Fields{"from": from, "to": state, "node": vm.Host.ID, "cause": cause})
+	event.Emit(w.tr, actorNFVI, vm.ID, event.VMState{From: from, To: state, Node: vm.Host.ID, Cause: cause})
 	if vm.inst != nil {
 		vm.inst.vnf.vmStateChanged(vm.inst, from, served, cause)
 	}
@@ -224,7 +225,7 @@ func (w *NFVI) PlaceVM(vm *VM, on string, ignoreMaintenance bool) error {
 	vm.State = vmRunning
 	w.vms = append(w.vms, vm)
 	w.byVM[vm.ID] = vm
-	w.tr.Emit(actorNFVI, "vm.placed", vm.ID, escalator.Fields{"node": n.ID, "vnf": vm.VNF, "vnfm": vm.VNFM, "group": vm.Group, "nodeState": n.State})
+	event.Emit(w.tr, actorNFVI, vm.ID, event.VMPlaced{Node: n.ID, VNF: vm.VNF, VNFM: vm.VNFM, Group: vm.Group, NodeState: n.State})
 	return nil
 }
 
@@ -238,7 +239,7 @@ func (w *NFVI) Delete(vm *VM) {
 			break
 		}
 	}
-	w.tr.Emit(actorNFVI, "vm.deleted", vm.ID, escalator.Fields{"node": vm.Host.ID})
+	event.Emit(w.tr, actorNFVI, vm.ID, event.VMDeleted{Node: vm.Host.ID})
 }
 
 func (w *NFVI) attach(vm *VM, n *Node) {
@@ -318,7 +319,7 @@ func (w *NFVI) Migrate(vmID string, prefer []string, live bool, done orchestrato
 		if err == nil {
 			err = fmt.Errorf("VM is %s", vm.State)
 		}
-		w.tr.Emit(actorNFVI, "vm.migration-failed", vm.ID, escalator.Fields{"from": vm.Host.ID, "error": err.Error()})
+		event.Emit(w.tr, actorNFVI, vm.ID, event.VMMigrationFailed{From: vm.Host.ID, Error: err.Error()})
 		w.loop.AfterFunc(0, func() { done("", err) })
 		return
 	}
@@ -337,12 +338,12 @@ func (w *NFVI) Migrate(vmID string, prefer []string, live bool, done orchestrato
 	// is placed into it meanwhile.
 	to.UsedVCPUs += vm.VCPUs
 	to.UsedMemGiB += vm.MemoryGiB
-	w.tr.Emit(actorNFVI, "vm.migrating", vm.ID, escalator.Fields{"from": from.ID, "to": to.ID, "live": live, "toState": to.State})
+	event.Emit(w.tr, actorNFVI, vm.ID, event.VMMigrating{From: from.ID, To: to.ID, Live: live, ToState: to.State})
 	finish := func() {
 		if fault.Fail {
 			to.UsedVCPUs -= vm.VCPUs
 			to.UsedMemGiB -= vm.MemoryGiB
-			w.tr.Emit(actorNFVI, "vm.migration-failed", vm.ID, escalator.Fields{"from": from.ID, "to": to.ID, "error": "the migration broke off (injected fault)"})
+			event.Emit(w.tr, actorNFVI, vm.ID, event.VMMigrationFailed{From: from.ID, To: to.ID, Error: "the migration broke off (injected fault)"})
 			w.setVMState(vm, vmRunning, "migration to "+to.ID+" failed")
 			done("", fmt.Errorf("migration of %s to %s failed", vm.ID, to.ID))
 			return
@@ -351,7 +352,7 @@ func (w *NFVI) Migrate(vmID string, prefer []string, live bool, done orchestrato
 		to.UsedMemGiB -= vm.MemoryGiB
 		w.detach(vm)
 		w.attach(vm, to)
-		w.tr.Emit(actorNFVI, "vm.migrated", vm.ID, escalator.Fields{"from": from.ID, "to": to.ID})
+		event.Emit(w.tr, actorNFVI, vm.ID, event.VMMigrated{From: from.ID, To: to.ID})
 		w.setVMState(vm, vmRunning, "migrated to "+to.ID)
 		done(to.ID, nil)
 	}
@@ -393,7 +394,7 @@ func (w *NFVI) Upgrade(node, version string, done func(error)) {
 		n.after = orchestrator.NodeMaintenance
 	}
 	w.setNodeState(n, orchestrator.NodeUpgrading)
-	w.tr.Emit(actorNFVI, "node.upgrade-started", n.ID, escalator.Fields{"from": n.Version, "to": version})
+	event.Emit(w.tr, actorNFVI, n.ID, event.NodeUpgradeStarted{From: n.Version, To: version})
 	for _, vm := range append([]*VM(nil), n.VMs...) {
 		if vm.State != vmDown {
 			w.setVMState(vm, vmDown, "node "+n.ID+" upgrading")
@@ -404,7 +405,7 @@ func (w *NFVI) Upgrade(node, version string, done func(error)) {
 		n.fault = FaultNone
 	}
 	if fault == FaultUpgradeHangs {
-		w.tr.Emit("fault", "fault.upgrade-hangs", n.ID, nil)
+		event.Emit(w.tr, "fault", n.ID, event.FaultUpgradeHangs{})
 		return
 	}
 	if fault == FaultNodeCrash {
@@ -412,7 +413,7 @@ func (w *NFVI) Upgrade(node, version string, done func(error)) {
 			if n.State != orchestrator.NodeUpgrading {
 				return
 			}
-			w.tr.Emit("fault", "fault.node-crash", n.ID, nil)
+			event.Emit(w.tr, "fault", n.ID, event.FaultNodeCrash{})
 			w.setNodeState(n, orchestrator.NodeFailed)
 			done(fmt.Errorf("node %s crashed halfway through installing %s", n.ID, version))
 		})
@@ -423,14 +424,14 @@ func (w *NFVI) Upgrade(node, version string, done func(error)) {
 			return
 		}
 		if fault == FaultUpgradeFails {
-			w.tr.Emit("fault", "fault.upgrade-fails", n.ID, nil)
+			event.Emit(w.tr, "fault", n.ID, event.FaultUpgradeFails{})
 			w.setNodeState(n, orchestrator.NodeFailed)
 			done(fmt.Errorf("installing %s on %s failed", version, n.ID))
 			return
 		}
 		from := n.Version
 		n.Version = version
-		w.tr.Emit(actorNFVI, "node.version", n.ID, escalator.Fields{"from": from, "to": version})
+		event.Emit(w.tr, actorNFVI, n.ID, event.NodeVersion{From: from, To: version})
 		w.setNodeState(n, n.after)
 		for _, vm := range append([]*VM(nil), n.VMs...) {
 			w.setVMState(vm, vmRunning, "node "+n.ID+" back")
@@ -489,7 +490,7 @@ func (w *NFVI) Verify(node, version string, done func(error)) {
 		}
 		switch {
 		case fault == FaultVerifyFails:
-			w.tr.Emit("fault", "fault.verify-fails", n.ID, nil)
+			event.Emit(w.tr, "fault", n.ID, event.FaultVerifyFails{})
 			w.setNodeState(n, orchestrator.NodeFailed)
 			done(fmt.Errorf("health test failed on %s", n.ID))
 		case n.Version != version:

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event"
 )
 
 const actorVNF = "vnf"
@@ -150,8 +150,8 @@ func (v *VNF) lose(n float64, cause string) {
 }
 
 func (v *VNF) emitInterruption(it Interruption) {
-	v.w.tr.Emit("traffic", "service.interruption", v.Name, escalator.Fields{
-		"start": it.Start.String(), "duration": it.Duration.String(), "lost": round3(it.Lost), "cause": it.Cause,
+	event.Emit(v.w.tr, "traffic", v.Name, event.ServiceInterruption{
+		Start: it.Start.String(), Duration: it.Duration.String(), Lost: round3(it.Lost), Cause: it.Cause,
 	})
 }
 
@@ -210,7 +210,7 @@ func (v *VNF) recompute(cause string) {
 	for _, i := range v.Instances {
 		if c := i.carrying(); c != i.wasCarrying {
 			i.wasCarrying = c
-			v.w.tr.Emit(actorVNF, "vm.business", i.VM.ID, escalator.Fields{"vnf": v.Name, "carrying": c, "node": i.VM.Host.ID, "role": i.Role})
+			event.Emit(v.w.tr, actorVNF, i.VM.ID, event.VMBusiness{VNF: v.Name, Carrying: c, Node: i.VM.Host.ID, Role: i.Role})
 		}
 	}
 }
@@ -231,8 +231,8 @@ func (v *VNF) finish() {
 		v.closeInterruption(v.w.loop.Elapsed())
 	}
 	offered := v.Load * v.w.loop.Elapsed().Seconds()
-	v.w.tr.Emit("traffic", "service.summary", v.Name, escalator.Fields{
-		"mode": v.Mode, "offered": round3(offered), "lost": round3(v.Lost), "interruptions": len(v.Interruptions),
+	event.Emit(v.w.tr, "traffic", v.Name, event.ServiceSummary{
+		Mode: v.Mode, Offered: round3(offered), Lost: round3(v.Lost), Interruptions: len(v.Interruptions),
 	})
 }
 
@@ -259,7 +259,7 @@ func (v *VNF) vmStateChanged(i *Instance, from string, served float64, cause str
 			v.w.loop.AfterFunc(v.HealthCheckWindow, func() {
 				if !i.up() && i.InRotation {
 					v.change("health check removed "+i.VM.ID, func() { i.InRotation = false })
-					v.w.tr.Emit(actorVNF, "vnf.member-removed", v.Name, escalator.Fields{"vm": i.VM.ID, "by": "health-check"})
+					event.Emit(v.w.tr, actorVNF, v.Name, event.VNFMemberRemoved{VM: i.VM.ID, By: "health-check"})
 				}
 			})
 		}
@@ -273,14 +273,14 @@ func (v *VNF) vmStateChanged(i *Instance, from string, served float64, cause str
 			v.w.loop.AfterFunc(v.HealthCheckWindow, func() {
 				if i.up() && !i.Drained && !i.Ready && v.active != i {
 					i.Ready = true
-					v.w.tr.Emit(actorVNF, "vnf.standby-synced", v.Name, escalator.Fields{"instance": i.VM.ID})
+					event.Emit(v.w.tr, actorVNF, v.Name, event.VNFStandbySynced{Instance: i.VM.ID})
 				}
 			})
 		} else if v.Mode == ModeLoadBalanced && !i.Drained && !i.InRotation {
 			v.w.loop.AfterFunc(v.HealthCheckWindow, func() {
 				if i.up() && !i.Drained && !i.InRotation {
 					v.change("health check restored "+i.VM.ID, func() { i.InRotation = true })
-					v.w.tr.Emit(actorVNF, "vnf.member-restored", v.Name, escalator.Fields{"vm": i.VM.ID, "by": "health-check"})
+					event.Emit(v.w.tr, actorVNF, v.Name, event.VNFMemberRestored{VM: i.VM.ID, By: "health-check"})
 				}
 			})
 		}
@@ -296,7 +296,7 @@ func (v *VNF) failover() {
 		return
 	}
 	v.failingOver = true
-	v.w.tr.Emit(actorVNF, "vnf.failover-started", v.Name, escalator.Fields{"takes": v.FailoverTime.String()})
+	event.Emit(v.w.tr, actorVNF, v.Name, event.VNFFailoverStarted{Takes: v.FailoverTime.String()})
 	v.w.loop.AfterFunc(v.FailoverTime, func() {
 		v.failingOver = false
 		if v.active != nil {
@@ -309,11 +309,11 @@ func (v *VNF) failover() {
 			}
 		}
 		if pick == nil {
-			v.w.tr.Emit(actorVNF, "vnf.failover-failed", v.Name, escalator.Fields{"reason": "no instance is up"})
+			event.Emit(v.w.tr, actorVNF, v.Name, event.VNFFailoverFailed{Reason: "no instance is up"})
 			return
 		}
 		v.change("failover to "+pick.VM.ID, func() { v.active = pick; pick.Role = RoleActive })
-		v.w.tr.Emit(actorVNF, "vnf.failover", v.Name, escalator.Fields{"to": pick.VM.ID})
+		event.Emit(v.w.tr, actorVNF, v.Name, event.VNFFailover{To: pick.VM.ID})
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/orchestrator"
 )
 
@@ -89,7 +90,7 @@ func (m *VNFM) scaleIn(n orchestrator.Notification) []orchestrator.InstanceActio
 			continue
 		}
 		if err := m.ctl.Scale(view.Name, need); err != nil {
-			m.tr.Emit(actorVNFM, "vnfm.error", m.cfg.Name, escalator.Fields{"vnf": view.Name, "error": err.Error()})
+			event.Emit(m.tr, actorVNFM, m.cfg.Name, event.VNFMError{VNF: view.Name, Error: err.Error()})
 			continue
 		}
 		if m.scaled == nil {
@@ -113,7 +114,7 @@ func (m *VNFM) scaleIn(n orchestrator.Notification) []orchestrator.InstanceActio
 func (m *VNFM) scaleBack() {
 	for _, name := range m.order {
 		if err := m.ctl.Scale(name, m.scaled[name]); err != nil {
-			m.tr.Emit(actorVNFM, "vnfm.error", m.cfg.Name, escalator.Fields{"vnf": name, "error": err.Error()})
+			event.Emit(m.tr, actorVNFM, m.cfg.Name, event.VNFMError{VNF: name, Error: err.Error()})
 			continue
 		}
 		m.action(name, "", fmt.Sprintf("SCALED_OUT to %d", m.scaled[name]))
@@ -129,13 +130,13 @@ func (m *VNFM) Crash() {
 	m.queue, m.busy = nil, false
 	m.affected = map[string][]orchestrator.AffectedInstance{}
 	m.seen = nil
-	m.tr.Emit(actorVNFM, "vnfm.crashed", m.cfg.Name, nil)
+	event.Emit(m.tr, actorVNFM, m.cfg.Name, event.VNFMCrashed{})
 }
 
 // Restart brings a crashed VNFM back with empty memory.
 func (m *VNFM) Restart() {
 	m.down = false
-	m.tr.Emit(actorVNFM, "vnfm.restarted", m.cfg.Name, nil)
+	event.Emit(m.tr, actorVNFM, m.cfg.Name, event.VNFMRestarted{})
 }
 
 // after runs fn d from now unless the VNFM crashed meanwhile.
@@ -165,13 +166,9 @@ func (m *VNFM) Deliver(n orchestrator.Notification) {
 	if m.down {
 		return
 	}
-	f := escalator.Fields{"notificationId": n.ID, "type": n.NotificationType}
-	if n.State != "" {
-		f["state"] = n.State
-	}
-	m.tr.Emit(actorVNFM, "vnfm.received", m.cfg.Name, f)
+	event.Emit(m.tr, actorVNFM, m.cfg.Name, event.VNFMReceived{NotificationID: n.ID, Type: n.NotificationType, State: n.State})
 	if m.seen[n.ID] && !m.own.repeats {
-		m.tr.Emit(actorVNFM, "vnfm.duplicate", m.cfg.Name, escalator.Fields{"notificationId": n.ID})
+		event.Emit(m.tr, actorVNFM, m.cfg.Name, event.VNFMDuplicate{NotificationID: n.ID})
 		return
 	}
 	if m.seen == nil {
@@ -239,7 +236,7 @@ func (m *VNFM) runNext() {
 }
 
 func (m *VNFM) action(vnf, instance, action string) {
-	m.tr.Emit(actorVNFM, "vnfm.action", m.cfg.Name, escalator.Fields{"vnf": vnf, "instance": instance, "action": action})
+	event.Emit(m.tr, actorVNFM, m.cfg.Name, event.VNFMAction{VNF: vnf, Instance: instance, Action: action})
 }
 
 func (m *VNFM) send(n orchestrator.Notification, h hooks, ack bool, actions []orchestrator.InstanceAction, reason string) {
@@ -263,14 +260,14 @@ func (m *VNFM) deliverReply(n orchestrator.Notification, r orchestrator.Reply) {
 	if err == nil {
 		return
 	}
-	f := escalator.Fields{"notificationId": n.ID, "error": err.Error()}
+	p := event.VNFMReplyRejected{NotificationID: n.ID, Error: err.Error()}
 	if escalator.ErrorCode(err) == escalator.EUNAVAILABLE && n.ReplyBy != nil && m.loop.Now().Add(2*time.Second).Before(*n.ReplyBy) {
-		f["retryIn"] = "2s"
-		m.tr.Emit(actorVNFM, "vnfm.reply-rejected", m.cfg.Name, f)
+		p.RetryIn = "2s"
+		event.Emit(m.tr, actorVNFM, m.cfg.Name, p)
 		m.after(2*time.Second, func() { m.deliverReply(n, r) })
 		return
 	}
-	m.tr.Emit(actorVNFM, "vnfm.reply-rejected", m.cfg.Name, f)
+	event.Emit(m.tr, actorVNFM, m.cfg.Name, p)
 }
 
 // maintenance moves the business off the affected instances: switch-over
@@ -281,12 +278,12 @@ func (m *VNFM) maintenance(n orchestrator.Notification, done func()) {
 	if m.Override != nil {
 		if b := m.Override(n); b != "" {
 			behavior = b
-			m.tr.Emit("fault", "fault.vnfm", m.cfg.Name, escalator.Fields{"notificationId": n.ID, "behavior": b})
+			event.Emit(m.tr, "fault", m.cfg.Name, event.FaultVNFM{NotificationID: n.ID, Behavior: b})
 		}
 	}
 	h := hooksOf(behavior)
 	if h.answer == answerIgnore {
-		m.tr.Emit(actorVNFM, "vnfm.ignored", m.cfg.Name, escalator.Fields{"notificationId": n.ID, "behavior": BehaviorSilent})
+		event.Emit(m.tr, actorVNFM, m.cfg.Name, event.VNFMIgnored{NotificationID: n.ID, Behavior: BehaviorSilent})
 		done()
 		return
 	}
@@ -376,7 +373,7 @@ func (m *VNFM) whenStandbysReady(n orchestrator.Notification, e int, then func()
 		}
 	}
 	if syncing && n.ReplyBy != nil && m.loop.Now().Add(time.Second).Before(n.ReplyBy.Add(-n.ReplyBy.Sub(n.TimeStamp)/2)) {
-		m.tr.Emit(actorVNFM, "vnfm.waiting", m.cfg.Name, escalator.Fields{"notificationId": n.ID, "for": "a standby to resync"})
+		event.Emit(m.tr, actorVNFM, m.cfg.Name, event.VNFMWaiting{NotificationID: n.ID, For: "a standby to resync"})
 		m.after(time.Second, func() { m.whenStandbysReady(n, e, then) })
 		return
 	}
@@ -413,7 +410,7 @@ func (m *VNFM) plan(n orchestrator.Notification, h hooks) (steps []step, refusal
 	for _, name := range affectedVNFs(n) {
 		view, err := m.ctl.GetVNF(name)
 		if err != nil {
-			m.tr.Emit(actorVNFM, "vnfm.error", m.cfg.Name, escalator.Fields{"vnf": name, "error": err.Error()})
+			event.Emit(m.tr, actorVNFM, m.cfg.Name, event.VNFMError{VNF: name, Error: err.Error()})
 			continue
 		}
 		// What the pool serves now; each drain takes a member's share

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event"
 )
 
 // World is the whole simulated environment of one run: the loop, the
@@ -67,17 +68,17 @@ func (w *World) AddVNF(c VNFConfig, vnfm string, instances int, vcpus, memGiB in
 	w.byVNF[c.Name] = v
 	v.since = w.loop.Elapsed()
 	v.recompute("deployed")
-	f := escalator.Fields{"mode": c.Mode, "instances": instances, "load": c.Load, "capacityPerInstance": c.CapacityPerInstance}
+	p := event.VNFDeployed{Mode: c.Mode, Instances: instances, Load: c.Load, CapacityPerInstance: c.CapacityPerInstance}
 	if l := c.Limits; l != nil {
-		f["leadTime"] = l.LeadTime.String()
-		f["maxImpacted"] = l.MaxImpacted
-		f["minPreserved"] = l.MinPreserved
-		f["minRecoveryTime"] = l.MinRecoveryTime.String()
+		p.LeadTime = l.LeadTime.String()
+		p.MaxImpacted = event.Ptr(l.MaxImpacted)
+		p.MinPreserved = event.Ptr(l.MinPreserved)
+		p.MinRecoveryTime = l.MinRecoveryTime.String()
 		if len(l.MigrationTypes) > 0 {
-			f["migrationTypes"] = l.MigrationTypes
+			p.MigrationTypes = l.MigrationTypes
 		}
 	}
-	w.tr.Emit(actorVNF, "vnf.deployed", c.Name, f)
+	event.Emit(w.tr, actorVNF, c.Name, p)
 	return nil
 }
 
@@ -93,7 +94,7 @@ func (w *World) Finish() {
 		v.finish()
 	}
 	for _, n := range w.NFVI.nodes {
-		w.tr.Emit(actorNFVI, "node.final", n.ID, escalator.Fields{"state": n.State, "version": n.Version})
+		event.Emit(w.tr, actorNFVI, n.ID, event.NodeFinal{State: n.State, Version: n.Version})
 	}
 }
 
