@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/orchestrator"
 )
 
@@ -366,7 +367,10 @@ func TestProfileHooks(t *testing.T) {
 		BehaviorIgnoresLimits: {
 			play: func(s *script) { s.maintenance(10*time.Second, orchestrator.StateScaleIn, "n1", "n2", "n3") },
 			shows: func(o profileRun) error {
-				web := o.count("vnf.scaled", func(e escalator.Event) bool { return e.Subject == "web" && e.Num("to") == 2 })
+				web := o.count("vnf.scaled", func(e escalator.Event) bool {
+					p, ok, err := event.As[event.VNFScaled](e)
+					return ok && err == nil && e.Subject == "web" && p.To == 2
+				})
 				if web != 1 {
 					return fmt.Errorf("web (minPreserved 2, needs 1 of 3) scaled in to 2: %d times", web)
 				}
@@ -414,9 +418,10 @@ func TestOverrideTakesTheProfileForOneNotification(t *testing.T) {
 	require.Equal(t, "ACK_PLANNED_MAINTENANCE", replies[1].Reply)
 	faults := 0
 	for _, e := range r.trace.Events {
-		if e.Kind == "fault.vnfm" {
+		if p, ok, err := event.As[event.FaultVNFM](e); ok {
+			require.NoError(t, err)
 			faults++
-			require.Equal(t, BehaviorWrongState, e.Str("behavior"))
+			require.Equal(t, BehaviorWrongState, p.Behavior)
 		}
 	}
 	require.Equal(t, 1, faults)

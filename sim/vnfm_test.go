@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/orchestrator"
 )
 
@@ -57,6 +58,9 @@ func TestVNFMForgetsASessionWhenItEnds(t *testing.T) {
 	m.Deliver(orchestrator.Notification{ID: "n-3", NotificationType: orchestrator.TypeNodeAvailable, SessionID: "s-2", AffectedNodes: []string{"n1"}})
 	require.NoError(t, r.loop.Run(context.Background(), 2*time.Minute))
 	for _, e := range r.trace.Events {
-		require.NotEqual(t, "vnf.undrain", e.Kind, "session s-2 restored %s, which only session s-1 had named", e.Str("instance"))
+		if p, ok, err := event.As[event.VNFUndrain](e); ok {
+			require.NoError(t, err)
+			require.Failf(t, "undrained across sessions", "session s-2 restored %s, which only session s-1 had named", p.Instance)
+		}
 	}
 }

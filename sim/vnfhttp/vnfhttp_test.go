@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/openapi"
 	"github.com/escalator-testbed/escalator/openapi/edge"
 	"github.com/escalator-testbed/escalator/openapi/vnfctlapi"
@@ -311,8 +312,11 @@ func TestOperations(t *testing.T) {
 				require.Equal(t, sim.RoleActive, f.instance(t, "mme", "mme-2").Role)
 				sw := f.events("vnf.switchover")
 				require.Len(t, sw, 1)
-				require.Equal(t, "mme-1", sw[0].Str("from"))
-				require.Equal(t, "mme-2", sw[0].Str("to"))
+				p, ok, err := event.As[event.VNFSwitchover](sw[0])
+				require.True(t, ok)
+				require.NoError(t, err)
+				require.Equal(t, "mme-1", p.From)
+				require.Equal(t, "mme-2", p.To)
 			},
 		},
 		{
@@ -395,7 +399,10 @@ func TestOperations(t *testing.T) {
 				require.True(t, web.Instances[3].InRotation)
 				sc := f.events("vnf.scaled")
 				require.Len(t, sc, 1)
-				require.Equal(t, 4.0, sc[0].Num("to"))
+				p, ok, err := event.As[event.VNFScaled](sc[0])
+				require.True(t, ok)
+				require.NoError(t, err)
+				require.Equal(t, 4, p.To)
 			},
 		},
 	}
