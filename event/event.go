@@ -23,6 +23,10 @@ func Emit(em escalator.Emitter, actor, subject string, p Payload) {
 	em.Emit(actor, p.Kind(), subject, Fields(p))
 }
 
+// Ptr returns a pointer to v, for the pointer fields of a payload: those
+// some events of a kind carry, possibly with a zero value, and others lack.
+func Ptr[T any](v T) *T { return &v }
+
 // Fields flattens p into the trace's field map. A field tagged omitempty
 // is left out when it is its type's zero value (a nil pointer, a nil slice,
 // "", 0, false): that is how a producer says "not set". A pointer field is

@@ -2,6 +2,10 @@ package event
 
 import (
 	"bytes"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
 	"reflect"
 	"slices"
 	"strings"
@@ -104,4 +108,31 @@ func TestAsReadsBack(t *testing.T) {
 func TestFieldNames(t *testing.T) {
 	require.Equal(t, []string{"from", "to"}, FieldNames("node.state"))
 	require.Nil(t, FieldNames("node.exploded"))
+}
+
+// TestEveryTypeListed: a payload type left out of all would be emitted
+// but be unknown to scenarios (and to Kinds); read the package's source for
+// every type with a Kind method.
+func TestEveryTypeListed(t *testing.T) {
+	fset := token.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, ".", func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	require.NoError(t, err)
+	var withKind []string
+	for _, f := range pkgs["event"].Files {
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Name.Name != "Kind" || fn.Recv == nil {
+				continue
+			}
+			withKind = append(withKind, fn.Recv.List[0].Type.(*ast.Ident).Name)
+		}
+	}
+	var listed []string
+	for _, p := range all {
+		listed = append(listed, reflect.TypeOf(p).Name())
+	}
+	slices.Sort(withKind)
+	slices.Sort(listed)
+	require.Greater(t, len(withKind), 60)
+	require.Equal(t, withKind, listed, "every type with a Kind method belongs in all (event/kinds.go)")
 }

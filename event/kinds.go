@@ -493,34 +493,34 @@ type SpecViolation struct {
 // (subject: "METHOD /path"). Error is set instead of the response when
 // none came.
 type HTTPExchange struct {
-	From            string   `json:"from"`
-	To              string   `json:"to"`
-	Method          string   `json:"method"`
-	Path            string   `json:"path"`
-	RequestHeaders  []string `json:"requestHeaders"`
-	RequestBody     string   `json:"requestBody,omitempty"`
-	Ref             string   `json:"ref,omitempty"`
-	Error           string   `json:"error,omitempty"`
-	Status          int      `json:"status,omitempty"`
-	ResponseHeaders []string `json:"responseHeaders,omitempty"`
-	ResponseBody    string   `json:"responseBody,omitempty"`
+	From            string    `json:"from"`
+	To              string    `json:"to"`
+	Method          string    `json:"method"`
+	Path            string    `json:"path"`
+	RequestHeaders  []string  `json:"requestHeaders"`
+	RequestBody     string    `json:"requestBody,omitempty"`
+	Ref             string    `json:"ref,omitempty"`
+	Error           string    `json:"error,omitempty"`
+	Status          int       `json:"status,omitempty"`
+	ResponseHeaders *[]string `json:"responseHeaders,omitempty"` // set with the status: a response may have none
+	ResponseBody    string    `json:"responseBody,omitempty"`
 }
 
 // ProbeExchange: one request a conformance probe (subject: its check) made.
 type ProbeExchange struct {
-	Case            string   `json:"case"`
-	Method          string   `json:"method"`
-	URL             string   `json:"url"`
-	Path            string   `json:"path,omitempty"`
-	Want            string   `json:"want,omitempty"`
-	Problem         bool     `json:"problem,omitempty"`
-	RequestHeaders  []string `json:"requestHeaders,omitempty"`
-	RequestBody     string   `json:"requestBody,omitempty"`
-	Error           string   `json:"error,omitempty"`
-	Status          int      `json:"status,omitempty"`
-	ContentType     *string  `json:"contentType,omitempty"`
-	ResponseHeaders []string `json:"responseHeaders,omitempty"`
-	ResponseBody    string   `json:"responseBody,omitempty"`
+	Case            string    `json:"case"`
+	Method          string    `json:"method"`
+	URL             string    `json:"url"`
+	Path            *string   `json:"path,omitempty"` // the URL's path, "" for a bare base URL
+	Want            string    `json:"want,omitempty"`
+	Problem         bool      `json:"problem,omitempty"`
+	RequestHeaders  []string  `json:"requestHeaders,omitempty"`
+	RequestBody     string    `json:"requestBody,omitempty"`
+	Error           string    `json:"error,omitempty"`
+	Status          int       `json:"status,omitempty"`
+	ContentType     *string   `json:"contentType,omitempty"`
+	ResponseHeaders *[]string `json:"responseHeaders,omitempty"`
+	ResponseBody    string    `json:"responseBody,omitempty"`
 }
 
 // ProbeSkipped: a probe that could not run, and why.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/openapi/edge"
 	"github.com/escalator-testbed/escalator/orchestrator"
 	"github.com/escalator-testbed/escalator/sim"
@@ -112,17 +113,14 @@ type faults struct {
 	host  string
 }
 
-func (fs *faults) record(f *fault, fields escalator.Fields) {
-	if fields == nil {
-		fields = escalator.Fields{}
-	}
-	fields["fault"] = f.Do
-	fields["index"] = f.index
+func (fs *faults) record(f *fault, what event.FaultInjected) {
+	what.Fault = f.Do
+	what.Index = event.Ptr(f.index)
 	subject := f.Node
 	if subject == "" {
 		subject = fmt.Sprintf("faults[%d]", f.index)
 	}
-	fs.tb.emit.Emit("fault", "fault.injected", subject, fields)
+	event.Emit(fs.tb.emit, "fault", subject, what)
 }
 
 // arm schedules each fault's activation: at its time, at its step, or at
@@ -172,7 +170,7 @@ func (fs *faults) activate(f *fault) {
 
 func (fs *faults) nodeFails(f *fault) {
 	tb := fs.tb
-	fs.record(f, escalator.Fields{"for": f.For.D().String()})
+	fs.record(f, event.FaultInjected{For: f.For.D().String()})
 	tb.World.NFVI.FailNode(f.Node, "unplanned failure of node "+f.Node)
 	if f.For > 0 {
 		tb.Loop.AfterFunc(f.For.D(), func() { tb.World.NFVI.RepairNode(f.Node) })
@@ -182,9 +180,9 @@ func (fs *faults) nodeFails(f *fault) {
 func (fs *faults) bootVM(f *fault) {
 	tb := fs.tb
 	id := fmt.Sprintf("boot-%d", f.index+1)
-	fs.record(f, escalator.Fields{"vm": id, "ignoreMaintenance": f.IgnoreMaintenance})
+	fs.record(f, event.FaultInjected{VM: id, IgnoreMaintenance: event.Ptr(f.IgnoreMaintenance)})
 	if err := tb.World.BootVM(id, 1, 1, f.IgnoreMaintenance); err != nil {
-		tb.emit.Emit("fault", "fault.boot-vm-failed", id, escalator.Fields{"error": err.Error()})
+		event.Emit(tb.emit, "fault", id, event.FaultBootVMFailed{Error: err.Error()})
 	}
 }
 
@@ -193,7 +191,7 @@ func (fs *faults) vnfmCrash(f *fault) {
 	if tb.vnfm == nil {
 		return
 	}
-	fs.record(f, escalator.Fields{"vnfm": tb.vnfm.Name(), "for": f.For.D().String()})
+	fs.record(f, event.FaultInjected{VNFM: tb.vnfm.Name(), For: f.For.D().String()})
 	tb.vnfm.Crash()
 	tb.inproc.Handle(fs.host, nil)
 	tb.Loop.AfterFunc(f.For.D(), func() {
@@ -204,10 +202,10 @@ func (fs *faults) vnfmCrash(f *fault) {
 
 func (fs *faults) vimDown(f *fault) {
 	tb := fs.tb
-	fs.record(f, escalator.Fields{"for": f.For.D().String()})
+	fs.record(f, event.FaultInjected{For: f.For.D().String()})
 	tb.gate.down = true
 	tb.Loop.AfterFunc(f.For.D(), func() {
-		tb.emit.Emit("fault", "fault.cleared", fmt.Sprintf("faults[%d]", f.index), escalator.Fields{"fault": f.Do})
+		event.Emit(tb.emit, "fault", fmt.Sprintf("faults[%d]", f.index), event.FaultCleared{Fault: f.Do})
 		tb.gate.up()
 	})
 }
@@ -218,7 +216,7 @@ func (fs *faults) notify5xx(f *fault) {
 		return
 	}
 	n := max(f.left, 1)
-	fs.record(f, escalator.Fields{"deliveries": n})
+	fs.record(f, event.FaultInjected{Deliveries: event.Ptr(n)})
 	tb.vnfmServer.FailNext += n
 }
 
@@ -263,7 +261,7 @@ func (fs *faults) redeliver(n orchestrator.Notification) bool {
 	if f == nil {
 		return false
 	}
-	fs.record(f, escalator.Fields{"notificationId": n.ID})
+	fs.record(f, event.FaultInjected{NotificationID: n.ID})
 	return true
 }
 
@@ -272,7 +270,7 @@ func (fs *faults) migrationHook(vm *sim.VM) sim.MigrationFault {
 	on := func(node string) bool { return vm.Host != nil && vm.Host.ID == node }
 	var out sim.MigrationFault
 	if f := fs.take(on, FaultMigrationFails); f != nil {
-		fs.record(f, escalator.Fields{"vm": vm.ID})
+		fs.record(f, event.FaultInjected{VM: vm.ID})
 		out.Fail = true
 	}
 	if f := fs.take(on, FaultMigrationSlow); f != nil {
@@ -280,7 +278,7 @@ func (fs *faults) migrationHook(vm *sim.VM) sim.MigrationFault {
 		if out.Factor == 0 {
 			out.Factor = 3
 		}
-		fs.record(f, escalator.Fields{"vm": vm.ID, "factor": out.Factor})
+		fs.record(f, event.FaultInjected{VM: vm.ID, Factor: event.Ptr(out.Factor)})
 	}
 	return out
 }

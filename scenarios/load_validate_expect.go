@@ -8,31 +8,14 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/escalator-testbed/escalator/event"
 )
 
-// loadEventKinds is the trace vocabulary (docs/ARCHITECTURE.md): an event
-// matcher naming another kind is a typo that would silently match nothing.
-// TestEventKindsKnown keeps it in step with the Emit calls of the code.
-var loadEventKinds = []string{
-	"delivery.attempt", "delivery.failed", "delivery.no-subscriber",
-	"fault.boot-vm-failed", "fault.cleared", "fault.injected", "fault.node-crash", "fault.upgrade-fails",
-	"fault.upgrade-hangs", "fault.verify-fails", "fault.vnfm",
-	"http.exchange",
-	"node.added", "node.final", "node.state", "node.status", "node.upgrade-started", "node.version",
-	"phase.started",
-	"plan.batch", "plan.lead-time", "plan.wait",
-	"probe.exchange", "probe.skipped",
-	"service.interruption", "service.summary",
-	"session.created", "session.defects", "session.refused", "session.state",
-	"spec.violation",
-	"subscription.created", "subscription.deleted", "subscription.held", "subscription.refused",
-	"vm.business", "vm.deleted", "vm.migrate", "vm.migrate-finished", "vm.migrate-requested", "vm.migrated", "vm.migrating",
-	"vm.migration-failed", "vm.placed", "vm.state",
-	"vnf.deployed", "vnf.drain", "vnf.drained", "vnf.failover", "vnf.failover-failed", "vnf.failover-started",
-	"vnf.member-removed", "vnf.member-restored", "vnf.scaled", "vnf.standby-synced", "vnf.switchover", "vnf.undrain",
-	"vnfm.action", "vnfm.crashed", "vnfm.duplicate", "vnfm.error", "vnfm.ignored", "vnfm.notify", "vnfm.received", "vnfm.reply",
-	"vnfm.reply-rejected", "vnfm.reply-timeout", "vnfm.restarted", "vnfm.waiting",
-}
+// loadEventKinds is the trace vocabulary (docs/ARCHITECTURE.md), read
+// from the event package's types: an event matcher naming another kind is a
+// typo that would silently match nothing.
+var loadEventKinds = event.Kinds()
 
 // loadEventActors are the actors of the trace.
 var loadEventActors = []string{"fault", "harness", "nfvi", "orchestrator", "spec", "traffic", "vim", "vnf", "vnfm"}

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/openapi/edge"
 	"github.com/escalator-testbed/escalator/orchestrator"
 	"github.com/escalator-testbed/escalator/orchestrator/vimhttp"
@@ -29,11 +29,11 @@ func (tb *Testbed) BeginCase() {
 	}
 	var mine *vimhttp.Subscription
 	for _, sub := range tb.Store.All() {
-		f := escalator.Fields{"vnfm": sub.VNFM, "callbackUri": sub.CallbackURI, "types": slices.Clone(sub.Types), "auth": ""}
+		held := event.SubscriptionHeld{VNFM: sub.VNFM, CallbackURI: sub.CallbackURI, Types: slices.Clone(sub.Types)}
 		if sub.Auth != nil {
-			f["auth"] = sub.Auth.Type
+			held.Auth = sub.Auth.Type
 		}
-		tb.exec(func() { tb.emit.Emit("vim", "subscription.held", sub.ID, f) })
+		tb.exec(func() { event.Emit(tb.emit, "vim", sub.ID, held) })
 		if sub.VNFM == s.VNFM.Name && mine == nil {
 			mine = sub
 		}
@@ -112,10 +112,7 @@ func (p *prober) send(label, method string, body []byte, version string, cred cr
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	f := escalator.Fields{"case": label, "method": method, "url": p.target, "path": pathOf(p.target), "want": want}
-	if problem {
-		f["problem"] = true
-	}
+	x := event.ProbeExchange{Case: label, Method: method, URL: p.target, Path: event.Ptr(pathOf(p.target)), Want: want, Problem: problem}
 	req, err := http.NewRequest(method, p.target, rd)
 	if err == nil {
 		if body != nil {
@@ -128,29 +125,29 @@ func (p *prober) send(label, method string, body []byte, version string, cred cr
 	}
 	var resp *http.Response
 	if err == nil {
-		f["requestHeaders"] = headerLines(req.Header)
+		x.RequestHeaders = headerLines(req.Header)
 		if body != nil {
-			f["requestBody"] = redact(body)
+			x.RequestBody = redact(body)
 		}
 		resp, err = p.client.Do(req)
 	}
 	if err != nil {
-		f["error"] = err.Error()
+		x.Error = err.Error()
 	} else {
 		rb, _ := io.ReadAll(io.LimitReader(resp.Body, maxRecorded))
 		resp.Body.Close()
-		f["status"] = resp.StatusCode
-		f["contentType"] = resp.Header.Get("Content-Type")
-		f["responseHeaders"] = headerLines(resp.Header)
+		x.Status = resp.StatusCode
+		x.ContentType = event.Ptr(resp.Header.Get("Content-Type"))
+		x.ResponseHeaders = event.Ptr(headerLines(resp.Header))
 		if len(rb) > 0 {
-			f["responseBody"] = redact(rb)
+			x.ResponseBody = redact(rb)
 		}
 	}
-	p.tb.exec(func() { p.tb.emit.Emit("harness", "probe.exchange", p.check, f) })
+	p.tb.exec(func() { event.Emit(p.tb.emit, "harness", p.check, x) })
 }
 
 func (p *prober) skip(reason string) {
-	p.tb.exec(func() { p.tb.emit.Emit("harness", "probe.skipped", p.check, escalator.Fields{"reason": reason}) })
+	p.tb.exec(func() { event.Emit(p.tb.emit, "harness", p.check, event.ProbeSkipped{Reason: reason}) })
 }
 
 // authorize adds the credentials the VNFM's subscription asked for
@@ -202,10 +199,10 @@ func (p *prober) fetchToken(secret, label string) (string, error) {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxRecorded))
 	resp.Body.Close()
 	if label != "" {
-		f := escalator.Fields{"case": label, "method": http.MethodPost, "url": a.TokenEndpoint, "path": pathOf(a.TokenEndpoint), "want": "401",
-			"requestHeaders": headerLines(req.Header), "requestBody": form, "status": resp.StatusCode,
-			"contentType": resp.Header.Get("Content-Type"), "responseHeaders": headerLines(resp.Header), "responseBody": redact(body)}
-		p.tb.exec(func() { p.tb.emit.Emit("harness", "probe.exchange", p.check, f) })
+		x := event.ProbeExchange{Case: label, Method: http.MethodPost, URL: a.TokenEndpoint, Path: event.Ptr(pathOf(a.TokenEndpoint)), Want: "401",
+			RequestHeaders: headerLines(req.Header), RequestBody: form, Status: resp.StatusCode,
+			ContentType: event.Ptr(resp.Header.Get("Content-Type")), ResponseHeaders: event.Ptr(headerLines(resp.Header)), ResponseBody: redact(body)}
+		p.tb.exec(func() { event.Emit(p.tb.emit, "harness", p.check, x) })
 		return "", nil
 	}
 	var tok struct {
@@ -255,7 +252,7 @@ func probeAuthOAuth2(p *prober) {
 	v := edge.APIVersion
 	if _, err := p.fetchToken(p.sub.Auth.ClientSecret+"-wrong", "a wrong client secret gets no token (401)"); err != nil {
 		p.tb.exec(func() {
-			p.tb.emit.Emit("harness", "probe.exchange", p.check, escalator.Fields{"case": "token endpoint", "method": http.MethodPost, "url": p.sub.Auth.TokenEndpoint, "error": err.Error()})
+			event.Emit(p.tb.emit, "harness", p.check, event.ProbeExchange{Case: "token endpoint", Method: http.MethodPost, URL: p.sub.Auth.TokenEndpoint, Error: err.Error()})
 		})
 	}
 	p.send("no token answers 401", http.MethodPost, p.notification(orchestrator.TypeSessionStatus), v, credNone, "401", false)
@@ -329,23 +326,19 @@ func refOf(body []byte) string {
 }
 
 func (tb *Testbed) recordExchange(from, to string, req *http.Request, reqBody []byte, status int, respHeader http.Header, respBody []byte, err error) {
-	f := escalator.Fields{"from": from, "to": to, "method": req.Method, "path": req.URL.RequestURI(), "requestHeaders": headerLines(req.Header)}
+	x := event.HTTPExchange{From: from, To: to, Method: req.Method, Path: req.URL.RequestURI(), RequestHeaders: headerLines(req.Header)}
 	if len(reqBody) > 0 {
-		f["requestBody"] = redact(reqBody)
-		if ref := refOf(reqBody); ref != "" {
-			f["ref"] = ref
-		}
+		x.RequestBody = redact(reqBody)
+		x.Ref = refOf(reqBody)
 	}
 	if err != nil {
-		f["error"] = err.Error()
+		x.Error = err.Error()
 	} else {
-		f["status"] = status
-		f["responseHeaders"] = headerLines(respHeader)
-		if len(respBody) > 0 {
-			f["responseBody"] = redact(respBody)
-		}
+		x.Status = status
+		x.ResponseHeaders = event.Ptr(headerLines(respHeader))
+		x.ResponseBody = redact(respBody)
 	}
-	tb.exec(func() { tb.emit.Emit("harness", "http.exchange", req.Method+" "+req.URL.Path, f) })
+	tb.exec(func() { event.Emit(tb.emit, "harness", req.Method+" "+req.URL.Path, x) })
 }
 
 // recordingTransport records what the VIM sends (notifications, the

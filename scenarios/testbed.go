@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/openapi"
 	"github.com/escalator-testbed/escalator/openapi/edge"
 	"github.com/escalator-testbed/escalator/orchestrator"
@@ -115,8 +116,8 @@ func Build(s *Scenario, opt BuildOptions) (*Testbed, error) {
 	onViolation := func(who string) func(edge.Violation) {
 		return func(v edge.Violation) {
 			loop.Exec(func() {
-				tr.Emit("spec", "spec.violation", who, escalator.Fields{"spec": v.Spec, "message": v.Message,
-					"method": v.Method, "path": v.Path, "status": v.Status, "detail": v.Detail})
+				event.Emit(tr, "spec", who, event.SpecViolation{Spec: v.Spec, Message: v.Message,
+					Method: v.Method, Path: v.Path, Status: v.Status, Detail: v.Detail})
 			})
 		}
 	}

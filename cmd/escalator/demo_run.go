@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/openapi/edge"
 	"github.com/escalator-testbed/escalator/orchestrator"
 	"github.com/escalator-testbed/escalator/reports"
@@ -420,8 +421,8 @@ func (e vnfmEmitter) Emit(actor, kind, subject string, f escalator.Fields) {
 func (r *demoRun) violation(who string) func(edge.Violation) {
 	return func(v edge.Violation) {
 		r.postVIM(func() {
-			r.tb.Emit("spec", "spec.violation", who, escalator.Fields{"spec": v.Spec, "message": v.Message,
-				"method": v.Method, "path": v.Path, "status": v.Status, "detail": v.Detail})
+			event.Emit(r.tb, "spec", who, event.SpecViolation{Spec: v.Spec, Message: v.Message,
+				Method: v.Method, Path: v.Path, Status: v.Status, Detail: v.Detail})
 		})
 	}
 }
@@ -447,7 +448,7 @@ func (r *demoRun) override(n orchestrator.Notification) string {
 // injectSilent arms the VNFM's silence. On the testbed's loop.
 func (r *demoRun) injectSilent() error {
 	r.silent.Add(1)
-	r.tb.Emit("fault", "fault.injected", r.s.VNFM.Name, escalator.Fields{"fault": dashboard.FaultVNFMSilent, "by": "dashboard"})
+	event.Emit(r.tb, "fault", r.s.VNFM.Name, event.FaultInjected{Fault: dashboard.FaultVNFMSilent, By: "dashboard"})
 	return nil
 }
 
@@ -485,7 +486,7 @@ func (r *demoRun) injectUpgradeFails() error {
 		r.tb.World.NFVI.SetFault(n, sim.FaultUpgradeFails)
 	}
 	r.armed = armed
-	r.tb.Emit("fault", "fault.injected", "next-node", escalator.Fields{"fault": dashboard.FaultUpgradeFails, "by": "dashboard", "nodes": slices.Clone(armed)})
+	event.Emit(r.tb, "fault", "next-node", event.FaultInjected{Fault: dashboard.FaultUpgradeFails, By: "dashboard", Nodes: slices.Clone(armed)})
 	return nil
 }
 
