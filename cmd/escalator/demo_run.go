@@ -186,9 +186,6 @@ func (d *demo) Resume() error {
 // that follow too.
 func (d *demo) SetSpeed(speed float64) error {
 	err := d.control(func(r *demoRun) error {
-		if r.state == dashboard.StateEnded {
-			return errEnded
-		}
 		r.tb.Loop.SetSpeed(speed)
 		r.d.hub.Update(func(i *dashboard.RunInfo) { i.Speed = speed })
 		return nil
@@ -228,7 +225,16 @@ func (d *demo) control(fn func(*demoRun) error, vnfm func(*sim.Loop)) error {
 		return conflict("no run: restart one")
 	}
 	var err error
-	if e := r.onVIM(func() { err = fn(r) }); e != nil {
+	// An ended run answers the same whether its loop has stopped yet
+	// (onVIM's errEnded) or is still winding down.
+	guarded := func() {
+		if r.state == dashboard.StateEnded {
+			err = errEnded
+			return
+		}
+		err = fn(r)
+	}
+	if e := r.onVIM(guarded); e != nil {
 		return e
 	}
 	if err == nil && vnfm != nil {
