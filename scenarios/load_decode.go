@@ -155,25 +155,6 @@ var (
 	loadDurationType = reflect.TypeFor[Duration]()
 )
 
-// loadPositive lists, per struct, the keys whose zero ApplyDefaults would
-// replace by a default: writing 0 there is refused rather than ignored.
-var loadPositive = map[reflect.Type]map[string]bool{
-	reflect.TypeFor[NodesSpec]():         {"vcpus": true, "memoryGiB": true},
-	reflect.TypeFor[NodeSpec]():          {"vcpus": true, "memoryGiB": true},
-	reflect.TypeFor[FlavorSpec]():        {"vcpus": true, "memoryGiB": true},
-	reflect.TypeFor[VNFSpec]():           {"instances": true, "capacityPerInstance": true, "serviceTime": true, "failoverTime": true, "healthCheckWindow": true},
-	reflect.TypeFor[VNFMSpec]():          {"replyAfter": true, "lateBy": true},
-	reflect.TypeFor[NFVISpec]():          {"coldMigrationTime": true},
-	reflect.TypeFor[LiveMigrationSpec](): {"duration": true},
-	reflect.TypeFor[UpgradeSpec]():       {"maxParallel": true, "replyTimeout": true, "nodeUpgradeTime": true, "verifyTime": true, "upgradeTimeout": true},
-	reflect.TypeFor[CheckSpec]():         {"bound": true},
-}
-
-// loadSigned lists the integer keys that may be negative.
-var loadSigned = map[reflect.Type]map[string]bool{
-	reflect.TypeFor[Scenario](): {"seed": true},
-}
-
 func loadIsNull(n *yaml.Node) bool {
 	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
 }
@@ -442,10 +423,25 @@ func (d *loadDecoder) mapping(n *yaml.Node, v reflect.Value, path string) {
 	v.Set(out)
 }
 
+// loadField is what the loader knows of one key of a struct, all of it
+// read from the field's tags: yaml names the key, required:"true" makes it
+// mandatory, and limit bounds a number (read by the loader and, through
+// loadFields, by the schema generator, so a bound is written once):
+//
+//	limit:"positive"   zero is refused, not defaulted: ApplyDefaults would
+//	                   replace it, so writing 0 must be a mistake
+//	limit:"signed"     an integer that may be negative
+//	limit:"max=N"      a size that makes the runner build objects, capped
+//	                   so that a typo is an error, not an out-of-memory crash
 type loadField struct {
 	key      string
 	index    int
 	required bool
+	positive bool
+	signed   bool
+	// max is the ceiling when capped.
+	max    int64
+	capped bool
 }
 
 func loadFields(t reflect.Type) []loadField {
@@ -462,7 +458,25 @@ func loadFields(t reflect.Type) []loadField {
 		if key == "" {
 			key = strings.ToLower(f.Name)
 		}
-		fields = append(fields, loadField{key: key, index: i, required: f.Tag.Get("required") == "true"})
+		lf := loadField{key: key, index: i, required: f.Tag.Get("required") == "true"}
+		for word := range strings.SplitSeq(f.Tag.Get("limit"), ",") {
+			switch name, arg, _ := strings.Cut(word, "="); name {
+			case "":
+			case "positive":
+				lf.positive = true
+			case "signed":
+				lf.signed = true
+			case "max":
+				n, err := strconv.ParseInt(arg, 10, 64)
+				if err != nil {
+					panic(fmt.Sprintf("scenarios: %s.%s: bad limit %q", t.Name(), f.Name, word))
+				}
+				lf.max, lf.capped = n, true
+			default:
+				panic(fmt.Sprintf("scenarios: %s.%s: unknown limit %q", t.Name(), f.Name, word))
+			}
+		}
+		fields = append(fields, lf)
 	}
 	return fields
 }
@@ -498,7 +512,7 @@ func (d *loadDecoder) structure(n *yaml.Node, v reflect.Value, path string) {
 		before := len(d.problems)
 		d.decode(e.value, v.Field(f.index), p)
 		if len(d.problems) == before {
-			d.bounds(t, e.key, v.Field(f.index), e.value, p)
+			d.bounds(f, v.Field(f.index), e.value, p)
 		}
 	}
 	for _, f := range fields {
@@ -508,31 +522,21 @@ func (d *loadDecoder) structure(n *yaml.Node, v reflect.Value, path string) {
 	}
 }
 
-// bounds checks the written value of a number against its field's range.
-// loadCeiling caps the sizes that make the runner build objects, so that a
-// typo ("count: 1000000000") is an error, not an out-of-memory crash.
-var loadCeiling = map[reflect.Type]map[string]int64{
-	reflect.TypeFor[NodesSpec]():   {"count": 100_000},
-	reflect.TypeFor[VNFSpec]():     {"instances": 10_000},
-	reflect.TypeFor[UpgradeSpec](): {"maxParallel": 100_000},
-}
-
-func (d *loadDecoder) bounds(t reflect.Type, key string, v reflect.Value, n *yaml.Node, path string) {
-	positive := loadPositive[t][key]
+// bounds checks the written value of a number against its field's limit.
+func (d *loadDecoder) bounds(f loadField, v reflect.Value, n *yaml.Node, path string) {
 	switch {
 	case v.Type() == loadDurationType || v.Type() == loadRateType:
-		if positive && v.Kind() == reflect.Int64 && v.Int() == 0 ||
-			positive && v.Kind() == reflect.Float64 && v.Float() == 0 {
+		if f.positive && v.Kind() == reflect.Int64 && v.Int() == 0 ||
+			f.positive && v.Kind() == reflect.Float64 && v.Float() == 0 {
 			d.addAt(n, path, "leave the key out for the default", "must be greater than 0")
 		}
 	case v.CanInt():
-		limit, capped := loadCeiling[t][key]
 		switch {
-		case positive && v.Int() < 1:
+		case f.positive && v.Int() < 1:
 			d.addAt(n, path, "", "must be at least 1")
-		case capped && v.Int() > limit:
-			d.addAt(n, path, "a larger world would not fit in memory; split the scenario", "must be at most %d", limit)
-		case !loadSigned[t][key] && v.Int() < 0:
+		case f.capped && v.Int() > f.max:
+			d.addAt(n, path, "a larger world would not fit in memory; split the scenario", "must be at most %d", f.max)
+		case !f.signed && v.Int() < 0:
 			d.addAt(n, path, "", "must not be negative")
 		}
 	}

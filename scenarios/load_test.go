@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -918,3 +919,40 @@ func loadSec(n int64) Duration { return Duration(time.Duration(n) * time.Second)
 func loadBlackout(s *Scenario) Duration      { return s.NFVI.LiveMigration.Blackout }
 func loadSwitchoverGap(s *Scenario) Duration { return s.VNFs[0].SwitchoverGap }
 func loadRestoreTime(s *Scenario) Duration   { return s.VNFM.RestoreTime }
+
+// TestLimitTags reads the limit tag of every struct a scenario holds (a
+// malformed one would panic on the first load of that struct), and shows
+// what each word of the tag means to the loader.
+func TestLimitTags(t *testing.T) {
+	seen := map[reflect.Type]bool{}
+	var walk func(reflect.Type)
+	walk = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || seen[t] {
+			return
+		}
+		seen[t] = true
+		for _, lf := range loadFields(t) {
+			walk(t.Field(lf.index).Type)
+		}
+	}
+	require.NotPanics(t, func() { walk(reflect.TypeFor[Scenario]()) })
+	require.Greater(t, len(seen), 10)
+
+	type sample struct {
+		A int `yaml:"a" limit:"positive,max=7"`
+		B int `yaml:"b" limit:"signed"`
+		C int `yaml:"c"`
+	}
+	require.Equal(t, []loadField{
+		{key: "a", index: 0, positive: true, max: 7, capped: true},
+		{key: "b", index: 1, signed: true},
+		{key: "c", index: 2},
+	}, loadFields(reflect.TypeFor[sample]()))
+	type bad struct {
+		A int `yaml:"a" limit:"positve"`
+	}
+	require.PanicsWithValue(t, `scenarios: bad.A: unknown limit "positve"`, func() { loadFields(reflect.TypeFor[bad]()) })
+}

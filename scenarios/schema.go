@@ -6,8 +6,8 @@ package scenarios
 // schema_gen_test.go, so that the generator is no part of the package or
 // the binary; only the file it writes is) walks the
 // structs of spec.go and spec_expect.go by reflection, with the keys and
-// required flags the loader reads (loadFields), the ranges it enforces
-// (loadPositive, loadCeiling, loadSigned), the value sets the validator
+// required flags and the limits the loader reads from the structs' tags
+// (loadFields: required, limit), the value sets the validator
 // checks (loadModes, loadFaults, CheckNames, MetricNames, ...), the
 // defaults ApplyDefaults fills in, and the descriptions the source
 // comments give. TestSchemaIsFresh fails when the checked-in file differs

@@ -392,12 +392,12 @@ func (g *schemaGen) structSchema(t reflect.Type) *jsonObject {
 				p.set("default", def)
 			}
 		}
-		base := g.typeSchema(f.Type, loadPositive[t][lf.key], loadSigned[t][lf.key])
+		base := g.typeSchema(f.Type, lf.positive, lf.signed)
 		for _, k := range base.keys {
 			p.set(k, base.vals[k])
 		}
-		if limit, ok := loadCeiling[t][lf.key]; ok {
-			p.set("maximum", limit)
+		if lf.capped {
+			p.set("maximum", lf.max)
 		}
 		if fn, ok := g.overrides[id]; ok {
 			fn(p)

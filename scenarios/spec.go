@@ -8,7 +8,7 @@ type Scenario struct {
 	Name        string               `yaml:"name" required:"true"`
 	Description string               `yaml:"description"`
 	Labels      map[string]string    `yaml:"labels"`
-	Seed        int64                `yaml:"seed"`
+	Seed        int64                `yaml:"seed" limit:"signed"`
 	Nodes       NodesSpec            `yaml:"nodes" required:"true"`
 	VNFs        []VNFSpec            `yaml:"vnfs"`
 	VNFM        VNFMSpec             `yaml:"vnfm"`
@@ -29,12 +29,12 @@ type Scenario struct {
 // NodesSpec describes the compute nodes: either Count generated nodes named
 // "<prefix>-1".."<prefix>-N" spread over Zones in turn, or an explicit List.
 type NodesSpec struct {
-	Count     int        `yaml:"count"`
-	Prefix    string     `yaml:"prefix"`    // default "compute"
-	Zones     []string   `yaml:"zones"`     // default ["az1"]
-	VCPUs     int        `yaml:"vcpus"`     // default 32
-	MemoryGiB int        `yaml:"memoryGiB"` // default 128
-	Version   string     `yaml:"version"`   // default "1.0"
+	Count     int        `yaml:"count" limit:"max=100000"`
+	Prefix    string     `yaml:"prefix"`                     // default "compute"
+	Zones     []string   `yaml:"zones"`                      // default ["az1"]
+	VCPUs     int        `yaml:"vcpus" limit:"positive"`     // default 32
+	MemoryGiB int        `yaml:"memoryGiB" limit:"positive"` // default 128
+	Version   string     `yaml:"version"`                    // default "1.0"
 	List      []NodeSpec `yaml:"list"`
 }
 
@@ -42,8 +42,8 @@ type NodesSpec struct {
 type NodeSpec struct {
 	Name      string `yaml:"name" required:"true"`
 	Zone      string `yaml:"zone"`
-	VCPUs     int    `yaml:"vcpus"`
-	MemoryGiB int    `yaml:"memoryGiB"`
+	VCPUs     int    `yaml:"vcpus" limit:"positive"`
+	MemoryGiB int    `yaml:"memoryGiB" limit:"positive"`
 	Version   string `yaml:"version"`
 }
 
@@ -56,17 +56,17 @@ const (
 // VNFSpec is one VNF: Instances VMs of one flavor behind one service.
 type VNFSpec struct {
 	Name                string     `yaml:"name" required:"true"`
-	Mode                string     `yaml:"mode" required:"true"` // active-standby | load-balanced
-	Instances           int        `yaml:"instances"`            // default 2
+	Mode                string     `yaml:"mode" required:"true"`                 // active-standby | load-balanced
+	Instances           int        `yaml:"instances" limit:"positive,max=10000"` // default 2
 	Flavor              FlavorSpec `yaml:"flavor"`
-	Load                Rate       `yaml:"load"`                // offered requests/s
-	CapacityPerInstance Rate       `yaml:"capacityPerInstance"` // default: the load (one instance carries it all)
-	AntiAffinity        *bool      `yaml:"antiAffinity"`        // default true
-	ServiceTime         Duration   `yaml:"serviceTime"`         // time a request is in flight; default 50ms
-	SwitchoverGap       Duration   `yaml:"switchoverGap"`       // planned switch-over outage; default 0
-	FailoverTime        Duration   `yaml:"failoverTime"`        // unplanned: detection + takeover; default 3s
-	HealthCheckWindow   Duration   `yaml:"healthCheckWindow"`   // load balancer detection of a dead member; default 5s
-	Placement           []string   `yaml:"placement"`           // optional node per instance, in order
+	Load                Rate       `yaml:"load"`                                 // offered requests/s
+	CapacityPerInstance Rate       `yaml:"capacityPerInstance" limit:"positive"` // default: the load (one instance carries it all)
+	AntiAffinity        *bool      `yaml:"antiAffinity"`                         // default true
+	ServiceTime         Duration   `yaml:"serviceTime" limit:"positive"`         // time a request is in flight; default 50ms
+	SwitchoverGap       Duration   `yaml:"switchoverGap"`                        // planned switch-over outage; default 0
+	FailoverTime        Duration   `yaml:"failoverTime" limit:"positive"`        // unplanned: detection + takeover; default 3s
+	HealthCheckWindow   Duration   `yaml:"healthCheckWindow" limit:"positive"`   // load balancer detection of a dead member; default 5s
+	Placement           []string   `yaml:"placement"`                            // optional node per instance, in order
 	// Replicas deploys this many copies of the VNF, named <name>-1 ..
 	// <name>-N (for scale scenarios); 0 or 1 means one VNF named <name>.
 	Replicas int `yaml:"replicas"`
@@ -104,8 +104,8 @@ type MaintenanceLimits struct {
 
 // FlavorSpec is a VM size.
 type FlavorSpec struct {
-	VCPUs     int `yaml:"vcpus"`     // default 2
-	MemoryGiB int `yaml:"memoryGiB"` // default 4
+	VCPUs     int `yaml:"vcpus" limit:"positive"`     // default 2
+	MemoryGiB int `yaml:"memoryGiB" limit:"positive"` // default 4
 }
 
 // VNFM behaviours.
@@ -120,11 +120,11 @@ const (
 
 // VNFMSpec selects the VNFM and how it behaves.
 type VNFMSpec struct {
-	Name        string   `yaml:"name"`        // default "vnfm-1"
-	Behavior    string   `yaml:"behavior"`    // default reference
-	ReplyAfter  Duration `yaml:"replyAfter"`  // reaction delay before moving business; default 1s
-	LateBy      Duration `yaml:"lateBy"`      // behavior late: reply this long after replyBy; default 30s
-	RestoreTime Duration `yaml:"restoreTime"` // time to bring an instance back after "node available"; default 0
+	Name        string   `yaml:"name"`                        // default "vnfm-1"
+	Behavior    string   `yaml:"behavior"`                    // default reference
+	ReplyAfter  Duration `yaml:"replyAfter" limit:"positive"` // reaction delay before moving business; default 1s
+	LateBy      Duration `yaml:"lateBy" limit:"positive"`     // behavior late: reply this long after replyBy; default 30s
+	RestoreTime Duration `yaml:"restoreTime"`                 // time to bring an instance back after "node available"; default 0
 	// NotifyAuth is what the reference VNFM's notification endpoint
 	// demands and its subscription offers: basic or oauth2 (made-up
 	// credentials), or empty for none.
@@ -134,13 +134,13 @@ type VNFMSpec struct {
 // NFVISpec holds infrastructure timings.
 type NFVISpec struct {
 	LiveMigration     LiveMigrationSpec `yaml:"liveMigration"`
-	ColdMigrationTime Duration          `yaml:"coldMigrationTime"` // VM down this long; default 60s
+	ColdMigrationTime Duration          `yaml:"coldMigrationTime" limit:"positive"` // VM down this long; default 60s
 }
 
 // LiveMigrationSpec: a live migration copies memory for Duration while the
 // VM serves, then pauses it for Blackout (about 500 ms per the seed's RQ/104).
 type LiveMigrationSpec struct {
-	Duration Duration `yaml:"duration"` // default 20s
+	Duration Duration `yaml:"duration" limit:"positive"` // default 20s
 	// Blackout defaults to 500ms when the key is absent; 0 means a
 	// migration with no pause. ApplyDefaults cannot tell the two apart and
 	// leaves it alone, so scenarios built in code must set it.
@@ -158,15 +158,15 @@ const (
 type UpgradeSpec struct {
 	Flow            string   `yaml:"flow"` // F1 (default) | F2 | naive
 	TargetVersion   string   `yaml:"targetVersion" required:"true"`
-	Nodes           []string `yaml:"nodes"`           // empty: every node, in topology order
-	MaxParallel     int      `yaml:"maxParallel"`     // default 1
-	ReplyTimeout    Duration `yaml:"replyTimeout"`    // default 60s
-	NodeUpgradeTime Duration `yaml:"nodeUpgradeTime"` // default 10m
-	VerifyTime      Duration `yaml:"verifyTime"`      // default 30s
-	UpgradeTimeout  Duration `yaml:"upgradeTimeout"`  // expected duration of upgrade+verify; default 3×(upgrade+verify)
-	OnNack          string   `yaml:"onNack"`          // fail (default): a NACK ends the session | skip: leave the refused nodes out
-	Rollback        *bool    `yaml:"rollback"`        // roll back on a failed node; default true
-	Defects         []string `yaml:"defects"`         // negative controls only: deliberate orchestrator bugs
+	Nodes           []string `yaml:"nodes"`                                   // empty: every node, in topology order
+	MaxParallel     int      `yaml:"maxParallel" limit:"positive,max=100000"` // default 1
+	ReplyTimeout    Duration `yaml:"replyTimeout" limit:"positive"`           // default 60s
+	NodeUpgradeTime Duration `yaml:"nodeUpgradeTime" limit:"positive"`        // default 10m
+	VerifyTime      Duration `yaml:"verifyTime" limit:"positive"`             // default 30s
+	UpgradeTimeout  Duration `yaml:"upgradeTimeout" limit:"positive"`         // expected duration of upgrade+verify; default 3×(upgrade+verify)
+	OnNack          string   `yaml:"onNack"`                                  // fail (default): a NACK ends the session | skip: leave the refused nodes out
+	Rollback        *bool    `yaml:"rollback"`                                // roll back on a failed node; default true
+	Defects         []string `yaml:"defects"`                                 // negative controls only: deliberate orchestrator bugs
 	// BatchBy zone takes a whole zone per batch (maxParallel still caps
 	// it); empty takes nodes in order.
 	BatchBy string `yaml:"batchBy"`
@@ -200,8 +200,8 @@ type FaultSpec struct {
 
 // CheckSpec tunes or disables one built-in check.
 type CheckSpec struct {
-	Disabled string   `yaml:"disabled"` // the reason; a non-empty reason switches the check off
-	Bound    Duration `yaml:"bound"`    // max-interruption: the bound; the check uses 1s when 0
+	Disabled string   `yaml:"disabled"`               // the reason; a non-empty reason switches the check off
+	Bound    Duration `yaml:"bound" limit:"positive"` // max-interruption: the bound; the check uses 1s when 0
 }
 
 // NACK policies.
