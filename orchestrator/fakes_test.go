@@ -9,6 +9,7 @@ import (
 
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/event"
+	"github.com/escalator-testbed/escalator/event/eventtest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -540,26 +541,6 @@ func (r *recorder) Emit(actor, kind, subject string, f escalator.Fields) {
 		Actor: actor, Kind: kind, Subject: subject, Fields: f})
 }
 
-// as reads e as the payload T, failing the test when e is another kind or
-// its fields do not fit T.
-func as[T event.Payload](t testing.TB, e escalator.Event) T {
-	t.Helper()
-	p, ok, err := event.As[T](e)
-	require.True(t, ok, "%s is not a %s event", e, p.Kind())
-	require.NoError(t, err)
-	return p
-}
-
-// payload reads e as the payload T; ok is false when e is another kind. A
-// field that does not fit T is a producer's bug: it panics.
-func payload[T event.Payload](e escalator.Event) (p T, ok bool) {
-	p, ok, err := event.As[T](e)
-	if err != nil {
-		panic(err)
-	}
-	return p, ok
-}
-
 func (r *recorder) kind(kind string) []escalator.Event {
 	var out []escalator.Event
 	for _, e := range r.events {
@@ -579,7 +560,7 @@ func (r *recorder) index(pred func(escalator.Event) bool) int {
 // to status, or -1.
 func (r *recorder) nodeStatusAt(node, status string) int {
 	return r.index(func(e escalator.Event) bool {
-		p, ok := payload[event.NodeStatus](e)
+		p, ok := eventtest.Payload[event.NodeStatus](e)
 		return ok && e.Subject == node && p.Status == status
 	})
 }
@@ -588,7 +569,7 @@ func (r *recorder) nodeStatusAt(node, status string) int {
 func (r *recorder) sessionStates() []string {
 	var out []string
 	for _, e := range r.kind("session.state") {
-		p, _ := payload[event.SessionState](e)
+		p, _ := eventtest.Payload[event.SessionState](e)
 		out = append(out, p.State)
 	}
 	return out
@@ -598,7 +579,7 @@ func (r *recorder) sessionStates() []string {
 func (r *recorder) batches() [][]string {
 	var out [][]string
 	for _, e := range r.kind("plan.batch") {
-		p, _ := payload[event.PlanBatch](e)
+		p, _ := eventtest.Payload[event.PlanBatch](e)
 		out = append(out, p.Nodes)
 	}
 	return out

@@ -9,6 +9,7 @@ import (
 
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/event"
+	"github.com/escalator-testbed/escalator/event/eventtest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -115,7 +116,7 @@ func TestLeadTime(t *testing.T) {
 		h.run()
 		require.Equal(t, SessionCompleted, h.status(id).State)
 		require.Equal(t, 3*time.Minute, h.upgradeAt("n1", "v2"))
-		require.Equal(t, "2m55s", as[event.PlanLeadTime](t, h.only("plan.lead-time")).Wait)
+		require.Equal(t, "2m55s", eventtest.As[event.PlanLeadTime](t, h.only("plan.lead-time")).Wait)
 	})
 
 	t.Run("no lead time, nothing waits", func(t *testing.T) {
@@ -156,7 +157,7 @@ func TestLeadTime(t *testing.T) {
 		require.Equal(t, 7*time.Minute, h.upgradeAt("n1", "v2"))
 		lead := h.only("plan.lead-time")
 		require.Equal(t, cfg.ReplyTimeout, lead.At)
-		require.Equal(t, "5m0s", as[event.PlanLeadTime](t, lead).Wait)
+		require.Equal(t, "5m0s", eventtest.As[event.PlanLeadTime](t, lead).Wait)
 	})
 
 	t.Run("abort during the wait releases the batch at its end", func(t *testing.T) {
@@ -199,7 +200,7 @@ func TestRecoveryTimeDefersThenWaitsExactly(t *testing.T) {
 
 	plans := h.rec.kind("plan.batch")
 	require.Equal(t, released, plans[1].At)
-	require.Equal(t, map[string]string{"n2": why}, as[event.PlanBatch](t, plans[1]).Deferred, "n3 goes meanwhile, n2 is deferred")
+	require.Equal(t, map[string]string{"n2": why}, eventtest.As[event.PlanBatch](t, plans[1]).Deferred, "n3 goes meanwhile, n2 is deferred")
 
 	// After n3 no candidate remains: the planner waits for exactly the
 	// rest of the recovery time.
@@ -207,7 +208,7 @@ func TestRecoveryTimeDefersThenWaitsExactly(t *testing.T) {
 	n3done := h.rec.events[h.rec.nodeStatusAt("n3", StatusDone)].At
 	require.Equal(t, n3done, wait.At)
 	require.Equal(t, id, wait.Subject)
-	pw := as[event.PlanWait](t, wait)
+	pw := eventtest.As[event.PlanWait](t, wait)
 	require.Empty(t, pw.Nodes)
 	require.Equal(t, map[string]string{"n2": why}, pw.Deferred)
 	require.Equal(t, (released + time.Hour - n3done).String(), pw.Wait)
@@ -229,7 +230,7 @@ func TestRecoveryTimeNothingPlannedEarly(t *testing.T) {
 	require.True(t, h.clock.RunUntil(func() bool { return len(h.rec.kind("plan.wait")) == 1 }))
 	released := h.rec.events[h.rec.nodeStatusAt("n1", StatusDone)].At
 	require.Equal(t, 11*time.Minute, released)
-	require.Equal(t, "20m0s", as[event.PlanWait](t, h.only("plan.wait")).Wait, "only g1 was impacted; g2's recovery plays no part")
+	require.Equal(t, "20m0s", eventtest.As[event.PlanWait](t, h.only("plan.wait")).Wait, "only g1 was impacted; g2's recovery plays no part")
 
 	h.clock.Advance(20*time.Minute - time.Nanosecond)
 	require.Len(t, h.rec.batches(), 1, "n2 is not planned before g1 recovered")
@@ -502,7 +503,7 @@ func TestBatchByZone(t *testing.T) {
 			}
 			if tc.groups {
 				require.Equal(t, map[string]string{"n3": "instance group g1 would have 2 instances out of service, at most 1 allowed"},
-					as[event.PlanBatch](t, h.rec.kind("plan.batch")[0]).Deferred, "another zone's nodes are left out without a reason")
+					eventtest.As[event.PlanBatch](t, h.rec.kind("plan.batch")[0]).Deferred, "another zone's nodes are left out without a reason")
 			}
 		})
 	}
@@ -538,15 +539,15 @@ func TestReplyDeadlines(t *testing.T) {
 			note := h.notify.ofType(TypeMaintenance)
 			require.Len(t, note, 1)
 			require.Equal(t, epoch.Add(tc.want), *note[0].N.ReplyBy)
-			require.Equal(t, tc.want.String(), as[event.VNFMNotify](t, h.rec.kind("vnfm.notify")[0]).ReplyWithin)
+			require.Equal(t, tc.want.String(), eventtest.As[event.VNFMNotify](t, h.rec.kind("vnfm.notify")[0]).ReplyWithin)
 
 			h.clock.Advance(time.Nanosecond)
 			require.Equal(t, []string{"upgrade n1@v2"}, h.sys.callStrings())
 			require.Equal(t, tc.want, h.sys.calls[0].At)
 			to := h.only("vnfm.reply-timeout")
 			require.Equal(t, tc.want, to.At)
-			require.Equal(t, tc.want.String(), as[event.VNFMReplyTimeout](t, to).After)
-			require.Equal(t, StatePlannedMaintenance, as[event.VNFMReplyTimeout](t, to).State)
+			require.Equal(t, tc.want.String(), eventtest.As[event.VNFMReplyTimeout](t, to).After)
+			require.Equal(t, StatePlannedMaintenance, eventtest.As[event.VNFMReplyTimeout](t, to).State)
 			h.run()
 			require.Equal(t, SessionCompleted, h.status(id).State)
 		})
@@ -631,7 +632,7 @@ func TestUnplannedFailedNodeStillRolledBack(t *testing.T) {
 	require.Equal(t, []string{"v2", "v1.0"}, h.sys.upgradesOf("n1"))
 	require.Equal(t, []string{"v2", "v1.1"}, h.sys.upgradesOf("n2"))
 	for _, e := range h.rec.kind("node.status") {
-		require.NotEqual(t, "the node failed outside the upgrade", as[event.NodeStatus](t, e).Reason, "a rollback does not skip failed nodes")
+		require.NotEqual(t, "the node failed outside the upgrade", eventtest.As[event.NodeStatus](t, e).Reason, "a rollback does not skip failed nodes")
 	}
 	require.Equal(t, NodeNormal, h.cloud.node("n1").State)
 	require.Equal(t, NodeNormal, h.cloud.node("n2").State)
@@ -807,7 +808,7 @@ func TestCapacityPreCheck(t *testing.T) {
 			for _, s := range tc.refuse {
 				require.Contains(t, err.Error(), s)
 			}
-			require.Equal(t, err.Error(), as[event.SessionRefused](t, h.only("session.refused")).Reason)
+			require.Equal(t, err.Error(), eventtest.As[event.SessionRefused](t, h.only("session.refused")).Reason)
 			require.Empty(t, h.m.Sessions())
 		})
 	}
@@ -852,8 +853,8 @@ func TestScaleInRoundThenUpgradeThenMaintenanceComplete(t *testing.T) {
 	h.clock.Advance(0)
 	started := h.only("phase.started")
 	require.Equal(t, id, started.Subject)
-	require.Equal(t, StateScaleIn, as[event.PhaseStarted](t, started).State)
-	require.Equal(t, []string{"vnfm-1", "vnfm-2"}, as[event.PhaseStarted](t, started).VNFMs)
+	require.Equal(t, StateScaleIn, eventtest.As[event.PhaseStarted](t, started).State)
+	require.Equal(t, []string{"vnfm-1", "vnfm-2"}, eventtest.As[event.PhaseStarted](t, started).VNFMs)
 	require.Equal(t, []string{"vnfm-1 Maintenance SCALE_IN n1,n2", "vnfm-2 Maintenance SCALE_IN n3"}, h.notify.summary())
 	si := h.notify.sent[0].N
 	require.Equal(t, epoch.Add(cfg.ReplyTimeout), *si.ReplyBy)
@@ -884,8 +885,8 @@ func TestScaleInRoundThenUpgradeThenMaintenanceComplete(t *testing.T) {
 	// session completes only once it is answered.
 	phases := h.rec.kind("phase.started")
 	require.Len(t, phases, 2)
-	require.Equal(t, StateMaintenanceComplete, as[event.PhaseStarted](t, phases[1]).State)
-	require.Equal(t, []string{"vnfm-1", "vnfm-2"}, as[event.PhaseStarted](t, phases[1]).VNFMs)
+	require.Equal(t, StateMaintenanceComplete, eventtest.As[event.PhaseStarted](t, phases[1]).State)
+	require.Equal(t, []string{"vnfm-1", "vnfm-2"}, eventtest.As[event.PhaseStarted](t, phases[1]).VNFMs)
 	lastDone := h.rec.events[h.rec.nodeStatusAt("n3", StatusDone)].At
 	require.Equal(t, lastDone, phases[1].At)
 	mc := h.notify.of("vnfm-1", TypeMaintenance)[2]
@@ -894,7 +895,7 @@ func TestScaleInRoundThenUpgradeThenMaintenanceComplete(t *testing.T) {
 	end := h.only("session.state")
 	require.Equal(t, lastDone+5*time.Second, end.At)
 	lastAck := h.rec.index(func(e escalator.Event) bool {
-		p, ok := payload[event.VNFMReply](e)
+		p, ok := eventtest.Payload[event.VNFMReply](e)
 		return ok && p.Reply == "ACK_"+StateMaintenanceComplete && p.VNFM == "vnfm-2"
 	})
 	require.Positive(t, lastAck)
@@ -954,7 +955,7 @@ func TestScaleIn(t *testing.T) {
 		require.Empty(t, h.rec.batches())
 		h.clock.Advance(time.Nanosecond)
 		to := h.only("vnfm.reply-timeout")
-		rt := as[event.VNFMReplyTimeout](t, to)
+		rt := eventtest.As[event.VNFMReplyTimeout](t, to)
 		require.Equal(t, StateScaleIn, rt.State)
 		require.Equal(t, "10m0s", rt.After)
 		require.Equal(t, []string{"vnfm-1", "vnfm-2"}, rt.VNFMs)
@@ -1025,8 +1026,8 @@ func TestScaleIn(t *testing.T) {
 		lastDone := h.rec.events[h.rec.nodeStatusAt("n3", StatusDone)].At
 		require.Equal(t, lastDone+3*time.Minute, h.only("session.state").At)
 		to := h.only("vnfm.reply-timeout")
-		require.Equal(t, StateMaintenanceComplete, as[event.VNFMReplyTimeout](t, to).State)
-		require.Equal(t, "3m0s", as[event.VNFMReplyTimeout](t, to).After)
+		require.Equal(t, StateMaintenanceComplete, eventtest.As[event.VNFMReplyTimeout](t, to).State)
+		require.Equal(t, "3m0s", eventtest.As[event.VNFMReplyTimeout](t, to).After)
 		mc := h.notify.of("vnfm-2", TypeMaintenance)
 		require.Equal(t, StateMaintenanceComplete, mc[len(mc)-1].N.State)
 		require.Equal(t, 3*time.Minute, mc[len(mc)-1].N.ReplyBy.Sub(mc[len(mc)-1].N.TimeStamp))
@@ -1097,7 +1098,7 @@ func TestScaleIn(t *testing.T) {
 		id := h.start(cfg).ID
 		h.run()
 		require.Equal(t, SessionCompleted, h.status(id).State)
-		require.Equal(t, []string{"vnfm-1", "vnfm-2"}, as[event.PhaseStarted](t, h.rec.kind("phase.started")[0]).VNFMs)
+		require.Equal(t, []string{"vnfm-1", "vnfm-2"}, eventtest.As[event.PhaseStarted](t, h.rec.kind("phase.started")[0]).VNFMs)
 		require.Empty(t, h.notify.of("vnfm-3", ""))
 		require.Equal(t, "v1", h.cloud.node("n4").Version)
 	})
@@ -1129,7 +1130,7 @@ func TestScaleIn(t *testing.T) {
 		st := h.status(id)
 		require.Equal(t, SessionFailed, st.State)
 		require.True(t, strings.HasPrefix(st.Reason, "not enough spare capacity even after the VNFMs scaled in"), st.Reason)
-		require.Empty(t, as[event.PhaseStarted](t, h.only("phase.started")).VNFMs)
+		require.Empty(t, eventtest.As[event.PhaseStarted](t, h.only("phase.started")).VNFMs)
 		require.Empty(t, h.notify.sent)
 		require.Equal(t, time.Duration(0), h.only("session.state").At, "nobody to wait for")
 	})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/event"
+	"github.com/escalator-testbed/escalator/event/eventtest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -77,9 +78,9 @@ func TestF1HappyPathRespectsGroupLimit(t *testing.T) {
 	}
 	plans := h.rec.kind("plan.batch")
 	require.Equal(t, map[string]string{"n2": "instance group g1 would have 2 instances out of service, at most 1 allowed"},
-		as[event.PlanBatch](t, plans[0]).Deferred)
+		eventtest.As[event.PlanBatch](t, plans[0]).Deferred)
 	require.NotContains(t, plans[1].Fields, "deferred")
-	require.Equal(t, "id-1", as[event.PlanBatch](t, plans[0]).Session)
+	require.Equal(t, "id-1", eventtest.As[event.PlanBatch](t, plans[0]).Session)
 
 	// Every node done at the target version, back in normal service.
 	st := h.status(created.ID)
@@ -138,7 +139,7 @@ func TestF1HappyPathRespectsGroupLimit(t *testing.T) {
 	for _, node := range []string{"n1", "n2"} {
 		done := h.rec.nodeStatusAt(node, StatusDone)
 		notified := h.rec.index(func(e escalator.Event) bool {
-			p, ok := payload[event.VNFMNotify](e)
+			p, ok := eventtest.Payload[event.VNFMNotify](e)
 			return ok && p.Type == TypeNodeAvailable && contains(p.Nodes, node)
 		})
 		require.Positive(t, done)
@@ -148,7 +149,7 @@ func TestF1HappyPathRespectsGroupLimit(t *testing.T) {
 	// The session status notification is the very last event.
 	lastEv := h.rec.events[len(h.rec.events)-1]
 	require.Equal(t, "vnfm.notify", lastEv.Kind)
-	require.Equal(t, TypeSessionStatus, as[event.VNFMNotify](t, lastEv).Type)
+	require.Equal(t, TypeSessionStatus, eventtest.As[event.VNFMNotify](t, lastEv).Type)
 
 	// Every reply was accepted.
 	require.Len(t, h.notify.replies, 2)
@@ -236,7 +237,7 @@ func TestF1MigratesCarryingVMPreferringUpgradedNodes(t *testing.T) {
 	require.Equal(t, escalator.Fields{"from": "n2", "reason": "carries business", "live": true, "session": id}, mig[0].Fields)
 	migrating := h.rec.nodeStatusAt("n2", StatusMigrating)
 	require.Positive(t, migrating)
-	require.Equal(t, "1 VMs to move", as[event.NodeStatus](t, h.rec.events[migrating]).Reason)
+	require.Equal(t, "1 VMs to move", eventtest.As[event.NodeStatus](t, h.rec.events[migrating]).Reason)
 	require.Less(t, h.rec.index(func(e escalator.Event) bool { return e.Kind == "vm.migrate" }), h.rec.nodeStatusAt("n2", StatusUpgrading))
 	// n1 no longer hosts the VM: no notification for its batch.
 	require.Equal(t, []string{
@@ -284,13 +285,13 @@ func TestF1InstanceActions(t *testing.T) {
 				require.Equal(t, []string{"n2"}, c.Prefer, "only n2 is in normal service")
 			}
 			for _, e := range h.rec.kind("vm.migrate") {
-				reasons = append(reasons, as[event.VMMigrate](t, e).Reason)
+				reasons = append(reasons, eventtest.As[event.VMMigrate](t, e).Reason)
 			}
 			require.Equal(t, tc.wantMigrated, vms)
 			require.Equal(t, tc.wantReasons, reasons)
 			require.Equal(t, tc.wantLive, live, "a cold move only when the VNFM asked for MIGRATE")
 			// The reply event lists the actions.
-			require.Equal(t, []string{"vm-a:" + tc.action, "vm-b:" + ActionDrained}, as[event.VNFMReply](t, h.rec.kind("vnfm.reply")[0]).Actions)
+			require.Equal(t, []string{"vm-a:" + tc.action, "vm-b:" + ActionDrained}, eventtest.As[event.VNFMReply](t, h.rec.kind("vnfm.reply")[0]).Actions)
 			// A migrated VM moved before n1's upgrade.
 			if len(vms) > 0 {
 				up, _ := h.sys.find("upgrade", "n1", "v2")
@@ -420,8 +421,8 @@ func TestF2ReplyTimeout(t *testing.T) {
 	require.Len(t, to, 1)
 	require.Equal(t, cfg.ReplyTimeout, to[0].At)
 	require.Equal(t, id, to[0].Subject)
-	require.Equal(t, []string{"vnfm-2"}, as[event.VNFMReplyTimeout](t, to[0]).VNFMs)
-	require.Equal(t, "2m0s", as[event.VNFMReplyTimeout](t, to[0]).After)
+	require.Equal(t, []string{"vnfm-2"}, eventtest.As[event.VNFMReplyTimeout](t, to[0]).VNFMs)
+	require.Equal(t, "2m0s", eventtest.As[event.VNFMReplyTimeout](t, to[0]).After)
 	require.Less(t, h.rec.index(func(e escalator.Event) bool { return e.Kind == "vnfm.reply-timeout" }),
 		h.rec.nodeStatusAt("n1", StatusUpgrading))
 	for _, s := range h.notify.ofType(TypeMaintenance) {
@@ -552,7 +553,7 @@ func TestReplyValidation(t *testing.T) {
 			ev := h.rec.events[events]
 			require.Equal(t, "vnfm.reply", ev.Kind)
 			require.Equal(t, r.SessionID, ev.Subject)
-			reply := as[event.VNFMReply](t, ev)
+			reply := eventtest.As[event.VNFMReply](t, ev)
 			require.False(t, reply.Accepted)
 			require.Equal(t, err.Error(), reply.Error)
 			require.Equal(t, r.Reply, reply.Reply)
@@ -578,9 +579,9 @@ func TestReplyEventComesBeforeItsEffects(t *testing.T) {
 	require.Len(t, h.rec.events, n+1)
 	ev := h.rec.events[n]
 	require.Equal(t, "vnfm.reply", ev.Kind)
-	require.True(t, as[event.VNFMReply](t, ev).Accepted)
+	require.True(t, eventtest.As[event.VNFMReply](t, ev).Accepted)
 	require.NotContains(t, ev.Fields, "error")
-	require.Equal(t, []string{"vm-a:SWITCHED_OVER"}, as[event.VNFMReply](t, ev).Actions)
+	require.Equal(t, []string{"vm-a:SWITCHED_OVER"}, eventtest.As[event.VNFMReply](t, ev).Actions)
 	require.Empty(t, h.sys.calls)
 
 	// Last ACK: the reply event first, then the upgrade it sets off, all
@@ -589,7 +590,7 @@ func TestReplyEventComesBeforeItsEffects(t *testing.T) {
 	require.NoError(t, h.m.Reply(ack(id, "id-3", "vnfm-2")))
 	require.Greater(t, len(h.rec.events), n+1)
 	require.Equal(t, "vnfm.reply", h.rec.events[n].Kind)
-	require.True(t, as[event.VNFMReply](t, h.rec.events[n]).Accepted)
+	require.True(t, eventtest.As[event.VNFMReply](t, h.rec.events[n]).Accepted)
 	require.Equal(t, h.rec.nodeStatusAt("n1", StatusUpgrading), n+1)
 	require.Len(t, h.sys.calls, 1)
 	require.Equal(t, time.Duration(0), h.sys.calls[0].At, "no waiting for the deadline once all answered")
@@ -607,7 +608,7 @@ func TestNackEventComesBeforeRelease(t *testing.T) {
 	r.Reply = "NACK_PLANNED_MAINTENANCE"
 	require.NoError(t, h.m.Reply(r))
 	require.Equal(t, "vnfm.reply", h.rec.events[n].Kind)
-	require.True(t, as[event.VNFMReply](t, h.rec.events[n]).Accepted)
+	require.True(t, eventtest.As[event.VNFMReply](t, h.rec.events[n]).Accepted)
 	require.Greater(t, h.rec.nodeStatusAt("n1", StatusSkipped), n)
 }
 
@@ -798,7 +799,7 @@ func TestRollback(t *testing.T) {
 			require.Equal(t, tc.reason, st.Reason)
 			require.Equal(t, []string{SessionRollingBack, SessionRolledBack}, h.rec.sessionStates())
 			rb := h.rec.kind("session.state")[0]
-			require.Equal(t, tc.reason, as[event.SessionState](t, rb).Reason)
+			require.Equal(t, tc.reason, eventtest.As[event.SessionState](t, rb).Reason)
 			require.Equal(t, tc.wantStatus, statuses(st))
 
 			// Rollback order and versions: every reinstall after the
@@ -854,7 +855,7 @@ func TestFailedNodeNotAnnouncedUntilRolledBack(t *testing.T) {
 	rolled := h.rec.nodeStatusAt("n2", StatusRolledBack)
 	require.Positive(t, failed)
 	avail := h.rec.index(func(e escalator.Event) bool {
-		p, ok := payload[event.VNFMNotify](e)
+		p, ok := eventtest.Payload[event.VNFMNotify](e)
 		return ok && p.Type == TypeNodeAvailable && contains(p.Nodes, "n2")
 	})
 	require.Greater(t, avail, rolled)
@@ -1246,7 +1247,7 @@ func TestPrecheck(t *testing.T) {
 			require.Empty(t, h.m.Sessions())
 			require.Len(t, h.rec.events, 1, "only the refusal is recorded")
 			require.Equal(t, "session.refused", h.rec.events[0].Kind)
-			require.Equal(t, err.Error(), as[event.SessionRefused](t, h.rec.events[0]).Reason)
+			require.Equal(t, err.Error(), eventtest.As[event.SessionRefused](t, h.rec.events[0]).Reason)
 			require.Zero(t, h.clock.Pending())
 			require.Empty(t, h.cloud.maintCalls)
 		})
@@ -1339,7 +1340,7 @@ func TestSessionCreatedEvent(t *testing.T) {
 	d := h.rec.events[1]
 	require.Equal(t, "session.defects", d.Kind)
 	require.Equal(t, id, d.Subject)
-	require.Equal(t, []string{DefectIgnoreReply, DefectIgnoreVNFGroups}, as[event.SessionDefects](t, d).Defects)
+	require.Equal(t, []string{DefectIgnoreReply, DefectIgnoreVNFGroups}, eventtest.As[event.SessionDefects](t, d).Defects)
 }
 
 // --- 8. Defects --------------------------------------------------------------
@@ -1380,7 +1381,7 @@ func TestDefectIgnoreVNFGroups(t *testing.T) {
 	for _, e := range h.rec.kind("plan.batch") {
 		require.NotContains(t, e.Fields, "deferred")
 	}
-	require.Equal(t, []string{"vm-a", "vm-b"}, as[event.VNFMNotify](t, h.rec.kind("vnfm.notify")[0]).Instances,
+	require.Equal(t, []string{"vm-a", "vm-b"}, eventtest.As[event.VNFMNotify](t, h.rec.kind("vnfm.notify")[0]).Instances,
 		"both group members are impacted at once")
 	require.Equal(t, SessionCompleted, h.status(id).State)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/event"
+	"github.com/escalator-testbed/escalator/event/eventtest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -300,10 +301,10 @@ func renderData(t *testing.T, h *harness, plans []planResult, st SessionStatus) 
 			var nodes []string
 			var traced map[string]string
 			if e.Kind == "plan.batch" {
-				b := as[event.PlanBatch](t, e)
+				b := eventtest.As[event.PlanBatch](t, e)
 				nodes, traced = b.Nodes, b.Deferred
 			} else {
-				w := as[event.PlanWait](t, e)
+				w := eventtest.As[event.PlanWait](t, e)
 				nodes, traced = w.Nodes, w.Deferred
 				require.Equal(t, p.wait.String(), w.Wait)
 			}
@@ -326,16 +327,16 @@ func renderData(t *testing.T, h *harness, plans []planResult, st SessionStatus) 
 				out = append(out, fmt.Sprintf("  %s %s by %s: %s", verb, d.node, d.filter, d.reason))
 			}
 		case "plan.lead-time":
-			l := as[event.PlanLeadTime](t, e)
+			l := eventtest.As[event.PlanLeadTime](t, e)
 			say(e, "lead-time %s %s, wait %s", l.Group, l.LeadTime, l.Wait)
 		case "vnfm.notify":
-			if n := as[event.VNFMNotify](t, e); n.Type == TypeMaintenance {
+			if n := eventtest.As[event.VNFMNotify](t, e); n.Type == TypeMaintenance {
 				say(e, "notify %s %s %s", e.Subject, n.State, strings.Join(n.Nodes, " "))
 			}
 		case "vnfm.reply-timeout":
-			say(e, "reply-timeout %s", strings.Join(as[event.VNFMReplyTimeout](t, e).VNFMs, " "))
+			say(e, "reply-timeout %s", strings.Join(eventtest.As[event.VNFMReplyTimeout](t, e).VNFMs, " "))
 		case "vm.migrate":
-			m := as[event.VMMigrate](t, e)
+			m := eventtest.As[event.VMMigrate](t, e)
 			how := "cold"
 			if m.Refused != "" {
 				how = "refused: " + m.Refused
@@ -344,14 +345,14 @@ func renderData(t *testing.T, h *harness, plans []planResult, st SessionStatus) 
 			}
 			say(e, "migrate %s off %s %s (%s)", e.Subject, m.From, how, m.Reason)
 		case "node.status":
-			switch n := as[event.NodeStatus](t, e); n.Status {
+			switch n := eventtest.As[event.NodeStatus](t, e); n.Status {
 			case StatusUpgrading:
 				say(e, "upgrade %s", e.Subject)
 			case StatusSkipped, StatusFailed:
 				say(e, "%s %s: %s", n.Status, e.Subject, n.Reason)
 			}
 		case "session.state":
-			if s := as[event.SessionState](t, e); Terminal(s.State) {
+			if s := eventtest.As[event.SessionState](t, e); Terminal(s.State) {
 				say(e, "end %s: %s", s.State, s.Reason)
 			}
 		}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/event"
+	"github.com/escalator-testbed/escalator/event/eventtest"
 	"github.com/escalator-testbed/escalator/openapi/edge"
 	"github.com/escalator-testbed/escalator/orchestrator/vimhttp"
 	"github.com/escalator-testbed/escalator/scenarios"
@@ -182,7 +183,7 @@ func events(tb *scenarios.Testbed, kind string) []escalator.Event {
 func requireNoViolations(t *testing.T, tb *scenarios.Testbed) {
 	t.Helper()
 	for _, e := range events(tb, "spec.violation") {
-		if v := as[event.SpecViolation](t, e); v.Spec == "escalator VIM maintenance API" && v.Message == "request" {
+		if v := eventtest.As[event.SpecViolation](t, e); v.Spec == "escalator VIM maintenance API" && v.Message == "request" {
 			continue
 		}
 		t.Errorf("spec violation: %s", e)
@@ -854,11 +855,11 @@ func pending(t *testing.T, tb *scenarios.Testbed, body string) (session, escalat
 	run(t, tb, 2*time.Second)
 	var note escalator.Event
 	for _, e := range events(tb, "vnfm.notify") {
-		if n := as[event.VNFMNotify](t, e); n.Type == "MaintenanceNotification" && n.Session == s.ID {
+		if n := eventtest.As[event.VNFMNotify](t, e); n.Type == "MaintenanceNotification" && n.Session == s.ID {
 			note = e
 		}
 	}
-	n, _ := payload[event.VNFMNotify](note)
+	n, _ := eventtest.Payload[event.VNFMNotify](note)
 	require.NotEmpty(t, n.NotificationID, "no maintenance notification was sent")
 	require.NotEmpty(t, n.Instances)
 	return s, note
@@ -871,7 +872,7 @@ func replyBody(notification, vnfm, reply string, extra string) string {
 func TestReplies(t *testing.T) {
 	tb := build(t, silentScenario, scenarios.BuildOptions{})
 	s, note := pending(t, tb, `{"targetVersion":"2.0","nodeIds":["compute-1"],"replyTimeout":30}`)
-	id, vnfm, inst := as[event.VNFMNotify](t, note).NotificationID, note.Subject, as[event.VNFMNotify](t, note).Instances[0]
+	id, vnfm, inst := eventtest.As[event.VNFMNotify](t, note).NotificationID, note.Subject, eventtest.As[event.VNFMNotify](t, note).Instances[0]
 	path := "/upgrade_sessions/" + s.ID + "/replies"
 
 	refused := []struct {
@@ -906,7 +907,7 @@ func TestReplies(t *testing.T) {
 	}
 	// Nothing above was taken: the notification is still awaited.
 	for _, e := range events(tb, "vnfm.reply") {
-		require.False(t, as[event.VNFMReply](t, e).Accepted, "%s", e)
+		require.False(t, eventtest.As[event.VNFMReply](t, e).Accepted, "%s", e)
 	}
 
 	t.Run("valid ACK", func(t *testing.T) {
@@ -922,7 +923,7 @@ func TestReplies(t *testing.T) {
 	})
 	var accepted int
 	for _, e := range events(tb, "vnfm.reply") {
-		if r := as[event.VNFMReply](t, e); r.Accepted {
+		if r := eventtest.As[event.VNFMReply](t, e); r.Accepted {
 			accepted++
 			require.Equal(t, id, r.NotificationID)
 		}
@@ -942,7 +943,7 @@ func TestReplyWithTrailingGarbage(t *testing.T) {
 	tb := build(t, silentScenario, scenarios.BuildOptions{})
 	s, note := pending(t, tb, `{"targetVersion":"2.0","nodeIds":["compute-1"]}`)
 	path := "/upgrade_sessions/" + s.ID + "/replies"
-	valid := replyBody(as[event.VNFMNotify](t, note).NotificationID, note.Subject, "ACK_PLANNED_MAINTENANCE", "")
+	valid := replyBody(eventtest.As[event.VNFMNotify](t, note).NotificationID, note.Subject, "ACK_PLANNED_MAINTENANCE", "")
 	r := post(t, tb, path, valid+`}`)
 	if r.Status == http.StatusNoContent {
 		t.Fatal("regression: a body that is not JSON (a valid reply followed by a stray \"}\") is accepted with 204 and the reply taken: " +
@@ -971,7 +972,7 @@ func TestReplyAfterTheDeadline(t *testing.T) {
 			s, note := pending(t, tb, `{"targetVersion":"2.0","nodeIds":["compute-1"],"flow":"`+flow+`","replyTimeout":10}`)
 			run(t, tb, 11*time.Second)
 			require.Len(t, events(tb, "vnfm.reply-timeout"), 1)
-			r := post(t, tb, "/upgrade_sessions/"+s.ID+"/replies", replyBody(as[event.VNFMNotify](t, note).NotificationID, note.Subject, "ACK_PLANNED_MAINTENANCE", ""))
+			r := post(t, tb, "/upgrade_sessions/"+s.ID+"/replies", replyBody(eventtest.As[event.VNFMNotify](t, note).NotificationID, note.Subject, "ACK_PLANNED_MAINTENANCE", ""))
 			requireProblem(t, r, http.StatusConflict, "")
 		})
 	}
@@ -980,7 +981,7 @@ func TestReplyAfterTheDeadline(t *testing.T) {
 func TestNackEndsTheSession(t *testing.T) {
 	tb := build(t, silentScenario, scenarios.BuildOptions{})
 	s, note := pending(t, tb, `{"targetVersion":"2.0","nodeIds":["compute-1"]}`)
-	r := post(t, tb, "/upgrade_sessions/"+s.ID+"/replies", replyBody(as[event.VNFMNotify](t, note).NotificationID, note.Subject, "NACK_PLANNED_MAINTENANCE", `,"reason":"busy hour"`))
+	r := post(t, tb, "/upgrade_sessions/"+s.ID+"/replies", replyBody(eventtest.As[event.VNFMNotify](t, note).NotificationID, note.Subject, "NACK_PLANNED_MAINTENANCE", `,"reason":"busy hour"`))
 	require.Equal(t, http.StatusNoContent, r.Status, r.Body)
 	run(t, tb, time.Hour)
 	st := sessionOf(t, get(t, tb, "/upgrade_sessions/"+s.ID))
@@ -1161,7 +1162,7 @@ func TestMigrateVM(t *testing.T) {
 	require.Equal(t, "compute-3", v.NodeID, "anti-affinity leaves only compute-3")
 	fin := events(tb, "vm.migrate-finished")
 	require.Len(t, fin, 1)
-	require.Equal(t, "compute-3", as[event.VMMigrateFinished](t, fin[0]).To)
+	require.Equal(t, "compute-3", eventtest.As[event.VMMigrateFinished](t, fin[0]).To)
 	require.Len(t, events(tb, "vm.migrate-requested"), 1)
 
 	// Cold.
@@ -1196,7 +1197,7 @@ func TestMigrateVMNowhereToGo(t *testing.T) {
 	run(t, tb, time.Minute)
 	fin := events(tb, "vm.migrate-finished")
 	require.Len(t, fin, 1)
-	require.NotEmpty(t, as[event.VMMigrateFinished](t, fin[0]).Error, "the move failed: %s", fin[0])
+	require.NotEmpty(t, eventtest.As[event.VMMigrateFinished](t, fin[0]).Error, "the move failed: %s", fin[0])
 	if r.Status == http.StatusAccepted {
 		t.Fatal("regression: POST /vms/{vmId}/migrate answers 202 when no node can take the VM; the spec says 409 " +
 			"(\"409 when the VM is already migrating, is down, or no node can take it\"): Server.MigrateVM never checks placement " +

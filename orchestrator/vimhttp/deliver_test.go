@@ -17,6 +17,7 @@ import (
 
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/event"
+	"github.com/escalator-testbed/escalator/event/eventtest"
 	"github.com/escalator-testbed/escalator/openapi/edge"
 	"github.com/escalator-testbed/escalator/orchestrator/vimhttp"
 	"github.com/escalator-testbed/escalator/scenarios"
@@ -52,26 +53,6 @@ func runSession(t *testing.T, tb *scenarios.Testbed, body string) session {
 	st := sessionOf(t, get(t, tb, "/upgrade_sessions/"+s.ID))
 	require.Contains(t, []string{"COMPLETED", "FAILED", "ROLLED_BACK", "ABORTED"}, st.State, "the session ended")
 	return st
-}
-
-// as reads e as the payload T, failing the test when e is another kind or
-// its fields do not fit T.
-func as[T event.Payload](t testing.TB, e escalator.Event) T {
-	t.Helper()
-	p, ok, err := event.As[T](e)
-	require.True(t, ok, "%s is not a %s event", e, p.Kind())
-	require.NoError(t, err)
-	return p
-}
-
-// payload reads e as the payload T; ok is false when e is another kind. A
-// field that does not fit T is a producer's bug: it panics.
-func payload[T event.Payload](e escalator.Event) (p T, ok bool) {
-	p, ok, err := event.As[T](e)
-	if err != nil {
-		panic(err)
-	}
-	return p, ok
 }
 
 // notified lists the notifications the Manager sent to one VNFM, in order.
@@ -159,7 +140,7 @@ func ids(ns []note) []string {
 func attempts(tb *scenarios.Testbed, subID, notificationID string) []escalator.Event {
 	var out []escalator.Event
 	for _, e := range events(tb, "delivery.attempt") {
-		if p, _ := payload[event.DeliveryAttempt](e); e.Subject == subID && p.NotificationID == notificationID {
+		if p, _ := eventtest.Payload[event.DeliveryAttempt](e); e.Subject == subID && p.NotificationID == notificationID {
 			out = append(out, e)
 		}
 	}
@@ -192,8 +173,8 @@ func TestNotifyEveryMatchingSubscription(t *testing.T) {
 	var want []string
 	types := map[string]int{}
 	for _, e := range sent {
-		want = append(want, as[event.VNFMNotify](t, e).NotificationID)
-		types[as[event.VNFMNotify](t, e).Type]++
+		want = append(want, eventtest.As[event.VNFMNotify](t, e).NotificationID)
+		types[eventtest.As[event.VNFMNotify](t, e).Type]++
 	}
 	require.Equal(t, map[string]int{"MaintenanceNotification": 2, "NodeAvailableNotification": 2, "SessionStatusNotification": 1}, types)
 
@@ -204,7 +185,7 @@ func TestNotifyEveryMatchingSubscription(t *testing.T) {
 	require.Equal(t, want, ids(gotB), "the same ids to every subscription")
 	require.Empty(t, checkNotifications(t, posts, "/other", other, root), "another VNFM's subscription hears nothing")
 	for i, n := range gotA {
-		require.Equal(t, as[event.VNFMNotify](t, sent[i]).Type, n.NotificationType)
+		require.Equal(t, eventtest.As[event.VNFMNotify](t, sent[i]).Type, n.NotificationType)
 		require.Equal(t, st.ID, n.SessionID)
 		// The copies differ only in the subscription they were sent for.
 		var ma, mb map[string]any
@@ -225,8 +206,8 @@ func TestNotifyEveryMatchingSubscription(t *testing.T) {
 		for _, s := range []string{a, b} {
 			at := attempts(tb, s, id)
 			require.Len(t, at, 1, "subscription %s, notification %s", s, id)
-			require.EqualValues(t, http.StatusNoContent, as[event.DeliveryAttempt](t, at[0]).Status)
-			require.EqualValues(t, 1, as[event.DeliveryAttempt](t, at[0]).Attempt)
+			require.EqualValues(t, http.StatusNoContent, eventtest.As[event.DeliveryAttempt](t, at[0]).Status)
+			require.EqualValues(t, 1, eventtest.As[event.DeliveryAttempt](t, at[0]).Attempt)
 		}
 	}
 	require.Empty(t, events(tb, "delivery.failed"))
@@ -246,7 +227,7 @@ func TestNotifyWithoutSubscriber(t *testing.T) {
 	none := events(tb, "delivery.no-subscriber")
 	require.Len(t, none, 1)
 	require.Equal(t, vnfm, none[0].Subject)
-	require.Equal(t, as[event.VNFMNotify](t, notified(tb, vnfm)[0]).NotificationID, as[event.DeliveryNoSubscriber](t, none[0]).NotificationID)
+	require.Equal(t, eventtest.As[event.VNFMNotify](t, notified(tb, vnfm)[0]).NotificationID, eventtest.As[event.DeliveryNoSubscriber](t, none[0]).NotificationID)
 }
 
 func TestDeliveryRetriesWithBackoff(t *testing.T) {
@@ -264,24 +245,24 @@ func TestDeliveryRetriesWithBackoff(t *testing.T) {
 	createSession(t, tb, `{"targetVersion":"2.0","nodeIds":["compute-1"],"replyTimeout":30}`)
 	run(t, tb, 20*time.Second)
 	first := notified(tb, vnfm)[0]
-	require.Equal(t, "MaintenanceNotification", as[event.VNFMNotify](t, first).Type)
+	require.Equal(t, "MaintenanceNotification", eventtest.As[event.VNFMNotify](t, first).Type)
 	require.Zero(t, first.At)
-	nid := as[event.VNFMNotify](t, first).NotificationID
+	nid := eventtest.As[event.VNFMNotify](t, first).NotificationID
 
 	at := attempts(tb, id, nid)
 	require.Len(t, at, 3)
 	var times []time.Duration
 	for i, e := range at {
 		times = append(times, e.At)
-		require.EqualValues(t, i+1, as[event.DeliveryAttempt](t, e).Attempt)
+		require.EqualValues(t, i+1, eventtest.As[event.DeliveryAttempt](t, e).Attempt)
 	}
 	require.Equal(t, []time.Duration{0, time.Second, 3 * time.Second}, times, "1s, then doubled")
-	require.Equal(t, "the subscriber answered 500", as[event.DeliveryAttempt](t, at[0]).Error)
-	require.Equal(t, "1s", as[event.DeliveryAttempt](t, at[0]).RetryIn)
-	require.Equal(t, "the subscriber answered 500", as[event.DeliveryAttempt](t, at[1]).Error)
-	require.Equal(t, "2s", as[event.DeliveryAttempt](t, at[1]).RetryIn)
-	require.EqualValues(t, http.StatusNoContent, as[event.DeliveryAttempt](t, at[2]).Status)
-	require.Empty(t, as[event.DeliveryAttempt](t, at[2]).Error)
+	require.Equal(t, "the subscriber answered 500", eventtest.As[event.DeliveryAttempt](t, at[0]).Error)
+	require.Equal(t, "1s", eventtest.As[event.DeliveryAttempt](t, at[0]).RetryIn)
+	require.Equal(t, "the subscriber answered 500", eventtest.As[event.DeliveryAttempt](t, at[1]).Error)
+	require.Equal(t, "2s", eventtest.As[event.DeliveryAttempt](t, at[1]).RetryIn)
+	require.EqualValues(t, http.StatusNoContent, eventtest.As[event.DeliveryAttempt](t, at[2]).Status)
+	require.Empty(t, eventtest.As[event.DeliveryAttempt](t, at[2]).Error)
 	require.Empty(t, failures(tb, id))
 
 	got := checkNotifications(t, sub.posted(), "/cb", id, "http://vim.escalator")
@@ -342,34 +323,34 @@ func TestDeliveryGivesUpAtTheDeadline(t *testing.T) {
 			free := time.Duration(0)
 			for i, n := range sent {
 				deadline := n.At + 2*time.Minute
-				if as[event.VNFMNotify](t, n).Type == "MaintenanceNotification" {
+				if eventtest.As[event.VNFMNotify](t, n).Type == "MaintenanceNotification" {
 					deadline = n.At + 10*time.Second
 				}
 				want := schedule(max(n.At, free), deadline)
-				at := attempts(tb, id, as[event.VNFMNotify](t, n).NotificationID)
+				at := attempts(tb, id, eventtest.As[event.VNFMNotify](t, n).NotificationID)
 				var times []time.Duration
 				for k, e := range at {
 					times = append(times, e.At)
-					require.EqualValues(t, k+1, as[event.DeliveryAttempt](t, e).Attempt)
-					require.Contains(t, as[event.DeliveryAttempt](t, e).Error, tc.error)
-					require.Zero(t, as[event.DeliveryAttempt](t, e).Status)
+					require.EqualValues(t, k+1, eventtest.As[event.DeliveryAttempt](t, e).Attempt)
+					require.Contains(t, eventtest.As[event.DeliveryAttempt](t, e).Error, tc.error)
+					require.Zero(t, eventtest.As[event.DeliveryAttempt](t, e).Status)
 					if k < len(at)-1 {
-						require.NotEmpty(t, as[event.DeliveryAttempt](t, e).RetryIn)
+						require.NotEmpty(t, eventtest.As[event.DeliveryAttempt](t, e).RetryIn)
 					} else {
-						require.Empty(t, as[event.DeliveryAttempt](t, e).RetryIn, "the last attempt schedules nothing")
+						require.Empty(t, eventtest.As[event.DeliveryAttempt](t, e).RetryIn, "the last attempt schedules nothing")
 					}
 				}
-				require.Equal(t, want, times, "%s sent at %s retries until %s", as[event.VNFMNotify](t, n).Type, n.At, deadline)
+				require.Equal(t, want, times, "%s sent at %s retries until %s", eventtest.As[event.VNFMNotify](t, n).Type, n.At, deadline)
 				f := failed[i]
-				require.Equal(t, as[event.VNFMNotify](t, n).NotificationID, as[event.DeliveryFailed](t, f).NotificationID, "given up in order")
-				require.Equal(t, event.Ptr(len(want)), as[event.DeliveryFailed](t, f).Attempts)
+				require.Equal(t, eventtest.As[event.VNFMNotify](t, n).NotificationID, eventtest.As[event.DeliveryFailed](t, f).NotificationID, "given up in order")
+				require.Equal(t, event.Ptr(len(want)), eventtest.As[event.DeliveryFailed](t, f).Attempts)
 				require.Equal(t, want[len(want)-1], f.At)
-				require.Contains(t, as[event.DeliveryFailed](t, f).Error, "deadline")
+				require.Contains(t, eventtest.As[event.DeliveryFailed](t, f).Error, "deadline")
 				free = f.At
 				total += len(want)
 			}
 			// The maintenance notification got 0s, 1s, 3s and 7s.
-			require.Len(t, attempts(tb, id, as[event.VNFMNotify](t, sent[0]).NotificationID), 4)
+			require.Len(t, attempts(tb, id, eventtest.As[event.VNFMNotify](t, sent[0]).NotificationID), 4)
 			if tc.name != "unreachable" {
 				require.Len(t, sub.posted(), total)
 			}
@@ -397,7 +378,7 @@ func TestDeliveryInOrderPerSubscriber(t *testing.T) {
 
 	var want []string
 	for _, e := range notified(tb, vnfm) {
-		want = append(want, as[event.VNFMNotify](t, e).NotificationID)
+		want = append(want, eventtest.As[event.VNFMNotify](t, e).NotificationID)
 	}
 	got := checkNotifications(t, sub.posted(), "/cb", id, "http://vim.escalator")
 	require.Len(t, got, len(want)+2)
@@ -427,14 +408,14 @@ func TestQueuedMaintenanceNotSentAfterItsDeadline(t *testing.T) {
 
 	var late []string
 	for _, n := range notified(tb, vnfm) {
-		if as[event.VNFMNotify](t, n).Type != "MaintenanceNotification" {
+		if eventtest.As[event.VNFMNotify](t, n).Type != "MaintenanceNotification" {
 			continue
 		}
-		replyBy, err := time.Parse(time.RFC3339Nano, as[event.VNFMNotify](t, n).ReplyBy)
+		replyBy, err := time.Parse(time.RFC3339Nano, eventtest.As[event.VNFMNotify](t, n).ReplyBy)
 		require.NoError(t, err)
-		for _, e := range attempts(tb, id, as[event.VNFMNotify](t, n).NotificationID) {
+		for _, e := range attempts(tb, id, eventtest.As[event.VNFMNotify](t, n).NotificationID) {
 			if at := sim.Epoch.Add(e.At); at.After(replyBy) {
-				late = append(late, fmt.Sprintf("%s (replyBy %s) attempted at %s", as[event.VNFMNotify](t, n).NotificationID, replyBy.Format(time.TimeOnly), at.Format(time.TimeOnly)))
+				late = append(late, fmt.Sprintf("%s (replyBy %s) attempted at %s", eventtest.As[event.VNFMNotify](t, n).NotificationID, replyBy.Format(time.TimeOnly), at.Format(time.TimeOnly)))
 			}
 		}
 	}
@@ -489,7 +470,7 @@ func TestDeliveryBasicAuth(t *testing.T) {
 	}
 	for _, e := range events(tb, "delivery.attempt") {
 		if e.Subject == id {
-			require.EqualValues(t, http.StatusNoContent, as[event.DeliveryAttempt](t, e).Status, "%s", e)
+			require.EqualValues(t, http.StatusNoContent, eventtest.As[event.DeliveryAttempt](t, e).Status, "%s", e)
 		}
 	}
 	require.NotContains(t, traceJSON(t, tb), password)
@@ -586,12 +567,12 @@ func TestDeliveryOAuth2ClientCredentials(t *testing.T) {
 	require.Equal(t, []string{"Bearer t0ken-2-GRUE", "Bearer t0ken-2-GRUE", "Bearer t0ken-3-GRUE", "Bearer t0ken-3-GRUE"}, auths)
 
 	got := checkNotifications(t, posts, "/cb", id, "http://vim.escalator")
-	nid := func(i int) string { return as[event.VNFMNotify](t, sent[i]).NotificationID }
+	nid := func(i int) string { return eventtest.As[event.VNFMNotify](t, sent[i]).NotificationID }
 	require.Equal(t, []string{nid(0), nid(1), nid(1), nid(2)}, ids(got), "in order, the second retried once")
-	at := attempts(tb, id, as[event.VNFMNotify](t, sent[1]).NotificationID)
+	at := attempts(tb, id, eventtest.As[event.VNFMNotify](t, sent[1]).NotificationID)
 	require.Len(t, at, 2)
-	require.Equal(t, "the subscriber answered 401", as[event.DeliveryAttempt](t, at[0]).Error)
-	require.EqualValues(t, http.StatusNoContent, as[event.DeliveryAttempt](t, at[1]).Status)
+	require.Equal(t, "the subscriber answered 401", eventtest.As[event.DeliveryAttempt](t, at[0]).Error)
+	require.EqualValues(t, http.StatusNoContent, eventtest.As[event.DeliveryAttempt](t, at[1]).Status)
 	require.Equal(t, time.Second, at[1].At-at[0].At)
 	require.Empty(t, failures(tb, id))
 
@@ -627,11 +608,11 @@ func TestDeliveryOAuth2TokenEndpointRefuses(t *testing.T) {
 	createSession(t, tb, `{"targetVersion":"2.0","nodeIds":["compute-1"],"replyTimeout":10}`)
 	run(t, tb, 15*time.Second)
 
-	nid := as[event.VNFMNotify](t, notified(tb, vnfm)[0]).NotificationID
+	nid := eventtest.As[event.VNFMNotify](t, notified(tb, vnfm)[0]).NotificationID
 	at := attempts(tb, id, nid)
 	require.Len(t, at, len(schedule(0, 10*time.Second)))
 	for _, e := range at {
-		require.Contains(t, as[event.DeliveryAttempt](t, e).Error, "token endpoint answered 401")
+		require.Contains(t, eventtest.As[event.DeliveryAttempt](t, e).Error, "token endpoint answered 401")
 	}
 	o.mu.Lock()
 	require.Empty(t, o.posts, "no notification goes out without a token")
