@@ -1,13 +1,19 @@
 package orchestrator
 
-import "time"
+import (
+	"time"
+
+	"github.com/escalator-testbed/escalator/event"
+)
 
 // Notification types. The names follow ETSI SOL conventions; the maintenance
-// states follow OpenStack Fenix so that existing VNFMs recognise them.
+// states follow OpenStack Fenix so that existing VNFMs recognise them. The
+// types are declared in package event, the trace's vocabulary, so that a
+// reader of a trace need not import this package.
 const (
-	TypeMaintenance   = "MaintenanceNotification"
-	TypeNodeAvailable = "NodeAvailableNotification"
-	TypeSessionStatus = "SessionStatusNotification"
+	TypeMaintenance   = event.TypeMaintenance
+	TypeNodeAvailable = event.TypeNodeAvailable
+	TypeSessionStatus = event.TypeSessionStatus
 )
 
 // Maintenance states carried in a MaintenanceNotification.

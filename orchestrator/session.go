@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event"
 )
 
 // Flows (strategies) the Manager can run; flow.go says what each does.
@@ -41,17 +42,18 @@ const (
 	SessionAborted     = "ABORTED"
 )
 
-// Node statuses in a session's status table.
+// Node statuses in a session's status table. Those a trace reader
+// compares against are declared in package event, the trace's vocabulary.
 const (
 	StatusPending     = "pending"
-	StatusMaintenance = "maintenance"
+	StatusMaintenance = event.StatusMaintenance
 	StatusMigrating   = "migrating"
 	StatusUpgrading   = "upgrading"
 	StatusVerifying   = "verifying"
-	StatusDone        = "done"
+	StatusDone        = event.StatusDone
 	StatusSkipped     = "skipped"
-	StatusFailed      = "failed"
-	StatusRolledBack  = "rolled-back"
+	StatusFailed      = event.StatusFailed
+	StatusRolledBack  = event.StatusRolledBack
 )
 
 // Config is an operator's upgrade request.
