@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/reports/sequence"
 	"github.com/escalator-testbed/escalator/scenarios"
 )
 
@@ -1521,111 +1522,41 @@ func (c *htmlCharts) vnfRow(b *strings.Builder, y, barH float64, attr, label str
 	fmt.Fprintf(b, `<text class="%s" x="%s" y="%s">%s</text></g>`, cls, htmlNum(htmlX1+6), htmlNum(y+barH-2), htmlEsc(end))
 }
 
-// The sequence chart's lifelines.
-const (
-	htmlLifeVIM = iota
-	htmlLifeVNFM
-	htmlLifeVNF
-	htmlLifeNFVI
-)
-
-var (
-	htmlLifelines = []string{"Orchestrator (VIM)", "VNFM", "VNF", "NFVI"}
-	htmlLifeX     = []float64{250, 490, 730, 930}
-)
+// htmlLifeX places the sequence chart's lifelines (sequence.Lifelines),
+// left to right.
+var htmlLifeX = []float64{250, 490, 730, 930}
 
 type htmlMsg struct {
-	e        escalator.Event
-	from, to int
-	label    string
-	class    string
+	e escalator.Event
+	sequence.Arrow
 }
 
-// htmlMessage maps an event to a message between lifelines, or reports
-// that the event is none.
-func htmlMessage(e escalator.Event) (htmlMsg, bool) {
-	m := htmlMsg{e: e, class: "msg"}
-	switch e.Kind {
-	case "vnfm.notify":
-		m.from, m.to = htmlLifeVIM, htmlLifeVNFM
-		typ := strings.TrimSuffix(e.Str("type"), "Notification")
-		detail := cmp.Or(e.Str("state"), e.Str("sessionState"))
-		if typ == "Maintenance" && detail != "" {
-			typ = ""
-		}
-		m.label = strings.Join(slices.DeleteFunc([]string{typ, detail, strings.Join(e.Strs("nodes"), ", ")}, func(s string) bool { return s == "" }), " ")
-	case "vnfm.reply":
-		m.from, m.to = htmlLifeVNFM, htmlLifeVIM
-		m.label, m.class = cmp.Or(e.Str("reply"), "reply"), "msg reply"
-		if e.Fields["accepted"] != true {
-			m.label, m.class = "✗ "+m.label+" (refused)", "msg reply bad"
-		}
-	case "vnfm.reply-timeout":
-		m.from, m.to = htmlLifeVIM, htmlLifeVIM
-		m.label, m.class = "reply timeout after "+e.Str("after"), "msg bad"
-	case "vnfm.reply-rejected":
-		m.from, m.to = htmlLifeVNFM, htmlLifeVNFM
-		m.label, m.class = "✗ reply rejected", "msg bad"
-	case "vnfm.action":
-		m.from, m.to = htmlLifeVNFM, htmlLifeVNFM
-		m.label = strings.TrimSpace(e.Str("action") + " " + e.Str("instance"))
-	case "vnf.switchover":
-		m.from, m.to = htmlLifeVNFM, htmlLifeVNF
-		m.label = fmt.Sprintf("switch-over %s → %s", e.Str("from"), e.Str("to"))
-		if g := e.Str("gap"); g != "" && g != "0s" {
-			m.label += " (gap " + g + ")"
-		}
-	case "vnf.drain":
-		m.from, m.to = htmlLifeVNFM, htmlLifeVNF
-		m.label = "drain " + e.Str("instance")
-	case "vnf.undrain":
-		m.from, m.to = htmlLifeVNFM, htmlLifeVNF
-		m.label = "restore " + e.Str("instance")
-	case "vm.migrate":
-		m.from, m.to = htmlLifeVIM, htmlLifeNFVI
-		m.label = fmt.Sprintf("migrate %s off %s", e.Subject, e.Str("from"))
-	case "vm.migrating":
-		m.from, m.to = htmlLifeNFVI, htmlLifeVNF
-		how := "cold"
-		if e.Fields["live"] == true {
-			how = "live"
-		}
-		m.label = fmt.Sprintf("%s-migrating %s %s → %s", how, e.Subject, e.Str("from"), e.Str("to"))
-	case "node.upgrade-started":
-		m.from, m.to = htmlLifeVIM, htmlLifeNFVI
-		m.label = fmt.Sprintf("upgrade %s %s → %s", e.Subject, e.Str("from"), e.Str("to"))
-	case "vnf.failover", "vnf.failover-failed":
-		m.from, m.to = htmlLifeVNF, htmlLifeVNF
-		m.label = "failover " + cmp.Or(e.Str("to"), e.Str("reason"))
-		if e.Kind == "vnf.failover-failed" {
-			m.label, m.class = "✗ failover failed: "+e.Str("reason"), "msg bad"
-		}
-	default:
-		return m, false
+// class is the arrow's CSS class: its tone, a normal one needing none.
+func (m htmlMsg) class() string {
+	if m.Tone == sequence.Normal {
+		return "msg"
 	}
-	if m.label == "" {
-		m.label = e.Kind
-	}
-	return m, true
+	return "msg " + string(m.Tone)
 }
 
-// sequence draws the messages between the orchestrator, the VNFM, the VNF
-// and the NFVI in trace order, the first htmlMaxMessages of them.
+// sequence draws the messages between the Upgrade Manager, the Cloud
+// Manager, the VNFM and the VNFs in trace order, the first htmlMaxMessages
+// of them.
 func (c *htmlCharts) sequence(events []escalator.Event) (chart template.HTML, note string, scroll bool) {
 	var msgs []htmlMsg
 	total := 0
 	for _, e := range events {
-		m, ok := htmlMessage(e)
+		a, ok := sequence.Of(e)
 		if !ok {
 			continue
 		}
 		total++
 		if len(msgs) < htmlMaxMessages {
-			msgs = append(msgs, m)
+			msgs = append(msgs, htmlMsg{e, a})
 		}
 	}
 	if total == 0 {
-		return "", "No messages between the orchestrator, the VNFM, the VNF and the NFVI in the trace.", false
+		return "", "No messages between the Upgrade Manager, the Cloud Manager, the VNFM and the VNFs in the trace.", false
 	}
 	if total > len(msgs) {
 		note = fmt.Sprintf("Showing the first %d of %s messages.", len(msgs), htmlCount(total))
@@ -1637,8 +1568,8 @@ func (c *htmlCharts) sequence(events []escalator.Event) (chart template.HTML, no
 	fmt.Fprintf(&b, `<svg class="chart sequence" id="%s" viewBox="0 0 %d %s" width="%d" height="%s" aria-labelledby="%s_t %s_d">`,
 		sid, htmlW, htmlNum(height), htmlW, htmlNum(height), sid, sid)
 	fmt.Fprintf(&b, `<title id="%s_t">Message sequence</title><desc id="%s_d">%d messages between %s, in trace order, each with its time since the start.</desc>`,
-		sid, sid, len(msgs), strings.Join(htmlLifelines, ", "))
-	for i, name := range htmlLifelines {
+		sid, sid, len(msgs), strings.Join(sequence.Lifelines(), ", "))
+	for i, name := range sequence.Lifelines() {
 		x := htmlLifeX[i]
 		fmt.Fprintf(&b, `<g class="life"><line x1="%s" x2="%s" y1="30" y2="%s"/><rect x="%s" y="4" width="130" height="24" rx="3"/><text x="%s" y="20">%s</text></g>`,
 			htmlNum(x), htmlNum(x), htmlNum(height), htmlNum(x-65), htmlNum(x), htmlEsc(name))
@@ -1646,17 +1577,17 @@ func (c *htmlCharts) sequence(events []escalator.Event) (chart template.HTML, no
 	prevAt := time.Duration(-1)
 	for i, m := range msgs {
 		y := top + pitch*float64(i)
-		fmt.Fprintf(&b, `<g class="%s" data-seq="%d"><title>%s</title>`, m.class, m.e.Seq, htmlEsc(htmlTrunc(m.e.String(), 400)))
+		fmt.Fprintf(&b, `<g class="%s" data-seq="%d"><title>%s</title>`, m.class(), m.e.Seq, htmlEsc(htmlTrunc(m.e.String(), 400)))
 		if m.e.At != prevAt {
 			fmt.Fprintf(&b, `<text class="at" x="6" y="%s">%s</text>`, htmlNum(y+4), htmlOffset(m.e.At))
 			prevAt = m.e.At
 		}
-		x0, x1 := htmlLifeX[m.from], htmlLifeX[m.to]
-		label := htmlEsc(htmlTrunc(m.label, 40))
-		if m.from == m.to { // a step of its own: a loop beside the lifeline
+		x0, x1 := htmlLifeX[m.From], htmlLifeX[m.To]
+		label := htmlEsc(htmlTrunc(m.Label, 40))
+		if m.From == m.To { // a step of its own: a loop beside the lifeline
 			dir := 1.0
 			anchor := "start"
-			if m.from == htmlLifeNFVI {
+			if m.From == sequence.VNFs { // the rightmost: the label goes left
 				dir, anchor = -1, "end"
 			}
 			fmt.Fprintf(&b, `<path class="line" d="M%s %sh%sv8h%s"/><path class="head" d="M%s %sl%s -3v6z"/><text x="%s" y="%s" text-anchor="%s">%s</text></g>`,

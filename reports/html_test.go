@@ -472,7 +472,7 @@ func TestHTMLEdgeCases(t *testing.T) {
 		labels = append(labels, strings.TrimSpace(htmlText(htmlAll(g, htmlTag("text"))[len(htmlAll(g, htmlTag("text")))-1])))
 	}
 	require.Contains(t, labels, "✗ ACK_PLANNED_MAINTENANCE (refused)")
-	require.Contains(t, labels, "reply timeout after 30s")
+	require.Contains(t, labels, "no reply within 30s: going on")
 
 	// The disabled check says why; the synthetic event without a sequence
 	// number is quoted, not linked; the threshold appears with its metric.
