@@ -5,7 +5,8 @@
 // A Hub holds the current run: the trace as the run's loop records it,
 // each event annotated once (Stepper: the one line a person reads, the
 // arrow it draws between the Upgrade Manager, the Cloud Manager, the VNFM
-// and the VNFs, the step of the seed flow it belongs to), and the latest
+// and the VNFs, which is the HTML report's from package sequence, the step
+// of the seed flow it belongs to), and the latest
 // Snapshot of the world (FromWorld: nodes, their VMs, each service's live
 // loss). Handler serves the page and its assets (embedded: nothing is
 // fetched from the network), the configuration and state as JSON, the

@@ -1,26 +1,19 @@
 package dashboard
 
 import (
-	"cmp"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/orchestrator"
+	"github.com/escalator-testbed/escalator/reports/sequence"
 )
 
-// The sequence chart's lifelines, in the order the page draws them: the
-// VIM's two parts in the Escalator design, the VNFM, the VNFs.
-const (
-	LifeUpgradeManager = iota
-	LifeCloudManager
-	LifeVNFM
-	LifeVNFs
-)
-
-// Lifelines names the lifelines by index.
-var Lifelines = []string{"Upgrade Manager", "Cloud Manager", "VNFM", "VNFs"}
+// Lifelines names the sequence chart's lifelines by index, the order the
+// page draws them in: the HTML report's, from package sequence.
+var Lifelines = sequence.Lifelines()
 
 // Step is one step of a seed flow, as the dashboard lists it.
 type Step struct {
@@ -54,7 +47,8 @@ var Steps = map[string][]Step{
 }
 
 // Message is an event drawn as an arrow between lifelines (From == To: a
-// step of the lifeline's own).
+// step of the lifeline's own), as the page receives it: a sequence.Arrow
+// without its tone, which the page reads from the Item.
 type Message struct {
 	From  int    `json:"from"`
 	To    int    `json:"to"`
@@ -98,11 +92,16 @@ type Stepper struct {
 func (s *Stepper) Annotate(e escalator.Event) Item {
 	it := Item{Seq: e.Seq, At: e.At.Milliseconds(), T: clock(e.At), Actor: e.Actor, Kind: e.Kind, Subject: e.Subject, Fields: e.Fields}
 	it.Text = describe(e)
-	if m, ok := message(e); ok {
-		it.Msg = &m
-	}
 	it.Step = stepOf(s.Flow, e)
 	it.Mark, it.Tone = markOf(e)
+	if a, ok := arrow(e); ok {
+		it.Msg = &Message{From: int(a.From), To: int(a.To), Label: a.Label}
+		// What went wrong or struck is judged once, by the arrow; the
+		// timeline's own tones (a good end) come first.
+		if it.Tone == "" && (a.Tone == sequence.Bad || a.Tone == sequence.Fault) {
+			it.Tone = string(a.Tone)
+		}
+	}
 	switch n := it.Step; {
 	case n == 0:
 	case trailing(e):
@@ -203,116 +202,25 @@ func pick(f1 bool, a, b int) int {
 	return b
 }
 
-// message maps an event to an arrow between the lifelines.
-func message(e escalator.Event) (Message, bool) {
-	m := func(from, to int, label string) (Message, bool) { return Message{from, to, label}, true }
-	switch e.Kind {
-	case "session.created":
-		return m(LifeUpgradeManager, LifeUpgradeManager, fmt.Sprintf("upgrade session opened: %s to version %s", e.Str("flow"), e.Str("targetVersion")))
-	case "plan.batch":
-		return m(LifeUpgradeManager, LifeUpgradeManager, "next: "+strings.Join(e.Strs("nodes"), ", "))
-	case "node.status":
-		switch st := e.Str("status"); st {
-		case orchestrator.StatusMaintenance:
-			return m(LifeUpgradeManager, LifeCloudManager, "maintenance mode on "+e.Subject)
-		case orchestrator.StatusDone:
-			return m(LifeUpgradeManager, LifeCloudManager, e.Subject+" back in service")
-		case orchestrator.StatusRolledBack:
-			return m(LifeUpgradeManager, LifeCloudManager, e.Subject+" rolled back, in service")
-		case orchestrator.StatusFailed:
-			return m(LifeUpgradeManager, LifeUpgradeManager, "✗ "+e.Subject+" failed: "+e.Str("reason"))
-		}
-	case "vnfm.notify":
-		switch e.Str("type") {
-		case orchestrator.TypeMaintenance:
-			return m(LifeUpgradeManager, LifeVNFM, fmt.Sprintf("%s: %s", e.Str("state"), strings.Join(e.Strs("instances"), ", ")))
-		case orchestrator.TypeNodeAvailable:
-			return m(LifeUpgradeManager, LifeVNFM, "node available: "+strings.Join(e.Strs("nodes"), ", "))
-		case orchestrator.TypeSessionStatus:
-			return m(LifeUpgradeManager, LifeVNFM, "session "+e.Str("sessionState"))
-		}
-	case "delivery.failed":
-		return m(LifeUpgradeManager, LifeVNFM, "✗ notification not delivered")
-	case "vnfm.ignored":
-		return m(LifeVNFM, LifeVNFM, "ignores it: no reply")
-	case "vnfm.waiting":
-		return m(LifeVNFM, LifeVNFM, "waits for a standby to resync")
-	case "vnf.switchover":
-		return m(LifeVNFM, LifeVNFs, fmt.Sprintf("switch-over %s → %s", e.Str("from"), e.Str("to")))
-	case "vnf.drain":
-		return m(LifeVNFM, LifeVNFs, "drain "+e.Str("instance"))
-	case "vnf.drained":
-		return m(LifeVNFs, LifeVNFM, e.Str("instance")+" drained")
-	case "vnf.undrain":
-		return m(LifeVNFM, LifeVNFs, "restore "+e.Str("instance"))
-	case "vnfm.action":
-		if a := e.Str("action"); strings.HasPrefix(a, "SCALED") {
-			return m(LifeVNFM, LifeVNFs, strings.ToLower(a)+" "+e.Str("vnf"))
-		}
-	case "vnfm.reply":
-		label := e.Str("reply")
-		if e.Fields["accepted"] != true {
-			label = "✗ " + label + " (refused)"
-		}
-		return m(LifeVNFM, LifeUpgradeManager, label)
-	case "vnfm.reply-timeout":
-		return m(LifeUpgradeManager, LifeUpgradeManager, "no reply within "+e.Str("after")+": going on")
-	case "vnfm.reply-rejected":
-		return m(LifeVNFM, LifeVNFM, "✗ reply rejected, retrying")
-	case "vnfm.error":
-		return m(LifeVNFM, LifeVNFM, "✗ "+e.Str("error"))
-	case "vm.migrate":
-		return m(LifeUpgradeManager, LifeCloudManager, fmt.Sprintf("migrate %s off %s", e.Subject, e.Str("from")))
-	case "vm.migrating":
-		how := "cold"
-		if e.Fields["live"] == true {
-			how = "live"
-		}
-		return m(LifeCloudManager, LifeVNFs, fmt.Sprintf("%s-migrate %s → %s", how, e.Subject, e.Str("to")))
-	case "vm.migrated":
-		return m(LifeCloudManager, LifeUpgradeManager, fmt.Sprintf("%s now on %s", e.Subject, e.Str("to")))
-	case "vm.migration-failed":
-		return m(LifeCloudManager, LifeUpgradeManager, "✗ migration of "+e.Subject+" failed")
-	case "node.upgrade-started":
-		return m(LifeUpgradeManager, LifeCloudManager, fmt.Sprintf("upgrade %s %s → %s", e.Subject, e.Str("from"), e.Str("to")))
-	case "node.version":
-		return m(LifeCloudManager, LifeUpgradeManager, fmt.Sprintf("%s runs %s", e.Subject, e.Str("to")))
-	case "fault.upgrade-fails", "fault.upgrade-hangs", "fault.verify-fails", "fault.node-crash":
-		return m(LifeCloudManager, LifeUpgradeManager, "✗ "+describe(e))
-	case "fault.injected":
-		what := e.Str("fault")
-		switch what {
-		case FaultVNFMSilent:
-			what = "VNFM to go silent"
-		case FaultUpgradeFails:
-			what = "next upgrade to fail"
-		}
-		return m(faultLifeline(e), faultLifeline(e), "⚡ injected: "+what)
-	case "fault.vnfm":
-		return m(LifeVNFM, LifeVNFM, "⚡ fault: "+e.Str("behavior")+" this time")
-	case "session.state":
-		return m(LifeUpgradeManager, LifeUpgradeManager, "session "+strings.TrimSpace(e.Str("state")+": "+e.Str("reason")))
-	case "service.interruption":
-		return m(LifeVNFs, LifeVNFs, fmt.Sprintf("✗ %s lost %s requests", e.Subject, count(e.Num("lost"))))
-	case "vnf.failover", "vnf.failover-failed":
-		return m(LifeVNFs, LifeVNFs, describe(e))
-	case "spec.violation":
-		return m(LifeUpgradeManager, LifeUpgradeManager, "✗ spec violation: "+e.Str("message"))
+// arrow is the event's arrow in the sequence chart, the HTML report's,
+// except that the demo's own faults are said the way its buttons say them.
+func arrow(e escalator.Event) (sequence.Arrow, bool) {
+	a, ok := sequence.Of(e)
+	f, injected, _ := event.As[event.FaultInjected](e)
+	if !ok || !injected {
+		return a, ok
 	}
-	return Message{}, false
+	switch f.Fault {
+	case FaultVNFMSilent:
+		a.Label = "⚡ injected: VNFM to go silent"
+	case FaultUpgradeFails:
+		a.Label = "⚡ injected: next upgrade to fail"
+	}
+	return a, true
 }
 
-// faultLifeline is where an injected fault shows: on the VNFM for a VNFM
-// fault, on the Cloud Manager for the infrastructure's.
-func faultLifeline(e escalator.Event) int {
-	f := cmp.Or(e.Str("fault"), e.Str("behavior"))
-	if e.Kind == "fault.vnfm" || strings.HasPrefix(f, "vnfm") || f == "silent" {
-		return LifeVNFM
-	}
-	return LifeCloudManager
-}
-
-// markOf places an event on the session timeline and gives its tone.
+// markOf places an event on the session timeline and gives it the tone of
+// a milestone; Annotate adds the tone of its arrow.
 func markOf(e escalator.Event) (mark, tone string) {
 	switch e.Kind {
 	case "session.created":
@@ -336,12 +244,6 @@ func markOf(e escalator.Event) (mark, tone string) {
 	case "node.status":
 		if e.Str("status") == orchestrator.StatusFailed {
 			return "reaction", "bad"
-		}
-	case "service.interruption", "delivery.failed", "vm.migration-failed", "vnfm.error", "spec.violation", "vnf.failover-failed":
-		return "", "bad"
-	case "vnfm.reply":
-		if e.Fields["accepted"] != true {
-			return "", "bad"
 		}
 	}
 	return "", ""
@@ -381,15 +283,13 @@ func describe(e escalator.Event) string {
 		return "the health test of " + e.Subject + " failed"
 	case "fault.node-crash":
 		return e.Subject + " crashed while upgrading"
-	case "vnf.failover":
-		return fmt.Sprintf("%s fails over to %s", e.Subject, e.Str("to"))
 	case "vnf.failover-failed":
 		return fmt.Sprintf("%s cannot fail over: %s", e.Subject, e.Str("reason"))
 	case "service.interruption":
 		return fmt.Sprintf("%s lost %s requests in %s: %s", e.Subject, count(e.Num("lost")), e.Str("duration"), e.Str("cause"))
 	}
-	if m, ok := message(e); ok && e.Kind != "fault.injected" {
-		return m.Label
+	if a, ok := sequence.Of(e); ok {
+		return a.Label
 	}
 	return strings.TrimSpace(e.Kind + " " + e.Subject)
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event"
+	"github.com/escalator-testbed/escalator/reports/sequence"
 	"github.com/escalator-testbed/escalator/scenarios"
 )
 
@@ -106,43 +108,45 @@ func TestNoStepsOutsideTheSeedFlows(t *testing.T) {
 	}
 }
 
-// The arrows go between the right lifelines: the VIM's two parts, the
-// VNFM, the VNFs.
-func TestMessagesBetweenLifelines(t *testing.T) {
-	ev := func(kind string, f escalator.Fields) escalator.Event {
-		return escalator.Event{Seq: 1, Actor: "x", Kind: kind, Subject: "compute-1", Fields: f}
+// The chart's arrows are the HTML report's (package sequence tests each
+// one): the page gets them as lifeline indexes into Lifelines, and the
+// demo's own faults in the words of its buttons.
+func TestMessagesAreTheReportsArrows(t *testing.T) {
+	require.Equal(t, sequence.Lifelines(), Lifelines)
+	ev := func(p event.Payload, subject string) escalator.Event {
+		return escalator.Event{Seq: 1, Actor: "x", Kind: p.Kind(), Subject: subject, Fields: event.Fields(p)}
 	}
+	const um, cm, vnfm, vnfs = sequence.UpgradeManager, sequence.CloudManager, sequence.VNFM, sequence.VNFs
+	msg := func(from, to sequence.Lifeline, label string) Message { return Message{int(from), int(to), label} }
 	tests := []struct {
-		e        escalator.Event
-		from, to int
-		label    string
+		e    escalator.Event
+		want Message
+		tone string
 	}{
-		{ev("session.created", escalator.Fields{"flow": "F1", "targetVersion": "2.0"}), LifeUpgradeManager, LifeUpgradeManager, "upgrade session opened: F1 to version 2.0"},
-		{ev("node.status", escalator.Fields{"status": "maintenance"}), LifeUpgradeManager, LifeCloudManager, "maintenance mode on compute-1"},
-		{ev("vnfm.notify", escalator.Fields{"type": "MaintenanceNotification", "state": "PLANNED_MAINTENANCE", "instances": []string{"mme-1", "sgw-1"}}), LifeUpgradeManager, LifeVNFM, "PLANNED_MAINTENANCE: mme-1, sgw-1"},
-		{ev("vnf.switchover", escalator.Fields{"from": "mme-1", "to": "mme-2"}), LifeVNFM, LifeVNFs, "switch-over mme-1 → mme-2"},
-		{ev("vnf.drained", escalator.Fields{"instance": "web-1"}), LifeVNFs, LifeVNFM, "web-1 drained"},
-		{ev("vnfm.reply", escalator.Fields{"reply": "ACK_PLANNED_MAINTENANCE", "accepted": true}), LifeVNFM, LifeUpgradeManager, "ACK_PLANNED_MAINTENANCE"},
-		{ev("vnfm.reply", escalator.Fields{"reply": "ACK", "accepted": false}), LifeVNFM, LifeUpgradeManager, "✗ ACK (refused)"},
-		{ev("vnfm.reply-timeout", escalator.Fields{"after": "1m0s"}), LifeUpgradeManager, LifeUpgradeManager, "no reply within 1m0s: going on"},
-		{ev("vm.migrate", escalator.Fields{"from": "compute-1"}), LifeUpgradeManager, LifeCloudManager, "migrate compute-1 off compute-1"},
-		{ev("node.upgrade-started", escalator.Fields{"from": "1.0", "to": "2.0"}), LifeUpgradeManager, LifeCloudManager, "upgrade compute-1 1.0 → 2.0"},
-		{ev("fault.upgrade-fails", nil), LifeCloudManager, LifeUpgradeManager, "✗ installing on compute-1 failed"},
-		{ev("fault.injected", escalator.Fields{"fault": FaultVNFMSilent}), LifeVNFM, LifeVNFM, "⚡ injected: VNFM to go silent"},
-		{ev("fault.injected", escalator.Fields{"fault": FaultUpgradeFails}), LifeCloudManager, LifeCloudManager, "⚡ injected: next upgrade to fail"},
-		{ev("fault.vnfm", escalator.Fields{"behavior": "silent"}), LifeVNFM, LifeVNFM, "⚡ fault: silent this time"},
-		{ev("service.interruption", escalator.Fields{"lost": 2500.0}), LifeVNFs, LifeVNFs, "✗ compute-1 lost 2,500 requests"},
+		{ev(event.NodeStatus{Status: event.StatusMaintenance}, "compute-1"), msg(um, cm, "maintenance mode on compute-1"), ""},
+		{ev(event.VNFMNotify{Type: event.TypeMaintenance, State: "PLANNED_MAINTENANCE", Instances: []string{"mme-1", "sgw-1"}}, "vnfm-1"),
+			msg(um, vnfm, "PLANNED_MAINTENANCE: mme-1, sgw-1"), ""},
+		{ev(event.VNFDrained{Instance: "web-1"}, "web"), msg(vnfs, vnfm, "web-1 drained"), ""},
+		{ev(event.VNFMReply{Reply: "ACK", Accepted: false}, "s1"), msg(vnfm, um, "✗ ACK (refused)"), "bad"},
+		{ev(event.VNFMReplyRejected{NotificationID: "n1", Error: "503", RetryIn: "2s"}, "vnfm-1"), msg(vnfm, vnfm, "✗ reply rejected, retrying in 2s"), "bad"},
+		{ev(event.FaultInjected{Fault: FaultVNFMSilent, By: "operator"}, "vnfm-1"), msg(vnfm, vnfm, "⚡ injected: VNFM to go silent"), "fault"},
+		{ev(event.FaultInjected{Fault: FaultUpgradeFails, By: "operator"}, ""), msg(cm, cm, "⚡ injected: next upgrade to fail"), "fault"},
+		{ev(event.FaultInjected{Fault: "vm-crash", Index: event.Ptr(0)}, "vm-1"), msg(cm, cm, "⚡ injected: vm-crash"), "fault"},
+		{ev(event.ServiceInterruption{Lost: 2500}, "web"), msg(vnfs, vnfs, "✗ web lost 2,500 requests"), "bad"},
+		{ev(event.SessionState{State: "COMPLETED"}, "s1"), msg(um, um, "session COMPLETED"), "good"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.e.Kind, func(t *testing.T) {
-			m, ok := message(tc.e)
-			require.True(t, ok)
-			require.Equal(t, Message{tc.from, tc.to, tc.label}, m)
+			s := Stepper{Flow: "F1"}
+			it := s.Annotate(tc.e)
+			require.NotNil(t, it.Msg)
+			require.Equal(t, tc.want, *it.Msg)
+			require.Equal(t, tc.tone, it.Tone)
 		})
 	}
 	for _, kind := range []string{"node.added", "vm.placed", "delivery.attempt", "vm.business", "vnfm.received"} {
-		_, ok := message(ev(kind, nil))
-		require.False(t, ok, "%s is bookkeeping, not a message", kind)
+		s := Stepper{Flow: "F1"}
+		require.Nil(t, s.Annotate(escalator.Event{Seq: 1, Kind: kind, Subject: "compute-1"}).Msg, "%s is bookkeeping, not a message", kind)
 	}
 }
 

@@ -54,7 +54,7 @@ func jsonString(v any) string {
 	return string(b)
 }
 
-func event(seq int64, kind, subject string) escalator.Event {
+func traceEvent(seq int64, kind, subject string) escalator.Event {
 	return escalator.Event{Seq: seq, At: time.Duration(seq) * time.Second, Actor: "nfvi", Kind: kind, Subject: subject,
 		Fields: escalator.Fields{"from": "normal", "to": "maintenance"}}
 }
@@ -165,7 +165,7 @@ func traceIDs(t *testing.T, c <-chan sseEvent, n int) []string {
 func TestEventStreamReplaysThenFollows(t *testing.T) {
 	hub, _, srv := newTestServer(t)
 	hub.Begin(RunInfo{ID: "r1", Scenario: "demo-a", Flow: "F1", State: StateReady}, []escalator.Event{
-		event(1, "node.added", "compute-1"), event(2, "node.added", "compute-2"), event(3, "node.state", "compute-1"),
+		traceEvent(1, "node.added", "compute-1"), traceEvent(2, "node.added", "compute-2"), traceEvent(3, "node.state", "compute-1"),
 	})
 	c := stream(t, srv.URL, "")
 	run := next(t, c)
@@ -174,7 +174,7 @@ func TestEventStreamReplaysThenFollows(t *testing.T) {
 	require.Equal(t, []string{"r1:1", "r1:2", "r1:3"}, traceIDs(t, c, 3))
 	quiet(t, c)
 
-	hub.Record(event(4, "node.state", "compute-2"))
+	hub.Record(traceEvent(4, "node.state", "compute-2"))
 	require.Equal(t, []string{"r1:4"}, traceIDs(t, c, 1))
 	hub.SetSnapshot(Snapshot{At: 4000, T: "00:00:04"})
 	st := next(t, c)
@@ -194,7 +194,7 @@ func TestEventStreamCatchesUpFromTheTrace(t *testing.T) {
 	hub, _, srv := newTestServer(t)
 	var past []escalator.Event
 	for i := range 5 {
-		past = append(past, event(int64(i+1), "node.state", "compute-1"))
+		past = append(past, traceEvent(int64(i+1), "node.state", "compute-1"))
 	}
 	hub.Begin(RunInfo{ID: "r1", Flow: "F1"}, past)
 	tests := []struct {
@@ -221,11 +221,11 @@ func TestEventStreamCatchesUpFromTheTrace(t *testing.T) {
 // its whole trace.
 func TestEventStreamFollowsARestart(t *testing.T) {
 	hub, _, srv := newTestServer(t)
-	hub.Begin(RunInfo{ID: "r1", Flow: "F1"}, []escalator.Event{event(1, "node.added", "compute-1")})
+	hub.Begin(RunInfo{ID: "r1", Flow: "F1"}, []escalator.Event{traceEvent(1, "node.added", "compute-1")})
 	c := stream(t, srv.URL, "")
 	require.Equal(t, "run", next(t, c).Event)
 	traceIDs(t, c, 1)
-	hub.Begin(RunInfo{ID: "r2", Flow: "F2"}, []escalator.Event{event(1, "node.added", "compute-1"), event(2, "node.added", "compute-2")})
+	hub.Begin(RunInfo{ID: "r2", Flow: "F2"}, []escalator.Event{traceEvent(1, "node.added", "compute-1"), traceEvent(2, "node.added", "compute-2")})
 	run := next(t, c)
 	require.Equal(t, "run", run.Event)
 	require.Contains(t, run.Data, `"id":"r2"`)
