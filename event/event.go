@@ -70,6 +70,11 @@ func As[T Payload](e escalator.Event) (p T, ok bool, err error) {
 	if len(e.Fields) == 0 {
 		return p, true, nil
 	}
+	if fillDirect(reflect.ValueOf(&p).Elem(), e.Fields) {
+		return p, true, nil
+	}
+	var zero T
+	p = zero
 	b, err := json.Marshal(e.Fields)
 	if err == nil {
 		err = json.Unmarshal(b, &p)
@@ -78,6 +83,57 @@ func As[T Payload](e escalator.Event) (p T, ok bool, err error) {
 		return p, true, fmt.Errorf("event %d (%s): %w", e.Seq, e.Kind, err)
 	}
 	return p, true, nil
+}
+
+// fillDirect sets v's fields from f without a JSON round trip, when every
+// value present already has its field's Go type: the common case, a trace
+// made in this process by Fields. It reports false, leaving v half-set,
+// at the first value of another type (numbers of a trace read back from
+// NDJSON are float64), and As then decodes the whole map as JSON. Slices
+// and maps are copied, so that a reader cannot change the trace through
+// its payload.
+func fillDirect(v reflect.Value, f escalator.Fields) bool {
+	for _, fi := range shapeOf(v.Type()) {
+		val, present := f[fi.name]
+		if !present || val == nil {
+			continue
+		}
+		fv := v.Field(fi.index)
+		target := fv.Type()
+		if target.Kind() == reflect.Pointer {
+			target = target.Elem()
+		}
+		rv := reflect.ValueOf(val)
+		if rv.Type() != target {
+			return false
+		}
+		switch rv.Kind() {
+		case reflect.Slice:
+			if rv.IsNil() {
+				continue
+			}
+			c := reflect.MakeSlice(target, rv.Len(), rv.Len())
+			reflect.Copy(c, rv)
+			rv = c
+		case reflect.Map:
+			if rv.IsNil() {
+				continue
+			}
+			c := reflect.MakeMapWithSize(target, rv.Len())
+			for it := rv.MapRange(); it.Next(); {
+				c.SetMapIndex(it.Key(), it.Value())
+			}
+			rv = c
+		}
+		if fv.Kind() == reflect.Pointer {
+			ptr := reflect.New(target)
+			ptr.Elem().Set(rv)
+			fv.Set(ptr)
+			continue
+		}
+		fv.Set(rv)
+	}
+	return true
 }
 
 // Kinds lists every event kind, sorted.

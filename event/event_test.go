@@ -105,6 +105,68 @@ func TestAsReadsBack(t *testing.T) {
 	require.ErrorContains(t, err, "vnf.deployed")
 }
 
+// TestAsInProcess reads events as this process made them, whose values
+// still have their Go types (no JSON round trip), and as a hand-made trace
+// may have them, some values of another type (decoded as JSON).
+func TestAsInProcess(t *testing.T) {
+	in := []Payload{
+		VNFMNotify{VNFM: "vnfm-1", NotificationID: "n1", Type: "MaintenanceNotification", State: "MAINTENANCE",
+			Nodes: []string{"compute-1"}, Instances: []string{"vm-1"}, ReplyWithin: "30s"},
+		VNFDeployed{Mode: "load-balanced", Instances: 3, Load: 1500.5, MaxImpacted: ptr(1), MinPreserved: ptr(0)},
+		FaultInjected{Fault: "vm-crash", Index: ptr(0), IgnoreMaintenance: ptr(false)},
+		PlanBatch{Nodes: []string{"compute-2"}, Deferred: map[string]string{"compute-3": "pair"}},
+	}
+	tr := escalator.NewTrace(func() (d time.Duration) { return })
+	for _, p := range in {
+		Emit(tr, "x", "subject", p)
+	}
+	n, ok, err := As[VNFMNotify](tr.Events[0])
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, in[0], n)
+	n.Nodes[0] = "changed"
+	require.Equal(t, []string{"compute-1"}, tr.Events[0].Fields["nodes"], "a payload's slice is its own")
+	d, _, err := As[VNFDeployed](tr.Events[1])
+	require.NoError(t, err)
+	require.Equal(t, in[1], d)
+	f, _, err := As[FaultInjected](tr.Events[2])
+	require.NoError(t, err)
+	require.Equal(t, in[2], f)
+	b, _, err := As[PlanBatch](tr.Events[3])
+	require.NoError(t, err)
+	require.Equal(t, in[3], b)
+	b.Deferred["compute-3"] = "changed"
+	require.Equal(t, map[string]string{"compute-3": "pair"}, tr.Events[3].Fields["deferred"], "a payload's map is its own")
+
+	mixed := tr.Events[1]
+	mixed.Fields = escalator.Fields{"mode": "load-balanced", "instances": float64(3), "load": 1500.5}
+	d, _, err = As[VNFDeployed](mixed)
+	require.NoError(t, err)
+	require.Equal(t, VNFDeployed{Mode: "load-balanced", Instances: 3, Load: 1500.5}, d)
+}
+
+func BenchmarkAs(b *testing.B) {
+	tr := escalator.NewTrace(func() (d time.Duration) { return })
+	Emit(tr, "x", "subject", VNFMNotify{VNFM: "vnfm-1", NotificationID: "n1", Type: "MaintenanceNotification",
+		State: "MAINTENANCE", Nodes: []string{"compute-1"}, Instances: []string{"vm-1", "vm-2"}, ReplyWithin: "30s"})
+	var buf bytes.Buffer
+	require.NoError(b, escalator.WriteNDJSON(&buf, tr.Events))
+	back, err := escalator.ReadNDJSON(&buf)
+	require.NoError(b, err)
+	for _, c := range []struct {
+		name string
+		e    escalator.Event
+	}{{"in-process", tr.Events[0]}, {"from-ndjson", back[0]}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, _, err := As[VNFMNotify](c.e); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 func TestFieldNames(t *testing.T) {
 	require.Equal(t, []string{"from", "to"}, FieldNames("node.state"))
 	require.Nil(t, FieldNames("node.exploded"))
