@@ -19,3 +19,18 @@ const (
 	TypeNodeAvailable = "NodeAvailableNotification"
 	TypeSessionStatus = "SessionStatusNotification"
 )
+
+// Upgrade flows (SessionCreated.Flow, SessionRefused.Flow): the seed's F1
+// "VIM as a whole" and F2 "inside the VIM", and the naive negative
+// control. A scenario names them too (upgrade.flow).
+const (
+	FlowF1    = "F1"
+	FlowF2    = "F2"
+	FlowNaive = "naive"
+)
+
+// VNF redundancy modes (VNFDeployed.Mode), as a scenario names them too.
+const (
+	ModeActiveStandby = "active-standby"
+	ModeLoadBalanced  = "load-balanced"
+)

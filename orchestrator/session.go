@@ -10,9 +10,9 @@ import (
 
 // Flows (strategies) the Manager can run; flow.go says what each does.
 const (
-	FlowF1    = "F1"    // VIM as a whole: batches, business check, fallback migration
-	FlowF2    = "F2"    // inside the VIM: one node, reply or timeout, upgrade, available
-	FlowNaive = "naive" // negative control: no maintenance mode, no notification
+	FlowF1    = event.FlowF1    // VIM as a whole: batches, business check, fallback migration
+	FlowF2    = event.FlowF2    // inside the VIM: one node, reply or timeout, upgrade, available
+	FlowNaive = event.FlowNaive // negative control: no maintenance mode, no notification
 )
 
 // NACK policies.

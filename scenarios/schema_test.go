@@ -35,6 +35,26 @@ var schemaSources = []string{"spec.go", "spec_expect.go", "metrics.go"}
 func readSchemaDocs(dir string) (schemaDocs, error) {
 	docs := schemaDocs{Types: map[string]string{}, Fields: map[string]string{}, Values: map[string]string{}}
 	fset := token.NewFileSet()
+	// Constants the language takes from the trace vocabulary
+	// (FlowF1 = event.FlowF1) keep their comments here, beside the
+	// language's names for them.
+	vocabulary := map[string]string{}
+	vf, err := parser.ParseFile(fset, filepath.Join(dir, "..", "event", "values.go"), nil, 0)
+	if err != nil {
+		return docs, err
+	}
+	for _, decl := range vf.Decls {
+		if gd, ok := decl.(*ast.GenDecl); ok && gd.Tok == token.CONST {
+			for _, spec := range gd.Specs {
+				vs := spec.(*ast.ValueSpec)
+				for i, v := range vs.Values {
+					if lit, ok := v.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						vocabulary[vs.Names[i].Name], _ = strconv.Unquote(lit.Value)
+					}
+				}
+			}
+		}
+	}
 	for _, name := range schemaSources {
 		f, err := parser.ParseFile(fset, filepath.Join(dir, name), nil, parser.ParseComments)
 		if err != nil {
@@ -68,9 +88,14 @@ func readSchemaDocs(dir string) (schemaDocs, error) {
 				case *ast.ValueSpec:
 					if gd.Tok == token.CONST && spec.Comment != nil {
 						for _, v := range spec.Values {
-							if lit, ok := v.(*ast.BasicLit); ok && lit.Kind == token.STRING {
-								if s, err := strconv.Unquote(lit.Value); err == nil {
+							switch v := v.(type) {
+							case *ast.BasicLit:
+								if s, err := strconv.Unquote(v.Value); err == nil && v.Kind == token.STRING {
 									docs.Values[s] = reflow(spec.Comment.Text())
+								}
+							case *ast.SelectorExpr:
+								if x, ok := v.X.(*ast.Ident); ok && x.Name == "event" && vocabulary[v.Sel.Name] != "" {
+									docs.Values[vocabulary[v.Sel.Name]] = reflow(spec.Comment.Text())
 								}
 							}
 						}

@@ -1,6 +1,10 @@
 package scenarios
 
-import "time"
+import (
+	"time"
+
+	"github.com/escalator-testbed/escalator/event"
+)
 
 // Scenario is one YAML scenario file after loading. Field tags name the
 // YAML keys; the loader rejects any key not listed here.
@@ -49,8 +53,8 @@ type NodeSpec struct {
 
 // VNF modes.
 const (
-	ModeActiveStandby = "active-standby"
-	ModeLoadBalanced  = "load-balanced"
+	ModeActiveStandby = event.ModeActiveStandby
+	ModeLoadBalanced  = event.ModeLoadBalanced
 )
 
 // VNFSpec is one VNF: Instances VMs of one flavor behind one service.
@@ -149,9 +153,9 @@ type LiveMigrationSpec struct {
 
 // Flows and strategies.
 const (
-	FlowF1    = "F1"    // VIM as a whole: batches, verify, fallback migration
-	FlowF2    = "F2"    // inside the VIM: one node, reply or timeout, upgrade
-	FlowNaive = "naive" // negative control: upgrades without telling anyone
+	FlowF1    = event.FlowF1    // VIM as a whole: batches, verify, fallback migration
+	FlowF2    = event.FlowF2    // inside the VIM: one node, reply or timeout, upgrade
+	FlowNaive = event.FlowNaive // negative control: upgrades without telling anyone
 )
 
 // UpgradeSpec is the operator's upgrade request plus the campaign timings.

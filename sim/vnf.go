@@ -11,8 +11,8 @@ const actorVNF = "vnf"
 
 // VNF modes.
 const (
-	ModeActiveStandby = "active-standby"
-	ModeLoadBalanced  = "load-balanced"
+	ModeActiveStandby = event.ModeActiveStandby
+	ModeLoadBalanced  = event.ModeLoadBalanced
 )
 
 // Instance roles.
