@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event"
+	"github.com/escalator-testbed/escalator/event/replay"
 	"github.com/escalator-testbed/escalator/orchestrator"
 	"github.com/escalator-testbed/escalator/orchestrator/vimhttp"
 )
@@ -288,118 +290,90 @@ func (n *note) nack() bool {
 	return n.accepted != nil && strings.HasPrefix(n.accepted.Str("reply"), "NACK")
 }
 
-// vnfTracker follows the VNFs' roles and rotation through the trace.
-type vnfTracker struct {
-	vnfOf        map[string]string // instance → VNF
-	mode         map[string]string
-	active       map[string]string // VNF → active instance
-	out          map[string]bool   // instance drained (out of rotation / not ready)
-	removed      map[string]bool   // instance out by health check or deleted
-	size, made   map[string]int
-	minPreserved map[string]int
-	vnfmOf       map[string]string // VNF → VNFM
-}
-
-func newVNFTracker() *vnfTracker {
-	return &vnfTracker{vnfOf: map[string]string{}, mode: map[string]string{}, active: map[string]string{}, out: map[string]bool{},
-		removed: map[string]bool{}, size: map[string]int{}, made: map[string]int{}, minPreserved: map[string]int{}, vnfmOf: map[string]string{}}
-}
-
-func (t *vnfTracker) apply(e escalator.Event) {
-	switch e.Kind {
-	case "vnf.deployed":
-		t.mode[e.Subject] = e.Str("mode")
-		t.size[e.Subject] = int(e.Num("instances"))
-		t.made[e.Subject] = int(e.Num("instances"))
-		t.minPreserved[e.Subject] = int(e.Num("minPreserved"))
-	case "vm.placed":
-		if vnf := e.Str("vnf"); vnf != "" {
-			t.vnfOf[e.Subject] = vnf
-			t.vnfmOf[vnf] = e.Str("vnfm")
-			delete(t.removed, e.Subject)
-		}
-	case "vm.deleted":
-		t.removed[e.Subject] = true
-	case "vm.business":
-		if e.Str("role") == "active" && e.Fields["carrying"] == true {
-			t.active[e.Str("vnf")] = e.Subject
-		}
-	case "vnf.switchover", "vnf.failover":
-		t.active[e.Subject] = e.Str("to")
-	case "vnf.drain":
-		t.out[e.Str("instance")] = true
-	case "vnf.undrain":
-		t.out[e.Str("instance")] = false
-	case "vnf.standby-synced":
-		t.out[e.Str("instance")] = false
-	case "vnf.scaled":
-		t.size[e.Subject] = int(e.Num("to"))
-	}
-}
-
 // maintenance replays the trace into the VNFM's maintenance notifications.
 func (j *judge) maintenance() []*note {
-	t := newVNFTracker()
-	var notes []*note
+	if j.notes != nil {
+		return j.notes
+	}
+	notes := []*note{}
 	byID := map[string]*note{}
-	var open []*note
-	judge := func(n *note, at escalator.Event) {
+	active := func(w *replay.World, inst string) bool {
+		vm, _ := w.VM(inst)
+		vnf, _ := w.VNF(vm.VNF)
+		return vnf.Active == inst
+	}
+	rotating := func(w *replay.World, inst string) bool {
+		vm, _ := w.VM(inst)
+		vnf, _ := w.VNF(vm.VNF)
+		return vnf.Mode == ModeLoadBalanced && !vm.Drained && !vm.Deleted
+	}
+	judge := func(w *replay.World, n *note, at escalator.Event) {
 		n.judged, n.at = true, at
 		n.activeAtJudge, n.rotatingAtJudge = map[string]bool{}, map[string]bool{}
 		for _, inst := range n.named {
-			if t.active[t.vnfOf[inst]] == inst {
+			if active(w, inst) {
 				n.activeAtJudge[inst] = true
 			}
-			if t.mode[t.vnfOf[inst]] == ModeLoadBalanced && !t.out[inst] && !t.removed[inst] {
+			if rotating(w, inst) {
 				n.rotatingAtJudge[inst] = true
 			}
 		}
 	}
-	for _, e := range j.events {
-		t.apply(e)
+	var last *replay.World
+	j.replay(func(i int, e escalator.Event, w *replay.World) {
+		last = w
 		switch e.Kind {
 		case "vnfm.notify":
-			if e.Subject != j.vnfm() || e.Str("type") != orchestrator.TypeMaintenance || e.Str("replyBy") == "" {
-				continue
+			p := evt[event.VNFMNotify](e)
+			if e.Subject != j.vnfm() || p.Type != orchestrator.TypeMaintenance || p.ReplyBy == "" {
+				break
 			}
-			within, _ := time.ParseDuration(e.Str("replyWithin"))
-			n := &note{notify: e, id: e.Str("notificationId"), state: e.Str("state"), nodes: e.Strs("nodes"), named: e.Strs("instances"), within: within,
+			within, _ := time.ParseDuration(p.ReplyWithin)
+			n := &note{notify: e, id: p.NotificationID, state: p.State, nodes: p.Nodes, named: p.Instances, within: within,
 				activeAtNotify: map[string]bool{}, rotatingAtStart: map[string]bool{}, drainedAtStart: map[string]bool{},
 				switchedFrom: map[string]bool{}, drainStarted: map[string]bool{}, drainDone: map[string]bool{}, ops: map[string]int{}}
 			for _, inst := range n.named {
-				vnf := t.vnfOf[inst]
-				if t.mode[vnf] == ModeActiveStandby && t.active[vnf] == inst {
+				vm, _ := w.VM(inst)
+				vnf, _ := w.VNF(vm.VNF)
+				if vnf.Mode == ModeActiveStandby && vnf.Active == inst {
 					n.activeAtNotify[inst] = true
 				}
-				if t.mode[vnf] == ModeLoadBalanced && !t.out[inst] && !t.removed[inst] {
+				if rotating(w, inst) {
 					n.rotatingAtStart[inst] = true
 				}
-				if t.out[inst] {
+				if vm.Drained {
 					n.drainedAtStart[inst] = true
 				}
 			}
 			notes = append(notes, n)
 			byID[n.id] = n
-			open = append(open, n)
 		case "vnfm.reply":
-			n := byID[e.Str("notificationId")]
+			n := byID[evt[event.VNFMReply](e).NotificationID]
 			if n == nil {
-				continue
+				break
 			}
 			n.replies = append(n.replies, e)
-			if e.Fields["accepted"] == true && n.accepted == nil {
-				ev := e
-				n.accepted = &ev
+			if nt, _ := w.Notification(n.id); nt.Accepted != nil && nt.Accepted.Seq == e.Seq {
+				n.accepted = nt.Accepted
 				if !n.judged {
-					judge(n, e)
+					judge(w, n, e)
 				}
 			}
 		case "vnf.switchover", "vnf.drain", "vnf.drained", "vnf.undrain", "vnf.scaled":
-			inst := e.Str("instance")
-			if e.Kind == "vnf.switchover" {
-				inst = e.Str("from")
+			var inst string
+			switch e.Kind {
+			case "vnf.switchover":
+				inst = evt[event.VNFSwitchover](e).From
+			case "vnf.drain":
+				inst = evt[event.VNFDrain](e).Instance
+			case "vnf.drained":
+				inst = evt[event.VNFDrained](e).Instance
+			case "vnf.undrain":
+				inst = evt[event.VNFUndrain](e).Instance
 			}
-			for _, n := range open {
+			// A notification counts repeated operations to the end of
+			// the trace, after its node is available again too.
+			for _, n := range notes {
 				if !slices.Contains(n.named, inst) {
 					continue
 				}
@@ -419,31 +393,25 @@ func (j *judge) maintenance() []*note {
 		case "node.upgrade-started", "vm.migrating":
 			node := e.Subject
 			if e.Kind == "vm.migrating" {
-				node = e.Str("from")
+				node = evt[event.VMMigrating](e).From
 			}
-			for _, n := range open {
+			for _, n := range notes {
 				if !n.judged && slices.Contains(n.nodes, node) {
-					judge(n, e)
+					judge(w, n, e)
 				}
 			}
 		}
-		// A notification stays open (for repeated operations) until the
-		// next one to the VNFM about the same nodes.
-		if e.Kind == "vnfm.notify" && e.Subject == j.vnfm() && e.Str("type") == orchestrator.TypeNodeAvailable {
-			open = slices.DeleteFunc(open, func(n *note) bool {
-				return slices.ContainsFunc(n.nodes, func(nd string) bool { return slices.Contains(e.Strs("nodes"), nd) })
-			})
-		}
-	}
+	})
 	end := escalator.Event{}
 	if len(j.events) > 0 {
 		end = j.events[len(j.events)-1]
 	}
 	for _, n := range notes {
 		if !n.judged {
-			judge(n, end)
+			judge(last, n, end)
 		}
 	}
+	j.notes = notes
 	return notes
 }
 
@@ -544,10 +512,8 @@ func judgedAs(n *note) string {
 }
 
 func (j *judge) vnfOf(inst string) string {
-	for _, e := range j.events {
-		if e.Kind == "vm.placed" && e.Subject == inst {
-			return e.Str("vnf")
-		}
+	if vm, ok := j.world.VM(inst); ok && vm.VNF != "" {
+		return vm.VNF
 	}
 	return "?"
 }
@@ -594,43 +560,38 @@ func (j *judge) roleWord(n *note, inst string) string {
 }
 
 func checkRedundancyRestored(j *judge) ([]Violation, string) {
-	t := newVNFTracker()
-	available := false
-	for _, e := range j.events {
-		t.apply(e)
-		if e.Kind == "vnfm.notify" && e.Subject == j.vnfm() && e.Str("type") == orchestrator.TypeNodeAvailable {
-			available = true
-		}
-	}
+	available := slices.ContainsFunc(j.find("vnfm.notify", j.vnfm()), func(e escalator.Event) bool {
+		return evt[event.VNFMNotify](e).Type == orchestrator.TypeNodeAvailable
+	})
 	if !available {
 		return []Violation{{Message: "the VIM never told the VNFM a node was available again: nothing to restore"}}, ""
 	}
 	var out []Violation
-	var vnfs []string
-	for vnf, m := range t.vnfmOf {
-		if m == j.vnfm() {
-			vnfs = append(vnfs, vnf)
+	var vnfs []replay.VNF
+	for _, name := range j.world.VNFs() {
+		if v, _ := j.world.VNF(name); v.VNFM == j.vnfm() {
+			vnfs = append(vnfs, v)
 		}
 	}
-	slices.Sort(vnfs)
+	slices.SortFunc(vnfs, func(a, b replay.VNF) int { return strings.Compare(a.Name, b.Name) })
 	for _, vnf := range vnfs {
-		if t.size[vnf] < t.made[vnf] {
-			out = append(out, Violation{Message: fmt.Sprintf("%s ended with %d instances; it was deployed with %d", vnf, t.size[vnf], t.made[vnf]), Events: j.find("vnf.scaled", vnf)})
+		if vnf.Size < vnf.Made {
+			out = append(out, Violation{Message: fmt.Sprintf("%s ended with %d instances; it was deployed with %d", vnf.Name, vnf.Size, vnf.Made), Events: j.find("vnf.scaled", vnf.Name)})
 		}
 		var left []string
-		for inst, v := range t.vnfOf {
-			if v == vnf && t.out[inst] && !t.removed[inst] {
+		for _, inst := range j.world.Members(vnf.Name) {
+			if vm, _ := j.world.VM(inst); vm.Drained {
 				left = append(left, inst)
 			}
 		}
 		if len(left) > 0 {
 			slices.Sort(left)
 			word := "out of rotation"
-			if t.mode[vnf] == ModeActiveStandby {
+			if vnf.Mode == ModeActiveStandby {
 				word = "a standby out of sync"
 			}
-			out = append(out, Violation{Message: fmt.Sprintf("%s ended with %s %s after the upgrade", vnf, strings.Join(left, ", "), word),
-				Events: lastN(j.find("vnf.drain", vnf), 3)})
+			out = append(out, Violation{Message: fmt.Sprintf("%s ended with %s %s after the upgrade", vnf.Name, strings.Join(left, ", "), word),
+				Events: lastN(j.find("vnf.drain", vnf.Name), 3)})
 		}
 	}
 	return out, ""
@@ -695,30 +656,29 @@ func checkIdempotent(j *judge) ([]Violation, string) {
 }
 
 func checkOwnLimits(j *judge) ([]Violation, string) {
-	t := newVNFTracker()
 	declared := false
 	var out []Violation
-	for _, e := range j.events {
-		t.apply(e)
+	j.replay(func(i int, e escalator.Event, w *replay.World) {
+		if e.Kind != "vnf.deployed" && e.Kind != "vnf.scaled" {
+			return
+		}
+		vnf, _ := w.VNF(e.Subject)
+		min := 0
+		if vnf.Limits != nil {
+			min = vnf.Limits.MinPreserved
+		}
 		switch e.Kind {
 		case "vnf.deployed":
-			if e.Num("minPreserved") > 0 {
-				declared = true
-			}
+			declared = declared || min > 0
 		case "vnf.scaled":
 			// Drains for a maintenance are the VIM's impact, which the
 			// planner keeps within the limits (ifa011-limits); scaling
 			// is the VNFM's own decision.
-			vnf := e.Subject
-			min := t.minPreserved[vnf]
-			if min == 0 || t.vnfmOf[vnf] != j.vnfm() {
-				continue
-			}
-			if n := t.size[vnf]; n < min {
-				out = append(out, Violation{Message: fmt.Sprintf("the VNFM scaled %s in to %d instances, below the minPreserved %d it declared", vnf, n, min), Events: []escalator.Event{e}})
+			if min > 0 && vnf.VNFM == j.vnfm() && vnf.Size < min {
+				out = append(out, Violation{Message: fmt.Sprintf("the VNFM scaled %s in to %d instances, below the minPreserved %d it declared", vnf.Name, vnf.Size, min), Events: []escalator.Event{e}})
 			}
 		}
-	}
+	})
 	if !declared {
 		return nil, "no VNF of the case declares minPreserved"
 	}

@@ -3,44 +3,18 @@ package scenarios
 import (
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event"
+	"github.com/escalator-testbed/escalator/event/replay"
 	"github.com/escalator-testbed/escalator/orchestrator"
 )
-
-// vnfLimits are the IFA 011 limits a VNF declared, as the trace recorded
-// them at deployment.
-type vnfLimits struct {
-	lead, recovery time.Duration
-	maxImpacted    int
-	minPreserved   int
-	migration      []string
-}
 
 // checkIFA011 holds every VNF that declared maintenance limits to them,
 // from the trace alone. An instance is impacted while its VM is down or
 // moving, or its node is upgrading, verifying or failed (maintenance mode
 // alone does not touch it).
-func checkIFA011(j *judge) []Violation {
-	limits := map[string]vnfLimits{}
-	for _, e := range j.find("vnf.deployed", "") {
-		if _, ok := e.Fields["maxImpacted"]; !ok {
-			continue
-		}
-		lead, _ := time.ParseDuration(e.Str("leadTime"))
-		rec, _ := time.ParseDuration(e.Str("minRecoveryTime"))
-		limits[e.Subject] = vnfLimits{lead: lead, recovery: rec, maxImpacted: int(e.Num("maxImpacted")),
-			minPreserved: int(e.Num("minPreserved")), migration: e.Strs("migrationTypes")}
-	}
-	if len(limits) == 0 {
-		return nil
-	}
-	names := make([]string, 0, len(limits))
-	for vnf := range limits {
-		names = append(names, vnf)
-	}
-	slices.Sort(names) // violations come out in a stable order
+func checkIFA011(j *judge) walk {
 	var out []Violation
 	reported := map[string]bool{}
 	report := func(key string, v Violation) {
@@ -49,45 +23,51 @@ func checkIFA011(j *judge) []Violation {
 			out = append(out, v)
 		}
 	}
-	notified := map[string]escalator.Event{} // VM → the last maintenance notification naming it
-	wasImpacted := map[string]bool{}         // VNF → impacted after the previous event
-	lastEnd := map[string]escalator.Event{}  // VNF → the event that ended its last impact
-	j.replay(func(i int, e escalator.Event, w *world) {
-		if e.Kind == "vnfm.notify" && e.Str("type") == orchestrator.TypeMaintenance {
-			for _, vm := range e.Strs("instances") {
-				notified[vm] = e
+	var names []string                      // the VNFs with limits, sorted: violations come out in a stable order
+	wasImpacted := map[string]bool{}        // VNF → impacted after the previous event
+	lastEnd := map[string]escalator.Event{} // VNF → the event that ended its last impact
+	limitsOf := func(w *replay.World, vm string) (string, *replay.Limits) {
+		v, _ := w.VM(vm)
+		vnf, _ := w.VNF(v.VNF)
+		return v.VNF, vnf.Limits
+	}
+	step := func(i int, e escalator.Event, w *replay.World) {
+		if e.Kind == "vnf.deployed" {
+			if vnf, _ := w.VNF(e.Subject); vnf.Limits != nil && !slices.Contains(names, e.Subject) {
+				names = append(names, e.Subject)
+				slices.Sort(names)
 			}
 		}
 		// Lead time and migration types: at each touch of an instance.
 		var touched []string
 		switch e.Kind {
 		case "node.upgrade-started":
-			touched = w.vmsOn(e.Subject)
+			touched = w.VMsOn(e.Subject)
 		case "vm.migrating":
 			touched = []string{e.Subject}
-			lim, ok := limits[w.vmVNF[e.Subject]]
-			if ok && len(lim.migration) > 0 {
+			vnf, lim := limitsOf(w, e.Subject)
+			if lim != nil && len(lim.MigrationTypes) > 0 {
 				kind := "cold"
-				if e.Fields["live"] == true {
+				if evt[event.VMMigrating](e).Live {
 					kind = "live"
 				}
-				if !slices.Contains(lim.migration, kind) {
+				if !slices.Contains(lim.MigrationTypes, kind) {
 					report("migration "+e.Subject, Violation{
-						Message: fmt.Sprintf("VM %s of %s was moved by %s migration; the VNF allows %v", e.Subject, w.vmVNF[e.Subject], kind, lim.migration),
+						Message: fmt.Sprintf("VM %s of %s was moved by %s migration; the VNF allows %v", e.Subject, vnf, kind, lim.MigrationTypes),
 						Events:  []escalator.Event{e},
 					})
 				}
 			}
 		}
 		for _, vm := range touched {
-			lim, ok := limits[w.vmVNF[vm]]
-			if !ok || lim.lead == 0 {
+			vnf, lim := limitsOf(w, vm)
+			if lim == nil || lim.LeadTime == 0 {
 				continue
 			}
-			n, told := notified[vm]
-			if told && e.At-n.At < lim.lead {
+			n, told := w.LastNotice(vm)
+			if told && e.At-n.At < lim.LeadTime {
 				report("lead "+vm, Violation{
-					Message: fmt.Sprintf("VM %s of %s was impacted %s after its notification; the VNF needs a lead time of %s", vm, w.vmVNF[vm], e.At-n.At, lim.lead),
+					Message: fmt.Sprintf("VM %s of %s was impacted %s after its notification; the VNF needs a lead time of %s", vm, vnf, e.At-n.At, lim.LeadTime),
 					Events:  []escalator.Event{n, e},
 				})
 			}
@@ -98,41 +78,46 @@ func checkIFA011(j *judge) []Violation {
 		default:
 			return
 		}
-		for _, vnf := range names {
-			lim := limits[vnf]
-			vms := w.vnfVMs[vnf]
+		for _, name := range names {
+			vnf, _ := w.VNF(name)
+			lim := vnf.Limits
+			vms := w.Members(name)
 			hit := 0
-			for _, vm := range vms {
+			for _, id := range vms {
+				vm, _ := w.VM(id)
 				switch {
-				case w.vmState[vm] != "running":
+				case vm.State != "running":
 					hit++
-				case slices.Contains([]string{orchestrator.NodeUpgrading, orchestrator.NodeVerifying, orchestrator.NodeFailed}, w.nodeState[w.vmHost[vm]]):
+				case slices.Contains([]string{orchestrator.NodeUpgrading, orchestrator.NodeVerifying, orchestrator.NodeFailed}, nodeState(w, vm.Host)):
 					hit++
 				}
 			}
-			if lim.maxImpacted > 0 && hit > lim.maxImpacted {
-				report("max "+vnf, Violation{Message: fmt.Sprintf("%d instances of %s were impacted at once; the VNF allows %d", hit, vnf, lim.maxImpacted), Events: []escalator.Event{e}})
+			if lim.MaxImpacted > 0 && hit > lim.MaxImpacted {
+				report("max "+name, Violation{Message: fmt.Sprintf("%d instances of %s were impacted at once; the VNF allows %d", hit, name, lim.MaxImpacted), Events: []escalator.Event{e}})
 			}
-			if lim.minPreserved > 0 && len(vms)-hit < lim.minPreserved {
-				report("min "+vnf, Violation{Message: fmt.Sprintf("only %d instances of %s stayed in service; the VNF needs %d", len(vms)-hit, vnf, lim.minPreserved), Events: []escalator.Event{e}})
+			if lim.MinPreserved > 0 && len(vms)-hit < lim.MinPreserved {
+				report("min "+name, Violation{Message: fmt.Sprintf("only %d instances of %s stayed in service; the VNF needs %d", len(vms)-hit, name, lim.MinPreserved), Events: []escalator.Event{e}})
 			}
 			now := hit > 0
 			switch {
-			case now && !wasImpacted[vnf]:
+			case now && !wasImpacted[name]:
 				// An impact that resumes at the very instant it ended (a
 				// member moved off, then its node upgraded) is one impact.
-				if end, ok := lastEnd[vnf]; ok && lim.recovery > 0 && e.At > end.At && e.At-end.At < lim.recovery {
-					report(fmt.Sprintf("recovery %s %d", vnf, e.Seq), Violation{
-						Message: fmt.Sprintf("%s was impacted again %s after its last impact ended; the VNF needs %s to recover", vnf, e.At-end.At, lim.recovery),
+				if end, ok := lastEnd[name]; ok && lim.MinRecoveryTime > 0 && e.At > end.At && e.At-end.At < lim.MinRecoveryTime {
+					report(fmt.Sprintf("recovery %s %d", name, e.Seq), Violation{
+						Message: fmt.Sprintf("%s was impacted again %s after its last impact ended; the VNF needs %s to recover", name, e.At-end.At, lim.MinRecoveryTime),
 						Events:  []escalator.Event{end, e},
 					})
 				}
-			case !now && wasImpacted[vnf]:
-				lastEnd[vnf] = e
+			case !now && wasImpacted[name]:
+				lastEnd[name] = e
 			}
-			wasImpacted[vnf] = now
+			wasImpacted[name] = now
 		}
-	})
-	slices.SortStableFunc(out, func(a, b Violation) int { return int(a.Events[len(a.Events)-1].Seq - b.Events[len(b.Events)-1].Seq) })
-	return out
+	}
+	done := func() []Violation {
+		slices.SortStableFunc(out, func(a, b Violation) int { return int(a.Events[len(a.Events)-1].Seq - b.Events[len(b.Events)-1].Seq) })
+		return out
+	}
+	return walk{step, done}
 }

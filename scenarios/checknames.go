@@ -9,8 +9,10 @@ type checkDef struct {
 	// Doc is the rule the check holds, in one line: the schema's
 	// description of checks.NAME and the docs' table say it.
 	Doc string
-	// Run judges a trace; the violations fail the check.
-	Run func(j *judge) []Violation
+	// Run judges a trace; the violations fail the check. A check that
+	// judges the world event by event has Walk instead.
+	Run  func(j *judge) []Violation
+	Walk func(j *judge) walk
 	// Always: the check runs in every scenario and cannot be tuned or
 	// switched off under checks: (only outcome). It is no entry of
 	// CheckNames, but a negative control may expect it to fail.
@@ -31,21 +33,21 @@ var builtinChecks = []checkDef{
 		Doc: "no service loses a request"},
 	{Name: "max-interruption", Run: checkMaxInterruption, Bound: true,
 		Doc: "every service interruption is shorter than the bound (default 1s)"},
-	{Name: "no-placement-in-maintenance", Run: checkPlacement,
+	{Name: "no-placement-in-maintenance", Walk: checkPlacement,
 		Doc: "no VM is placed or migrated onto a node in maintenance"},
-	{Name: "notify-before-touch", Run: checkNotifyBeforeTouch,
+	{Name: "notify-before-touch", Walk: checkNotifyBeforeTouch,
 		Doc: "a VNFM is notified about a VM before that VM is migrated or its node upgraded"},
-	{Name: "upgrade-after-reply", Run: checkUpgradeAfterReply,
+	{Name: "upgrade-after-reply", Walk: checkUpgradeAfterReply,
 		Doc: "a node hosting a VNFM's VMs is upgraded only after that VNFM replied or its reply deadline passed"},
-	{Name: "business-moved-before-upgrade", Run: checkBusinessMoved,
+	{Name: "business-moved-before-upgrade", Walk: checkBusinessMoved,
 		Doc: "no VM carries business when its node's upgrade starts"},
-	{Name: "pair-redundancy", Run: checkPairRedundancy,
+	{Name: "pair-redundancy", Walk: checkPairRedundancy,
 		Doc: "never are both members of an active-standby pair impacted at once"},
-	{Name: "max-parallel", Run: checkMaxParallel,
+	{Name: "max-parallel", Walk: checkMaxParallel,
 		Doc: "never are more nodes out of service at once than maxParallel"},
 	{Name: "final-state", Run: checkFinalState,
 		Doc: "at the end every selected node is at the target version (or its original one after a rollback) and none is in maintenance"},
-	{Name: "ifa011-limits", Run: checkIFA011,
+	{Name: "ifa011-limits", Walk: checkIFA011,
 		Doc: "a VNF's declared IFA 011 limits held: impacted/preserved instances, lead time, recovery time, migration types"},
 	{Name: "spec-conformance", Run: checkSpecConformance,
 		Doc: "every HTTP request and response on every interface matched its OpenAPI spec"},

@@ -3,9 +3,12 @@ package scenarios
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event"
+	"github.com/escalator-testbed/escalator/event/replay"
 	"github.com/escalator-testbed/escalator/orchestrator"
 )
 
@@ -39,18 +42,40 @@ const maxViolations = 5
 
 // Judge runs every check over a trace: the built-in ones in the order of
 // builtinChecks (outcome first), then the conformance checks the case is
-// decided by, then the scenario's thresholds and assertions.
+// decided by, then the scenario's thresholds and assertions. The checks
+// that judge the world event by event share one replay of the trace.
 func Judge(s *Scenario, events []escalator.Event) []CheckResult {
 	j := newJudge(s, events)
+	var steps []func(i int, e escalator.Event, w *replay.World)
+	dones := map[string]func() []Violation{}
+	for _, c := range builtinChecks {
+		if c.Walk != nil && !disabled(s, c) {
+			wk := c.Walk(j)
+			steps = append(steps, wk.step)
+			dones[c.Name] = wk.done
+		}
+	}
+	for i, e := range events {
+		j.world.Apply(e)
+		for _, step := range steps {
+			step(i, e, j.world)
+		}
+	}
 	out := make([]CheckResult, 0, len(builtinChecks))
 	for _, c := range builtinChecks {
 		r := CheckResult{Name: c.Name, Status: CheckPassed}
-		if spec, ok := s.Checks[c.Name]; ok && spec.Disabled != "" && !c.Always {
-			r.Status, r.Reason = CheckDisabled, spec.Disabled
+		if disabled(s, c) {
+			r.Status, r.Reason = CheckDisabled, s.Checks[c.Name].Disabled
 			out = append(out, r)
 			continue
 		}
-		if v := c.Run(j); len(v) > 0 {
+		var v []Violation
+		if c.Walk != nil {
+			v = dones[c.Name]()
+		} else {
+			v = c.Run(j)
+		}
+		if len(v) > 0 {
 			r.Status = CheckFailed
 			if len(v) > maxViolations {
 				more := len(v) - maxViolations
@@ -64,6 +89,11 @@ func Judge(s *Scenario, events []escalator.Event) []CheckResult {
 	return append(out, judgeExpectations(s, events)...)
 }
 
+func disabled(s *Scenario, c checkDef) bool {
+	spec, ok := s.Checks[c.Name]
+	return ok && spec.Disabled != "" && !c.Always
+}
+
 // judge holds what every check needs: the trace and the session's terms as
 // the trace recorded them, so checks can also judge a trace read from disk.
 type judge struct {
@@ -72,10 +102,14 @@ type judge struct {
 	created escalator.Event
 	final   string // the session's last state
 	nodes   []string
+	// world is the trace's world: after Judge's replay, as it ended.
+	world *replay.World
+	// notes caches maintenance(), which several conformance checks read.
+	notes []*note
 }
 
 func newJudge(s *Scenario, events []escalator.Event) *judge {
-	j := &judge{s: s, events: events}
+	j := &judge{s: s, events: events, world: replay.New()}
 	for _, e := range events {
 		switch e.Kind {
 		case "session.created":
@@ -90,90 +124,22 @@ func newJudge(s *Scenario, events []escalator.Event) *judge {
 	return j
 }
 
-// world replays the trace into the state of the world at each event.
-type world struct {
-	nodeState   map[string]string
-	nodeVersion map[string]string
-	original    map[string]string
-	vmHost      map[string]string
-	vmState     map[string]string
-	vmVNFM      map[string]string
-	vmVNF       map[string]string
-	carrying    map[string]bool
-	vnfMode     map[string]string
-	onNode      map[string]map[string]bool
-	vnfVMs      map[string][]string
-}
-
-func newWorld() *world {
-	return &world{nodeState: map[string]string{}, nodeVersion: map[string]string{}, original: map[string]string{},
-		vmHost: map[string]string{}, vmState: map[string]string{}, vmVNFM: map[string]string{}, vmVNF: map[string]string{},
-		carrying: map[string]bool{}, vnfMode: map[string]string{}, onNode: map[string]map[string]bool{}, vnfVMs: map[string][]string{}}
-}
-
-func (w *world) apply(e escalator.Event) {
-	switch e.Kind {
-	case "node.added":
-		w.nodeState[e.Subject] = orchestrator.NodeNormal
-		w.nodeVersion[e.Subject] = e.Str("version")
-		w.original[e.Subject] = e.Str("version")
-	case "node.state":
-		w.nodeState[e.Subject] = e.Str("to")
-	case "node.version":
-		w.nodeVersion[e.Subject] = e.Str("to")
-	case "vm.placed":
-		w.move(e.Subject, e.Str("node"))
-		w.vmState[e.Subject] = "running"
-		w.vmVNFM[e.Subject] = e.Str("vnfm")
-		if vnf := e.Str("vnf"); vnf != "" {
-			w.vmVNF[e.Subject] = vnf
-			w.vnfVMs[vnf] = append(w.vnfVMs[vnf], e.Subject)
-		}
-	case "vm.migrated":
-		w.move(e.Subject, e.Str("to"))
-	case "vm.deleted":
-		delete(w.onNode[w.vmHost[e.Subject]], e.Subject)
-		delete(w.vmHost, e.Subject)
-		w.vmState[e.Subject] = "deleted"
-		if vnf := w.vmVNF[e.Subject]; vnf != "" {
-			w.vnfVMs[vnf] = slices.DeleteFunc(w.vnfVMs[vnf], func(vm string) bool { return vm == e.Subject })
-		}
-	case "vm.state":
-		w.vmState[e.Subject] = e.Str("to")
-	case "vm.business":
-		w.carrying[e.Subject] = e.Fields["carrying"] == true
-	case "vnf.deployed":
-		w.vnfMode[e.Subject] = e.Str("mode")
-	}
-}
-
-func (w *world) move(vm, to string) {
-	if from, ok := w.vmHost[vm]; ok {
-		delete(w.onNode[from], vm)
-	}
-	w.vmHost[vm] = to
-	if w.onNode[to] == nil {
-		w.onNode[to] = map[string]bool{}
-	}
-	w.onNode[to][vm] = true
-}
-
-func (w *world) vmsOn(node string) []string {
-	out := make([]string, 0, len(w.onNode[node]))
-	for vm := range w.onNode[node] {
-		out = append(out, vm)
-	}
-	slices.Sort(out)
-	return out
-}
-
-// replay walks the trace, calling fn after each event is applied.
-func (j *judge) replay(fn func(i int, e escalator.Event, w *world)) {
-	w := newWorld()
+// replay walks the trace in a world of its own, calling fn after each
+// event is applied: for the conformance checks, which run only in a case.
+func (j *judge) replay(fn func(i int, e escalator.Event, w *replay.World)) {
+	w := replay.New()
 	for i, e := range j.events {
-		w.apply(e)
+		w.Apply(e)
 		fn(i, e, w)
 	}
+}
+
+// evt reads an event's fields as its kind's type. A field that does not
+// fit (a trace written by hand) reads as its zero value, as the checks
+// always have.
+func evt[T event.Payload](e escalator.Event) T {
+	p, _, _ := event.As[T](e)
+	return p
 }
 
 func (j *judge) find(kind, subject string) []escalator.Event {
@@ -258,26 +224,40 @@ func checkMaxInterruption(j *judge) []Violation {
 	return out
 }
 
-func checkPlacement(j *judge) []Violation {
+// walk is a check that judges the world event by event, inside the one
+// replay Judge makes: step sees each event just after the world took it
+// in, done gives the violations once the trace is over.
+type walk struct {
+	step func(i int, e escalator.Event, w *replay.World)
+	done func() []Violation
+}
+
+// nodeState is a node's state, "" for one the trace never named.
+func nodeState(w *replay.World, node string) string {
+	n, _ := w.Node(node)
+	return n.State
+}
+
+func checkPlacement(j *judge) walk {
 	var out []Violation
-	j.replay(func(i int, e escalator.Event, w *world) {
-		var node string
+	step := func(i int, e escalator.Event, w *replay.World) {
+		var node, vm string
 		switch e.Kind {
 		case "vm.placed":
-			node = e.Str("node")
+			node, vm = evt[event.VMPlaced](e).Node, e.Subject
 		case "vm.migrating":
-			node = e.Str("to")
+			node, vm = evt[event.VMMigrating](e).To, e.Subject
 		default:
 			return
 		}
-		if st := w.nodeState[node]; st != orchestrator.NodeNormal {
+		if st := nodeState(w, node); st != orchestrator.NodeNormal {
 			out = append(out, Violation{
-				Message: fmt.Sprintf("VM %s was put on node %s while the node was %s", e.Subject, node, st),
+				Message: fmt.Sprintf("VM %s was put on node %s while the node was %s", vm, node, st),
 				Events:  []escalator.Event{lastStateChange(j.events[:i], node), e},
 			})
 		}
-	})
-	return out
+	}
+	return walk{step, func() []Violation { return out }}
 }
 
 func lastStateChange(es []escalator.Event, node string) escalator.Event {
@@ -289,94 +269,50 @@ func lastStateChange(es []escalator.Event, node string) escalator.Event {
 	return escalator.Event{}
 }
 
-// notices tracks, per VM, the maintenance notification that covers it: a
-// notice opens when a VNFM is told about the VM and closes when the VNFM is
-// told the VM's node is available again.
-type notices struct {
-	open map[string]escalator.Event // VM → the notify event
-	node map[string]string          // VM → the node it was on when notified
-}
-
-func (n *notices) apply(e escalator.Event) {
-	if e.Kind != "vnfm.notify" {
-		return
-	}
-	switch e.Str("type") {
-	case orchestrator.TypeMaintenance:
-		for _, vm := range e.Strs("instances") {
-			n.open[vm] = e
-		}
-	case orchestrator.TypeNodeAvailable:
-		for _, node := range e.Strs("nodes") {
-			for vm, on := range n.node {
-				if on == node && n.open[vm].Subject == e.Subject {
-					delete(n.open, vm)
-				}
-			}
-		}
-	}
-}
-
-func (j *judge) withNotices(fn func(i int, e escalator.Event, w *world, n *notices)) {
-	n := &notices{open: map[string]escalator.Event{}, node: map[string]string{}}
-	j.replay(func(i int, e escalator.Event, w *world) {
-		if e.Kind == "vnfm.notify" && e.Str("type") == orchestrator.TypeMaintenance {
-			for _, vm := range e.Strs("instances") {
-				n.node[vm] = w.vmHost[vm]
-			}
-		}
-		n.apply(e)
-		fn(i, e, w, n)
-	})
-}
-
-func checkNotifyBeforeTouch(j *judge) []Violation {
+func checkNotifyBeforeTouch(j *judge) walk {
 	var out []Violation
-	j.withNotices(func(i int, e escalator.Event, w *world, n *notices) {
+	step := func(i int, e escalator.Event, w *replay.World) {
 		var touched []string
 		var how string
 		switch e.Kind {
 		case "vm.migrating":
 			touched, how = []string{e.Subject}, "migrated"
 		case "node.upgrade-started":
-			touched, how = w.vmsOn(e.Subject), "on node "+e.Subject+" when its upgrade started"
+			touched, how = w.VMsOn(e.Subject), "on node "+e.Subject+" when its upgrade started"
 		default:
 			return
 		}
-		for _, vm := range touched {
-			vnfm := w.vmVNFM[vm]
-			if vnfm == "" {
+		for _, id := range touched {
+			vm, _ := w.VM(id)
+			if vm.VNFM == "" {
 				continue
 			}
-			if _, ok := n.open[vm]; !ok {
+			if _, ok := w.Notice(id); !ok {
 				out = append(out, Violation{
-					Message: fmt.Sprintf("VM %s of VNFM %s was %s without a maintenance notification to its VNFM", vm, vnfm, how),
+					Message: fmt.Sprintf("VM %s of VNFM %s was %s without a maintenance notification to its VNFM", id, vm.VNFM, how),
 					Events:  []escalator.Event{e},
 				})
 			}
 		}
-	})
-	return out
+	}
+	return walk{step, func() []Violation { return out }}
 }
 
-func checkUpgradeAfterReply(j *judge) []Violation {
-	replies := map[string]escalator.Event{} // notification id → accepted reply
+func checkUpgradeAfterReply(j *judge) walk {
 	var out []Violation
-	j.withNotices(func(i int, e escalator.Event, w *world, n *notices) {
-		if e.Kind == "vnfm.reply" && e.Fields["accepted"] == true {
-			replies[e.Str("notificationId")] = e
-		}
+	step := func(i int, e escalator.Event, w *replay.World) {
 		if e.Kind != "node.upgrade-started" {
 			return
 		}
 		seen := map[string]bool{}
-		for _, vm := range w.vmsOn(e.Subject) {
-			vnfm := w.vmVNFM[vm]
+		for _, id := range w.VMsOn(e.Subject) {
+			vm, _ := w.VM(id)
+			vnfm := vm.VNFM
 			if vnfm == "" || seen[vnfm] {
 				continue
 			}
 			seen[vnfm] = true
-			note, ok := n.open[vm]
+			note, ok := w.Notice(id)
 			if !ok {
 				out = append(out, Violation{
 					Message: fmt.Sprintf("node %s was upgraded with VMs of VNFM %s on it, and that VNFM was never asked", e.Subject, vnfm),
@@ -384,15 +320,20 @@ func checkUpgradeAfterReply(j *judge) []Violation {
 				})
 				continue
 			}
-			within, _ := time.ParseDuration(note.Str("replyWithin"))
-			reply, answered := replies[note.Str("notificationId")]
+			notify := evt[event.VNFMNotify](note)
+			within, _ := time.ParseDuration(notify.ReplyWithin)
+			n, _ := w.Notification(notify.NotificationID)
+			reply := ""
+			if n.Accepted != nil {
+				reply = evt[event.VNFMReply](*n.Accepted).Reply
+			}
 			switch {
-			case answered && len(reply.Str("reply")) > 4 && reply.Str("reply")[:4] == "NACK":
+			case len(reply) > 4 && strings.HasPrefix(reply, "NACK"):
 				out = append(out, Violation{
-					Message: fmt.Sprintf("node %s was upgraded although VNFM %s refused (%s)", e.Subject, vnfm, reply.Str("reply")),
-					Events:  []escalator.Event{note, reply, e},
+					Message: fmt.Sprintf("node %s was upgraded although VNFM %s refused (%s)", e.Subject, vnfm, reply),
+					Events:  []escalator.Event{note, *n.Accepted, e},
 				})
-			case answered:
+			case n.Accepted != nil:
 			case e.At-note.At >= within:
 			default:
 				out = append(out, Violation{
@@ -401,85 +342,90 @@ func checkUpgradeAfterReply(j *judge) []Violation {
 				})
 			}
 		}
-	})
-	return out
+	}
+	return walk{step, func() []Violation { return out }}
 }
 
-func checkBusinessMoved(j *judge) []Violation {
+func checkBusinessMoved(j *judge) walk {
 	var out []Violation
-	j.replay(func(i int, e escalator.Event, w *world) {
+	step := func(i int, e escalator.Event, w *replay.World) {
 		if e.Kind != "node.upgrade-started" {
 			return
 		}
-		for _, vm := range w.vmsOn(e.Subject) {
-			if w.carrying[vm] {
+		for _, id := range w.VMsOn(e.Subject) {
+			if vm, _ := w.VM(id); vm.Carrying {
 				out = append(out, Violation{
-					Message: fmt.Sprintf("VM %s (%s) still carried business when node %s started upgrading", vm, w.vmVNF[vm], e.Subject),
+					Message: fmt.Sprintf("VM %s (%s) still carried business when node %s started upgrading", id, vm.VNF, e.Subject),
 					Events:  []escalator.Event{e},
 				})
 			}
 		}
-	})
-	return out
+	}
+	return walk{step, func() []Violation { return out }}
 }
 
-func checkPairRedundancy(j *judge) []Violation {
+func checkPairRedundancy(j *judge) walk {
 	reported := map[string]bool{}
 	var out []Violation
-	j.replay(func(i int, e escalator.Event, w *world) {
+	step := func(i int, e escalator.Event, w *replay.World) {
 		// Only the VNFs this event can have changed need a look.
 		var vnfs []string
 		switch e.Kind {
 		case "node.state":
-			for _, vm := range w.vmsOn(e.Subject) {
-				vnfs = append(vnfs, w.vmVNF[vm])
+			for _, id := range w.VMsOn(e.Subject) {
+				vm, _ := w.VM(id)
+				vnfs = append(vnfs, vm.VNF)
 			}
 		case "vm.state", "vm.migrated":
-			vnfs = append(vnfs, w.vmVNF[e.Subject])
+			vm, _ := w.VM(e.Subject)
+			vnfs = append(vnfs, vm.VNF)
 		}
-		for _, vnf := range vnfs {
-			if vnf == "" || reported[vnf] || w.vnfMode[vnf] != "active-standby" {
+		for _, name := range vnfs {
+			if name == "" || reported[name] {
 				continue
 			}
-			var vms []string
-			for _, vm := range w.vnfVMs[vnf] {
-				if w.nodeState[w.vmHost[vm]] != orchestrator.NodeNormal || w.vmState[vm] != "running" {
+			if vnf, _ := w.VNF(name); vnf.Mode != ModeActiveStandby {
+				continue
+			}
+			var vms []replay.VM
+			for _, id := range w.Members(name) {
+				vm, _ := w.VM(id)
+				if nodeState(w, vm.Host) != orchestrator.NodeNormal || vm.State != "running" {
 					vms = append(vms, vm)
 				}
 			}
 			if len(vms) < 2 {
 				continue
 			}
-			reported[vnf] = true
-			slices.Sort(vms)
+			reported[name] = true
+			slices.SortFunc(vms, func(a, b replay.VM) int { return strings.Compare(a.ID, b.ID) })
 			desc := ""
 			for _, vm := range vms {
-				desc += fmt.Sprintf(" %s (node %s %s, VM %s)", vm, w.vmHost[vm], w.nodeState[w.vmHost[vm]], w.vmState[vm])
+				desc += fmt.Sprintf(" %s (node %s %s, VM %s)", vm.ID, vm.Host, nodeState(w, vm.Host), vm.State)
 			}
 			out = append(out, Violation{
-				Message: fmt.Sprintf("both members of active-standby VNF %s were impacted at once:%s", vnf, desc),
+				Message: fmt.Sprintf("both members of active-standby VNF %s were impacted at once:%s", name, desc),
 				Events:  []escalator.Event{e},
 			})
 		}
-	})
-	slices.SortFunc(out, func(a, b Violation) int { return int(a.Events[0].Seq - b.Events[0].Seq) })
-	return out
+	}
+	done := func() []Violation {
+		slices.SortFunc(out, func(a, b Violation) int { return int(a.Events[0].Seq - b.Events[0].Seq) })
+		return out
+	}
+	return walk{step, done}
 }
 
-func checkMaxParallel(j *judge) []Violation {
+func checkMaxParallel(j *judge) walk {
 	limit := int(j.created.Num("maxParallel"))
-	selected := map[string]bool{}
-	for _, n := range j.nodes {
-		selected[n] = true
-	}
 	var out []Violation
-	j.replay(func(i int, e escalator.Event, w *world) {
+	step := func(i int, e escalator.Event, w *replay.World) {
 		if e.Kind != "node.state" || len(out) > 0 {
 			return
 		}
 		var busy []string
-		for node, st := range w.nodeState {
-			if selected[node] && st != orchestrator.NodeNormal {
+		for _, node := range j.nodes {
+			if n, ok := w.Node(node); ok && n.State != orchestrator.NodeNormal {
 				busy = append(busy, node)
 			}
 		}
@@ -490,15 +436,11 @@ func checkMaxParallel(j *judge) []Violation {
 				Events:  []escalator.Event{e},
 			})
 		}
-	})
-	return out
+	}
+	return walk{step, func() []Violation { return out }}
 }
 
 func checkFinalState(j *judge) []Violation {
-	w := newWorld()
-	for _, e := range j.events {
-		w.apply(e)
-	}
 	target := j.created.Str("targetVersion")
 	final := map[string][]escalator.Event{}
 	for _, e := range j.events {
@@ -508,12 +450,13 @@ func checkFinalState(j *judge) []Violation {
 	}
 	var out []Violation
 	for _, node := range j.nodes {
-		st, ver := w.nodeState[node], w.nodeVersion[node]
+		n, _ := j.world.Node(node)
+		st, ver := n.State, n.Version
 		finals := final[node]
 		switch j.s.Expect.Outcome {
 		case OutcomeRollback:
-			if ver != w.original[node] || st != orchestrator.NodeNormal {
-				out = append(out, Violation{Message: fmt.Sprintf("after the rollback node %s is %s at version %s; expected normal at %s", node, st, ver, w.original[node]), Events: finals})
+			if ver != n.Original || st != orchestrator.NodeNormal {
+				out = append(out, Violation{Message: fmt.Sprintf("after the rollback node %s is %s at version %s; expected normal at %s", node, st, ver, n.Original), Events: finals})
 			}
 		case OutcomeFailed:
 			if st == orchestrator.NodeMaintenance {
