@@ -11,15 +11,17 @@ import (
 	"time"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event/replay"
 )
 
 // judgeExpectations evaluates the scenario's own expectations, after the
 // built-in checks: one check per threshold ("threshold:<metric>", sorted by
-// metric), then one per assertion ("assert:<name>", in file order).
-func judgeExpectations(s *Scenario, events []escalator.Event) []CheckResult {
+// metric), then one per assertion ("assert:<name>", in file order). w is
+// the trace's world as it ended.
+func judgeExpectations(s *Scenario, events []escalator.Event, w *replay.World) []CheckResult {
 	var out []CheckResult
 	if len(s.Expect.Thresholds) > 0 {
-		ms := computeMetrics(events)
+		ms := computeMetrics(events, w)
 		names := make([]string, 0, len(s.Expect.Thresholds))
 		for name := range s.Expect.Thresholds {
 			names = append(names, name)

@@ -394,15 +394,15 @@ func TestPercentiles(t *testing.T) {
 	require.Equal(t, 10.0, m["replyLatency.max"])
 	require.Equal(t, 5.5, m["replyLatency.avg"])
 	// p90 cites the notification and reply that took 9 s.
-	ms := computeMetrics(events)
+	ms := computeMetrics(events, nil)
 	ev90 := ms.evidence["replyLatency.p90"]
 	require.Len(t, ev90, 2)
 	require.Equal(t, 9*time.Second, ev90[1].At-ev90[0].At)
 }
 
 func TestThresholds(t *testing.T) {
-	ms := computeMetrics(metricTrace)
-	empty := computeMetrics(nil)
+	ms := computeMetrics(metricTrace, nil)
+	empty := computeMetrics(nil, nil)
 	tests := []struct {
 		metric, expr string
 		ms           *metricSet

@@ -86,7 +86,7 @@ func Judge(s *Scenario, events []escalator.Event) []CheckResult {
 		out = append(out, r)
 	}
 	out = append(out, judgeConformance(j)...)
-	return append(out, judgeExpectations(s, events)...)
+	return append(out, judgeExpectations(s, events, j.world)...)
 }
 
 func disabled(s *Scenario, c checkDef) bool {

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"sort"
@@ -8,6 +9,8 @@ import (
 	"time"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event"
+	"github.com/escalator-testbed/escalator/event/replay"
 	"github.com/escalator-testbed/escalator/orchestrator"
 )
 
@@ -86,7 +89,7 @@ func fmtSeconds(v float64) string {
 // Metrics computes every metric of a trace from its events alone. A metric
 // with nothing to measure is absent (see the Metric constants).
 func Metrics(events []escalator.Event) map[string]float64 {
-	return computeMetrics(events).values
+	return computeMetrics(events, nil).values
 }
 
 // SortedMetricNames returns the names in m, sorted.
@@ -115,7 +118,15 @@ type latencySample struct {
 // evidenceCap bounds the events a count metric cites.
 const evidenceCap = 3
 
-func computeMetrics(events []escalator.Event) *metricSet {
+// computeMetrics measures a trace. w is its world as it ended, nil to
+// replay it here.
+func computeMetrics(events []escalator.Event, w *replay.World) *metricSet {
+	if w == nil {
+		w = replay.New()
+		for _, e := range events {
+			w.Apply(e)
+		}
+	}
 	ms := &metricSet{values: map[string]float64{}, evidence: map[string][]escalator.Event{}}
 	count := func(name string, e escalator.Event) {
 		ms.values[name]++
@@ -135,8 +146,6 @@ func computeMetrics(events []escalator.Event) *metricSet {
 		created, final *escalator.Event
 		target         string
 		upgraded       = map[string]bool{}
-		pending        = map[string]escalator.Event{} // notificationId → MaintenanceNotification not yet answered
-		samples        []latencySample
 	)
 	for _, e := range events {
 		switch e.Kind {
@@ -166,21 +175,10 @@ func computeMetrics(events []escalator.Event) *metricSet {
 			}
 		case "vnfm.notify":
 			count(MetricNotifications, e)
-			if e.Str("type") == orchestrator.TypeMaintenance {
-				if id := e.Str("notificationId"); id != "" {
-					pending[id] = e
-				}
-			}
 		case "vnfm.reply":
 			count(MetricReplies, e)
-			if e.Fields["accepted"] != true {
+			if !evt[event.VNFMReply](e).Accepted {
 				count(MetricRejectedReplies, e)
-				break
-			}
-			id := e.Str("notificationId")
-			if n, ok := pending[id]; ok {
-				delete(pending, id)
-				samples = append(samples, latencySample{(e.At - n.At).Seconds(), n, e})
 			}
 		case "vm.migrating":
 			count(MetricMigrations, e)
@@ -207,6 +205,15 @@ func computeMetrics(events []escalator.Event) *metricSet {
 		ms.values[MetricUpgradeDuration] = (final.At - created.At).Seconds()
 		ms.evidence[MetricUpgradeDuration] = []escalator.Event{*created, *final}
 	}
+	var samples []latencySample
+	for _, n := range w.Notifications() {
+		if n.Notify.Type == orchestrator.TypeMaintenance && n.Accepted != nil {
+			samples = append(samples, latencySample{(n.Accepted.At - n.Event.At).Seconds(), n.Event, *n.Accepted})
+		}
+	}
+	// In the order they were answered, which breaks ties between equal
+	// latencies.
+	slices.SortFunc(samples, func(a, b latencySample) int { return cmp.Compare(a.reply.Seq, b.reply.Seq) })
 	ms.latencies(samples)
 	return ms
 }
