@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event"
+	"github.com/escalator-testbed/escalator/event/replay"
 	"github.com/escalator-testbed/escalator/reports/sequence"
 	"github.com/escalator-testbed/escalator/scenarios"
 )
@@ -627,8 +629,9 @@ func newHTMLScenario(run Run, r *scenarios.Result, id string, wall time.Duration
 
 	if len(r.Events) > 0 {
 		ch := &htmlCharts{id: id, end: end}
-		sc.Nodes, sc.NodeSummary, sc.NodeNote = ch.nodes(r.Events)
-		sc.VNFs, sc.VNFNote = ch.vnfs(r.Events)
+		nodes, vnfs := htmlTracks(r.Events, end)
+		sc.Nodes, sc.NodeSummary, sc.NodeNote = ch.nodes(nodes)
+		sc.VNFs, sc.VNFNote = ch.vnfs(vnfs)
 		sc.Sequence, sc.SequenceNote, sc.SequenceScroll = ch.sequence(r.Events)
 	}
 	sc.Metrics, sc.MetricsNote = htmlMetrics(r)
@@ -1109,66 +1112,87 @@ type htmlSeg struct {
 type htmlNode struct {
 	name    string
 	segs    []htmlSeg
-	state   string
-	since   time.Duration
 	version string
 	faults  []escalator.Event
 	failed  bool
 }
 
-// htmlNodeTracks replays node.added and node.state into each node's
-// states over time, in the order the nodes appear.
-func htmlNodeTracks(events []escalator.Event, end time.Duration) []*htmlNode {
-	var order []*htmlNode
+// htmlTracks replays the trace once into each node's states over time, in
+// the order the nodes appear, and each VNF's interruptions and loss, in
+// the order the VNFs appear.
+func htmlTracks(events []escalator.Event, end time.Duration) ([]*htmlNode, []*htmlVNF) {
+	w := replay.New()
 	byName := map[string]*htmlNode{}
-	get := func(name, state string, at time.Duration) *htmlNode {
+	track := func(name string) *htmlNode {
 		n := byName[name]
 		if n == nil {
-			n = &htmlNode{name: name, state: state, since: at}
+			n = &htmlNode{name: name}
 			byName[name] = n
-			order = append(order, n)
 		}
 		return n
 	}
 	for _, e := range events {
-		switch {
-		case e.Kind == "node.added":
-			n := get(e.Subject, "normal", e.At)
-			if v := e.Str("version"); v != "" {
-				n.version = v
+		if e.Kind == "node.state" {
+			// The state the node leaves and since when; a node the trace
+			// never added was in its From state from the start.
+			from, since := "", time.Duration(0)
+			if n, ok := w.Node(e.Subject); ok {
+				from, since = n.State, n.Since
+			} else {
+				p, _, _ := event.As[event.NodeState](e)
+				from = cmp.Or(p.From, "normal")
 			}
-		case e.Kind == "node.state":
-			n := get(e.Subject, cmp.Or(e.Str("from"), "normal"), 0)
-			if e.At > n.since {
-				n.segs = append(n.segs, htmlSeg{n.state, n.since, e.At})
+			if e.At > since {
+				t := track(e.Subject)
+				t.segs = append(t.segs, htmlSeg{from, since, e.At})
 			}
-			n.state, n.since = e.Str("to"), e.At
-			if n.state == "failed" {
-				n.failed = true
+		}
+		w.Apply(e)
+		if e.Kind == "node.state" {
+			if n, _ := w.Node(e.Subject); n.State == "failed" {
+				track(e.Subject).failed = true
 			}
-		case e.Kind == "node.version" || e.Kind == "node.final":
-			if n := byName[e.Subject]; n != nil {
-				n.version = cmp.Or(e.Str("to"), e.Str("version"), n.version)
-			}
-		case strings.HasPrefix(e.Kind, "fault."):
-			if n := byName[e.Subject]; n != nil {
-				n.faults = append(n.faults, e)
+		}
+		if strings.HasPrefix(e.Kind, "fault.") {
+			if _, ok := w.Node(e.Subject); ok {
+				t := track(e.Subject)
+				t.faults = append(t.faults, e)
 			}
 		}
 	}
-	for _, n := range order {
-		if end > n.since {
-			n.segs = append(n.segs, htmlSeg{n.state, n.since, end})
+	var nodes []*htmlNode
+	for _, name := range w.Nodes() {
+		n, _ := w.Node(name)
+		t := track(name)
+		t.version = n.Version
+		if end > n.Since {
+			t.segs = append(t.segs, htmlSeg{n.State, n.Since, end})
 		}
+		nodes = append(nodes, t)
 	}
-	return order
+	var vnfs []*htmlVNF
+	for _, name := range w.VNFs() {
+		v, _ := w.VNF(name)
+		if !v.Deployed && len(v.Interruptions) == 0 && v.Summary == nil {
+			continue // only its VMs named it
+		}
+		t := &htmlVNF{name: name, deployed: v.DeployedAt}
+		for _, o := range v.Interruptions {
+			t.outages = append(t.outages, htmlOutage{o.Start, o.Duration, o.Lost, o.Cause})
+			t.lost += o.Lost
+		}
+		if s := v.Summary; s != nil {
+			t.summarised, t.lost, t.offered = true, s.Lost, s.Offered
+		}
+		vnfs = append(vnfs, t)
+	}
+	return nodes, vnfs
 }
 
 // nodes draws one row per node (up to htmlMaxNodeRows; nodes that failed
 // or met a fault first) and, when some are left out, the count of nodes
 // in each state over time.
-func (c *htmlCharts) nodes(events []escalator.Event) (chart, summary template.HTML, note string) {
-	tracks := htmlNodeTracks(events, c.end)
+func (c *htmlCharts) nodes(tracks []*htmlNode) (chart, summary template.HTML, note string) {
 	if len(tracks) == 0 {
 		return "", "", "The trace has no nodes."
 	}
@@ -1351,62 +1375,17 @@ type htmlOutage struct {
 }
 
 type htmlVNF struct {
-	name            string
-	deployed        time.Duration
-	outages         []htmlOutage
-	lost, offered   float64
-	summarised      bool
-	interruptionsNo int
-}
-
-// htmlVNFTracks collects each VNF's interruptions and loss, in the order
-// the VNFs were deployed.
-func htmlVNFTracks(events []escalator.Event) []*htmlVNF {
-	var order []*htmlVNF
-	byName := map[string]*htmlVNF{}
-	get := func(name string, at time.Duration) *htmlVNF {
-		v := byName[name]
-		if v == nil {
-			v = &htmlVNF{name: name, deployed: at}
-			byName[name] = v
-			order = append(order, v)
-		}
-		return v
-	}
-	for _, e := range events {
-		switch e.Kind {
-		case "vnf.deployed":
-			get(e.Subject, e.At)
-		case "service.interruption":
-			v := get(e.Subject, 0)
-			dur, _ := time.ParseDuration(e.Str("duration"))
-			start, err := time.ParseDuration(e.Str("start"))
-			if err != nil {
-				start = e.At - dur
-			}
-			v.outages = append(v.outages, htmlOutage{start, dur, e.Num("lost"), e.Str("cause")})
-		case "service.summary":
-			v := get(e.Subject, 0)
-			v.summarised = true
-			v.lost, v.offered = e.Num("lost"), e.Num("offered")
-			v.interruptionsNo = int(e.Num("interruptions"))
-		}
-	}
-	for _, v := range order {
-		if !v.summarised {
-			for _, o := range v.outages {
-				v.lost += o.lost
-			}
-		}
-	}
-	return order
+	name          string
+	deployed      time.Duration
+	outages       []htmlOutage
+	lost, offered float64
+	summarised    bool
 }
 
 // vnfs draws one row per VNF (up to htmlMaxVNFRows, interrupted VNFs
 // first): in service in bluish green, every interruption as a vermillion
 // span with a marker above it and a tooltip.
-func (c *htmlCharts) vnfs(events []escalator.Event) (template.HTML, string) {
-	tracks := htmlVNFTracks(events)
+func (c *htmlCharts) vnfs(tracks []*htmlVNF) (template.HTML, string) {
 	if len(tracks) == 0 {
 		return "", "The trace has no VNFs."
 	}
