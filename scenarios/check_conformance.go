@@ -290,12 +290,10 @@ func (n *note) nack() bool {
 	return n.accepted != nil && strings.HasPrefix(n.accepted.Str("reply"), "NACK")
 }
 
-// maintenance replays the trace into the VNFM's maintenance notifications.
-func (j *judge) maintenance() []*note {
-	if j.notes != nil {
-		return j.notes
-	}
-	notes := []*note{}
+// followMaintenance follows the VNFM's maintenance notifications through
+// Judge's replay, into j.notes when finish is called after the last event.
+func (j *judge) followMaintenance() (step func(i int, e escalator.Event, w *replay.World), finish func()) {
+	var notes []*note
 	byID := map[string]*note{}
 	active := func(w *replay.World, inst string) bool {
 		vm, _ := w.VM(inst)
@@ -319,9 +317,7 @@ func (j *judge) maintenance() []*note {
 			}
 		}
 	}
-	var last *replay.World
-	j.replay(func(i int, e escalator.Event, w *replay.World) {
-		last = w
+	step = func(i int, e escalator.Event, w *replay.World) {
 		switch e.Kind {
 		case "vnfm.notify":
 			p := evt[event.VNFMNotify](e)
@@ -401,18 +397,20 @@ func (j *judge) maintenance() []*note {
 				}
 			}
 		}
-	})
-	end := escalator.Event{}
-	if len(j.events) > 0 {
-		end = j.events[len(j.events)-1]
 	}
-	for _, n := range notes {
-		if !n.judged {
-			judge(last, n, end)
+	finish = func() {
+		end := escalator.Event{}
+		if len(j.events) > 0 {
+			end = j.events[len(j.events)-1]
 		}
+		for _, n := range notes {
+			if !n.judged {
+				judge(j.world, n, end)
+			}
+		}
+		j.notes = notes
 	}
-	j.notes = notes
-	return notes
+	return step, finish
 }
 
 func (j *judge) noteEvidence(n *note) []escalator.Event {
@@ -425,7 +423,7 @@ func (j *judge) noteEvidence(n *note) []escalator.Event {
 }
 
 func checkReplyInTime(j *judge) ([]Violation, string) {
-	notes := j.maintenance()
+	notes := j.notes
 	if len(notes) == 0 {
 		return []Violation{{Message: "the VIM sent the VNFM no maintenance notification to answer", Events: j.find("delivery.no-subscriber", "")}}, ""
 	}
@@ -459,7 +457,7 @@ func acknowledgedWith(notes []*note, has func(n *note) bool) (out []*note) {
 }
 
 func checkSwitchoverBeforeReply(j *judge) ([]Violation, string) {
-	notes := acknowledgedWith(j.maintenance(), func(n *note) bool { return len(n.activeAtNotify) > 0 })
+	notes := acknowledgedWith(j.notes, func(n *note) bool { return len(n.activeAtNotify) > 0 })
 	if len(notes) == 0 {
 		return []Violation{{Message: "no maintenance of a node with an active instance was acknowledged or went ahead: nothing shows the VNFM switching over"}}, ""
 	}
@@ -480,7 +478,7 @@ func checkSwitchoverBeforeReply(j *judge) ([]Violation, string) {
 }
 
 func checkDrainBeforeReply(j *judge) ([]Violation, string) {
-	notes := acknowledgedWith(j.maintenance(), func(n *note) bool { return len(n.rotatingAtStart) > 0 })
+	notes := acknowledgedWith(j.notes, func(n *note) bool { return len(n.rotatingAtStart) > 0 })
 	if len(notes) == 0 {
 		return []Violation{{Message: "no maintenance of a node with a load-balanced member in rotation was acknowledged or went ahead: nothing shows the VNFM draining"}}, ""
 	}
@@ -521,7 +519,7 @@ func (j *judge) vnfOf(inst string) string {
 func checkHonestReply(j *judge) ([]Violation, string) {
 	var out []Violation
 	judged := 0
-	for _, n := range j.maintenance() {
+	for _, n := range j.notes {
 		if !n.ack() {
 			continue
 		}
@@ -600,7 +598,7 @@ func checkRedundancyRestored(j *judge) ([]Violation, string) {
 func checkNackClean(j *judge) ([]Violation, string) {
 	var out []Violation
 	nacks := 0
-	for _, n := range j.maintenance() {
+	for _, n := range j.notes {
 		if !n.nack() {
 			continue
 		}
@@ -639,7 +637,7 @@ func checkIdempotent(j *judge) ([]Violation, string) {
 		return []Violation{{Message: "no notification was delivered twice: the case's notify-duplicate fault never fired"}}, ""
 	}
 	var out []Violation
-	for _, n := range j.maintenance() {
+	for _, n := range j.notes {
 		if !twice[n.id] {
 			continue
 		}
@@ -657,30 +655,26 @@ func checkIdempotent(j *judge) ([]Violation, string) {
 
 func checkOwnLimits(j *judge) ([]Violation, string) {
 	declared := false
-	var out []Violation
-	j.replay(func(i int, e escalator.Event, w *replay.World) {
-		if e.Kind != "vnf.deployed" && e.Kind != "vnf.scaled" {
-			return
+	for _, name := range j.world.VNFs() {
+		if v, _ := j.world.VNF(name); v.Limits != nil && v.Limits.MinPreserved > 0 {
+			declared = true
 		}
-		vnf, _ := w.VNF(e.Subject)
-		min := 0
-		if vnf.Limits != nil {
-			min = vnf.Limits.MinPreserved
-		}
-		switch e.Kind {
-		case "vnf.deployed":
-			declared = declared || min > 0
-		case "vnf.scaled":
-			// Drains for a maintenance are the VIM's impact, which the
-			// planner keeps within the limits (ifa011-limits); scaling
-			// is the VNFM's own decision.
-			if min > 0 && vnf.VNFM == j.vnfm() && vnf.Size < min {
-				out = append(out, Violation{Message: fmt.Sprintf("the VNFM scaled %s in to %d instances, below the minPreserved %d it declared", vnf.Name, vnf.Size, min), Events: []escalator.Event{e}})
-			}
-		}
-	})
+	}
 	if !declared {
 		return nil, "no VNF of the case declares minPreserved"
+	}
+	var out []Violation
+	for _, e := range j.find("vnf.scaled", "") {
+		// Drains for a maintenance are the VIM's impact, which the planner
+		// keeps within the limits (ifa011-limits); scaling is the VNFM's
+		// own decision. A VNF's limits and VNFM are set at deployment.
+		vnf, _ := j.world.VNF(e.Subject)
+		if vnf.Limits == nil || vnf.Limits.MinPreserved == 0 || vnf.VNFM != j.vnfm() {
+			continue
+		}
+		if n, min := evt[event.VNFScaled](e).To, vnf.Limits.MinPreserved; n < min {
+			out = append(out, Violation{Message: fmt.Sprintf("the VNFM scaled %s in to %d instances, below the minPreserved %d it declared", vnf.Name, n, min), Events: []escalator.Event{e}})
+		}
 	}
 	return out, ""
 }

@@ -55,12 +55,19 @@ func Judge(s *Scenario, events []escalator.Event) []CheckResult {
 			dones[c.Name] = wk.done
 		}
 	}
+	finish := func() {}
+	if s.Conformance != nil {
+		var step func(i int, e escalator.Event, w *replay.World)
+		step, finish = j.followMaintenance()
+		steps = append(steps, step)
+	}
 	for i, e := range events {
 		j.world.Apply(e)
 		for _, step := range steps {
 			step(i, e, j.world)
 		}
 	}
+	finish()
 	out := make([]CheckResult, 0, len(builtinChecks))
 	for _, c := range builtinChecks {
 		r := CheckResult{Name: c.Name, Status: CheckPassed}
@@ -104,7 +111,8 @@ type judge struct {
 	nodes   []string
 	// world is the trace's world: after Judge's replay, as it ended.
 	world *replay.World
-	// notes caches maintenance(), which several conformance checks read.
+	// notes are the VNFM's maintenance notifications, which the
+	// conformance checks judge (followMaintenance).
 	notes []*note
 }
 
@@ -122,16 +130,6 @@ func newJudge(s *Scenario, events []escalator.Event) *judge {
 		}
 	}
 	return j
-}
-
-// replay walks the trace in a world of its own, calling fn after each
-// event is applied: for the conformance checks, which run only in a case.
-func (j *judge) replay(fn func(i int, e escalator.Event, w *replay.World)) {
-	w := replay.New()
-	for i, e := range j.events {
-		w.Apply(e)
-		fn(i, e, w)
-	}
 }
 
 // evt reads an event's fields as its kind's type. A field that does not
