@@ -64,11 +64,11 @@ func checkIFA011(j *judge) walk {
 			if lim == nil || lim.LeadTime == 0 {
 				continue
 			}
-			n, told := w.LastNotice(vm)
-			if told && e.At-n.At < lim.LeadTime {
+			n, told := w.Notice(vm)
+			if told && e.At-n.Event.At < lim.LeadTime {
 				report("lead "+vm, Violation{
-					Message: fmt.Sprintf("VM %s of %s was impacted %s after its notification; the VNF needs a lead time of %s", vm, vnf, e.At-n.At, lim.LeadTime),
-					Events:  []escalator.Event{n, e},
+					Message: fmt.Sprintf("VM %s of %s was impacted %s after its notification; the VNF needs a lead time of %s", vm, vnf, e.At-n.Event.At, lim.LeadTime),
+					Events:  []escalator.Event{n.Event, e},
 				})
 			}
 		}

@@ -285,7 +285,7 @@ func checkNotifyBeforeTouch(j *judge) walk {
 			if vm.VNFM == "" {
 				continue
 			}
-			if _, ok := w.Notice(id); !ok {
+			if n, ok := w.Notice(id); !ok || !n.Open {
 				out = append(out, Violation{
 					Message: fmt.Sprintf("VM %s of VNFM %s was %s without a maintenance notification to its VNFM", id, vm.VNFM, how),
 					Events:  []escalator.Event{e},
@@ -310,21 +310,18 @@ func checkUpgradeAfterReply(j *judge) walk {
 				continue
 			}
 			seen[vnfm] = true
-			note, ok := w.Notice(id)
-			if !ok {
+			notice, ok := w.Notice(id)
+			if !ok || !notice.Open {
 				out = append(out, Violation{
 					Message: fmt.Sprintf("node %s was upgraded with VMs of VNFM %s on it, and that VNFM was never asked", e.Subject, vnfm),
 					Events:  []escalator.Event{e},
 				})
 				continue
 			}
-			notify := evt[event.VNFMNotify](note)
-			within, _ := time.ParseDuration(notify.ReplyWithin)
-			n, _ := w.Notification(notify.NotificationID)
-			reply := ""
-			if n.Accepted != nil {
-				reply = evt[event.VNFMReply](*n.Accepted).Reply
-			}
+			note := notice.Event
+			within, _ := time.ParseDuration(notice.Notify.ReplyWithin)
+			n, _ := w.Notification(notice.Notify.NotificationID)
+			reply := n.AcceptedReply.Reply
 			switch {
 			case len(reply) > 4 && strings.HasPrefix(reply, "NACK"):
 				out = append(out, Violation{

@@ -84,15 +84,20 @@ type Notification struct {
 	Event   escalator.Event // the vnfm.notify
 	Notify  event.VNFMNotify
 	Replies []escalator.Event // every vnfm.reply naming it, accepted or not
-	// Accepted is the first reply the VIM took, nil until then.
-	Accepted *escalator.Event
+	// Accepted is the first reply the VIM took, nil until then, and
+	// AcceptedReply its fields.
+	Accepted      *escalator.Event
+	AcceptedReply event.VNFMReply
 }
 
-// notice is the last maintenance notification that named a VM.
-type notice struct {
-	e    escalator.Event
-	node string // the VM's host when it was sent
-	open bool   // until its VNFM is told that node is available again
+// Notice is the last maintenance notification that named a VM.
+type Notice struct {
+	Event  escalator.Event // the vnfm.notify
+	Notify event.VNFMNotify
+	// Open: it covers the VM still, until its VNFM is told the node the
+	// VM was on when it was sent is available again.
+	Open bool
+	node string
 }
 
 // World is the projected state. The zero value is not ready; use New.
@@ -104,7 +109,7 @@ type World struct {
 	vnfs      map[string]*VNF
 	vnfOrder  []string
 	members   map[string][]string // VNF → its VMs, in placement order
-	notices   map[string]*notice  // VM → the notice naming it
+	notices   map[string]*Notice  // VM → the notice naming it
 	noticed   map[string]map[string]bool
 	notes     map[string]*Notification
 	noteOrder []string
@@ -114,7 +119,7 @@ type World struct {
 // New returns the world before any event.
 func New() *World {
 	return &World{nodes: map[string]*Node{}, onNode: map[string]map[string]bool{}, vms: map[string]*VM{},
-		vnfs: map[string]*VNF{}, members: map[string][]string{}, notices: map[string]*notice{},
+		vnfs: map[string]*VNF{}, members: map[string][]string{}, notices: map[string]*Notice{},
 		noticed: map[string]map[string]bool{}, notes: map[string]*Notification{}}
 }
 
@@ -216,7 +221,7 @@ func (w *World) Apply(e escalator.Event) {
 		if n := w.notes[p.NotificationID]; n != nil {
 			n.Replies = append(n.Replies, e)
 			if p.Accepted && n.Accepted == nil {
-				n.Accepted = &e
+				n.Accepted, n.AcceptedReply = &e, p
 			}
 		}
 	}
@@ -246,7 +251,7 @@ func (w *World) notify(e escalator.Event, p event.VNFMNotify) {
 			if old := w.notices[id]; old != nil {
 				delete(w.noticed[old.node], id)
 			}
-			w.notices[id] = &notice{e: e, node: node, open: true}
+			w.notices[id] = &Notice{Event: e, Notify: p, Open: true, node: node}
 			if w.noticed[node] == nil {
 				w.noticed[node] = map[string]bool{}
 			}
@@ -255,8 +260,8 @@ func (w *World) notify(e escalator.Event, p event.VNFMNotify) {
 	case typeNodeAvailable:
 		for _, node := range p.Nodes {
 			for id := range w.noticed[node] {
-				if n := w.notices[id]; n.open && n.e.Subject == e.Subject {
-					n.open = false
+				if n := w.notices[id]; n.Open && n.Event.Subject == e.Subject {
+					n.Open = false
 				}
 			}
 		}
@@ -346,23 +351,13 @@ func (w *World) VNFs() []string { return slices.Clone(w.vnfOrder) }
 // Members lists a VNF's VMs that are not deleted, in placement order.
 func (w *World) Members(vnf string) []string { return slices.Clone(w.members[vnf]) }
 
-// Notice returns the maintenance notification that covers a VM now: the
-// last one naming it, until its VNFM is told the node the VM was on then
-// is available again.
-func (w *World) Notice(vm string) (escalator.Event, bool) {
-	if n := w.notices[vm]; n != nil && n.open {
-		return n.e, true
+// Notice returns the last maintenance notification that named a VM, open
+// (covering it now) or not; ok is false for a VM never named in one.
+func (w *World) Notice(vm string) (n Notice, ok bool) {
+	if p := w.notices[vm]; p != nil {
+		return *p, true
 	}
-	return escalator.Event{}, false
-}
-
-// LastNotice returns the last maintenance notification that named a VM,
-// covering it still or not.
-func (w *World) LastNotice(vm string) (escalator.Event, bool) {
-	if n := w.notices[vm]; n != nil {
-		return n.e, true
-	}
-	return escalator.Event{}, false
+	return Notice{}, false
 }
 
 // Notification returns the notification sent with an ID (the last, should

@@ -204,10 +204,9 @@ func render(w *World, events []escalator.Event) []string {
 				line += " " + f.word
 			}
 		}
-		if n, ok := w.LastNotice(id); ok {
-			_, open := w.Notice(id)
-			line += fmt.Sprintf(" notice #%d", n.Seq)
-			if !open {
+		if n, ok := w.Notice(id); ok {
+			line += fmt.Sprintf(" notice #%d", n.Event.Seq)
+			if !n.Open {
 				line += " closed"
 			}
 		}

@@ -113,12 +113,12 @@ func TestApply(t *testing.T) {
 			tt.emit(time.Second, "m", event.VNFMNotify{VNFM: "m", NotificationID: "n-1", Type: typeMaintenance, Nodes: []string{"n1"}, Instances: []string{"a-1"}})
 			tt.emit(2*time.Second, "m", event.VNFMNotify{VNFM: "m", NotificationID: "n-2", Type: typeNodeAvailable, Nodes: []string{"n1"}})
 		}, func(t *testing.T, w *World) {
-			_, open := w.Notice("a-1")
-			require.False(t, open)
-			last, ok := w.LastNotice("a-1")
-			require.True(t, ok)
-			require.Equal(t, int64(7), last.Seq)
-			_, ok = w.LastNotice("a-2")
+			n, ok := w.Notice("a-1")
+			require.True(t, ok, "a closed notice is still the last")
+			require.False(t, n.Open)
+			require.Equal(t, int64(7), n.Event.Seq)
+			require.Equal(t, "n-1", n.Notify.NotificationID)
+			_, ok = w.Notice("a-2")
 			require.False(t, ok)
 		}},
 		{"the first accepted reply is the one", func(tt *trace) {
@@ -130,6 +130,7 @@ func TestApply(t *testing.T) {
 			require.True(t, ok)
 			require.Len(t, n.Replies, 2)
 			require.Equal(t, int64(8), n.Accepted.Seq)
+			require.Equal(t, "ACK_X", n.AcceptedReply.Reply)
 			require.Equal(t, "m", n.Notify.VNFM)
 		}},
 		{"limits only when declared", func(tt *trace) {
