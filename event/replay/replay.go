@@ -108,9 +108,9 @@ type World struct {
 	vms       map[string]*VM
 	vnfs      map[string]*VNF
 	vnfOrder  []string
-	members   map[string][]string // VNF → its VMs, in placement order
-	notices   map[string]*Notice  // VM → the notice naming it
-	noticed   map[string]map[string]bool
+	members   map[string][]string        // VNF → its VMs, in placement order
+	notices   map[string]*Notice         // VM → the notice naming it
+	noticed   map[string]map[string]bool // node → the VMs noticed while on it: whose notices its availability closes
 	notes     map[string]*Notification
 	noteOrder []string
 	err       error
