@@ -34,3 +34,13 @@ const (
 	ModeActiveStandby = "active-standby"
 	ModeLoadBalanced  = "load-balanced"
 )
+
+// States of a compute node (NodeState.From and To), as the cloud manager
+// reports them.
+const (
+	NodeNormal      = "normal"
+	NodeMaintenance = "maintenance"
+	NodeUpgrading   = "upgrading"
+	NodeVerifying   = "verifying"
+	NodeFailed      = "failed"
+)

@@ -1,6 +1,10 @@
 package orchestrator
 
-import "time"
+import (
+	"time"
+
+	"github.com/escalator-testbed/escalator/event"
+)
 
 // Clock gives the time and timers. Timers fire on the same goroutine that
 // calls the Manager, which is what makes the Manager lock-free.
@@ -11,11 +15,11 @@ type Clock interface {
 
 // Node states as the cloud manager reports them.
 const (
-	NodeNormal      = "normal"
-	NodeMaintenance = "maintenance"
-	NodeUpgrading   = "upgrading"
-	NodeVerifying   = "verifying"
-	NodeFailed      = "failed"
+	NodeNormal      = event.NodeNormal
+	NodeMaintenance = event.NodeMaintenance
+	NodeUpgrading   = event.NodeUpgrading
+	NodeVerifying   = event.NodeVerifying
+	NodeFailed      = event.NodeFailed
 )
 
 // NodeInfo is the cloud manager's view of one compute node.

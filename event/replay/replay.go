@@ -8,16 +8,6 @@ import (
 	"github.com/escalator-testbed/escalator/event"
 )
 
-// Values of the trace the projection has to know. They are the
-// orchestrator's (NodeNormal, TypeMaintenance, TypeNodeAvailable), which
-// this package may not import; replay_test.go holds them equal.
-const (
-	// nodeNormal is the state a node joins in: node.added carries none.
-	nodeNormal        = "normal"
-	typeMaintenance   = "MaintenanceNotification"
-	typeNodeAvailable = "NodeAvailableNotification"
-)
-
 // Node is a compute node as the trace tells it.
 type Node struct {
 	ID    string
@@ -143,7 +133,7 @@ func (w *World) Apply(e escalator.Event) {
 	case "node.added":
 		p := as[event.NodeAdded](w, e)
 		n := w.node(e.Subject)
-		n.State, n.Since, n.Version, n.Original = nodeNormal, e.At, p.Version, p.Version
+		n.State, n.Since, n.Version, n.Original = event.NodeNormal, e.At, p.Version, p.Version
 	case "node.state":
 		p := as[event.NodeState](w, e)
 		n := w.node(e.Subject)
@@ -242,7 +232,7 @@ func (w *World) notify(e escalator.Event, p event.VNFMNotify) {
 		w.notes[p.NotificationID] = &Notification{Event: e, Notify: p}
 	}
 	switch p.Type {
-	case typeMaintenance:
+	case event.TypeMaintenance:
 		for _, id := range p.Instances {
 			node := ""
 			if vm := w.vms[id]; vm != nil {
@@ -257,7 +247,7 @@ func (w *World) notify(e escalator.Event, p event.VNFMNotify) {
 			}
 			w.noticed[node][id] = true
 		}
-	case typeNodeAvailable:
+	case event.TypeNodeAvailable:
 		for _, node := range p.Nodes {
 			for id := range w.noticed[node] {
 				if n := w.notices[id]; n.Open && n.Event.Subject == e.Subject {

@@ -8,16 +8,7 @@ import (
 
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/event"
-	"github.com/escalator-testbed/escalator/orchestrator"
 )
-
-// TestTraceValues: the values the projection must know are the
-// orchestrator's, which it may not import.
-func TestTraceValues(t *testing.T) {
-	require.Equal(t, orchestrator.NodeNormal, nodeNormal)
-	require.Equal(t, orchestrator.TypeMaintenance, typeMaintenance)
-	require.Equal(t, orchestrator.TypeNodeAvailable, typeNodeAvailable)
-}
 
 // trace records payloads as the producers do, so the test reads fields
 // with the Go types a live trace holds (not JSON's).
@@ -110,8 +101,8 @@ func TestApply(t *testing.T) {
 			require.True(t, vm.Drained)
 		}},
 		{"a notice opens for the VMs named and closes when their node is available", func(tt *trace) {
-			tt.emit(time.Second, "m", event.VNFMNotify{VNFM: "m", NotificationID: "n-1", Type: typeMaintenance, Nodes: []string{"n1"}, Instances: []string{"a-1"}})
-			tt.emit(2*time.Second, "m", event.VNFMNotify{VNFM: "m", NotificationID: "n-2", Type: typeNodeAvailable, Nodes: []string{"n1"}})
+			tt.emit(time.Second, "m", event.VNFMNotify{VNFM: "m", NotificationID: "n-1", Type: event.TypeMaintenance, Nodes: []string{"n1"}, Instances: []string{"a-1"}})
+			tt.emit(2*time.Second, "m", event.VNFMNotify{VNFM: "m", NotificationID: "n-2", Type: event.TypeNodeAvailable, Nodes: []string{"n1"}})
 		}, func(t *testing.T, w *World) {
 			n, ok := w.Notice("a-1")
 			require.True(t, ok, "a closed notice is still the last")
@@ -122,7 +113,7 @@ func TestApply(t *testing.T) {
 			require.False(t, ok)
 		}},
 		{"the first accepted reply is the one", func(tt *trace) {
-			tt.emit(time.Second, "m", event.VNFMNotify{VNFM: "m", NotificationID: "n-1", Type: typeMaintenance, Instances: []string{"a-1"}})
+			tt.emit(time.Second, "m", event.VNFMNotify{VNFM: "m", NotificationID: "n-1", Type: event.TypeMaintenance, Instances: []string{"a-1"}})
 			tt.emit(2*time.Second, "s", event.VNFMReply{VNFM: "m", NotificationID: "n-1", Reply: "ACK_X", Accepted: true})
 			tt.emit(3*time.Second, "s", event.VNFMReply{VNFM: "m", NotificationID: "n-1", Reply: "NACK_X", Accepted: true})
 		}, func(t *testing.T, w *World) {
