@@ -7,11 +7,37 @@ package event
 
 // Statuses of a node in an upgrade session (NodeStatus.Status).
 const (
+	StatusPending     = "pending"
 	StatusMaintenance = "maintenance"
+	StatusMigrating   = "migrating"
+	StatusUpgrading   = "upgrading"
+	StatusVerifying   = "verifying"
 	StatusDone        = "done"
+	StatusSkipped     = "skipped"
 	StatusFailed      = "failed"
 	StatusRolledBack  = "rolled-back"
 )
+
+// States of an upgrade session (SessionState.State).
+const (
+	SessionRunning     = "RUNNING"
+	SessionPaused      = "PAUSED"
+	SessionRollingBack = "ROLLING_BACK"
+	SessionCompleted   = "COMPLETED"
+	SessionRolledBack  = "ROLLED_BACK"
+	SessionFailed      = "FAILED"
+	SessionAborted     = "ABORTED"
+)
+
+// Terminal reports whether a session state is final: the session will
+// change no node any more.
+func Terminal(state string) bool {
+	switch state {
+	case SessionCompleted, SessionRolledBack, SessionFailed, SessionAborted:
+		return true
+	}
+	return false
+}
 
 // Notification types the VIM sends a VNFM (VNFMNotify.Type, VNFMReceived.Type).
 const (

@@ -31,27 +31,28 @@ const (
 	DefectIgnoreVNFLimits   = "ignore-vnf-limits"   // no IFA 011 lead time, recovery time or migration types
 )
 
-// Session states.
+// Session states; the trace carries them, so package event, its
+// vocabulary, spells them.
 const (
-	SessionRunning     = "RUNNING"
-	SessionPaused      = "PAUSED"
-	SessionRollingBack = "ROLLING_BACK"
-	SessionCompleted   = "COMPLETED"
-	SessionRolledBack  = "ROLLED_BACK"
-	SessionFailed      = "FAILED"
-	SessionAborted     = "ABORTED"
+	SessionRunning     = event.SessionRunning
+	SessionPaused      = event.SessionPaused
+	SessionRollingBack = event.SessionRollingBack
+	SessionCompleted   = event.SessionCompleted
+	SessionRolledBack  = event.SessionRolledBack
+	SessionFailed      = event.SessionFailed
+	SessionAborted     = event.SessionAborted
 )
 
-// Node statuses in a session's status table. Those a trace reader
-// compares against are declared in package event, the trace's vocabulary.
+// Node statuses in a session's status table, spelled in package event
+// too.
 const (
-	StatusPending     = "pending"
+	StatusPending     = event.StatusPending
 	StatusMaintenance = event.StatusMaintenance
-	StatusMigrating   = "migrating"
-	StatusUpgrading   = "upgrading"
-	StatusVerifying   = "verifying"
+	StatusMigrating   = event.StatusMigrating
+	StatusUpgrading   = event.StatusUpgrading
+	StatusVerifying   = event.StatusVerifying
 	StatusDone        = event.StatusDone
-	StatusSkipped     = "skipped"
+	StatusSkipped     = event.StatusSkipped
 	StatusFailed      = event.StatusFailed
 	StatusRolledBack  = event.StatusRolledBack
 )
@@ -124,13 +125,7 @@ type SessionStatus struct {
 }
 
 // Terminal reports whether a session state is final.
-func Terminal(state string) bool {
-	switch state {
-	case SessionCompleted, SessionRolledBack, SessionFailed, SessionAborted:
-		return true
-	}
-	return false
-}
+func Terminal(state string) bool { return event.Terminal(state) }
 
 func (c *Config) validate() error {
 	if _, ok := flows[c.Flow]; !ok {

@@ -533,7 +533,7 @@ func (r *demoRun) end(elapsed *time.Duration, failure string) {
 	}
 	res := &scenarios.Result{Scenario: r.s, Seed: r.seed, Session: r.session, UpgradeDuration: *elapsed}
 	r.tb.Conclude(res)
-	r.d.hub.SetSnapshot(dashboard.FromWorld(r.tb.World, r.tb.Config.TargetVersion, r.tb.Loop.Elapsed()))
+	r.d.hub.SetSnapshot(snapshotOf(r.tb.World, r.tb.Config.TargetVersion, r.tb.Loop.Elapsed()))
 	var b bytes.Buffer
 	term := reports.Terminal{W: &b, Command: "escalator run"}
 	term.Scenario(res, time.Since(r.began))
@@ -551,7 +551,7 @@ func (r *demoRun) tick() {
 	t := time.NewTicker(demoTick)
 	defer t.Stop()
 	target := r.tb.Config.TargetVersion
-	snap := func() { r.d.hub.SetSnapshot(dashboard.FromWorld(r.tb.World, target, r.tb.Loop.Elapsed())) }
+	snap := func() { r.d.hub.SetSnapshot(snapshotOf(r.tb.World, target, r.tb.Loop.Elapsed())) }
 	r.postVIM(snap)
 	for {
 		select {

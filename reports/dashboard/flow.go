@@ -7,7 +7,6 @@ import (
 
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/event"
-	"github.com/escalator-testbed/escalator/orchestrator"
 	"github.com/escalator-testbed/escalator/reports/sequence"
 )
 
@@ -26,7 +25,7 @@ type Step struct {
 // F1 "VIM as a whole" and F2 "inside the VIM". The naive negative control
 // follows no flow and has none.
 var Steps = map[string][]Step{
-	orchestrator.FlowF1: {
+	event.FlowF1: {
 		{1, "Start", "The operator starts the upgrade: the Upgrade Manager opens a session for the new version."},
 		{2, "Maintenance", "The VIM picks the next nodes, puts them into maintenance and lists the VMs on them."},
 		{3, "Notify", "The VIM tells the VNFM which of its VMs are affected and asks it to move the business."},
@@ -35,7 +34,7 @@ var Steps = map[string][]Step{
 		{6, "Upgrade", "The VIM checks the business left, migrates what still carries it, upgrades the nodes and returns them to service."},
 		{7, "Next", "Nodes left: back to step 2. None left: the session ends."},
 	},
-	orchestrator.FlowF2: {
+	event.FlowF2: {
 		{1, "Start", "The operator starts the upgrade: the Upgrade Manager opens a session for the new version."},
 		{2, "Maintenance", "The Upgrade Manager picks one node, asks the Cloud Manager for its VMs and puts it into maintenance."},
 		{3, "Notify", "The Upgrade Manager tells the VNFM which of its VMs are on that node."},
@@ -128,8 +127,8 @@ func clock(d time.Duration) string {
 // step in F1 and F2: F1 checks the business and migrates at step 6, F2
 // waits for the reply or the deadline at step 4.
 func stepOf(flow string, e escalator.Event) int {
-	f1 := flow == orchestrator.FlowF1
-	if flow != orchestrator.FlowF1 && flow != orchestrator.FlowF2 {
+	f1 := flow == event.FlowF1
+	if flow != event.FlowF1 && flow != event.FlowF2 {
 		return 0
 	}
 	switch e.Kind {
@@ -139,22 +138,22 @@ func stepOf(flow string, e escalator.Event) int {
 		return 2
 	case "node.status":
 		switch e.Str("status") {
-		case orchestrator.StatusMaintenance:
+		case event.StatusMaintenance:
 			return 2
-		case orchestrator.StatusMigrating:
+		case event.StatusMigrating:
 			return pick(f1, 6, 4)
-		case orchestrator.StatusUpgrading, orchestrator.StatusVerifying, orchestrator.StatusFailed:
+		case event.StatusUpgrading, event.StatusVerifying, event.StatusFailed:
 			return pick(f1, 6, 5)
-		case orchestrator.StatusDone, orchestrator.StatusRolledBack:
+		case event.StatusDone, event.StatusRolledBack:
 			return pick(f1, 6, 5)
 		}
 	case "vnfm.notify", "vnfm.received":
 		switch e.Str("type") {
-		case orchestrator.TypeMaintenance:
+		case event.TypeMaintenance:
 			return 3
-		case orchestrator.TypeNodeAvailable:
+		case event.TypeNodeAvailable:
 			return pick(f1, 6, 6)
-		case orchestrator.TypeSessionStatus:
+		case event.TypeSessionStatus:
 			return 7
 		}
 	case "vnfm.ignored", "vnfm.waiting", "vnf.switchover", "vnf.drain", "vnf.drained", "fault.vnfm":
@@ -173,7 +172,7 @@ func stepOf(flow string, e escalator.Event) int {
 	case "node.upgrade-started", "node.version", "fault.upgrade-fails", "fault.upgrade-hangs", "fault.verify-fails", "fault.node-crash":
 		return pick(f1, 6, 5)
 	case "session.state":
-		if orchestrator.Terminal(e.Str("state")) {
+		if event.Terminal(e.Str("state")) {
 			return 7
 		}
 	}
@@ -186,7 +185,7 @@ func stepOf(flow string, e escalator.Event) int {
 func trailing(e escalator.Event) bool {
 	switch e.Kind {
 	case "vnfm.notify", "vnfm.received":
-		return e.Str("type") == orchestrator.TypeNodeAvailable
+		return e.Str("type") == event.TypeNodeAvailable
 	case "vnfm.action":
 		return strings.HasPrefix(e.Str("action"), "RESTORED")
 	case "vnf.undrain", "vnf.standby-synced":
@@ -234,15 +233,15 @@ func markOf(e escalator.Event) (mark, tone string) {
 	case "session.state":
 		st := e.Str("state")
 		switch {
-		case st == orchestrator.SessionCompleted:
+		case st == event.SessionCompleted:
 			return "end", "good"
-		case orchestrator.Terminal(st):
+		case event.Terminal(st):
 			return "end", "bad"
-		case st == orchestrator.SessionRollingBack:
+		case st == event.SessionRollingBack:
 			return "reaction", "bad"
 		}
 	case "node.status":
-		if e.Str("status") == orchestrator.StatusFailed {
+		if e.Str("status") == event.StatusFailed {
 			return "reaction", "bad"
 		}
 	}

@@ -1,10 +1,6 @@
 package dashboard
 
-import (
-	"time"
-
-	"github.com/escalator-testbed/escalator/sim"
-)
+import "time"
 
 // Snapshot is the world as the page draws it at one instant: every node
 // with its VMs, and every VNF's service. The trace says what happened; the
@@ -58,42 +54,9 @@ type VNFView struct {
 	Up        int     `json:"up"`
 }
 
-// FromWorld takes a snapshot of a world. Call it on the world's loop.
-func FromWorld(w *sim.World, target string, now time.Duration) Snapshot {
-	s := Snapshot{At: now.Milliseconds(), T: clock(now)}
-	color := map[string]int{}
-	role := map[string]string{}
-	for i, v := range w.VNFs {
-		color[v.Name] = i
-		lost, rate := v.Live()
-		up := 0
-		for _, in := range v.Instances {
-			role[in.VM.ID] = in.Role
-			if in.VM.State != "down" {
-				up++
-			}
-		}
-		view := VNFView{Name: v.Name, Mode: v.Mode, Color: i, Load: v.Load, Lost: lost, Rate: rate,
-			Availability: 1, Serving: 1, Instances: len(v.Instances), Up: up}
-		if offered := v.Load * now.Seconds(); offered > 0 {
-			view.Availability = max(0, 1-lost/offered)
-		}
-		if v.Load > 0 {
-			view.Serving = max(0, 1-rate/v.Load)
-		}
-		s.VNFs = append(s.VNFs, view)
-	}
-	for _, n := range w.NFVI.Nodes() {
-		nv := NodeView{ID: n.ID, Zone: n.Zone, State: n.State, Version: n.Version, Upgraded: n.Version == target, VMs: []VMView{}}
-		for _, vm := range w.NFVI.VMsOn(n.ID) {
-			c, ok := color[vm.VNF]
-			if !ok {
-				c = -1
-			}
-			nv.VMs = append(nv.VMs, VMView{ID: vm.ID, VNF: vm.VNF, Role: role[vm.ID], State: vm.State,
-				Carrying: w.NFVI.CarriesBusiness(vm.ID), Color: c})
-		}
-		s.Nodes = append(s.Nodes, nv)
-	}
-	return s
+// NewSnapshot is an empty snapshot taken now (time since the start): the
+// command that owns the world fills in its nodes and VNFs, since the
+// dashboard only draws a world and never reads one.
+func NewSnapshot(now time.Duration) Snapshot {
+	return Snapshot{At: now.Milliseconds(), T: clock(now)}
 }

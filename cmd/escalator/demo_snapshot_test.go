@@ -1,4 +1,4 @@
-package dashboard
+package main
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	"github.com/escalator-testbed/escalator/sim"
 )
 
-func build(t *testing.T, path string) *scenarios.Testbed {
+func buildDemo(t *testing.T, path string) *scenarios.Testbed {
 	t.Helper()
 	s, err := scenarios.LoadFile(filepath.Join("..", "..", "scenarios", path))
 	require.NoError(t, err)
@@ -27,11 +27,11 @@ func build(t *testing.T, path string) *scenarios.Testbed {
 // The snapshot shows the world as it is: every node with its state,
 // version and VMs, each VM with its VNF's colour and its role.
 func TestSnapshotShowsTheWorld(t *testing.T) {
-	tb := build(t, "demo/f1-showcase.yaml")
+	tb := buildDemo(t, "demo/f1-showcase.yaml")
 	target := tb.Config.TargetVersion
 	for _, at := range []time.Duration{0, 2 * time.Second, 10 * time.Minute, 30 * time.Minute, 72 * time.Hour} {
 		require.NoError(t, tb.Loop.Run(context.Background(), at))
-		s := FromWorld(tb.World, target, tb.Loop.Elapsed())
+		s := snapshotOf(tb.World, target, tb.Loop.Elapsed())
 		require.Equal(t, tb.Loop.Elapsed().Milliseconds(), s.At)
 		nodes := tb.World.NFVI.Nodes()
 		require.Len(t, s.Nodes, len(nodes))
@@ -64,7 +64,7 @@ func TestSnapshotShowsTheWorld(t *testing.T) {
 		require.Equal(t, map[string]int{"mme": 1, "sgw": 1}, actives, "one active per pair at %s", at)
 		require.Len(t, s.VNFs, 3)
 	}
-	s := FromWorld(tb.World, target, tb.Loop.Elapsed())
+	s := snapshotOf(tb.World, target, tb.Loop.Elapsed())
 	for _, n := range s.Nodes {
 		require.True(t, n.Upgraded, "%s ends upgraded", n.ID)
 	}
@@ -74,9 +74,9 @@ func TestSnapshotShowsTheWorld(t *testing.T) {
 // snapshot counts live is what service.summary records at the end, and
 // availability is the share of the offered requests served.
 func TestSnapshotCountsLossLive(t *testing.T) {
-	tb := build(t, "negative/neg-zero-loss.yaml")
+	tb := buildDemo(t, "negative/neg-zero-loss.yaml")
 	require.NoError(t, tb.Loop.Run(context.Background(), 72*time.Hour))
-	s := FromWorld(tb.World, tb.Config.TargetVersion, tb.Loop.Elapsed())
+	s := snapshotOf(tb.World, tb.Config.TargetVersion, tb.Loop.Elapsed())
 	tb.World.Finish()
 	var summary map[string]float64
 	for _, e := range tb.Trace.Events {
