@@ -89,7 +89,7 @@ func judgeThreshold(metric, expr string, ms *metricSet) CheckResult {
 
 func judgeAssertion(a *AssertionSpec, events []escalator.Event) CheckResult {
 	name := AssertPrefix + a.Name
-	if missing := a.missing(); missing != "" {
+	if missing := a.Missing(); missing != "" {
 		return result(name, []Violation{{Message: "the assertion is incomplete: " + missing}})
 	}
 	switch a.Kind() {
@@ -103,60 +103,19 @@ func judgeAssertion(a *AssertionSpec, events []escalator.Event) CheckResult {
 	return result(name, assertCount(a, events))
 }
 
-// missing says which keys a's kind needs and a lacks ("" when none).
-func (a *AssertionSpec) missing() string {
-	var need []string
-	switch a.Kind() {
-	case "":
-		return "it has none of before/after, never, within/from/to or count/is"
-	case AssertOrder:
-		if a.Before == nil {
-			need = append(need, "before")
-		}
-		if a.After == nil {
-			need = append(need, "after")
-		}
-	case AssertNever:
-		if a.Never == nil {
-			need = append(need, "never")
-		}
-		if a.While != nil && a.While.From == nil {
-			need = append(need, "while.from")
-		}
-	case AssertWithin:
-		if a.Within == nil {
-			need = append(need, "within")
-		}
-		if a.From == nil {
-			need = append(need, "from")
-		}
-		if a.To == nil {
-			need = append(need, "to")
-		}
-	case AssertCount:
-		if a.Count == nil {
-			need = append(need, "count")
-		}
-	}
-	if len(need) == 0 {
-		return ""
-	}
-	return "no " + strings.Join(need, ", ")
-}
-
 // assertOrder: every event matching after has one matching before earlier.
 func assertOrder(a *AssertionSpec, events []escalator.Event) []Violation {
 	var out []Violation
 	seen := false
 	for _, e := range events {
 		// An event matching both is not earlier than itself.
-		if !seen && a.After.Match(e) {
+		if !seen && Match(a.After, e) {
 			out = append(out, Violation{
 				Message: fmt.Sprintf("%s came with no %s before it", describeEvent(e), a.Before),
 				Events:  []escalator.Event{e},
 			})
 		}
-		if a.Before.Match(e) {
+		if Match(a.Before, e) {
 			seen = true
 		}
 	}
@@ -168,7 +127,7 @@ func assertNever(a *AssertionSpec, events []escalator.Event) []Violation {
 	var out []Violation
 	if a.While == nil {
 		for _, e := range events {
-			if a.Never.Match(e) {
+			if Match(a.Never, e) {
 				out = append(out, Violation{
 					Message: fmt.Sprintf("%s matched never: %s", describeEvent(e), a.Never),
 					Events:  []escalator.Event{e},
@@ -180,16 +139,16 @@ func assertNever(a *AssertionSpec, events []escalator.Event) []Violation {
 	var open *escalator.Event
 	for _, e := range events {
 		if open == nil {
-			if a.While.From.Match(e) {
+			if Match(a.While.From, e) {
 				open = &e
 			}
 			continue
 		}
-		if a.While.Until != nil && a.While.Until.Match(e) {
+		if a.While.Until != nil && Match(a.While.Until, e) {
 			open = nil
 			continue
 		}
-		if a.Never.Match(e) {
+		if Match(a.Never, e) {
 			until := "the end of the trace"
 			if a.While.Until != nil {
 				until = "the next " + a.While.Until.String()
@@ -212,14 +171,14 @@ func assertWithin(a *AssertionSpec, events []escalator.Event) []Violation {
 	following := -1
 	for i := len(events) - 1; i >= 0; i-- {
 		next[i] = following
-		if a.To.Match(events[i]) {
+		if Match(a.To, events[i]) {
 			following = i
 		}
 	}
 	limit := a.Within.D()
 	var out []Violation
 	for i, e := range events {
-		if !a.From.Match(e) {
+		if !Match(a.From, e) {
 			continue
 		}
 		j := next[i]
@@ -248,7 +207,7 @@ func assertCount(a *AssertionSpec, events []escalator.Event) []Violation {
 	}
 	n := 0
 	for _, e := range events {
-		if a.Count.Match(e) {
+		if Match(a.Count, e) {
 			n++
 		}
 	}
@@ -267,9 +226,10 @@ func describeEvent(e escalator.Event) string {
 	return s
 }
 
-// Match tells whether e matches m (see EventMatcher). A nil matcher
+// Match tells whether e matches m (see EventMatcher). It is a function of
+// the judge, not a method of the language's type, because it reads events. A nil matcher
 // matches nothing.
-func (m *EventMatcher) Match(e escalator.Event) bool {
+func Match(m *EventMatcher, e escalator.Event) bool {
 	if m == nil {
 		return false
 	}
@@ -384,42 +344,6 @@ func parseNumber(s string) (float64, bool) {
 		return 0, false
 	}
 	return f, true
-}
-
-// String shows a matcher in messages: "vnfm.notify {type: MaintenanceNotification}",
-// "node.upgrade-started compute-1", "any event by vnfm".
-func (m *EventMatcher) String() string {
-	if m == nil {
-		return "nothing"
-	}
-	var b strings.Builder
-	if m.Kind != "" {
-		b.WriteString(m.Kind)
-	} else {
-		b.WriteString("any event")
-	}
-	if m.Subject != "" {
-		b.WriteString(" " + m.Subject)
-	}
-	if m.Actor != "" {
-		b.WriteString(" by " + m.Actor)
-	}
-	if len(m.Fields) > 0 {
-		keys := make([]string, 0, len(m.Fields))
-		for k := range m.Fields {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		b.WriteString(" {")
-		for i, k := range keys {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(k + ": " + m.Fields[k])
-		}
-		b.WriteString("}")
-	}
-	return b.String()
 }
 
 // comparison is a parsed "OP VALUE".

@@ -99,8 +99,8 @@ func TestMatcher(t *testing.T) {
 	disk.Fields["took"] = e.Fields["took"] // JSON has no durations; keep the one typed case
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			require.Equal(t, tt.want, tt.m.Match(e), "live event")
-			require.Equal(t, tt.want, tt.m.Match(disk), "event read back from NDJSON")
+			require.Equal(t, tt.want, Match(tt.m, e), "live event")
+			require.Equal(t, tt.want, Match(tt.m, disk), "event read back from NDJSON")
 		})
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -246,105 +245,4 @@ func loadIOError(path string, err error) *LoadError {
 // ApplyDefaults, seeing only the zero, could not tell from a missing key.
 func loadPresets(s *Scenario) {
 	s.NFVI.LiveMigration.Blackout = Duration(500 * time.Millisecond)
-}
-
-// ApplyDefaults fills every zero field that has a default (see the field
-// comments in spec.go). It is idempotent. Fields where zero is a meaningful
-// value are left alone: SwitchoverGap, RestoreTime, LiveMigration.Blackout,
-// FaultSpec.At and CheckSpec; the loader gives Blackout its 500ms only when
-// the key is absent. Where an explicit zero makes no sense (maxParallel: 0,
-// verifyTime: 0s) the loader rejects it, so that this never silently
-// overrides what a file says; an empty string or "seed: 0" means the default.
-func (s *Scenario) ApplyDefaults() {
-	if s.Seed == 0 {
-		s.Seed = 1
-	}
-
-	n := &s.Nodes
-	loadDefault(&n.Prefix, "compute")
-	if len(n.Zones) == 0 {
-		n.Zones = []string{"az1"}
-	}
-	loadDefault(&n.VCPUs, 32)
-	loadDefault(&n.MemoryGiB, 128)
-	loadDefault(&n.Version, "1.0")
-	for i := range n.List {
-		e := &n.List[i]
-		loadDefault(&e.Zone, n.Zones[i%len(n.Zones)])
-		loadDefault(&e.VCPUs, n.VCPUs)
-		loadDefault(&e.MemoryGiB, n.MemoryGiB)
-		loadDefault(&e.Version, n.Version)
-	}
-
-	for i := range s.VNFs {
-		v := &s.VNFs[i]
-		loadDefault(&v.Instances, 2)
-		loadDefault(&v.Flavor.VCPUs, 2)
-		loadDefault(&v.Flavor.MemoryGiB, 4)
-		loadDefault(&v.CapacityPerInstance, v.Load)
-		if v.AntiAffinity == nil {
-			v.AntiAffinity = loadTrue()
-		}
-		loadDefault(&v.ServiceTime, Duration(50*time.Millisecond))
-		loadDefault(&v.FailoverTime, Duration(3*time.Second))
-		loadDefault(&v.HealthCheckWindow, Duration(5*time.Second))
-	}
-
-	m := &s.VNFM
-	loadDefault(&m.Name, "vnfm-1")
-	loadDefault(&m.Behavior, BehaviorReference)
-	loadDefault(&m.ReplyAfter, Duration(time.Second))
-	loadDefault(&m.LateBy, Duration(30*time.Second))
-
-	f := &s.NFVI
-	loadDefault(&f.LiveMigration.Duration, Duration(20*time.Second))
-	loadDefault(&f.ColdMigrationTime, Duration(60*time.Second))
-
-	u := &s.Upgrade
-	loadDefault(&u.Flow, FlowF1)
-	loadDefault(&u.MaxParallel, 1)
-	loadDefault(&u.ReplyTimeout, Duration(60*time.Second))
-	loadDefault(&u.NodeUpgradeTime, Duration(10*time.Minute))
-	loadDefault(&u.VerifyTime, Duration(30*time.Second))
-	loadDefault(&u.UpgradeTimeout, loadTimes3(u.NodeUpgradeTime, u.VerifyTime))
-	loadDefault(&u.OnNack, "fail")
-	if u.Rollback == nil {
-		u.Rollback = loadTrue()
-	}
-
-	loadDefault(&s.Expect.Outcome, OutcomeCompleted)
-}
-
-func loadDefault[T comparable](p *T, def T) {
-	var zero T
-	if *p == zero {
-		*p = def
-	}
-}
-
-func loadTrue() *bool {
-	t := true
-	return &t
-}
-
-// loadTimes3 is 3×(a+b), saturated: absurd but valid durations must not
-// wrap around to a negative timeout.
-func loadTimes3(a, b Duration) Duration {
-	const maxD = Duration(1<<63 - 1)
-	if a > maxD-b {
-		return maxD
-	}
-	sum := a + b
-	if sum > maxD/3 {
-		return maxD
-	}
-	return 3 * sum
-}
-
-// loadFormatNumber prints rates and sizes the way a person wrote them:
-// 1000, 1.5, 0.017 (no exponent, at most three decimals).
-func loadFormatNumber(x float64) string {
-	s := strconv.FormatFloat(x, 'f', 3, 64)
-	s = strings.TrimRight(s, "0")
-	return strings.TrimSuffix(s, ".")
 }

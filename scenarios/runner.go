@@ -65,16 +65,9 @@ const SessionRefused = "REFUSED"
 // restoring redundancy, failovers) before the books close.
 const settleTime = 5 * time.Minute
 
-// NodeNames returns the scenario's node names in topology order.
-func (s *Scenario) NodeNames() []string {
-	var out []string
-	for _, n := range s.nodeConfigs() {
-		out = append(out, n.ID)
-	}
-	return out
-}
-
-func (s *Scenario) nodeConfigs() []sim.NodeConfig {
+// nodeConfigs lists the scenario's nodes, in topology order (the order of
+// Scenario.NodeNames).
+func nodeConfigs(s *Scenario) []sim.NodeConfig {
 	ns := s.Nodes
 	if len(ns.List) > 0 {
 		out := make([]sim.NodeConfig, len(ns.List))

@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"fmt"
 	"math"
 	"net/http"
 	"slices"
@@ -127,7 +126,7 @@ func Build(s *Scenario, opt BuildOptions) (*Testbed, error) {
 		NodeUpgrade: u.NodeUpgradeTime.D(), Verify: u.VerifyTime.D(),
 		LiveMigration: s.NFVI.LiveMigration.Duration.D(), Blackout: s.NFVI.LiveMigration.Blackout.D(),
 		ColdMigration: s.NFVI.ColdMigrationTime.D(),
-	}, s.nodeConfigs())
+	}, nodeConfigs(s))
 	tb.World = world
 	groupLimits := map[string]int{}
 	lead, recovery := map[string]time.Duration{}, map[string]time.Duration{}
@@ -293,25 +292,6 @@ func maxImpacted(v VNFSpec) int {
 		}
 	}
 	return n
-}
-
-// Deployments lists the VNFs to deploy, with replicas expanded into
-// <name>-1 .. <name>-N.
-func (s *Scenario) Deployments() []VNFSpec {
-	var out []VNFSpec
-	for _, v := range s.VNFs {
-		if v.Replicas <= 1 {
-			out = append(out, v)
-			continue
-		}
-		for i := range v.Replicas {
-			c := v
-			c.Name = fmt.Sprintf("%s-%d", v.Name, i+1)
-			c.Replicas = 0
-			out = append(out, c)
-		}
-	}
-	return out
 }
 
 // Subscribed reports whether every VNFM the scenario names has subscribed.

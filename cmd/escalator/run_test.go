@@ -330,8 +330,14 @@ func TestRunVerifyDeterminismBundledSuite(t *testing.T) {
 	require.NoError(t, err)
 	var dirs []string
 	for _, e := range entries {
-		if e.IsDir() && e.Name() != "scale" && e.Name() != "testdata" {
-			dirs = append(dirs, filepath.Join("../../scenarios", e.Name()))
+		if !e.IsDir() || e.Name() == "scale" || e.Name() == "testdata" {
+			continue
+		}
+		// The folders of scenarios/ hold the suite's YAML, except the
+		// packages of the language and the judge (spec/, judge/, ...).
+		dir := filepath.Join("../../scenarios", e.Name())
+		if yamls, _ := filepath.Glob(filepath.Join(dir, "*.yaml")); len(yamls) > 0 {
+			dirs = append(dirs, dir)
 		}
 	}
 	list, err := scenarios.LoadPaths(dirs)

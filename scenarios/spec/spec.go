@@ -1,6 +1,7 @@
-package scenarios
+package spec
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/escalator-testbed/escalator/event"
@@ -250,3 +251,40 @@ type Rate float64
 type Duration time.Duration
 
 func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// Deployments lists the VNFs to deploy, with replicas expanded into
+// <name>-1 .. <name>-N.
+func (s *Scenario) Deployments() []VNFSpec {
+	var out []VNFSpec
+	for _, v := range s.VNFs {
+		if v.Replicas <= 1 {
+			out = append(out, v)
+			continue
+		}
+		for i := range v.Replicas {
+			c := v
+			c.Name = fmt.Sprintf("%s-%d", v.Name, i+1)
+			c.Replicas = 0
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// NodeNames returns the scenario's node names in topology order: the
+// listed ones, or "<prefix>-1".."<prefix>-N".
+func (s *Scenario) NodeNames() []string {
+	ns := s.Nodes
+	if len(ns.List) > 0 {
+		out := make([]string, len(ns.List))
+		for i, n := range ns.List {
+			out[i] = n.Name
+		}
+		return out
+	}
+	out := make([]string, ns.Count)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s-%d", ns.Prefix, i+1)
+	}
+	return out
+}

@@ -1,4 +1,9 @@
-package scenarios
+package spec
+
+import (
+	"sort"
+	"strings"
+)
 
 // Scenario-specific expectations: thresholds on the metrics of a run (see
 // metrics.go) and assertions over the events of its trace (see assert.go).
@@ -90,4 +95,81 @@ type EventMatcher struct {
 	Actor   string            `yaml:"actor"`
 	Subject string            `yaml:"subject"`
 	Fields  map[string]string `yaml:"fields"`
+}
+
+// Missing says which keys a's kind needs and a lacks ("" when none).
+func (a *AssertionSpec) Missing() string {
+	var need []string
+	switch a.Kind() {
+	case "":
+		return "it has none of before/after, never, within/from/to or count/is"
+	case AssertOrder:
+		if a.Before == nil {
+			need = append(need, "before")
+		}
+		if a.After == nil {
+			need = append(need, "after")
+		}
+	case AssertNever:
+		if a.Never == nil {
+			need = append(need, "never")
+		}
+		if a.While != nil && a.While.From == nil {
+			need = append(need, "while.from")
+		}
+	case AssertWithin:
+		if a.Within == nil {
+			need = append(need, "within")
+		}
+		if a.From == nil {
+			need = append(need, "from")
+		}
+		if a.To == nil {
+			need = append(need, "to")
+		}
+	case AssertCount:
+		if a.Count == nil {
+			need = append(need, "count")
+		}
+	}
+	if len(need) == 0 {
+		return ""
+	}
+	return "no " + strings.Join(need, ", ")
+}
+
+// String shows a matcher in messages: "vnfm.notify {type: MaintenanceNotification}",
+// "node.upgrade-started compute-1", "any event by vnfm".
+func (m *EventMatcher) String() string {
+	if m == nil {
+		return "nothing"
+	}
+	var b strings.Builder
+	if m.Kind != "" {
+		b.WriteString(m.Kind)
+	} else {
+		b.WriteString("any event")
+	}
+	if m.Subject != "" {
+		b.WriteString(" " + m.Subject)
+	}
+	if m.Actor != "" {
+		b.WriteString(" by " + m.Actor)
+	}
+	if len(m.Fields) > 0 {
+		keys := make([]string, 0, len(m.Fields))
+		for k := range m.Fields {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b.WriteString(" {")
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(k + ": " + m.Fields[k])
+		}
+		b.WriteString("}")
+	}
+	return b.String()
 }
