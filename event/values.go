@@ -70,3 +70,20 @@ const (
 	NodeVerifying   = "verifying"
 	NodeFailed      = "failed"
 )
+
+// Per-instance actions a VNFM reports (or requests) in a reply
+// (VNFMReply.Actions), which the conformance checks compare.
+const (
+	ActionSwitchedOver = "SWITCHED_OVER"
+	ActionDrained      = "DRAINED"
+	ActionOwnAction    = "OWN_ACTION"
+	ActionMigrate      = "MIGRATE"
+	ActionLiveMigrate  = "LIVE_MIGRATE"
+)
+
+// Authentication a subscription asks for on its notifications
+// (Subscribed.Auth), which the conformance checks compare.
+const (
+	AuthBasic  = "BASIC"
+	AuthOAuth2 = "OAUTH2_CLIENT_CREDENTIALS"
+)

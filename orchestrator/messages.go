@@ -25,11 +25,11 @@ const (
 
 // Per-instance actions a VNFM reports (or requests) in a reply.
 const (
-	ActionSwitchedOver = "SWITCHED_OVER"
-	ActionDrained      = "DRAINED"
-	ActionOwnAction    = "OWN_ACTION"
-	ActionMigrate      = "MIGRATE"
-	ActionLiveMigrate  = "LIVE_MIGRATE"
+	ActionSwitchedOver = event.ActionSwitchedOver
+	ActionDrained      = event.ActionDrained
+	ActionOwnAction    = event.ActionOwnAction
+	ActionMigrate      = event.ActionMigrate
+	ActionLiveMigrate  = event.ActionLiveMigrate
 )
 
 // Link is an ETSI-style hyperlink.

@@ -20,7 +20,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/escalator-testbed/escalator"
-	"github.com/escalator-testbed/escalator/orchestrator"
 	"github.com/escalator-testbed/escalator/scenarios"
 )
 
@@ -99,7 +98,7 @@ func nastyRun() Run {
 	s.Upgrade.TargetVersion = "2.0"
 	r := &scenarios.Result{
 		Scenario: s, Seed: 3, Verdict: scenarios.VerdictFail,
-		Session: orchestrator.SessionStatus{State: "FAILED", Reason: "node\tcompute-1 ]]> failed"},
+		Session: scenarios.Session{State: "FAILED", Reason: "node\tcompute-1 ]]> failed"},
 		Checks: []scenarios.CheckResult{
 			{Name: "outcome", Status: scenarios.CheckPassed},
 			{Name: "zero-loss", Status: scenarios.CheckFailed, Violations: []scenarios.Violation{

@@ -19,6 +19,7 @@ import (
 	"github.com/escalator-testbed/escalator/openapi/edge"
 	"github.com/escalator-testbed/escalator/orchestrator"
 	"github.com/escalator-testbed/escalator/orchestrator/vimhttp"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
 	"github.com/escalator-testbed/escalator/sim"
 )
 
@@ -233,7 +234,7 @@ func (c *Conformer) runCase(ctx context.Context, orig, s *Scenario, tb *Testbed,
 	var startErr error
 	tb.Loop.Exec(func() {
 		tb.Manager.OnEnd(func(st orchestrator.SessionStatus) {
-			res.Session = st
+			res.Session = SessionOf(st)
 			res.UpgradeDuration = tb.Loop.Elapsed()
 			tb.Loop.AfterFunc(c.opt.Settle, func() {
 				tb.Conclude(res)
@@ -243,13 +244,13 @@ func (c *Conformer) runCase(ctx context.Context, orig, s *Scenario, tb *Testbed,
 		})
 		st, err := tb.Manager.CreateSession(tb.Config)
 		if err != nil {
-			res.Session = orchestrator.SessionStatus{State: SessionRefused, Reason: err.Error(), Flow: tb.Config.Flow, TargetVersion: tb.Config.TargetVersion}
+			res.Session = judge.Session{State: SessionRefused, Reason: err.Error(), Flow: tb.Config.Flow, TargetVersion: tb.Config.TargetVersion}
 			tb.Conclude(res)
 			res.Scenario = orig
 			startErr = err
 			return
 		}
-		res.Session = st
+		res.Session = SessionOf(st)
 	})
 	if startErr != nil {
 		return res

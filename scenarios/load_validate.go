@@ -3,12 +3,14 @@ package scenarios
 import (
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/escalator-testbed/escalator/scenarios/judge"
 	"github.com/escalator-testbed/escalator/sim"
 )
 
@@ -36,8 +38,8 @@ var (
 
 	// The outcome check always runs, so it is no name for checks:, but a
 	// negative control may expect it to fail.
-	loadViolationNames = checkNames(true)
-	loadBoundChecks    = checksWith(func(c checkDef) bool { return c.Bound })
+	loadViolationNames = judge.AllCheckNames()
+	loadBoundChecks    = judge.BoundChecks()
 )
 
 // nodeAt is where path was written, or where its closest written ancestor
@@ -110,7 +112,7 @@ func (d *loadDecoder) validate(s *Scenario) {
 	d.validateChecks(s)
 	d.enum("expect.outcome", "outcome", s.Expect.Outcome, loadOutcomes)
 	// A negative control may also expect its own thresholds and assertions to fail.
-	d.names("expect.violations", "check", s.Expect.Violations, slices.Concat(loadViolationNames, expectCheckNames(s)))
+	d.names("expect.violations", "check", s.Expect.Violations, slices.Concat(loadViolationNames, judge.ExpectCheckNames(s)))
 	d.validateExpectations(s)
 }
 
@@ -479,4 +481,25 @@ func (d *loadDecoder) names(path, what string, got, options []string) {
 		}
 		seen[name] = true
 	}
+}
+
+var conformanceID = regexp.MustCompile(`^[A-Z]{2,6}-[0-9]{3}$`)
+
+func (d *loadDecoder) validateConformance(s *Scenario) {
+	c := s.Conformance
+	if c == nil {
+		return
+	}
+	if !conformanceID.MatchString(c.ID) {
+		d.problem("conformance.id", "use AREA-NNN, e.g. MNT-002", "conformance id %q is not AREA-NNN", c.ID)
+	}
+	d.nonEmpty("conformance.title", c.Title)
+	d.nonEmpty("conformance.objective", c.Objective)
+	d.nonEmpty("conformance.reference", c.Reference)
+	if len(c.DecidedBy) == 0 {
+		d.problem("conformance.decidedBy", "name the checks that decide the case, e.g. [reply-in-time]", "a conformance case needs at least one deciding check")
+	}
+	d.names("conformance.decidedBy", "check", c.DecidedBy, slices.Concat(judge.AllCheckNames(), judge.ConformanceCheckNames()))
+	profiles := slices.DeleteFunc(sim.BehaviorNames(), func(n string) bool { return n == sim.BehaviorReference })
+	d.names("conformance.failedBy", "misbehaviour profile", c.FailedBy, profiles)
 }

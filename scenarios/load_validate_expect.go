@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/escalator-testbed/escalator/event"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
 )
 
 // loadEventKinds is the trace vocabulary (docs/ARCHITECTURE.md), read
@@ -87,8 +88,8 @@ func (d *loadDecoder) validateThresholds(s *Scenario) {
 			d.keyProblem(p, hint, "unknown metric %q", name)
 			continue
 		}
-		if _, bad := parseThreshold(name, s.Expect.Thresholds[name]); bad != nil {
-			d.problem(p, bad.hint, "%s", bad.message)
+		if bad := judge.ThresholdProblem(name, s.Expect.Thresholds[name]); bad != nil {
+			d.problem(p, bad.Hint, "%s", bad.Message)
 		}
 	}
 }
@@ -171,8 +172,8 @@ func (d *loadDecoder) validateAssertion(a *AssertionSpec, p string) {
 				d.problem(kp, "", "must be greater than 0")
 			}
 		case "is":
-			if _, bad := parseCount(a.Is); bad != nil {
-				d.problem(kp, bad.hint, "%s", bad.message)
+			if bad := judge.CountProblem(a.Is); bad != nil {
+				d.problem(kp, bad.Hint, "%s", bad.Message)
 			}
 		default:
 			if m := matchers[k.key]; m != nil {

@@ -44,16 +44,28 @@ func (tb *Testbed) BeginCase() {
 	}
 	p := &prober{tb: tb, target: target, sub: mine, client: &http.Client{Transport: tb.wire, Timeout: 10 * time.Second}}
 	for _, name := range s.Conformance.DecidedBy {
-		c := conformanceChecks[name]
-		if c.probe == nil {
+		probe := probes[name]
+		if probe == nil {
 			continue
 		}
 		if target == "" {
 			continue // the check says the probe could not run
 		}
 		p.check = name
-		c.probe(p)
+		probe(p)
 	}
+}
+
+// probes are what the testbed sends the VNFM's endpoint for the
+// conformance checks that judge the answers (judge.ProbedChecks; the
+// judge holds the checks, the testbed the sending, and
+// TestEveryProbedCheckHasAProbe keeps the two lists equal).
+var probes = map[string]func(p *prober){
+	"endpoint-methods":       probeMethods,
+	"unknown-type-tolerated": probeUnknownType,
+	"version-header":         probeVersion,
+	"auth-basic":             probeAuthBasic,
+	"auth-oauth2":            probeAuthOAuth2,
 }
 
 // exec runs fn on the testbed's loop (at once in virtual time).

@@ -1,11 +1,17 @@
 package scenarios
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/escalator-testbed/escalator/orchestrator"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
 	"github.com/stretchr/testify/require"
 )
 
@@ -41,7 +47,7 @@ func replaceRegistryDoc(t *testing.T, doc, name, body string) string {
 func renderCheckTable() string {
 	var b strings.Builder
 	b.WriteString("| check | the rule |\n|---|---|\n")
-	for _, c := range builtinChecks {
+	for _, c := range judge.BuiltinChecks() {
 		if !c.Always {
 			fmt.Fprintf(&b, "| `%s` | %s |\n", c.Name, c.Doc)
 		}
@@ -68,18 +74,11 @@ func renderFaultTable(class faultClass) string {
 	return b.String()
 }
 
-// TestRegistriesWellFormed: every registry entry says what the schema and
+// TestRegistriesWellFormed: every fault kind says what the schema and
 // the docs need, and names no kind or check twice.
 func TestRegistriesWellFormed(t *testing.T) {
+	// The checks' registry is the judge's (judge.TestCheckRegistryWellFormed).
 	seen := map[string]bool{}
-	for _, c := range builtinChecks {
-		require.False(t, seen[c.Name], "check %s is registered twice", c.Name)
-		seen[c.Name] = true
-		require.NotEmpty(t, c.Doc, c.Name)
-		require.True(t, (c.Run == nil) != (c.Walk == nil), "check %s needs one of Run and Walk", c.Name)
-	}
-	require.Equal(t, CheckOutcome, builtinChecks[0].Name, "outcome runs first")
-	seen = map[string]bool{}
 	for _, k := range faultKinds {
 		require.False(t, seen[k.Name], "fault kind %s is registered twice", k.Name)
 		seen[k.Name] = true
@@ -90,4 +89,24 @@ func TestRegistriesWellFormed(t *testing.T) {
 			require.NotNil(t, k.activate, "%s: a timed fault must do something when it fires", k.Name)
 		}
 	}
+}
+
+// TestEveryProbedCheckHasAProbe: the judge holds the conformance checks,
+// the testbed the probes some of them judge; each such check has its
+// probe, and no probe waits for a check that is gone.
+func TestEveryProbedCheckHasAProbe(t *testing.T) {
+	require.ElementsMatch(t, judge.ProbedChecks(), slices.Collect(maps.Keys(probes)))
+}
+
+// TestSessionOfCopiesEveryField: the judge's Session is the orchestrator's
+// SessionStatus field for field, so that a result stores the same JSON.
+func TestSessionOfCopiesEveryField(t *testing.T) {
+	st := orchestrator.SessionStatus{ID: "s", State: "COMPLETED", Flow: "F1", TargetVersion: "2.0", Reason: "r",
+		Nodes: []orchestrator.NodeStatus{{Node: "n", Status: "done", FromVersion: "1.0", ToVersion: "2.0", Reason: "why"}}}
+	want, err := json.Marshal(st)
+	require.NoError(t, err)
+	got, err := json.Marshal(SessionOf(st))
+	require.NoError(t, err)
+	require.JSONEq(t, string(want), string(got))
+	require.Equal(t, reflect.TypeFor[orchestrator.SessionStatus]().NumField(), reflect.TypeFor[judge.Session]().NumField(), "a field the copy misses")
 }

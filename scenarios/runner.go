@@ -7,47 +7,9 @@ import (
 
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/orchestrator"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
 	"github.com/escalator-testbed/escalator/sim"
 )
-
-// Verdicts.
-const (
-	VerdictPass  = "pass"
-	VerdictFail  = "fail"
-	VerdictXFail = "xfail" // a negative control failed exactly the checks it expected to
-	VerdictError = "error" // the harness could not run the scenario
-)
-
-// Result is everything a run produced.
-type Result struct {
-	Scenario *Scenario
-	Seed     int64
-	Verdict  string
-	Session  orchestrator.SessionStatus
-	Checks   []CheckResult
-	Events   []escalator.Event
-	// Lost is the total of requests lost over all services.
-	Lost float64
-	// Elapsed is the run's length in scenario (virtual) time, including
-	// the settling after the session ended.
-	Elapsed time.Duration
-	// UpgradeDuration is the session's length, from creation to its final
-	// state (the Escalator "total upgrade duration").
-	UpgradeDuration time.Duration
-	// Err is set when the verdict is error.
-	Err error
-}
-
-// Failed returns the checks that failed.
-func (r *Result) Failed() []CheckResult {
-	var out []CheckResult
-	for _, c := range r.Checks {
-		if c.Status == CheckFailed {
-			out = append(out, c)
-		}
-	}
-	return out
-}
 
 // Options adjust a run.
 type Options struct {
@@ -56,10 +18,6 @@ type Options struct {
 	// Limit is the longest scenario time a run may take; default 72h.
 	Limit time.Duration
 }
-
-// SessionRefused is the state a result reports when the orchestrator
-// refused to start the session.
-const SessionRefused = "REFUSED"
 
 // settleTime lets the world finish what the session's end set off (VNFMs
 // restoring redundancy, failovers) before the books close.
@@ -122,7 +80,7 @@ func Run(ctx context.Context, s *Scenario, opt Options) (res *Result) {
 	ended := false
 	tb.Manager.OnEnd(func(st orchestrator.SessionStatus) {
 		ended = true
-		res.Session = st
+		res.Session = SessionOf(st)
 		res.UpgradeDuration = loop.Elapsed()
 		loop.AfterFunc(settleTime, loop.Stop)
 	})
@@ -132,11 +90,11 @@ func Run(ctx context.Context, s *Scenario, opt Options) (res *Result) {
 		// A refusal is an outcome the scenario may expect (the capacity
 		// pre-check); anything else it did not ask for still gets judged,
 		// and the outcome check says what happened.
-		res.Session = orchestrator.SessionStatus{State: SessionRefused, Reason: err.Error(), Flow: tb.Config.Flow, TargetVersion: tb.Config.TargetVersion}
+		res.Session = judge.Session{State: SessionRefused, Reason: err.Error(), Flow: tb.Config.Flow, TargetVersion: tb.Config.TargetVersion}
 		tb.Conclude(res)
 		return res
 	}
-	res.Session = st
+	res.Session = SessionOf(st)
 	if err := loop.Run(ctx, opt.Limit); err != nil {
 		return fail(escalator.Errorf(escalator.EINTERNAL, "run interrupted: %v", err))
 	}
@@ -148,31 +106,12 @@ func Run(ctx context.Context, s *Scenario, opt Options) (res *Result) {
 	return res
 }
 
-// Verdict: a normal scenario passes when no check fails; a negative control
-// is an expected failure when exactly the checks it names fail.
-func Verdict(s *Scenario, checks []CheckResult) string {
-	if s.Conformance != nil && len(s.Expect.Violations) == 0 {
-		return conformanceVerdict(s, checks)
+// SessionOf copies the orchestrator's session status into the judge's
+// Session, which has the same fields and JSON (TestSessionOfCopiesEveryField).
+func SessionOf(st orchestrator.SessionStatus) judge.Session {
+	out := judge.Session{ID: st.ID, State: st.State, Flow: st.Flow, TargetVersion: st.TargetVersion, Reason: st.Reason}
+	for _, n := range st.Nodes {
+		out.Nodes = append(out.Nodes, judge.NodeStatus(n))
 	}
-	failed := map[string]bool{}
-	for _, c := range checks {
-		if c.Status == CheckFailed {
-			failed[c.Name] = true
-		}
-	}
-	if len(s.Expect.Violations) == 0 {
-		if len(failed) == 0 {
-			return VerdictPass
-		}
-		return VerdictFail
-	}
-	if len(failed) != len(s.Expect.Violations) {
-		return VerdictFail
-	}
-	for _, v := range s.Expect.Violations {
-		if !failed[v] {
-			return VerdictFail
-		}
-	}
-	return VerdictXFail
+	return out
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/escalator-testbed/escalator/scenarios/judge"
 	"github.com/escalator-testbed/escalator/sim"
 )
 
@@ -567,7 +568,7 @@ func schemaOverrides(g *schemaGen) map[string]func(*jsonObject) {
 		"Scenario.name": nonEmpty,
 		"Scenario.checks": func(o *jsonObject) {
 			props := newObject()
-			for _, c := range builtinChecks {
+			for _, c := range judge.BuiltinChecks() {
 				if c.Always {
 					continue // not tunable
 				}
@@ -609,7 +610,7 @@ func schemaOverrides(g *schemaGen) map[string]func(*jsonObject) {
 		"ConformanceSpec.objective": nonEmpty,
 		"ConformanceSpec.reference": nonEmpty,
 		"ConformanceSpec.decidedBy": func(o *jsonObject) {
-			o.set("items", newObject("type", "string", "enum", slices.Concat(checkNames(true), ConformanceCheckNames())))
+			o.set("items", newObject("type", "string", "enum", slices.Concat(judge.AllCheckNames(), ConformanceCheckNames())))
 			o.set("minItems", 1)
 			unique(o)
 		},
@@ -741,7 +742,7 @@ func (g *schemaGen) noteValues(o *jsonObject, list []string) {
 // valueDoc is the doc of a value of a value set: a check's or a fault
 // kind's from its registry, any other's from its constant's comment.
 func (g *schemaGen) valueDoc(v string) string {
-	for _, c := range builtinChecks {
+	for _, c := range judge.BuiltinChecks() {
 		if c.Name == v {
 			return c.Doc
 		}

@@ -26,7 +26,7 @@ import (
 var updateSchema = flag.Bool("update-schema", false, "rewrite "+SchemaFile+" from the spec structs (go generate ./scenarios/)")
 
 // schemaSources are the files whose comments describe the schema.
-var schemaSources = []string{"spec/spec.go", "spec/expect.go", "metrics.go"}
+var schemaSources = []string{"spec/spec.go", "spec/expect.go", "judge/metrics.go"}
 
 // readSchemaDocs reads the comments of the spec from its Go sources: the
 // doc comment of each struct type, the doc and line comments of each

@@ -55,6 +55,24 @@ const (
 	AssertNever            = spec.AssertNever
 	AssertWithin           = spec.AssertWithin
 	AssertCount            = spec.AssertCount
+	FaultUpgradeFails      = spec.FaultUpgradeFails
+	FaultUpgradeHangs      = spec.FaultUpgradeHangs
+	FaultVerifyFails       = spec.FaultVerifyFails
+	FaultNodeCrash         = spec.FaultNodeCrash
+	FaultNodeFails         = spec.FaultNodeFails
+	FaultBootVM            = spec.FaultBootVM
+	FaultMigrationFails    = spec.FaultMigrationFails
+	FaultMigrationSlow     = spec.FaultMigrationSlow
+	FaultVNFMSilent        = spec.FaultVNFMSilent
+	FaultVNFMLate          = spec.FaultVNFMLate
+	FaultVNFMNack          = spec.FaultVNFMNack
+	FaultVNFMAckNoMove     = spec.FaultVNFMAckNoMove
+	FaultVNFMDuplicate     = spec.FaultVNFMDuplicate
+	FaultVNFMWrongState    = spec.FaultVNFMWrongState
+	FaultVNFMCrash         = spec.FaultVNFMCrash
+	FaultNotify5xx         = spec.FaultNotify5xx
+	FaultNotifyTwice       = spec.FaultNotifyTwice
+	FaultVIMDown           = spec.FaultVIMDown
 )
 
 var loadFormatNumber = spec.FormatNumber

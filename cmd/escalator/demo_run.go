@@ -531,7 +531,7 @@ func (r *demoRun) end(elapsed *time.Duration, failure string) {
 		go r.stop()
 		return
 	}
-	res := &scenarios.Result{Scenario: r.s, Seed: r.seed, Session: r.session, UpgradeDuration: *elapsed}
+	res := &scenarios.Result{Scenario: r.s, Seed: r.seed, Session: scenarios.SessionOf(r.session), UpgradeDuration: *elapsed}
 	r.tb.Conclude(res)
 	r.d.hub.SetSnapshot(snapshotOf(r.tb.World, r.tb.Config.TargetVersion, r.tb.Loop.Elapsed()))
 	var b bytes.Buffer

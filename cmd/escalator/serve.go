@@ -128,7 +128,7 @@ func cmdVIM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		// A minute of scenario time lets the VNFM restore redundancy before
 		// the books close.
 		loop.AfterFunc(time.Minute, func() {
-			result = &scenarios.Result{Scenario: s, Seed: s.Seed, Session: st, UpgradeDuration: elapsed}
+			result = &scenarios.Result{Scenario: s, Seed: s.Seed, Session: scenarios.SessionOf(st), UpgradeDuration: elapsed}
 			tb.Conclude(result)
 			loop.Stop()
 			close(ended)

@@ -9,13 +9,14 @@ import (
 	"sync"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/orchestrator"
 )
 
 // Authentication types a subscription may ask for on its notifications.
 const (
-	AuthBasic  = "BASIC"
-	AuthOAuth2 = "OAUTH2_CLIENT_CREDENTIALS"
+	AuthBasic  = event.AuthBasic
+	AuthOAuth2 = event.AuthOAuth2
 )
 
 // Auth is how the VIM must authenticate when it calls a subscriber. It is

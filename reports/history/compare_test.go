@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/escalator-testbed/escalator"
-	"github.com/escalator-testbed/escalator/orchestrator"
+	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/reports"
 	"github.com/escalator-testbed/escalator/scenarios"
 )
@@ -38,7 +38,7 @@ func worse(t *testing.T, r *scenarios.Result) *scenarios.Result {
 	out.Events = slices.Clone(r.Events)
 	moved := false
 	for i, e := range out.Events {
-		if e.Kind == "session.state" && orchestrator.Terminal(e.Str("state")) {
+		if e.Kind == "session.state" && event.Terminal(e.Str("state")) {
 			out.Events[i].At += 3*time.Minute + 6*time.Second
 			moved = true
 			break

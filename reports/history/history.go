@@ -20,7 +20,6 @@ import (
 	"github.com/mattn/go-sqlite3"
 
 	"github.com/escalator-testbed/escalator"
-	"github.com/escalator-testbed/escalator/orchestrator"
 	"github.com/escalator-testbed/escalator/reports"
 	"github.com/escalator-testbed/escalator/scenarios"
 )
@@ -722,7 +721,7 @@ func (s *Store) Load(ref string) (run reports.Run, err error) {
 			}
 		}
 		r.Scenario = scenarioOf(&col, sha, yaml, parsed)
-		var st orchestrator.SessionStatus
+		var st scenarios.Session
 		if err := json.Unmarshal([]byte(sess), &st); err != nil {
 			return run, fmt.Errorf("result %d session: %w", ordinal, err)
 		}

@@ -1,13 +1,12 @@
-package scenarios
+package judge
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"time"
 
 	"github.com/escalator-testbed/escalator"
-	"github.com/escalator-testbed/escalator/sim"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 // VerdictNotApplicable is a conformance case whose deciding checks did
@@ -17,27 +16,6 @@ const VerdictNotApplicable = "not-applicable"
 
 // CheckNotApplicable is a check that had nothing to judge by design.
 const CheckNotApplicable = "not-applicable"
-
-var conformanceID = regexp.MustCompile(`^[A-Z]{2,6}-[0-9]{3}$`)
-
-func (d *loadDecoder) validateConformance(s *Scenario) {
-	c := s.Conformance
-	if c == nil {
-		return
-	}
-	if !conformanceID.MatchString(c.ID) {
-		d.problem("conformance.id", "use AREA-NNN, e.g. MNT-002", "conformance id %q is not AREA-NNN", c.ID)
-	}
-	d.nonEmpty("conformance.title", c.Title)
-	d.nonEmpty("conformance.objective", c.Objective)
-	d.nonEmpty("conformance.reference", c.Reference)
-	if len(c.DecidedBy) == 0 {
-		d.problem("conformance.decidedBy", "name the checks that decide the case, e.g. [reply-in-time]", "a conformance case needs at least one deciding check")
-	}
-	d.names("conformance.decidedBy", "check", c.DecidedBy, slices.Concat(checkNames(true), ConformanceCheckNames()))
-	profiles := slices.DeleteFunc(sim.BehaviorNames(), func(n string) bool { return n == sim.BehaviorReference })
-	d.names("conformance.failedBy", "misbehaviour profile", c.FailedBy, profiles)
-}
 
 // ConformanceCheckNames lists the checks only conformance cases run, in a
 // stable order.
@@ -55,7 +33,7 @@ func ConformanceCheckDoc(name string) string { return conformanceChecks[name].do
 
 // conformanceVerdict: the case passes when every deciding check passed or
 // did not apply, and is not applicable when none applied.
-func conformanceVerdict(s *Scenario, checks []CheckResult) string {
+func conformanceVerdict(s *spec.Scenario, checks []CheckResult) string {
 	applied := false
 	for _, name := range s.Conformance.DecidedBy {
 		for _, c := range checks {

@@ -1,4 +1,6 @@
-package scenarios
+package judge
+
+import "github.com/escalator-testbed/escalator/scenarios/spec"
 
 // checkDef is one built-in check: the only place a check is named. Judge
 // runs them in this order; CheckNames, the loader's value sets (checks:,
@@ -79,4 +81,45 @@ func checksWith(has func(c checkDef) bool) []string {
 		}
 	}
 	return out
+}
+
+// CheckInfo is what the loader, the schema and the docs read of a built-in
+// check: the registry without the functions that judge.
+type CheckInfo struct {
+	Name, Doc     string
+	Always, Bound bool
+}
+
+// BuiltinChecks lists the registry, in the order Judge runs the checks.
+func BuiltinChecks() []CheckInfo {
+	out := make([]CheckInfo, len(builtinChecks))
+	for i, c := range builtinChecks {
+		out[i] = CheckInfo{Name: c.Name, Doc: c.Doc, Always: c.Always, Bound: c.Bound}
+	}
+	return out
+}
+
+// AllCheckNames lists every built-in check, outcome first: the names
+// expect.violations and conformance.decidedBy may give.
+func AllCheckNames() []string { return checkNames(true) }
+
+// BoundChecks lists the checks that take checks.NAME.bound.
+func BoundChecks() []string { return checksWith(func(c checkDef) bool { return c.Bound }) }
+
+// ExpectCheckNames names the checks a scenario's expectations add
+// (threshold:METRIC, assert:NAME), for expect.violations.
+func ExpectCheckNames(s *spec.Scenario) []string { return expectCheckNames(s) }
+
+// ThresholdProblem says what is wrong with a threshold's "OP VALUE" on a
+// metric, or nil when the judge can read it.
+func ThresholdProblem(metric, expr string) *ExprProblem {
+	_, bad := parseThreshold(metric, expr)
+	return bad
+}
+
+// CountProblem says what is wrong with a count assertion's "OP INTEGER",
+// or nil when the judge can read it.
+func CountProblem(expr string) *ExprProblem {
+	_, bad := parseCount(expr)
+	return bad
 }

@@ -1,4 +1,4 @@
-package scenarios
+package judge
 
 import (
 	"fmt"
@@ -9,8 +9,7 @@ import (
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/event/replay"
-	"github.com/escalator-testbed/escalator/orchestrator"
-	"github.com/escalator-testbed/escalator/orchestrator/vimhttp"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 // The checks only conformance cases run. Each judges the VNFM under test
@@ -24,9 +23,10 @@ import (
 type conformanceCheck struct {
 	doc string
 	fn  func(j *judge) (v []Violation, notApplicable string)
-	// probe, when set, sends requests to the VNFM's endpoint before the
-	// upgrade starts; the check judges their answers.
-	probe func(p *prober)
+	// probed: the testbed sends requests to the VNFM's endpoint before
+	// the upgrade starts (scenarios/probe.go, which holds the probes, since
+	// sending is no business of the judge); the check judges the answers.
+	probed bool
 }
 
 var conformanceChecks = map[string]conformanceCheck{
@@ -35,15 +35,15 @@ var conformanceChecks = map[string]conformanceCheck{
 	"single-subscription": {doc: "the VNFM holds exactly one subscription: a repeated request is answered 303 and creates none",
 		fn: checkSingleSubscription},
 	"endpoint-methods": {doc: "the notification endpoint answers 204 to GET and to POST of a valid notification (the VIM's own deliveries included), and 405 to PUT, PATCH and DELETE",
-		fn: checkProbe("endpoint-methods", checkDeliveries), probe: probeMethods},
+		fn: checkProbe("endpoint-methods", checkDeliveries), probed: true},
 	"unknown-type-tolerated": {doc: "the notification endpoint answers 204 to a notification type it does not know",
-		fn: checkProbe("unknown-type-tolerated", nil), probe: probeUnknownType},
+		fn: checkProbe("unknown-type-tolerated", nil), probed: true},
 	"version-header": {doc: "the notification endpoint answers 400 ProblemDetails to a request without the Version header and 406 to a major version it does not serve",
-		fn: checkProbe("version-header", nil), probe: probeVersion},
+		fn: checkProbe("version-header", nil), probed: true},
 	"auth-basic": {doc: "with BASIC notification credentials: the right ones are accepted, missing or wrong ones refused with 401",
-		fn: checkAuth("auth-basic", vimhttp.AuthBasic), probe: probeAuthBasic},
+		fn: checkAuth("auth-basic", event.AuthBasic), probed: true},
 	"auth-oauth2": {doc: "with OAuth2 client credentials: a token from the VNFM's token endpoint is accepted; a wrong client secret, a made-up token and no token are refused with 401",
-		fn: checkAuth("auth-oauth2", vimhttp.AuthOAuth2), probe: probeAuthOAuth2},
+		fn: checkAuth("auth-oauth2", event.AuthOAuth2), probed: true},
 	"reply-in-time": {doc: "every maintenance notification that asks for a reply gets one the VIM accepts before its replyBy",
 		fn: checkReplyInTime},
 	"switchover-before-reply": {doc: "an active instance on a node going into maintenance is switched over (or its migration asked for) before the VNFM acknowledges",
@@ -62,6 +62,19 @@ var conformanceChecks = map[string]conformanceCheck{
 		fn: checkIdempotent},
 	"vnfm-own-limits": {doc: "the VNFM never scales a VNF in below the minPreserved the VNF declared",
 		fn: checkOwnLimits},
+}
+
+// ProbedChecks lists the conformance checks that judge the answers to
+// probes the testbed sends before the upgrade, in a stable order.
+func ProbedChecks() []string {
+	var out []string
+	for n, c := range conformanceChecks {
+		if c.probed {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func judgeConformance(j *judge) []CheckResult {
@@ -96,7 +109,7 @@ func (j *judge) vnfm() string { return j.s.VNFM.Name }
 
 // ---- subscriptions ----
 
-var flowTypes = []string{orchestrator.TypeMaintenance, orchestrator.TypeNodeAvailable, orchestrator.TypeSessionStatus}
+var flowTypes = []string{event.TypeMaintenance, event.TypeNodeAvailable, event.TypeSessionStatus}
 
 func (j *judge) held() []escalator.Event {
 	var out []escalator.Event
@@ -303,7 +316,7 @@ func (j *judge) followMaintenance() (step func(i int, e escalator.Event, w *repl
 	rotating := func(w *replay.World, inst string) bool {
 		vm, _ := w.VM(inst)
 		vnf, _ := w.VNF(vm.VNF)
-		return vnf.Mode == ModeLoadBalanced && !vm.Drained && !vm.Deleted
+		return vnf.Mode == spec.ModeLoadBalanced && !vm.Drained && !vm.Deleted
 	}
 	judge := func(w *replay.World, n *note, at escalator.Event) {
 		n.judged, n.at = true, at
@@ -321,7 +334,7 @@ func (j *judge) followMaintenance() (step func(i int, e escalator.Event, w *repl
 		switch e.Kind {
 		case "vnfm.notify":
 			p := evt[event.VNFMNotify](e)
-			if e.Subject != j.vnfm() || p.Type != orchestrator.TypeMaintenance || p.ReplyBy == "" {
+			if e.Subject != j.vnfm() || p.Type != event.TypeMaintenance || p.ReplyBy == "" {
 				break
 			}
 			within, _ := time.ParseDuration(p.ReplyWithin)
@@ -331,7 +344,7 @@ func (j *judge) followMaintenance() (step func(i int, e escalator.Event, w *repl
 			for _, inst := range n.named {
 				vm, _ := w.VM(inst)
 				vnf, _ := w.VNF(vm.VNF)
-				if vnf.Mode == ModeActiveStandby && vnf.Active == inst {
+				if vnf.Mode == spec.ModeActiveStandby && vnf.Active == inst {
 					n.activeAtNotify[inst] = true
 				}
 				if rotating(w, inst) {
@@ -465,7 +478,7 @@ func checkSwitchoverBeforeReply(j *judge) ([]Violation, string) {
 	for _, n := range notes {
 		acts := n.actions()
 		for inst := range n.activeAtNotify {
-			if a := acts[inst]; a == orchestrator.ActionMigrate || a == orchestrator.ActionLiveMigrate {
+			if a := acts[inst]; a == event.ActionMigrate || a == event.ActionLiveMigrate {
 				continue // asked the VIM to move it
 			}
 			if n.activeAtJudge[inst] {
@@ -486,7 +499,7 @@ func checkDrainBeforeReply(j *judge) ([]Violation, string) {
 	for _, n := range notes {
 		acts := n.actions()
 		for inst := range n.rotatingAtStart {
-			if a := acts[inst]; a == orchestrator.ActionMigrate || a == orchestrator.ActionLiveMigrate {
+			if a := acts[inst]; a == event.ActionMigrate || a == event.ActionLiveMigrate {
 				continue
 			}
 			switch {
@@ -529,9 +542,9 @@ func checkHonestReply(j *judge) ([]Violation, string) {
 			switch {
 			case !slices.Contains(n.named, inst):
 				wrong = fmt.Sprintf("claims %s for %s, which the notification did not name", act, inst)
-			case act == orchestrator.ActionSwitchedOver && !(n.activeAtNotify[inst] && n.switchedFrom[inst]):
+			case act == event.ActionSwitchedOver && !(n.activeAtNotify[inst] && n.switchedFrom[inst]):
 				wrong = fmt.Sprintf("claims SWITCHED_OVER for %s, but no switch-over away from it happened (it was %s)", inst, j.roleWord(n, inst))
-			case act == orchestrator.ActionDrained && !n.drainStarted[inst] && !n.drainedAtStart[inst]:
+			case act == event.ActionDrained && !n.drainStarted[inst] && !n.drainedAtStart[inst]:
 				wrong = fmt.Sprintf("claims DRAINED for %s, but it was never drained", inst)
 			}
 			if wrong != "" {
@@ -559,7 +572,7 @@ func (j *judge) roleWord(n *note, inst string) string {
 
 func checkRedundancyRestored(j *judge) ([]Violation, string) {
 	available := slices.ContainsFunc(j.find("vnfm.notify", j.vnfm()), func(e escalator.Event) bool {
-		return evt[event.VNFMNotify](e).Type == orchestrator.TypeNodeAvailable
+		return evt[event.VNFMNotify](e).Type == event.TypeNodeAvailable
 	})
 	if !available {
 		return []Violation{{Message: "the VIM never told the VNFM a node was available again: nothing to restore"}}, ""
@@ -585,7 +598,7 @@ func checkRedundancyRestored(j *judge) ([]Violation, string) {
 		if len(left) > 0 {
 			slices.Sort(left)
 			word := "out of rotation"
-			if vnf.Mode == ModeActiveStandby {
+			if vnf.Mode == spec.ModeActiveStandby {
 				word = "a standby out of sync"
 			}
 			out = append(out, Violation{Message: fmt.Sprintf("%s ended with %s %s after the upgrade", vnf.Name, strings.Join(left, ", "), word),
@@ -629,7 +642,7 @@ func checkNackClean(j *judge) ([]Violation, string) {
 func checkIdempotent(j *judge) ([]Violation, string) {
 	twice := map[string]bool{}
 	for _, e := range j.find("fault.injected", "") {
-		if e.Str("fault") == FaultNotifyTwice {
+		if e.Str("fault") == spec.FaultNotifyTwice {
 			twice[e.Str("notificationId")] = true
 		}
 	}

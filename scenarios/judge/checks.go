@@ -1,4 +1,4 @@
-package scenarios
+package judge
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/event/replay"
-	"github.com/escalator-testbed/escalator/orchestrator"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 // Check statuses.
@@ -44,7 +44,7 @@ const maxViolations = 5
 // builtinChecks (outcome first), then the conformance checks the case is
 // decided by, then the scenario's thresholds and assertions. The checks
 // that judge the world event by event share one replay of the trace.
-func Judge(s *Scenario, events []escalator.Event) []CheckResult {
+func Judge(s *spec.Scenario, events []escalator.Event) []CheckResult {
 	j := newJudge(s, events)
 	var steps []func(i int, e escalator.Event, w *replay.World)
 	dones := map[string]func() []Violation{}
@@ -96,7 +96,7 @@ func Judge(s *Scenario, events []escalator.Event) []CheckResult {
 	return append(out, judgeExpectations(s, events, j.world)...)
 }
 
-func disabled(s *Scenario, c checkDef) bool {
+func disabled(s *spec.Scenario, c checkDef) bool {
 	spec, ok := s.Checks[c.Name]
 	return ok && spec.Disabled != "" && !c.Always
 }
@@ -104,7 +104,7 @@ func disabled(s *Scenario, c checkDef) bool {
 // judge holds what every check needs: the trace and the session's terms as
 // the trace recorded them, so checks can also judge a trace read from disk.
 type judge struct {
-	s       *Scenario
+	s       *spec.Scenario
 	events  []escalator.Event
 	created escalator.Event
 	final   string // the session's last state
@@ -116,7 +116,7 @@ type judge struct {
 	notes []*note
 }
 
-func newJudge(s *Scenario, events []escalator.Event) *judge {
+func newJudge(s *spec.Scenario, events []escalator.Event) *judge {
 	j := &judge{s: s, events: events, world: replay.New()}
 	for _, e := range events {
 		switch e.Kind {
@@ -152,10 +152,10 @@ func (j *judge) find(kind, subject string) []escalator.Event {
 
 func checkOutcome(j *judge) []Violation {
 	want := map[string][]string{
-		OutcomeCompleted: {orchestrator.SessionCompleted},
-		OutcomeRollback:  {orchestrator.SessionRolledBack},
-		OutcomeFailed:    {orchestrator.SessionFailed, orchestrator.SessionAborted},
-		OutcomeRefused:   {SessionRefused},
+		spec.OutcomeCompleted: {event.SessionCompleted},
+		spec.OutcomeRollback:  {event.SessionRolledBack},
+		spec.OutcomeFailed:    {event.SessionFailed, event.SessionAborted},
+		spec.OutcomeRefused:   {SessionRefused},
 	}[j.s.Expect.Outcome]
 	if slices.Contains(want, j.final) {
 		return nil
@@ -248,7 +248,7 @@ func checkPlacement(j *judge) walk {
 		default:
 			return
 		}
-		if st := nodeState(w, node); st != orchestrator.NodeNormal {
+		if st := nodeState(w, node); st != event.NodeNormal {
 			out = append(out, Violation{
 				Message: fmt.Sprintf("VM %s was put on node %s while the node was %s", vm, node, st),
 				Events:  []escalator.Event{lastStateChange(j.events[:i], node), e},
@@ -379,13 +379,13 @@ func checkPairRedundancy(j *judge) walk {
 			if name == "" || reported[name] {
 				continue
 			}
-			if vnf, _ := w.VNF(name); vnf.Mode != ModeActiveStandby {
+			if vnf, _ := w.VNF(name); vnf.Mode != spec.ModeActiveStandby {
 				continue
 			}
 			var vms []replay.VM
 			for _, id := range w.Members(name) {
 				vm, _ := w.VM(id)
-				if nodeState(w, vm.Host) != orchestrator.NodeNormal || vm.State != "running" {
+				if nodeState(w, vm.Host) != event.NodeNormal || vm.State != "running" {
 					vms = append(vms, vm)
 				}
 			}
@@ -420,7 +420,7 @@ func checkMaxParallel(j *judge) walk {
 		}
 		var busy []string
 		for _, node := range j.nodes {
-			if n, ok := w.Node(node); ok && n.State != orchestrator.NodeNormal {
+			if n, ok := w.Node(node); ok && n.State != event.NodeNormal {
 				busy = append(busy, node)
 			}
 		}
@@ -449,16 +449,16 @@ func checkFinalState(j *judge) []Violation {
 		st, ver := n.State, n.Version
 		finals := final[node]
 		switch j.s.Expect.Outcome {
-		case OutcomeRollback:
-			if ver != n.Original || st != orchestrator.NodeNormal {
+		case spec.OutcomeRollback:
+			if ver != n.Original || st != event.NodeNormal {
 				out = append(out, Violation{Message: fmt.Sprintf("after the rollback node %s is %s at version %s; expected normal at %s", node, st, ver, n.Original), Events: finals})
 			}
-		case OutcomeFailed:
-			if st == orchestrator.NodeMaintenance {
+		case spec.OutcomeFailed:
+			if st == event.NodeMaintenance {
 				out = append(out, Violation{Message: fmt.Sprintf("node %s was left in maintenance", node), Events: finals})
 			}
 		default:
-			if ver != target || st != orchestrator.NodeNormal {
+			if ver != target || st != event.NodeNormal {
 				out = append(out, Violation{Message: fmt.Sprintf("node %s ended %s at version %s; expected normal at %s", node, st, ver, target), Events: finals})
 			}
 		}

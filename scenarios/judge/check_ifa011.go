@@ -1,4 +1,4 @@
-package scenarios
+package judge
 
 import (
 	"fmt"
@@ -7,7 +7,6 @@ import (
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/event/replay"
-	"github.com/escalator-testbed/escalator/orchestrator"
 )
 
 // checkIFA011 holds every VNF that declared maintenance limits to them,
@@ -88,7 +87,7 @@ func checkIFA011(j *judge) walk {
 				switch {
 				case vm.State != "running":
 					hit++
-				case slices.Contains([]string{orchestrator.NodeUpgrading, orchestrator.NodeVerifying, orchestrator.NodeFailed}, nodeState(w, vm.Host)):
+				case slices.Contains([]string{event.NodeUpgrading, event.NodeVerifying, event.NodeFailed}, nodeState(w, vm.Host)):
 					hit++
 				}
 			}

@@ -1,4 +1,4 @@
-package scenarios
+package judge
 
 import (
 	"cmp"
@@ -11,7 +11,7 @@ import (
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/event/replay"
-	"github.com/escalator-testbed/escalator/orchestrator"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 // Metric names. Durations are in seconds; everything else is a count
@@ -75,7 +75,7 @@ func FormatMetric(name string, v float64) string {
 	if MetricIsDuration(name) {
 		return fmtSeconds(v)
 	}
-	return loadFormatNumber(v)
+	return spec.FormatNumber(v)
 }
 
 func fmtSeconds(v float64) string {
@@ -170,7 +170,7 @@ func computeMetrics(events []escalator.Event, w *replay.World) *metricSet {
 				target = e.Str("targetVersion")
 			}
 		case "session.state":
-			if created != nil && final == nil && e.Subject == created.Subject && orchestrator.Terminal(e.Str("state")) {
+			if created != nil && final == nil && e.Subject == created.Subject && event.Terminal(e.Str("state")) {
 				final = &e
 			}
 		case "vnfm.notify":
@@ -207,7 +207,7 @@ func computeMetrics(events []escalator.Event, w *replay.World) *metricSet {
 	}
 	var samples []latencySample
 	for _, n := range w.Notifications() {
-		if n.Notify.Type == orchestrator.TypeMaintenance && n.Accepted != nil {
+		if n.Notify.Type == event.TypeMaintenance && n.Accepted != nil {
 			samples = append(samples, latencySample{(n.Accepted.At - n.Event.At).Seconds(), n.Event, *n.Accepted})
 		}
 	}

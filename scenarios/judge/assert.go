@@ -1,4 +1,4 @@
-package scenarios
+package judge
 
 import (
 	"fmt"
@@ -12,13 +12,14 @@ import (
 
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/event/replay"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 // judgeExpectations evaluates the scenario's own expectations, after the
 // built-in checks: one check per threshold ("threshold:<metric>", sorted by
 // metric), then one per assertion ("assert:<name>", in file order). w is
 // the trace's world as it ended.
-func judgeExpectations(s *Scenario, events []escalator.Event, w *replay.World) []CheckResult {
+func judgeExpectations(s *spec.Scenario, events []escalator.Event, w *replay.World) []CheckResult {
 	var out []CheckResult
 	if len(s.Expect.Thresholds) > 0 {
 		ms := computeMetrics(events, w)
@@ -39,15 +40,15 @@ func judgeExpectations(s *Scenario, events []escalator.Event, w *replay.World) [
 
 // expectCheckNames names the checks the scenario's expectations add, for
 // expect.violations.
-func expectCheckNames(s *Scenario) []string {
+func expectCheckNames(s *spec.Scenario) []string {
 	var out []string
 	for name := range s.Expect.Thresholds {
-		out = append(out, ThresholdPrefix+name)
+		out = append(out, spec.ThresholdPrefix+name)
 	}
 	sort.Strings(out)
 	for _, a := range s.Expect.Assertions {
 		if a.Name != "" {
-			out = append(out, AssertPrefix+a.Name)
+			out = append(out, spec.AssertPrefix+a.Name)
 		}
 	}
 	return out
@@ -69,7 +70,7 @@ func result(name string, v []Violation) CheckResult {
 }
 
 func judgeThreshold(metric, expr string, ms *metricSet) CheckResult {
-	name := ThresholdPrefix + metric
+	name := spec.ThresholdPrefix + metric
 	c, bad := parseThreshold(metric, expr)
 	if bad != nil {
 		return result(name, []Violation{{Message: bad.String()}})
@@ -87,24 +88,24 @@ func judgeThreshold(metric, expr string, ms *metricSet) CheckResult {
 	}})
 }
 
-func judgeAssertion(a *AssertionSpec, events []escalator.Event) CheckResult {
-	name := AssertPrefix + a.Name
+func judgeAssertion(a *spec.AssertionSpec, events []escalator.Event) CheckResult {
+	name := spec.AssertPrefix + a.Name
 	if missing := a.Missing(); missing != "" {
 		return result(name, []Violation{{Message: "the assertion is incomplete: " + missing}})
 	}
 	switch a.Kind() {
-	case AssertOrder:
+	case spec.AssertOrder:
 		return result(name, assertOrder(a, events))
-	case AssertNever:
+	case spec.AssertNever:
 		return result(name, assertNever(a, events))
-	case AssertWithin:
+	case spec.AssertWithin:
 		return result(name, assertWithin(a, events))
 	}
 	return result(name, assertCount(a, events))
 }
 
 // assertOrder: every event matching after has one matching before earlier.
-func assertOrder(a *AssertionSpec, events []escalator.Event) []Violation {
+func assertOrder(a *spec.AssertionSpec, events []escalator.Event) []Violation {
 	var out []Violation
 	seen := false
 	for _, e := range events {
@@ -123,7 +124,7 @@ func assertOrder(a *AssertionSpec, events []escalator.Event) []Violation {
 }
 
 // assertNever: no event matches never, or none inside a while window.
-func assertNever(a *AssertionSpec, events []escalator.Event) []Violation {
+func assertNever(a *spec.AssertionSpec, events []escalator.Event) []Violation {
 	var out []Violation
 	if a.While == nil {
 		for _, e := range events {
@@ -165,7 +166,7 @@ func assertNever(a *AssertionSpec, events []escalator.Event) []Violation {
 
 // assertWithin: every event matching from is followed by one matching to
 // at most within later.
-func assertWithin(a *AssertionSpec, events []escalator.Event) []Violation {
+func assertWithin(a *spec.AssertionSpec, events []escalator.Event) []Violation {
 	// next[i] is the index of the first event after i matching to, or -1.
 	next := make([]int, len(events))
 	following := -1
@@ -200,7 +201,7 @@ func assertWithin(a *AssertionSpec, events []escalator.Event) []Violation {
 }
 
 // assertCount: the number of events matching count satisfies is.
-func assertCount(a *AssertionSpec, events []escalator.Event) []Violation {
+func assertCount(a *spec.AssertionSpec, events []escalator.Event) []Violation {
 	c, bad := parseCount(a.Is)
 	if bad != nil {
 		return []Violation{{Message: bad.String()}}
@@ -229,7 +230,7 @@ func describeEvent(e escalator.Event) string {
 // Match tells whether e matches m (see EventMatcher). It is a function of
 // the judge, not a method of the language's type, because it reads events. A nil matcher
 // matches nothing.
-func Match(m *EventMatcher, e escalator.Event) bool {
+func Match(m *spec.EventMatcher, e escalator.Event) bool {
 	if m == nil {
 		return false
 	}
@@ -373,16 +374,17 @@ func (c comparison) holds(x float64) bool {
 
 func (c comparison) String() string { return c.op + " " + c.text }
 
-// exprProblem is what is wrong with an expression, with a hint.
-type exprProblem struct {
-	message, hint string
+// ExprProblem is what is wrong with an expression, with a hint; the loader
+// reports it at the expression's place in the file.
+type ExprProblem struct {
+	Message, Hint string
 }
 
-func (p *exprProblem) String() string {
-	if p.hint == "" {
-		return p.message
+func (p *ExprProblem) String() string {
+	if p.Hint == "" {
+		return p.Message
 	}
-	return p.message + " (hint: " + p.hint + ")"
+	return p.Message + " (hint: " + p.Hint + ")"
 }
 
 var comparisonRE = regexp.MustCompile(`^\s*(==|!=|<=|>=|<|>)\s*(.*?)\s*$`)
@@ -400,7 +402,7 @@ func splitComparison(expr string) (op, value string, ok bool) {
 
 // parseThreshold reads a threshold on metric: a duration with its unit for
 // a duration metric, a plain number for any other.
-func parseThreshold(metric, expr string) (comparison, *exprProblem) {
+func parseThreshold(metric, expr string) (comparison, *ExprProblem) {
 	isDuration := MetricIsDuration(metric)
 	example := `"< 100"`
 	if isDuration {
@@ -408,7 +410,7 @@ func parseThreshold(metric, expr string) (comparison, *exprProblem) {
 	}
 	op, text, ok := splitComparison(expr)
 	if !ok {
-		return comparison{}, &exprProblem{
+		return comparison{}, &ExprProblem{
 			fmt.Sprintf("invalid threshold %q", expr),
 			fmt.Sprintf("write an operator and a value, e.g. %s; the operators are %s", example, operators),
 		}
@@ -419,20 +421,20 @@ func parseThreshold(metric, expr string) (comparison, *exprProblem) {
 			if f == 0 { // zero is zero in every unit
 				return c, nil
 			}
-			return comparison{}, &exprProblem{
+			return comparison{}, &ExprProblem{
 				fmt.Sprintf("duration %s has no unit", text),
 				fmt.Sprintf("%s is a duration; add a unit, e.g. %s", metric, example),
 			}
 		}
 		d, err := time.ParseDuration(text)
 		if err != nil {
-			return comparison{}, &exprProblem{
+			return comparison{}, &ExprProblem{
 				fmt.Sprintf("invalid duration %q", text),
 				"write it the Go way, e.g. 500ms, 30s, 10m or 1h30m",
 			}
 		}
 		if d < 0 {
-			return comparison{}, &exprProblem{fmt.Sprintf("duration %s must not be negative", text), ""}
+			return comparison{}, &ExprProblem{fmt.Sprintf("duration %s must not be negative", text), ""}
 		}
 		c.value = d.Seconds()
 		return c, nil
@@ -443,7 +445,7 @@ func parseThreshold(metric, expr string) (comparison, *exprProblem) {
 		if _, err := time.ParseDuration(text); err == nil {
 			hint = fmt.Sprintf("%s is a count, not a duration; write a plain number, e.g. %s", metric, example)
 		}
-		return comparison{}, &exprProblem{fmt.Sprintf("invalid number %q", text), hint}
+		return comparison{}, &ExprProblem{fmt.Sprintf("invalid number %q", text), hint}
 	}
 	c.value = f
 	return c, nil
@@ -451,15 +453,15 @@ func parseThreshold(metric, expr string) (comparison, *exprProblem) {
 
 // parseCount reads a count assertion's "is": an operator and a whole
 // number at least 0.
-func parseCount(expr string) (comparison, *exprProblem) {
+func parseCount(expr string) (comparison, *ExprProblem) {
 	const hint = `write an operator and a whole number, e.g. "== 6"; the operators are ` + operators
 	op, text, ok := splitComparison(expr)
 	if !ok {
-		return comparison{}, &exprProblem{fmt.Sprintf("invalid count %q", expr), hint}
+		return comparison{}, &ExprProblem{fmt.Sprintf("invalid count %q", expr), hint}
 	}
 	n, err := strconv.ParseUint(text, 10, 53)
 	if err != nil {
-		return comparison{}, &exprProblem{fmt.Sprintf("invalid count %q: %s is not a whole number", expr, text), hint}
+		return comparison{}, &ExprProblem{fmt.Sprintf("invalid count %q: %s is not a whole number", expr, text), hint}
 	}
 	return comparison{op: op, value: float64(n), text: text}, nil
 }
