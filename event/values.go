@@ -87,3 +87,37 @@ const (
 	AuthBasic  = "BASIC"
 	AuthOAuth2 = "OAUTH2_CLIENT_CREDENTIALS"
 )
+
+// VNFM behaviours: the reference and the misbehaviour profiles of the
+// reference VNFM (sim/profiles.go says what each does). A scenario names
+// one (vnfm.behavior, conformance.failedBy) and the trace carries them
+// (VNFMIgnored.Behavior, FaultVNFM.Behavior).
+const (
+	BehaviorReference      = "reference"
+	BehaviorSilent         = "silent"
+	BehaviorLate           = "late"
+	BehaviorNack           = "nack"
+	BehaviorAckWithoutMove = "ack-without-moving"
+	BehaviorMalformed      = "malformed-reply"
+	BehaviorDuplicate      = "duplicate-reply"
+	BehaviorWrongState     = "wrong-state-reply"
+	BehaviorNoSwitchover   = "no-switchover"
+	BehaviorNoDrain        = "no-drain"
+	BehaviorMisreport      = "misreports-actions"
+	BehaviorNoRestore      = "no-restore"
+	BehaviorFirstSwitch    = "first-switchover-only"
+	BehaviorFirstPool      = "first-pool-only"
+	BehaviorRestoresAtEnd  = "restores-at-end"
+	BehaviorFirstNode      = "first-node-only"
+	BehaviorLazyRestore    = "lazy-restore"
+	BehaviorNackLeaves     = "nack-leaves-state"
+	BehaviorNotIdempotent  = "not-idempotent"
+	BehaviorIgnoresLimits  = "ignores-own-limits"
+	BehaviorAnyMethod      = "accepts-any-method"
+	BehaviorStrictTypes    = "rejects-unknown-types"
+	BehaviorIgnoresVersion = "ignores-version"
+	BehaviorAcceptsBadAuth = "accepts-bad-credentials"
+	BehaviorNoVersionOut   = "answers-without-version"
+	BehaviorNarrowFilter   = "narrow-filter"
+	BehaviorDoubleSub      = "double-subscribe"
+)

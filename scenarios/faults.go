@@ -11,6 +11,7 @@ import (
 	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/openapi/edge"
 	"github.com/escalator-testbed/escalator/orchestrator"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 	"github.com/escalator-testbed/escalator/sim"
 )
 
@@ -127,7 +128,7 @@ func (fs *faults) record(f *fault, what event.FaultInjected) {
 // the step once its time has come.
 func (fs *faults) arm(specs []FaultSpec) {
 	for i, s := range specs {
-		kind, _ := faultKindOf(s.Do) // known: the loader checked it
+		kind, _ := spec.FaultKindOf(s.Do) // known: the loader checked it
 		f := &fault{FaultSpec: s, index: i, left: s.Count}
 		if f.left == 0 {
 			f.left = 1
@@ -136,7 +137,7 @@ func (fs *faults) arm(specs []FaultSpec) {
 			}
 		}
 		fs.list = append(fs.list, f)
-		if kind.Class == faultNode {
+		if kind.Class == spec.FaultNode {
 			fs.tb.World.NFVI.SetFault(s.Node, sim.NodeFault(s.Do))
 			continue
 		}
@@ -161,10 +162,10 @@ func (fs *faults) activate(f *fault) {
 		return
 	}
 	f.active = true
-	// Occasion faults without an activate (VNFM misbehaviour, migrations)
+	// Occasion faults without an action (VNFM misbehaviour, migrations)
 	// now wait for their occasions.
-	if kind, _ := faultKindOf(f.Do); kind.activate != nil {
-		kind.activate(fs, f)
+	if act := faultActions[f.Do]; act != nil {
+		act(fs, f)
 	}
 }
 
@@ -243,7 +244,7 @@ func (fs *faults) take(node func(string) bool, kinds ...string) *fault {
 
 // vnfmFaults are the kinds the VNFM's Override hook consults: those with a
 // behavior.
-var vnfmFaults = faultNames(func(k faultKind) bool { return k.behavior != "" })
+var vnfmFaults = spec.FaultNames(func(k spec.FaultKind) bool { return k.Behavior != "" })
 
 // vnfmOverride is the VNFM's Override hook.
 func (fs *faults) vnfmOverride(n orchestrator.Notification) string {
@@ -251,8 +252,8 @@ func (fs *faults) vnfmOverride(n orchestrator.Notification) string {
 	if f == nil {
 		return ""
 	}
-	kind, _ := faultKindOf(f.Do)
-	return kind.behavior
+	kind, _ := spec.FaultKindOf(f.Do)
+	return kind.Behavior
 }
 
 // redeliver is the notifier's Redeliver hook.

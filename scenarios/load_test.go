@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	escalator "github.com/escalator-testbed/escalator"
-	"github.com/escalator-testbed/escalator/sim"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 // loadBadCases are scenario files the loader must reject, each with the
@@ -242,7 +242,7 @@ nodes: {count: 2}
 vnfm: {behavior: sleepy}
 upgrade: {targetVersion: "2.0"}
 `,
-		want: `bad.yaml:3:18: vnfm.behavior: unknown behavior "sleepy" (hint: one of ` + strings.Join(sim.BehaviorNames(), ", ") + ")",
+		want: `bad.yaml:3:18: vnfm.behavior: unknown behavior "sleepy" (hint: one of ` + strings.Join(spec.Behaviors(), ", ") + ")",
 	},
 	{
 		name: "bad flow",

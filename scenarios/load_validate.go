@@ -11,23 +11,23 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/escalator-testbed/escalator/scenarios/judge"
-	"github.com/escalator-testbed/escalator/sim"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 var (
 	loadModes         = []string{ModeActiveStandby, ModeLoadBalanced}
-	loadBehaviors     = sim.BehaviorNames()
+	loadBehaviors     = spec.Behaviors()
 	loadNotifyAuth    = []string{"", "basic", "oauth2"}
 	loadFlows         = []string{FlowF1, FlowF2, FlowNaive}
 	loadOnNack        = []string{OnNackFail, OnNackSkip}
 	loadDefects       = []string{"ignore-reply", "ignore-max-parallel", "ignore-vnf-groups", "ignore-vnf-limits"}
-	loadFaults        = faultNames(func(faultKind) bool { return true })
-	loadUpgradeFaults = faultNames(func(k faultKind) bool { return k.Class == faultNode })
-	loadTimedFaults   = faultNames(func(k faultKind) bool { return k.Class == faultTimed })
-	loadNodeFaults    = faultNames(func(k faultKind) bool { return k.NeedsNode })
-	loadLastingFaults = faultNames(func(k faultKind) bool { return k.For != forNone })
-	loadForFaults     = faultNames(func(k faultKind) bool { return k.For == forRequired })
-	loadFactorFaults  = faultNames(func(k faultKind) bool { return k.Factor })
+	loadFaults        = spec.FaultNames(func(spec.FaultKind) bool { return true })
+	loadUpgradeFaults = spec.FaultNames(func(k spec.FaultKind) bool { return k.Class == spec.FaultNode })
+	loadTimedFaults   = spec.FaultNames(func(k spec.FaultKind) bool { return k.Class == spec.FaultTimed })
+	loadNodeFaults    = spec.FaultNames(func(k spec.FaultKind) bool { return k.NeedsNode })
+	loadLastingFaults = spec.FaultNames(func(k spec.FaultKind) bool { return k.For != spec.ForNone })
+	loadForFaults     = spec.FaultNames(func(k spec.FaultKind) bool { return k.For == spec.ForRequired })
+	loadFactorFaults  = spec.FaultNames(func(k spec.FaultKind) bool { return k.Factor })
 	loadBatchBy       = []string{"", "zone"}
 	loadPrechecks     = []string{"capacity", "none"}
 	loadDeadlines     = []string{"PLANNED_MAINTENANCE", "SCALE_IN", "MAINTENANCE_COMPLETE"}
@@ -500,6 +500,6 @@ func (d *loadDecoder) validateConformance(s *Scenario) {
 		d.problem("conformance.decidedBy", "name the checks that decide the case, e.g. [reply-in-time]", "a conformance case needs at least one deciding check")
 	}
 	d.names("conformance.decidedBy", "check", c.DecidedBy, slices.Concat(judge.AllCheckNames(), judge.ConformanceCheckNames()))
-	profiles := slices.DeleteFunc(sim.BehaviorNames(), func(n string) bool { return n == sim.BehaviorReference })
+	profiles := slices.DeleteFunc(spec.Behaviors(), func(n string) bool { return n == spec.BehaviorReference })
 	d.names("conformance.failedBy", "misbehaviour profile", c.FailedBy, profiles)
 }

@@ -12,12 +12,14 @@ import (
 
 	"github.com/escalator-testbed/escalator/orchestrator"
 	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
+	"github.com/escalator-testbed/escalator/sim"
 	"github.com/stretchr/testify/require"
 )
 
 // TestDocRegistries keeps the tables of docs/SCENARIOS.md that list the
 // built-in checks and the fault kinds (between the GENERATED markers) true
-// to builtinChecks and faultKinds; -update rewrites them.
+// to builtinChecks and spec.FaultKinds; -update rewrites them.
 //
 //	go test ./scenarios/ -run DocRegistries -update
 func TestDocRegistries(t *testing.T) {
@@ -25,9 +27,9 @@ func TestDocRegistries(t *testing.T) {
 	require.NoError(t, err)
 	doc := string(cur)
 	doc = replaceRegistryDoc(t, doc, "checks", renderCheckTable())
-	doc = replaceRegistryDoc(t, doc, "node-faults", renderFaultTable(faultNode))
-	doc = replaceRegistryDoc(t, doc, "timed-faults", renderFaultTable(faultTimed))
-	doc = replaceRegistryDoc(t, doc, "occasion-faults", renderFaultTable(faultOccasion))
+	doc = replaceRegistryDoc(t, doc, "node-faults", renderFaultTable(spec.FaultNode))
+	doc = replaceRegistryDoc(t, doc, "timed-faults", renderFaultTable(spec.FaultTimed))
+	doc = replaceRegistryDoc(t, doc, "occasion-faults", renderFaultTable(spec.FaultOccasion))
 	if *update {
 		require.NoError(t, os.WriteFile(scenariosDoc, []byte(doc), 0o644))
 		return
@@ -55,17 +57,17 @@ func renderCheckTable() string {
 	return b.String()
 }
 
-func renderFaultTable(class faultClass) string {
+func renderFaultTable(class spec.FaultClass) string {
 	var b strings.Builder
-	if class == faultOccasion {
+	if class == spec.FaultOccasion {
 		b.WriteString("| kind | the occasion | what happens |\n|---|---|---|\n")
 	} else {
 		b.WriteString("| kind | what happens |\n|---|---|\n")
 	}
-	for _, k := range faultKinds {
+	for _, k := range spec.FaultKinds {
 		switch {
 		case k.Class != class:
-		case class == faultOccasion:
+		case class == spec.FaultOccasion:
 			fmt.Fprintf(&b, "| `%s` | %s | %s |\n", k.Name, k.Occasion, k.What)
 		default:
 			fmt.Fprintf(&b, "| `%s` | %s |\n", k.Name, k.What)
@@ -79,14 +81,14 @@ func renderFaultTable(class faultClass) string {
 func TestRegistriesWellFormed(t *testing.T) {
 	// The checks' registry is the judge's (judge.TestCheckRegistryWellFormed).
 	seen := map[string]bool{}
-	for _, k := range faultKinds {
+	for _, k := range spec.FaultKinds {
 		require.False(t, seen[k.Name], "fault kind %s is registered twice", k.Name)
 		seen[k.Name] = true
 		require.NotEmpty(t, k.Doc, k.Name)
 		require.NotEmpty(t, k.What, k.Name)
-		require.Equal(t, k.Class == faultOccasion, k.Occasion != "", "%s: an occasion fault, and only one, says its occasion", k.Name)
-		if k.Class == faultTimed {
-			require.NotNil(t, k.activate, "%s: a timed fault must do something when it fires", k.Name)
+		require.Equal(t, k.Class == spec.FaultOccasion, k.Occasion != "", "%s: an occasion fault, and only one, says its occasion", k.Name)
+		if k.Class == spec.FaultTimed {
+			require.NotNil(t, faultActions[k.Name], "%s: a timed fault must do something when it fires", k.Name)
 		}
 	}
 }
@@ -109,4 +111,28 @@ func TestSessionOfCopiesEveryField(t *testing.T) {
 	require.NoError(t, err)
 	require.JSONEq(t, string(want), string(got))
 	require.Equal(t, reflect.TypeFor[orchestrator.SessionStatus]().NumField(), reflect.TypeFor[judge.Session]().NumField(), "a field the copy misses")
+}
+
+// TestFaultActionsMatchTheRegistry: the testbed acts only for kinds the
+// language registers, and for none that the VNFM's Override or the node
+// agent handle instead.
+func TestFaultActionsMatchTheRegistry(t *testing.T) {
+	for name := range faultActions {
+		k, ok := spec.FaultKindOf(name)
+		require.True(t, ok, "faultActions names %q, which spec.FaultKinds does not register", name)
+		require.Empty(t, k.Behavior, "%s: a VNFM misbehaviour acts through the VNFM's Override", name)
+		require.NotEqual(t, spec.FaultNode, k.Class, "%s: a node fault acts through the node agent", name)
+	}
+}
+
+// TestBehaviorsAreTheSimulatorsProfiles: the language's list of VNFM
+// behaviours is the simulator's registry of profiles, name for name and
+// in order, and every misbehaviour fault names a profile.
+func TestBehaviorsAreTheSimulatorsProfiles(t *testing.T) {
+	require.Equal(t, sim.BehaviorNames(), spec.Behaviors())
+	for _, k := range spec.FaultKinds {
+		if k.Behavior != "" {
+			require.True(t, sim.KnownBehavior(k.Behavior), "%s: behaviour %q is no profile", k.Name, k.Behavior)
+		}
+	}
 }

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/escalator-testbed/escalator/scenarios/judge"
-	"github.com/escalator-testbed/escalator/sim"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 // schemaDocs are the comments of the spec, read from the Go sources at
@@ -615,7 +615,7 @@ func schemaOverrides(g *schemaGen) map[string]func(*jsonObject) {
 			unique(o)
 		},
 		"ConformanceSpec.failedBy": func(o *jsonObject) {
-			o.set("items", newObject("type", "string", "enum", slices.DeleteFunc(sim.BehaviorNames(), func(n string) bool { return n == sim.BehaviorReference })))
+			o.set("items", newObject("type", "string", "enum", slices.DeleteFunc(spec.Behaviors(), func(n string) bool { return n == spec.BehaviorReference })))
 			unique(o)
 		},
 
@@ -747,7 +747,7 @@ func (g *schemaGen) valueDoc(v string) string {
 			return c.Doc
 		}
 	}
-	if k, ok := faultKindOf(v); ok {
+	if k, ok := spec.FaultKindOf(v); ok {
 		return k.Doc
 	}
 	return g.docs.Values[v]

@@ -3,41 +3,42 @@ package sim
 import (
 	"slices"
 
+	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/orchestrator"
 )
 
-// VNFM behaviours: the reference and the misbehaviour profiles, each
+// VNFM behaviours (their names are trace values, in event): the reference and the misbehaviour profiles, each
 // breaking one rule a conforming VNFM keeps, so the conformance suite can
 // show that each of its cases fails when that rule is broken. What each one
 // does, and where it departs from the reference, is its entry in Profiles.
 const (
-	BehaviorReference      = "reference"
-	BehaviorSilent         = "silent"
-	BehaviorLate           = "late"
-	BehaviorNack           = "nack"
-	BehaviorAckWithoutMove = "ack-without-moving"
-	BehaviorMalformed      = "malformed-reply"
-	BehaviorDuplicate      = "duplicate-reply"
-	BehaviorWrongState     = "wrong-state-reply"
-	BehaviorNoSwitchover   = "no-switchover"
-	BehaviorNoDrain        = "no-drain"
-	BehaviorMisreport      = "misreports-actions"
-	BehaviorNoRestore      = "no-restore"
-	BehaviorFirstSwitch    = "first-switchover-only"
-	BehaviorFirstPool      = "first-pool-only"
-	BehaviorRestoresAtEnd  = "restores-at-end"
-	BehaviorFirstNode      = "first-node-only"
-	BehaviorLazyRestore    = "lazy-restore"
-	BehaviorNackLeaves     = "nack-leaves-state"
-	BehaviorNotIdempotent  = "not-idempotent"
-	BehaviorIgnoresLimits  = "ignores-own-limits"
-	BehaviorAnyMethod      = "accepts-any-method"
-	BehaviorStrictTypes    = "rejects-unknown-types"
-	BehaviorIgnoresVersion = "ignores-version"
-	BehaviorAcceptsBadAuth = "accepts-bad-credentials"
-	BehaviorNoVersionOut   = "answers-without-version"
-	BehaviorNarrowFilter   = "narrow-filter"
-	BehaviorDoubleSub      = "double-subscribe"
+	BehaviorReference      = event.BehaviorReference
+	BehaviorSilent         = event.BehaviorSilent
+	BehaviorLate           = event.BehaviorLate
+	BehaviorNack           = event.BehaviorNack
+	BehaviorAckWithoutMove = event.BehaviorAckWithoutMove
+	BehaviorMalformed      = event.BehaviorMalformed
+	BehaviorDuplicate      = event.BehaviorDuplicate
+	BehaviorWrongState     = event.BehaviorWrongState
+	BehaviorNoSwitchover   = event.BehaviorNoSwitchover
+	BehaviorNoDrain        = event.BehaviorNoDrain
+	BehaviorMisreport      = event.BehaviorMisreport
+	BehaviorNoRestore      = event.BehaviorNoRestore
+	BehaviorFirstSwitch    = event.BehaviorFirstSwitch
+	BehaviorFirstPool      = event.BehaviorFirstPool
+	BehaviorRestoresAtEnd  = event.BehaviorRestoresAtEnd
+	BehaviorFirstNode      = event.BehaviorFirstNode
+	BehaviorLazyRestore    = event.BehaviorLazyRestore
+	BehaviorNackLeaves     = event.BehaviorNackLeaves
+	BehaviorNotIdempotent  = event.BehaviorNotIdempotent
+	BehaviorIgnoresLimits  = event.BehaviorIgnoresLimits
+	BehaviorAnyMethod      = event.BehaviorAnyMethod
+	BehaviorStrictTypes    = event.BehaviorStrictTypes
+	BehaviorIgnoresVersion = event.BehaviorIgnoresVersion
+	BehaviorAcceptsBadAuth = event.BehaviorAcceptsBadAuth
+	BehaviorNoVersionOut   = event.BehaviorNoVersionOut
+	BehaviorNarrowFilter   = event.BehaviorNarrowFilter
+	BehaviorDoubleSub      = event.BehaviorDoubleSub
 )
 
 // Profile layers: where a profile acts. Maintenance profiles act in the

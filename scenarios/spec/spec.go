@@ -113,15 +113,53 @@ type FlavorSpec struct {
 	MemoryGiB int `yaml:"memoryGiB" limit:"positive"` // default 4
 }
 
-// VNFM behaviours.
+// VNFM behaviours a scenario names (vnfm.behavior), the trace's values.
 const (
-	BehaviorReference      = "reference"
-	BehaviorSilent         = "silent"
-	BehaviorLate           = "late"
-	BehaviorNack           = "nack"
-	BehaviorAckWithoutMove = "ack-without-moving"
-	BehaviorMalformed      = "malformed-reply"
+	BehaviorReference      = event.BehaviorReference
+	BehaviorSilent         = event.BehaviorSilent
+	BehaviorLate           = event.BehaviorLate
+	BehaviorNack           = event.BehaviorNack
+	BehaviorAckWithoutMove = event.BehaviorAckWithoutMove
+	BehaviorMalformed      = event.BehaviorMalformed
 )
+
+// Behaviors lists the behaviours of the reference VNFM, the reference
+// first: the values of vnfm.behavior, and without the reference those of
+// conformance.failedBy. The simulator's registry of profiles (sim.Profiles)
+// is keyed by the same names in the same order, which the testbed's
+// TestBehaviorsAreTheSimulatorsProfiles holds; the language keeps its own
+// list so that the loader need not import the simulator.
+func Behaviors() []string {
+	return []string{
+		event.BehaviorReference,
+		event.BehaviorSilent,
+		event.BehaviorLate,
+		event.BehaviorNack,
+		event.BehaviorAckWithoutMove,
+		event.BehaviorMalformed,
+		event.BehaviorDuplicate,
+		event.BehaviorWrongState,
+		event.BehaviorNoSwitchover,
+		event.BehaviorNoDrain,
+		event.BehaviorMisreport,
+		event.BehaviorNoRestore,
+		event.BehaviorFirstSwitch,
+		event.BehaviorFirstPool,
+		event.BehaviorRestoresAtEnd,
+		event.BehaviorFirstNode,
+		event.BehaviorLazyRestore,
+		event.BehaviorNackLeaves,
+		event.BehaviorNotIdempotent,
+		event.BehaviorIgnoresLimits,
+		event.BehaviorAnyMethod,
+		event.BehaviorStrictTypes,
+		event.BehaviorIgnoresVersion,
+		event.BehaviorAcceptsBadAuth,
+		event.BehaviorNoVersionOut,
+		event.BehaviorNarrowFilter,
+		event.BehaviorDoubleSub,
+	}
+}
 
 // VNFMSpec selects the VNFM and how it behaves.
 type VNFMSpec struct {
