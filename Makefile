@@ -40,7 +40,7 @@ bench:
 
 ## fuzz: fuzz the scenario loader for a minute
 fuzz:
-	$(GO) test ./scenarios/ -run '^$$' -fuzz FuzzLoadBytes -fuzztime 60s
+	$(GO) test ./scenarios/load/ -run '^$$' -fuzz FuzzLoadBytes -fuzztime 60s
 
 ## lint: go vet, the gofmt check, and Redocly's lint of the three OpenAPI specs
 ## (openapi/redocly.yaml; needs npx and the npm registry the first time)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/escalator-testbed/escalator/orchestrator"
 	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/load"
 	"github.com/escalator-testbed/escalator/scenarios/spec"
 	"github.com/escalator-testbed/escalator/sim"
 	"github.com/stretchr/testify/require"
@@ -22,6 +23,11 @@ import (
 // to builtinChecks and spec.FaultKinds; -update rewrites them.
 //
 //	go test ./scenarios/ -run DocRegistries -update
+//
+// scenariosDoc is the language's reference, whose tables these registries
+// generate.
+const scenariosDoc = "../docs/SCENARIOS.md"
+
 func TestDocRegistries(t *testing.T) {
 	cur, err := os.ReadFile(scenariosDoc)
 	require.NoError(t, err)
@@ -135,4 +141,14 @@ func TestBehaviorsAreTheSimulatorsProfiles(t *testing.T) {
 			require.True(t, sim.KnownBehavior(k.Behavior), "%s: behaviour %q is no profile", k.Name, k.Behavior)
 		}
 	}
+}
+
+// TestSchemaIsTheCheckedInFile: Schema serves the file scenarios/load
+// generates (its TestSchemaIsFresh holds the file to the code).
+func TestSchemaIsTheCheckedInFile(t *testing.T) {
+	want, err := os.ReadFile(load.SchemaFile)
+	require.NoError(t, err)
+	got, err := Schema()
+	require.NoError(t, err)
+	require.Equal(t, string(want), string(got), "Schema() must return the checked-in file")
 }

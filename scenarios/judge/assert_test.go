@@ -489,6 +489,8 @@ func TestParseComparison(t *testing.T) {
 	require.False(t, c.holds(11))
 }
 
+// TestJudgeAppendsExpectations: thresholds (by metric) and assertions (in
+// order) come after the built-in checks, and Verdict counts them.
 func TestJudgeAppendsExpectations(t *testing.T) {
 	s := &spec.Scenario{Expect: spec.ExpectSpec{
 		Outcome:    spec.OutcomeCompleted,

@@ -1,4 +1,4 @@
-package scenarios
+package load
 
 import (
 	"bufio"
@@ -18,10 +18,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 )
+
+// schemaPath is the checked-in schema, seen from this package's folder.
+var schemaPath = filepath.Join("..", SchemaFile)
 
 var updateSchema = flag.Bool("update-schema", false, "rewrite "+SchemaFile+" from the spec structs (go generate ./scenarios/)")
 
@@ -117,7 +122,7 @@ func reflow(text string) string {
 
 func generateSchema(t *testing.T) []byte {
 	t.Helper()
-	docs, err := readSchemaDocs(".")
+	docs, err := readSchemaDocs("..")
 	require.NoError(t, err)
 	data, err := buildSchema(docs)
 	require.NoError(t, err)
@@ -125,22 +130,20 @@ func generateSchema(t *testing.T) []byte {
 }
 
 // TestSchemaIsFresh regenerates the schema and compares it with the
-// checked-in file, which go:embed puts in the binary. With -update-schema
+// checked-in file, which go:embed puts in the binary (scenarios.Schema,
+// whose test holds it to the file). With -update-schema
 // (go generate ./scenarios/) it rewrites the file instead.
 func TestSchemaIsFresh(t *testing.T) {
 	want := generateSchema(t)
 	if *updateSchema {
-		require.NoError(t, os.WriteFile(SchemaFile, want, 0o644))
+		require.NoError(t, os.WriteFile(schemaPath, want, 0o644))
 		return
 	}
-	got, err := os.ReadFile(SchemaFile)
+	got, err := os.ReadFile(schemaPath)
 	require.NoError(t, err)
 	if !bytes.Equal(got, want) {
 		t.Fatalf("%s is stale: it differs from what spec.go and the validator say; run go generate ./scenarios/", SchemaFile)
 	}
-	embedded, err := Schema()
-	require.NoError(t, err)
-	require.Equal(t, string(got), string(embedded), "Schema() must return the checked-in file")
 }
 
 func TestSchemaIsDeterministic(t *testing.T) {
@@ -181,7 +184,7 @@ func generatedSchema(t *testing.T) *jsonschema.Schema {
 func TestSchemaAcceptsBundledScenarios(t *testing.T) {
 	sch := generatedSchema(t)
 	var files []string
-	require.NoError(t, filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
+	require.NoError(t, filepath.WalkDir("..", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -202,7 +205,7 @@ func TestSchemaAcceptsBundledScenarios(t *testing.T) {
 		t.Run(f, func(t *testing.T) {
 			data, err := os.ReadFile(f)
 			require.NoError(t, err)
-			_, err = LoadBytes(f, data)
+			_, err = Bytes(f, data)
 			require.NoError(t, err, "the loader must accept it too")
 			if err := sch.Validate(yamlInstance(t, data)); err != nil {
 				t.Fatalf("%s does not validate against the schema:\n%v", f, err)
@@ -250,7 +253,7 @@ func TestSchemaRejectsBadInput(t *testing.T) {
 			require.True(t, hasAt, "the file must say # want-at: /json/pointer (empty for the top level)")
 			require.NotEmpty(t, msg, "the file must say # want-error: text")
 
-			_, loadErr := LoadBytes(f, data)
+			_, loadErr := Bytes(f, data)
 			require.Error(t, loadErr, "the loader must refuse it too")
 
 			err = sch.Validate(yamlInstance(t, data))
@@ -324,7 +327,7 @@ var (
 	docBlock     = regexp.MustCompile("(?s)```(yaml|text)\n(.*?)```")
 )
 
-const scenariosDoc = "../docs/SCENARIOS.md"
+const scenariosDoc = "../../docs/SCENARIOS.md"
 
 // TestDocExamplesLoad: every ```yaml block of docs/SCENARIOS.md is a
 // scenario the loader accepts and the schema validates, unless its first
@@ -351,14 +354,14 @@ func TestDocExamplesLoad(t *testing.T) {
 		case strings.HasPrefix(first, "# invalid: "):
 			invalid++
 			file := strings.TrimSpace(strings.TrimPrefix(first, "# invalid: "))
-			_, err := LoadBytes(file, []byte(body))
+			_, err := Bytes(file, []byte(body))
 			require.Error(t, err, name)
 			require.Less(t, i+1, len(blocks), name+" needs a ```text block after it")
 			require.Equal(t, "text", blocks[i+1][1], name+" needs a ```text block after it")
 			require.Equal(t, strings.TrimSpace(blocks[i+1][2]), err.Error(), name+": the doc must show the loader's real message")
 		default:
 			loaded++
-			_, err := LoadBytes("example.yaml", []byte(body))
+			_, err := Bytes("example.yaml", []byte(body))
 			require.NoError(t, err, name)
 			if err := sch.Validate(yamlInstance(t, []byte(body))); err != nil {
 				t.Errorf("%s does not validate against the schema:\n%v", name, err)
@@ -410,8 +413,8 @@ func TestDocCoversTheLanguage(t *testing.T) {
 	}
 	walk(root)
 	for _, list := range [][]string{loadModes, loadBehaviors, loadFlows, loadOnNack, loadDefects, loadFaults,
-		loadPrechecks, loadDeadlines, loadMigrations, loadClocks, loadOutcomes, loadViolationNames, MetricNames,
-		loadNodeStates, {AssertOrder, AssertNever, AssertWithin, AssertCount, "zone"}} {
+		loadPrechecks, loadDeadlines, loadMigrations, loadClocks, loadOutcomes, loadViolationNames, judge.MetricNames,
+		loadNodeStates, {spec.AssertOrder, spec.AssertNever, spec.AssertWithin, spec.AssertCount, "zone"}} {
 		for _, w := range list {
 			if w != "" {
 				words[w] = true
@@ -432,7 +435,7 @@ func TestDocCoversTheLanguage(t *testing.T) {
 // spec.go no longer has is an error, not a rule that silently stops
 // applying.
 func TestSchemaTablesNameRealKeys(t *testing.T) {
-	docs, err := readSchemaDocs(".")
+	docs, err := readSchemaDocs("..")
 	require.NoError(t, err)
 	schemaFieldDocs["VNFSpec.gone"] = "a key that does not exist"
 	defer delete(schemaFieldDocs, "VNFSpec.gone")

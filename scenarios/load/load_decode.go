@@ -1,4 +1,4 @@
-package scenarios
+package load
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 	"gopkg.in/yaml.v3"
 )
 
@@ -58,7 +59,7 @@ func (d *loadDecoder) addAt(n *yaml.Node, field, hint, format string, args ...an
 
 // err sorts the problems by position and drops repeats, which aliases
 // produce when one broken anchor is used twice at the same place.
-func (d *loadDecoder) err(path string) *LoadError {
+func (d *loadDecoder) err(path string) *Error {
 	sort.SliceStable(d.problems, func(i, j int) bool {
 		a, b := d.problems[i], d.problems[j]
 		if a.Line != b.Line {
@@ -74,7 +75,7 @@ func (d *loadDecoder) err(path string) *LoadError {
 			out = append(out, p)
 		}
 	}
-	return &LoadError{Path: path, Problems: out}
+	return &Error{Path: path, Problems: out}
 }
 
 var loadAllDigits = regexp.MustCompile(`^[-+]?[0-9_]+$`)
@@ -151,8 +152,8 @@ func (d *loadDecoder) parse(data []byte) *yaml.Node {
 }
 
 var (
-	loadRateType     = reflect.TypeFor[Rate]()
-	loadDurationType = reflect.TypeFor[Duration]()
+	loadRateType     = reflect.TypeFor[spec.Rate]()
+	loadDurationType = reflect.TypeFor[spec.Duration]()
 )
 
 func loadIsNull(n *yaml.Node) bool {

@@ -1,4 +1,4 @@
-package scenarios
+package load
 
 import (
 	"os"
@@ -23,10 +23,10 @@ func FuzzLoadBytes(f *testing.F) {
 	}
 
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := LoadBytes("fuzz.yaml", data)
+		s, err := Bytes("fuzz.yaml", data)
 		if err == nil {
 			require.NotNil(t, s)
-			again, err := LoadBytes("fuzz.yaml", data)
+			again, err := Bytes("fuzz.yaml", data)
 			require.NoError(t, err)
 			again.ApplyDefaults()
 			require.Equal(t, s, again)
@@ -34,7 +34,7 @@ func FuzzLoadBytes(f *testing.F) {
 		}
 		require.Nil(t, s)
 		require.Equal(t, escalator.EINVALID, escalator.ErrorCode(err))
-		var le *LoadError
+		var le *Error
 		require.ErrorAs(t, err, &le)
 		require.NotEmpty(t, le.Problems)
 		lines := strings.Split(err.Error(), "\n")

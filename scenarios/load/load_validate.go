@@ -1,4 +1,4 @@
-package scenarios
+package load
 
 import (
 	"fmt"
@@ -15,11 +15,11 @@ import (
 )
 
 var (
-	loadModes         = []string{ModeActiveStandby, ModeLoadBalanced}
+	loadModes         = []string{spec.ModeActiveStandby, spec.ModeLoadBalanced}
 	loadBehaviors     = spec.Behaviors()
 	loadNotifyAuth    = []string{"", "basic", "oauth2"}
-	loadFlows         = []string{FlowF1, FlowF2, FlowNaive}
-	loadOnNack        = []string{OnNackFail, OnNackSkip}
+	loadFlows         = []string{spec.FlowF1, spec.FlowF2, spec.FlowNaive}
+	loadOnNack        = []string{spec.OnNackFail, spec.OnNackSkip}
 	loadDefects       = []string{"ignore-reply", "ignore-max-parallel", "ignore-vnf-groups", "ignore-vnf-limits"}
 	loadFaults        = spec.FaultNames(func(spec.FaultKind) bool { return true })
 	loadUpgradeFaults = spec.FaultNames(func(k spec.FaultKind) bool { return k.Class == spec.FaultNode })
@@ -31,10 +31,10 @@ var (
 	loadBatchBy       = []string{"", "zone"}
 	loadPrechecks     = []string{"capacity", "none"}
 	loadDeadlines     = []string{"PLANNED_MAINTENANCE", "SCALE_IN", "MAINTENANCE_COMPLETE"}
-	loadMigrations    = []string{MigrationLive, MigrationCold, MigrationNone}
+	loadMigrations    = []string{spec.MigrationLive, spec.MigrationCold, spec.MigrationNone}
 	loadClocks        = []string{"virtual", "real"}
 	loadNodeStates    = []string{"normal", "maintenance", "upgrading", "verifying", "failed"}
-	loadOutcomes      = []string{OutcomeCompleted, OutcomeRollback, OutcomeFailed, OutcomeRefused}
+	loadOutcomes      = []string{spec.OutcomeCompleted, spec.OutcomeRollback, spec.OutcomeFailed, spec.OutcomeRefused}
 
 	// The outcome check always runs, so it is no name for checks:, but a
 	// negative control may expect it to fail.
@@ -100,7 +100,7 @@ func (d *loadDecoder) firstLine(path string) int {
 // validate checks what decoding cannot: values against their sets and
 // fields against each other. It runs after ApplyDefaults, on the values
 // the run will use.
-func (d *loadDecoder) validate(s *Scenario) {
+func (d *loadDecoder) validate(s *spec.Scenario) {
 	d.nonEmpty("name", s.Name)
 	topo := d.topology(&s.Nodes)
 	d.validateVNFs(s, topo)
@@ -123,7 +123,7 @@ type loadTopology struct {
 	prefix string
 	vcpus  int // of every generated node
 	mem    int
-	list   []NodeSpec
+	list   []spec.NodeSpec
 	index  map[string]int
 }
 
@@ -206,7 +206,7 @@ func (t *loadTopology) total() (vcpus, mem float64) {
 
 // topology validates the nodes and returns them, or nil when they are too
 // broken to check anything against (those checks would only echo this).
-func (d *loadDecoder) topology(n *NodesSpec) *loadTopology {
+func (d *loadDecoder) topology(n *spec.NodesSpec) *loadTopology {
 	for i, z := range n.Zones {
 		d.nonEmpty(loadIndex("nodes.zones", i), z)
 	}
@@ -243,7 +243,7 @@ func (d *loadDecoder) topology(n *NodesSpec) *loadTopology {
 	return t
 }
 
-func (d *loadDecoder) validateVNFs(s *Scenario, topo *loadTopology) {
+func (d *loadDecoder) validateVNFs(s *spec.Scenario, topo *loadTopology) {
 	var needCPU, needMem float64
 	seen := map[string]int{}
 	for i, v := range s.VNFs {
@@ -258,15 +258,15 @@ func (d *loadDecoder) validateVNFs(s *Scenario, topo *loadTopology) {
 		}
 		if d.enum(p+".mode", "mode", v.Mode, loadModes) {
 			switch v.Mode {
-			case ModeActiveStandby:
+			case spec.ModeActiveStandby:
 				if v.Instances < 2 {
 					d.problem(p+".instances", "an active-standby VNF needs a standby",
 						"active-standby needs at least 2 instances, got %d", v.Instances)
 				}
-			case ModeLoadBalanced:
+			case spec.ModeLoadBalanced:
 				if capacity := float64(v.Instances) * float64(v.CapacityPerInstance); capacity < float64(v.Load) {
 					d.problem(p+".capacityPerInstance", "raise instances or capacityPerInstance",
-						"capacity %s/s below load %s/s", loadFormatNumber(capacity), loadFormatNumber(float64(v.Load)))
+						"capacity %s/s below load %s/s", spec.FormatNumber(capacity), spec.FormatNumber(float64(v.Load)))
 				}
 			}
 		}
@@ -315,18 +315,18 @@ func (d *loadDecoder) validateVNFs(s *Scenario, topo *loadTopology) {
 	if needCPU > haveCPU {
 		d.problem("vnfs", "add nodes or use smaller flavors",
 			"the VNFs need %s vCPUs in all, the nodes have %s",
-			loadFormatNumber(needCPU), loadFormatNumber(haveCPU))
+			spec.FormatNumber(needCPU), spec.FormatNumber(haveCPU))
 	}
 	if needMem > haveMem {
 		d.problem("vnfs", "add nodes or use smaller flavors",
 			"the VNFs need %s GiB of memory in all, the nodes have %s",
-			loadFormatNumber(needMem), loadFormatNumber(haveMem))
+			spec.FormatNumber(needMem), spec.FormatNumber(haveMem))
 	}
 }
 
 // validateLimits checks a VNF's IFA 011 maintenance limits against its
 // own size.
-func (d *loadDecoder) validateLimits(p string, v VNFSpec) {
+func (d *loadDecoder) validateLimits(p string, v spec.VNFSpec) {
 	m := v.Maintenance
 	if m == nil {
 		return
@@ -346,12 +346,12 @@ func (d *loadDecoder) validateLimits(p string, v VNFSpec) {
 		}
 		seen[t] = true
 	}
-	if seen[MigrationNone] && len(m.MigrationTypes) > 1 {
+	if seen[spec.MigrationNone] && len(m.MigrationTypes) > 1 {
 		d.problem(p+".migrationTypes", "", "none cannot be combined with other migration types")
 	}
 }
 
-func (d *loadDecoder) validateUpgrade(u *UpgradeSpec, topo *loadTopology) {
+func (d *loadDecoder) validateUpgrade(u *spec.UpgradeSpec, topo *loadTopology) {
 	d.enum("upgrade.batchBy", "batchBy", u.BatchBy, loadBatchBy)
 	if u.Precheck != "" {
 		d.enum("upgrade.precheck", "precheck", u.Precheck, loadPrechecks)
@@ -389,7 +389,7 @@ func (d *loadDecoder) validateUpgrade(u *UpgradeSpec, topo *loadTopology) {
 	}
 }
 
-func (d *loadDecoder) validateFaults(s *Scenario, topo *loadTopology) {
+func (d *loadDecoder) validateFaults(s *spec.Scenario, topo *loadTopology) {
 	if s.Clock.Mode != "" {
 		d.enum("clock.mode", "clock mode", s.Clock.Mode, loadClocks)
 	}
@@ -455,11 +455,11 @@ func (d *loadDecoder) validateWhen(p, when string, topo *loadTopology) {
 	d.enum(p, "node state", f[2], loadNodeStates)
 }
 
-func (d *loadDecoder) validateChecks(s *Scenario) {
+func (d *loadDecoder) validateChecks(s *spec.Scenario) {
 	for _, name := range slices.Sorted(maps.Keys(s.Checks)) {
 		p := loadJoin("checks", name)
-		if !slices.Contains(CheckNames, name) {
-			d.keyProblem(p, loadEnumHint(name, CheckNames), "unknown check %q", name)
+		if !slices.Contains(judge.CheckNames, name) {
+			d.keyProblem(p, loadEnumHint(name, judge.CheckNames), "unknown check %q", name)
 			continue
 		}
 		if s.Checks[name].Bound != 0 && !slices.Contains(loadBoundChecks, name) {
@@ -485,7 +485,7 @@ func (d *loadDecoder) names(path, what string, got, options []string) {
 
 var conformanceID = regexp.MustCompile(`^[A-Z]{2,6}-[0-9]{3}$`)
 
-func (d *loadDecoder) validateConformance(s *Scenario) {
+func (d *loadDecoder) validateConformance(s *spec.Scenario) {
 	c := s.Conformance
 	if c == nil {
 		return
@@ -502,4 +502,12 @@ func (d *loadDecoder) validateConformance(s *Scenario) {
 	d.names("conformance.decidedBy", "check", c.DecidedBy, slices.Concat(judge.AllCheckNames(), judge.ConformanceCheckNames()))
 	profiles := slices.DeleteFunc(spec.Behaviors(), func(n string) bool { return n == spec.BehaviorReference })
 	d.names("conformance.failedBy", "misbehaviour profile", c.FailedBy, profiles)
+}
+
+// loadAnd joins names the way a sentence lists them: "a, b and c".
+func loadAnd(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }

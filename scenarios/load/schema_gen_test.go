@@ -1,4 +1,4 @@
-package scenarios
+package load
 
 // The generator of scenario.schema.json; see schema.go. It lives in a test
 // file: go generate ./scenarios/ runs it through TestSchemaIsFresh.
@@ -191,7 +191,7 @@ func buildSchema(docs schemaDocs) ([]byte, error) {
 	g.overrides = schemaOverrides(g)
 	g.rules = schemaTypeRules(g)
 	g.commonDefs()
-	root := g.structSchema(reflect.TypeFor[Scenario]())
+	root := g.structSchema(reflect.TypeFor[spec.Scenario]())
 	head := newObject(
 		"$schema", "https://json-schema.org/draft/2020-12/schema",
 		"$id", SchemaID,
@@ -474,12 +474,12 @@ func (g *schemaGen) typeSchema(t reflect.Type, positive, signed bool) *jsonObjec
 // schemaSamples runs loadPresets and ApplyDefaults over a scenario with one
 // of everything, and returns the defaulted value of each struct type.
 func schemaSamples() map[reflect.Type]reflect.Value {
-	s := &Scenario{
-		Nodes:  NodesSpec{List: []NodeSpec{{}}},
-		VNFs:   []VNFSpec{{Maintenance: &MaintenanceLimits{}}},
-		Faults: []FaultSpec{{}},
-		Checks: map[string]CheckSpec{"": {}},
-		Expect: ExpectSpec{Assertions: []AssertionSpec{{While: &WindowSpec{From: &EventMatcher{}}}}},
+	s := &spec.Scenario{
+		Nodes:  spec.NodesSpec{List: []spec.NodeSpec{{}}},
+		VNFs:   []spec.VNFSpec{{Maintenance: &spec.MaintenanceLimits{}}},
+		Faults: []spec.FaultSpec{{}},
+		Checks: map[string]spec.CheckSpec{"": {}},
+		Expect: spec.ExpectSpec{Assertions: []spec.AssertionSpec{{While: &spec.WindowSpec{From: &spec.EventMatcher{}}}}},
 	}
 	loadPresets(s)
 	s.ApplyDefaults()
@@ -610,7 +610,7 @@ func schemaOverrides(g *schemaGen) map[string]func(*jsonObject) {
 		"ConformanceSpec.objective": nonEmpty,
 		"ConformanceSpec.reference": nonEmpty,
 		"ConformanceSpec.decidedBy": func(o *jsonObject) {
-			o.set("items", newObject("type", "string", "enum", slices.Concat(judge.AllCheckNames(), ConformanceCheckNames())))
+			o.set("items", newObject("type", "string", "enum", slices.Concat(judge.AllCheckNames(), judge.ConformanceCheckNames())))
 			o.set("minItems", 1)
 			unique(o)
 		},
@@ -660,8 +660,8 @@ func schemaOverrides(g *schemaGen) map[string]func(*jsonObject) {
 		"ExpectSpec.violations": func(o *jsonObject) {
 			item := newObject("type", "string", "anyOf", []any{
 				newObject("enum", loadViolationNames),
-				newObject("pattern", "^"+regexp.QuoteMeta(ThresholdPrefix)+`\S`),
-				newObject("pattern", "^"+regexp.QuoteMeta(AssertPrefix)+`[a-z0-9-]+$`),
+				newObject("pattern", "^"+regexp.QuoteMeta(spec.ThresholdPrefix)+`\S`),
+				newObject("pattern", "^"+regexp.QuoteMeta(spec.AssertPrefix)+`[a-z0-9-]+$`),
 			})
 			o.set("items", item)
 			unique(o)
@@ -671,17 +671,17 @@ func schemaOverrides(g *schemaGen) map[string]func(*jsonObject) {
 			duration := newObject("type", "string",
 				"pattern", schemaComparison+`(0|[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)`+schemaDurationUnit+`(([0-9]+(\.[0-9]*)?|\.[0-9]+)`+schemaDurationUnit+`)*)\s*$`)
 			props := newObject()
-			for _, name := range MetricNames {
+			for _, name := range judge.MetricNames {
 				p := newObject()
 				d := g.docs.Values[name]
-				if stat, ok := strings.CutPrefix(name, MetricReplyLatency+"."); ok {
+				if stat, ok := strings.CutPrefix(name, judge.MetricReplyLatency+"."); ok {
 					d = schemaLatencyStats[stat] + " of the reply latency: the time from a MaintenanceNotification (vnfm.notify) to the first accepted vnfm.reply to it; absent when no reply was accepted"
 				}
 				if d != "" {
 					p.set("description", d)
 				}
 				v := number
-				if MetricIsDuration(name) {
+				if judge.MetricIsDuration(name) {
 					v = duration
 				}
 				for _, k := range v.keys {
@@ -692,7 +692,7 @@ func schemaOverrides(g *schemaGen) map[string]func(*jsonObject) {
 			o.del("additionalProperties")
 			o.set("properties", props)
 			o.set("patternProperties", newObject(
-				"^"+regexp.QuoteMeta(MetricLostPrefix)+".+", newObject(
+				"^"+regexp.QuoteMeta(judge.MetricLostPrefix)+".+", newObject(
 					"description", "Requests lost by one service (a VNF's name).",
 					"type", "string", "pattern", number.vals["pattern"])))
 			o.set("additionalProperties", false)
@@ -772,13 +772,13 @@ func schemaTypeRules(g *schemaGen) map[string]func(*jsonObject) {
 			o.set("then", newObject("properties", newObject("count", newObject("const", 0))))
 		},
 		"VNFSpec": func(o *jsonObject) {
-			o.set("if", newObject("required", []string{"mode"}, "properties", newObject("mode", newObject("const", ModeActiveStandby))))
+			o.set("if", newObject("required", []string{"mode"}, "properties", newObject("mode", newObject("const", spec.ModeActiveStandby))))
 			o.set("then", newObject("properties", newObject("instances", newObject("minimum", 2))))
 		},
 		"MaintenanceLimits": func(o *jsonObject) {
 			// none cannot be combined with other migration types.
 			o.set("if", newObject("required", []string{"migrationTypes"},
-				"properties", newObject("migrationTypes", newObject("contains", newObject("const", MigrationNone)))))
+				"properties", newObject("migrationTypes", newObject("contains", newObject("const", spec.MigrationNone)))))
 			o.set("then", newObject("properties", newObject("migrationTypes", newObject("maxItems", 1))))
 		},
 		"FaultSpec": func(o *jsonObject) {

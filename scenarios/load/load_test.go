@@ -1,4 +1,4 @@
-package scenarios
+package load
 
 import (
 	"io/fs"
@@ -614,12 +614,12 @@ func TestLoadBytesRejects(t *testing.T) {
 	require.GreaterOrEqual(t, len(loadBadCases), 25)
 	for _, tt := range loadBadCases {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := LoadBytes("bad.yaml", []byte(tt.in))
+			s, err := Bytes("bad.yaml", []byte(tt.in))
 			require.Nil(t, s)
 			require.Error(t, err)
 			require.Equal(t, tt.want, err.Error())
 
-			var le *LoadError
+			var le *Error
 			require.ErrorAs(t, err, &le)
 			require.Equal(t, "bad.yaml", le.Path)
 			require.Len(t, le.Problems, strings.Count(tt.want, "\n")+1)
@@ -629,57 +629,57 @@ func TestLoadBytesRejects(t *testing.T) {
 }
 
 func TestLoadFullScenario(t *testing.T) {
-	s, err := LoadFile("testdata/load/full.yaml")
+	s, err := File("testdata/load/full.yaml")
 	require.NoError(t, err)
 
 	no, yes := false, true
-	want := &Scenario{
+	want := &spec.Scenario{
 		Name:        "full",
 		Description: "Every key of the scenario language.\n",
 		Labels:      map[string]string{"team": "nfv", "tier": "gold"},
 		Seed:        42,
-		Nodes: NodesSpec{
+		Nodes: spec.NodesSpec{
 			Prefix: "node", Zones: []string{"az1", "az2"}, VCPUs: 16, MemoryGiB: 64, Version: "1.0",
-			List: []NodeSpec{
+			List: []spec.NodeSpec{
 				{Name: "n1", Zone: "az1", VCPUs: 16, MemoryGiB: 64, Version: "1.0"},
 				{Name: "n2", Zone: "az3", VCPUs: 8, MemoryGiB: 32, Version: "1.1"},
 				{Name: "n3", Zone: "az1", VCPUs: 16, MemoryGiB: 64, Version: "1.0"},
 			},
 		},
-		VNFs: []VNFSpec{
+		VNFs: []spec.VNFSpec{
 			{
-				Name: "mme", Mode: ModeActiveStandby, Instances: 2,
-				Flavor: FlavorSpec{VCPUs: 4, MemoryGiB: 8},
+				Name: "mme", Mode: spec.ModeActiveStandby, Instances: 2,
+				Flavor: spec.FlavorSpec{VCPUs: 4, MemoryGiB: 8},
 				Load:   1, CapacityPerInstance: 1, AntiAffinity: &yes,
 				ServiceTime: loadMS(20), SwitchoverGap: 0, FailoverTime: loadSec(2), HealthCheckWindow: loadSec(1),
 				Placement: []string{"n1", "n2"},
 			},
 			{
-				Name: "web", Mode: ModeLoadBalanced, Instances: 3,
-				Flavor: FlavorSpec{VCPUs: 2, MemoryGiB: 4},
+				Name: "web", Mode: spec.ModeLoadBalanced, Instances: 3,
+				Flavor: spec.FlavorSpec{VCPUs: 2, MemoryGiB: 4},
 				Load:   1500, CapacityPerInstance: 1000, AntiAffinity: &no,
 				ServiceTime: loadMS(50), FailoverTime: loadSec(3), HealthCheckWindow: loadSec(5),
 			},
 		},
-		VNFM: VNFMSpec{Name: "vnfm-a", Behavior: BehaviorLate, ReplyAfter: loadSec(2), LateBy: loadSec(10), RestoreTime: loadSec(15)},
-		NFVI: NFVISpec{
-			LiveMigration:     LiveMigrationSpec{Duration: loadSec(10), Blackout: 0},
+		VNFM: spec.VNFMSpec{Name: "vnfm-a", Behavior: spec.BehaviorLate, ReplyAfter: loadSec(2), LateBy: loadSec(10), RestoreTime: loadSec(15)},
+		NFVI: spec.NFVISpec{
+			LiveMigration:     spec.LiveMigrationSpec{Duration: loadSec(10), Blackout: 0},
 			ColdMigrationTime: loadSec(45),
 		},
-		Upgrade: UpgradeSpec{
-			Flow: FlowF2, TargetVersion: "2.0", Nodes: []string{"n1", "n3"}, MaxParallel: 2,
+		Upgrade: spec.UpgradeSpec{
+			Flow: spec.FlowF2, TargetVersion: "2.0", Nodes: []string{"n1", "n3"}, MaxParallel: 2,
 			ReplyTimeout: loadSec(30), NodeUpgradeTime: loadSec(300), VerifyTime: loadSec(60), UpgradeTimeout: loadSec(1200),
 			OnNack: "skip", Rollback: &no, Defects: []string{"ignore-reply"},
 		},
-		Faults: []FaultSpec{
-			{Do: FaultUpgradeFails, Node: "n3"},
-			{Do: FaultBootVM, At: loadSec(90), IgnoreMaintenance: true},
+		Faults: []spec.FaultSpec{
+			{Do: spec.FaultUpgradeFails, Node: "n3"},
+			{Do: spec.FaultBootVM, At: loadSec(90), IgnoreMaintenance: true},
 		},
-		Checks: map[string]CheckSpec{
+		Checks: map[string]spec.CheckSpec{
 			"max-interruption": {Bound: loadSec(2)},
 			"pair-redundancy":  {Disabled: "the pair shares one node on purpose"},
 		},
-		Expect: ExpectSpec{Outcome: OutcomeRollback, Violations: []string{"max-interruption", "outcome"}},
+		Expect: spec.ExpectSpec{Outcome: spec.OutcomeRollback, Violations: []string{"max-interruption", "outcome"}},
 		Path:   "testdata/load/full.yaml",
 	}
 	require.Equal(t, want, s)
@@ -693,39 +693,39 @@ upgrade: {targetVersion: "2.0"}
 `
 
 func TestLoadAppliesDefaults(t *testing.T) {
-	s, err := LoadBytes("minimal.yaml", []byte(loadMinimal))
+	s, err := Bytes("minimal.yaml", []byte(loadMinimal))
 	require.NoError(t, err)
 
 	yes := true
-	want := &Scenario{
+	want := &spec.Scenario{
 		Name: "minimal",
 		Seed: 1,
-		Nodes: NodesSpec{
+		Nodes: spec.NodesSpec{
 			Count: 3, Prefix: "compute", Zones: []string{"az1"}, VCPUs: 32, MemoryGiB: 128, Version: "1.0",
 		},
-		VNFs: []VNFSpec{{
-			Name: "fw", Mode: ModeActiveStandby, Instances: 2,
-			Flavor: FlavorSpec{VCPUs: 2, MemoryGiB: 4},
+		VNFs: []spec.VNFSpec{{
+			Name: "fw", Mode: spec.ModeActiveStandby, Instances: 2,
+			Flavor: spec.FlavorSpec{VCPUs: 2, MemoryGiB: 4},
 			Load:   100, CapacityPerInstance: 100, AntiAffinity: &yes,
 			ServiceTime: loadMS(50), FailoverTime: loadSec(3), HealthCheckWindow: loadSec(5),
 		}},
-		VNFM: VNFMSpec{Name: "vnfm-1", Behavior: BehaviorReference, ReplyAfter: loadSec(1), LateBy: loadSec(30)},
-		NFVI: NFVISpec{
-			LiveMigration:     LiveMigrationSpec{Duration: loadSec(20), Blackout: loadMS(500)},
+		VNFM: spec.VNFMSpec{Name: "vnfm-1", Behavior: spec.BehaviorReference, ReplyAfter: loadSec(1), LateBy: loadSec(30)},
+		NFVI: spec.NFVISpec{
+			LiveMigration:     spec.LiveMigrationSpec{Duration: loadSec(20), Blackout: loadMS(500)},
 			ColdMigrationTime: loadSec(60),
 		},
-		Upgrade: UpgradeSpec{
-			Flow: FlowF1, TargetVersion: "2.0", MaxParallel: 1,
+		Upgrade: spec.UpgradeSpec{
+			Flow: spec.FlowF1, TargetVersion: "2.0", MaxParallel: 1,
 			ReplyTimeout: loadSec(60), NodeUpgradeTime: loadSec(600), VerifyTime: loadSec(30),
 			UpgradeTimeout: loadSec(3 * 630), OnNack: "fail", Rollback: &yes,
 		},
-		Expect: ExpectSpec{Outcome: OutcomeCompleted},
+		Expect: spec.ExpectSpec{Outcome: spec.OutcomeCompleted},
 		Path:   "minimal.yaml",
 	}
 	require.Equal(t, want, s)
 
 	// The loader already applied them; applying again must change nothing.
-	again, err := LoadBytes("minimal.yaml", []byte(loadMinimal))
+	again, err := Bytes("minimal.yaml", []byte(loadMinimal))
 	require.NoError(t, err)
 	again.ApplyDefaults()
 	require.Equal(t, s, again)
@@ -735,8 +735,8 @@ func TestLoadKeepsExplicitZeros(t *testing.T) {
 	tests := []struct {
 		name string
 		yaml string
-		get  func(*Scenario) Duration
-		want Duration
+		get  func(*spec.Scenario) spec.Duration
+		want spec.Duration
 	}{
 		{"blackout 0s", "nfvi: {liveMigration: {blackout: 0s}}", loadBlackout, 0},
 		{"blackout bare 0", "nfvi: {liveMigration: {blackout: 0}}", loadBlackout, 0},
@@ -751,7 +751,7 @@ func TestLoadKeepsExplicitZeros(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := "name: z\nnodes: {count: 2}\nupgrade: {targetVersion: \"2.0\"}\n" + tt.yaml + "\n"
-			s, err := LoadBytes("zero.yaml", []byte(in))
+			s, err := Bytes("zero.yaml", []byte(in))
 			require.NoError(t, err)
 			require.Equal(t, tt.want, tt.get(s))
 			s.ApplyDefaults()
@@ -761,37 +761,37 @@ func TestLoadKeepsExplicitZeros(t *testing.T) {
 }
 
 func TestApplyDefaultsInCode(t *testing.T) {
-	s := &Scenario{
+	s := &spec.Scenario{
 		Name:  "code",
-		Nodes: NodesSpec{Zones: []string{"a", "b"}, List: []NodeSpec{{Name: "x"}, {Name: "y", VCPUs: 8}, {Name: "z"}}},
-		VNFs:  []VNFSpec{{Name: "web", Mode: ModeLoadBalanced, Load: 500}},
+		Nodes: spec.NodesSpec{Zones: []string{"a", "b"}, List: []spec.NodeSpec{{Name: "x"}, {Name: "y", VCPUs: 8}, {Name: "z"}}},
+		VNFs:  []spec.VNFSpec{{Name: "web", Mode: spec.ModeLoadBalanced, Load: 500}},
 	}
 	s.ApplyDefaults()
-	require.Equal(t, []NodeSpec{
+	require.Equal(t, []spec.NodeSpec{
 		{Name: "x", Zone: "a", VCPUs: 32, MemoryGiB: 128, Version: "1.0"},
 		{Name: "y", Zone: "b", VCPUs: 8, MemoryGiB: 128, Version: "1.0"},
 		{Name: "z", Zone: "a", VCPUs: 32, MemoryGiB: 128, Version: "1.0"},
 	}, s.Nodes.List)
-	require.Equal(t, Rate(500), s.VNFs[0].CapacityPerInstance)
+	require.Equal(t, spec.Rate(500), s.VNFs[0].CapacityPerInstance)
 	require.Equal(t, loadSec(3*630), s.Upgrade.UpgradeTimeout)
 	// Zero is a real blackout; only the loader knows when the key was absent.
-	require.Equal(t, Duration(0), s.NFVI.LiveMigration.Blackout)
+	require.Equal(t, spec.Duration(0), s.NFVI.LiveMigration.Blackout)
 
 	once := *s
-	once.VNFs = append([]VNFSpec(nil), s.VNFs...)
-	once.Nodes.List = append([]NodeSpec(nil), s.Nodes.List...)
+	once.VNFs = append([]spec.VNFSpec(nil), s.VNFs...)
+	once.Nodes.List = append([]spec.NodeSpec(nil), s.Nodes.List...)
 	s.ApplyDefaults()
 	require.Equal(t, &once, s)
 }
 
 func TestLoadErrorUnwrap(t *testing.T) {
-	_, err := LoadBytes("x.yaml", []byte("name: x\n"))
+	_, err := Bytes("x.yaml", []byte("name: x\n"))
 	var e *escalator.Error
 	require.ErrorAs(t, err, &e)
 	require.Equal(t, escalator.EINVALID, e.Code)
 	require.Equal(t, err.Error(), e.Error())
 
-	_, err = LoadFile(filepath.Join(t.TempDir(), "missing.yaml"))
+	_, err = File(filepath.Join(t.TempDir(), "missing.yaml"))
 	require.ErrorIs(t, err, fs.ErrNotExist)
 	require.Equal(t, escalator.EINVALID, escalator.ErrorCode(err))
 	require.True(t, strings.HasSuffix(err.Error(), "missing.yaml: no such file or directory"), err.Error())
@@ -814,14 +814,14 @@ func TestLoadPaths(t *testing.T) {
 	write("testdata/broken.yaml", "this: [is not loaded")
 	write("sub/testdata/broken.yml", "neither: [is this")
 
-	got, err := LoadPaths([]string{dir})
+	got, err := Paths([]string{dir})
 	require.Len(t, got, 2)
 	require.Equal(t, "a", got[0].Name)
 	require.Equal(t, filepath.Join(dir, "a.yml"), got[0].Path)
 	require.Equal(t, "b", got[1].Name)
 	require.Equal(t, filepath.Join(dir, "sub", "b.yaml"), got[1].Path)
 
-	var errs LoadErrors
+	var errs Errors
 	require.ErrorAs(t, err, &errs)
 	require.Len(t, errs, 1)
 	require.Equal(t, filepath.Join(dir, "c.yaml"), errs[0].Path)
@@ -831,25 +831,25 @@ func TestLoadPaths(t *testing.T) {
 	// A file named directly loads whatever its name; a bad path is reported
 	// and the rest still loads.
 	write("plain.txt", good("plain"))
-	got, err = LoadPaths([]string{filepath.Join(dir, "nope"), filepath.Join(dir, "plain.txt"), filepath.Join(dir, "sub")})
+	got, err = Paths([]string{filepath.Join(dir, "nope"), filepath.Join(dir, "plain.txt"), filepath.Join(dir, "sub")})
 	require.Len(t, got, 2)
 	require.Equal(t, "plain", got[0].Name)
 	require.Equal(t, "b", got[1].Name)
 	require.ErrorIs(t, err, fs.ErrNotExist)
 	require.Equal(t, filepath.Join(dir, "nope")+": no such file or directory", err.Error())
 
-	got, err = LoadPaths([]string{filepath.Join(dir, "sub")})
+	got, err = Paths([]string{filepath.Join(dir, "sub")})
 	require.NoError(t, err)
 	require.Len(t, got, 1)
 
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "empty"), 0o755))
-	_, err = LoadPaths([]string{filepath.Join(dir, "empty")})
+	_, err = Paths([]string{filepath.Join(dir, "empty")})
 	require.EqualError(t, err, filepath.Join(dir, "empty")+": no .yaml or .yml files in this folder")
 }
 
-// The scenarios checked in next to the loader must all load.
+// The scenarios checked in (the suite in scenarios/) must all load.
 func TestLoadPathsCheckedIn(t *testing.T) {
-	got, err := LoadPaths([]string{"."})
+	got, err := Paths([]string{".."})
 	require.NoError(t, err)
 	require.NotEmpty(t, got)
 }
@@ -864,7 +864,7 @@ func TestLoadAliasBomb(t *testing.T) {
 		b.WriteString("  - *v\n")
 	}
 	start := time.Now()
-	_, err := LoadBytes("bomb.yaml", []byte(b.String()))
+	_, err := Bytes("bomb.yaml", []byte(b.String()))
 	require.ErrorContains(t, err, "the document expands to more than 100000 values (hint: use fewer aliases)")
 	require.Less(t, time.Since(start), 5*time.Second)
 }
@@ -879,11 +879,11 @@ vnfs:
     serviceTime: 20ms
 upgrade: {targetVersion: "2.0"}
 `
-	s, err := LoadBytes("merge.yaml", []byte(in))
+	s, err := Bytes("merge.yaml", []byte(in))
 	require.NoError(t, err)
 	require.Len(t, s.VNFs, 2)
 	require.Equal(t, "b", s.VNFs[1].Name)
-	require.Equal(t, ModeActiveStandby, s.VNFs[1].Mode)
+	require.Equal(t, spec.ModeActiveStandby, s.VNFs[1].Mode)
 	require.Equal(t, loadMS(20), s.VNFs[1].ServiceTime)
 }
 
@@ -913,12 +913,12 @@ func TestLoadSuggest(t *testing.T) {
 	}
 }
 
-func loadMS(n int64) Duration  { return Duration(time.Duration(n) * time.Millisecond) }
-func loadSec(n int64) Duration { return Duration(time.Duration(n) * time.Second) }
+func loadMS(n int64) spec.Duration  { return spec.Duration(time.Duration(n) * time.Millisecond) }
+func loadSec(n int64) spec.Duration { return spec.Duration(time.Duration(n) * time.Second) }
 
-func loadBlackout(s *Scenario) Duration      { return s.NFVI.LiveMigration.Blackout }
-func loadSwitchoverGap(s *Scenario) Duration { return s.VNFs[0].SwitchoverGap }
-func loadRestoreTime(s *Scenario) Duration   { return s.VNFM.RestoreTime }
+func loadBlackout(s *spec.Scenario) spec.Duration      { return s.NFVI.LiveMigration.Blackout }
+func loadSwitchoverGap(s *spec.Scenario) spec.Duration { return s.VNFs[0].SwitchoverGap }
+func loadRestoreTime(s *spec.Scenario) spec.Duration   { return s.VNFM.RestoreTime }
 
 // TestLimitTags reads the limit tag of every struct a scenario holds (a
 // malformed one would panic on the first load of that struct), and shows
@@ -938,7 +938,7 @@ func TestLimitTags(t *testing.T) {
 			walk(t.Field(lf.index).Type)
 		}
 	}
-	require.NotPanics(t, func() { walk(reflect.TypeFor[Scenario]()) })
+	require.NotPanics(t, func() { walk(reflect.TypeFor[spec.Scenario]()) })
 	require.Greater(t, len(seen), 10)
 
 	type sample struct {

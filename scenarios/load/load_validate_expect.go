@@ -1,4 +1,4 @@
-package scenarios
+package load
 
 import (
 	"fmt"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 // loadEventKinds is the trace vocabulary (docs/ARCHITECTURE.md), read
@@ -30,18 +31,18 @@ var loadAssertionKeys = []struct {
 	keys, need []string
 	hint       string
 }{
-	{AssertOrder, []string{"before", "after"}, []string{"before", "after"},
+	{spec.AssertOrder, []string{"before", "after"}, []string{"before", "after"},
 		"every event matching after must have an event matching before earlier in the trace"},
-	{AssertNever, []string{"never", "while"}, []string{"never"},
+	{spec.AssertNever, []string{"never", "while"}, []string{"never"},
 		"never names the events that must not happen; while, optional, limits that to a window"},
-	{AssertWithin, []string{"within", "from", "to"}, []string{"within", "from", "to"},
+	{spec.AssertWithin, []string{"within", "from", "to"}, []string{"within", "from", "to"},
 		"every event matching from must be followed by one matching to within the duration, e.g. within: 5s"},
-	{AssertCount, []string{"count", "is"}, []string{"count", "is"},
+	{spec.AssertCount, []string{"count", "is"}, []string{"count", "is"},
 		`count matches events and is compares their number, e.g. is: "== 6"`},
 }
 
 // validateExpectations checks expect.thresholds and expect.assertions.
-func (d *loadDecoder) validateExpectations(s *Scenario) {
+func (d *loadDecoder) validateExpectations(s *spec.Scenario) {
 	d.validateThresholds(s)
 	seen := map[string]int{}
 	for i := range s.Expect.Assertions {
@@ -63,7 +64,7 @@ func (d *loadDecoder) validateExpectations(s *Scenario) {
 	}
 }
 
-func (d *loadDecoder) validateThresholds(s *Scenario) {
+func (d *loadDecoder) validateThresholds(s *spec.Scenario) {
 	names := make([]string, 0, len(s.Expect.Thresholds))
 	for name := range s.Expect.Thresholds {
 		names = append(names, name)
@@ -75,14 +76,14 @@ func (d *loadDecoder) validateThresholds(s *Scenario) {
 	}
 	for _, name := range names {
 		p := loadJoin("expect.thresholds", name)
-		if service, ok := strings.CutPrefix(name, MetricLostPrefix); ok {
+		if service, ok := strings.CutPrefix(name, judge.MetricLostPrefix); ok {
 			if !slices.Contains(services, service) {
 				d.keyProblem(p, loadServiceHint(service, services), "unknown service %q", service)
 				continue
 			}
-		} else if !slices.Contains(MetricNames, name) {
-			hint := "the metrics are " + strings.Join(MetricNames, ", ") + " and " + MetricLostPrefix + "<service>"
-			if sug, ok := loadSuggest(name, MetricNames); ok {
+		} else if !slices.Contains(judge.MetricNames, name) {
+			hint := "the metrics are " + strings.Join(judge.MetricNames, ", ") + " and " + judge.MetricLostPrefix + "<service>"
+			if sug, ok := loadSuggest(name, judge.MetricNames); ok {
 				hint = fmt.Sprintf("did you mean %q?", sug)
 			}
 			d.keyProblem(p, hint, "unknown metric %q", name)
@@ -99,14 +100,14 @@ func loadServiceHint(got string, services []string) string {
 		return "the scenario has no VNFs"
 	}
 	if sug, ok := loadSuggest(got, services); ok {
-		return fmt.Sprintf("did you mean %q?", MetricLostPrefix+sug)
+		return fmt.Sprintf("did you mean %q?", judge.MetricLostPrefix+sug)
 	}
 	return "the services are the VNFs: " + strings.Join(services, ", ")
 }
 
 // validateAssertion checks that an assertion is exactly one kind, complete,
 // with valid matchers, duration and count.
-func (d *loadDecoder) validateAssertion(a *AssertionSpec, p string) {
+func (d *loadDecoder) validateAssertion(a *spec.AssertionSpec, p string) {
 	type written struct {
 		key   string
 		group int
@@ -147,7 +148,7 @@ func (d *loadDecoder) validateAssertion(a *AssertionSpec, p string) {
 		d.keyProblem(p+"."+keys[0].key, grp.hint, "%s without %s", keys[0].key, strings.Join(missing, " and "))
 	}
 
-	matchers := map[string]*EventMatcher{
+	matchers := map[string]*spec.EventMatcher{
 		"before": a.Before, "after": a.After, "never": a.Never, "from": a.From, "to": a.To, "count": a.Count,
 	}
 	for _, k := range keys {
@@ -185,7 +186,7 @@ func (d *loadDecoder) validateAssertion(a *AssertionSpec, p string) {
 	}
 }
 
-func (d *loadDecoder) validateMatcher(m *EventMatcher, p string) {
+func (d *loadDecoder) validateMatcher(m *spec.EventMatcher, p string) {
 	if m.Kind == "" && m.Actor == "" && m.Subject == "" && len(m.Fields) == 0 {
 		d.problem(p, "give at least one of kind, actor, subject and fields", "an empty event matcher matches every event")
 		return

@@ -1,4 +1,4 @@
-package scenarios
+package judge_test
 
 import (
 	"fmt"
@@ -12,6 +12,10 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/load"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 // The datadriven cases of the built-in checks live in testdata/checks/*.txt,
@@ -124,8 +128,8 @@ func parseDatadriven(t *testing.T, path string) []*ddCase {
 				parts = append(parts, "")
 			}
 			require.Len(t, parts, 3, "%s: an expect line reads CHECK: STATUS[: TEXT]", where)
-			require.Contains(t, []string{CheckPassed, CheckFailed, CheckDisabled}, parts[1], "%s: unknown status", where)
-			if parts[1] == CheckPassed {
+			require.Contains(t, []string{judge.CheckPassed, judge.CheckFailed, judge.CheckDisabled}, parts[1], "%s: unknown status", where)
+			if parts[1] == judge.CheckPassed {
 				require.Empty(t, parts[2], "%s: a passed check gives no text", where)
 			} else {
 				require.NotEmpty(t, parts[2], "%s: a %s check needs the text it must give", where, parts[1])
@@ -152,7 +156,7 @@ func parseDatadriven(t *testing.T, path string) []*ddCase {
 
 // ddScenario loads the base scenario with the case's top-level keys laid
 // over it.
-func ddScenario(t *testing.T, where, overlay string) *Scenario {
+func ddScenario(t *testing.T, where, overlay string) *spec.Scenario {
 	t.Helper()
 	base := map[string]any{}
 	require.NoError(t, yaml.Unmarshal([]byte(ddBaseScenario), &base))
@@ -163,7 +167,7 @@ func ddScenario(t *testing.T, where, overlay string) *Scenario {
 	}
 	data, err := yaml.Marshal(base)
 	require.NoError(t, err)
-	s, err := LoadBytes(where, data)
+	s, err := load.Bytes(where, data)
 	require.NoError(t, err, "%s: scenario", where)
 	return s
 }
@@ -178,7 +182,7 @@ func ddTrace(t *testing.T, path string, c *ddCase) []escalator.Event {
 	for i, e := range events {
 		where := fmt.Sprintf("%s:%d", path, c.traceAt[i])
 		require.Equal(t, int64(i+1), e.Seq, "%s: events are numbered from 1 in order", where)
-		require.Contains(t, loadEventKinds, e.Kind, "%s: unknown event kind", where)
+		require.Contains(t, event.Kinds(), e.Kind, "%s: unknown event kind", where)
 		require.NotEmpty(t, e.Actor, "%s: an event needs its actor", where)
 		if i > 0 {
 			require.GreaterOrEqual(t, e.At, events[i-1].At, "%s: time goes back", where)
@@ -188,15 +192,15 @@ func ddTrace(t *testing.T, path string, c *ddCase) []escalator.Event {
 }
 
 // ddVerdict renders results in the expect format, for a failure message.
-func ddVerdict(results []CheckResult) string {
+func ddVerdict(results []judge.CheckResult) string {
 	var b strings.Builder
 	for _, r := range results {
 		switch r.Status {
-		case CheckFailed:
+		case judge.CheckFailed:
 			for _, v := range r.Violations {
 				fmt.Fprintf(&b, "%s: %s: %s\n", r.Name, r.Status, v.Message)
 			}
-		case CheckDisabled:
+		case judge.CheckDisabled:
 			fmt.Fprintf(&b, "%s: %s: %s\n", r.Name, r.Status, r.Reason)
 		default:
 			fmt.Fprintf(&b, "%s: %s\n", r.Name, r.Status)
@@ -231,8 +235,8 @@ func TestChecksDatadriven(t *testing.T) {
 					if c.bug != "" {
 						t.Skipf("%s: %s", where, c.bug)
 					}
-					results := Judge(s, events)
-					got := map[string]CheckResult{}
+					results := judge.Judge(s, events)
+					got := map[string]judge.CheckResult{}
 					for _, r := range results {
 						got[r.Name] = r
 					}
@@ -255,12 +259,12 @@ func TestChecksDatadriven(t *testing.T) {
 						}
 						require.Equal(t, want[0].status, r.Status, "%s:%d: check %s\n%s", path, want[0].line, name, msg)
 						switch r.Status {
-						case CheckFailed:
+						case judge.CheckFailed:
 							require.Len(t, r.Violations, len(want), "%s:%d: check %s: one expect line per violation\n%s", path, want[0].line, name, msg)
 							for i, e := range want {
 								require.Contains(t, r.Violations[i].Message, e.text, "%s:%d: violation %d of %s\n%s", path, e.line, i+1, name, msg)
 							}
-						case CheckDisabled:
+						case judge.CheckDisabled:
 							require.Len(t, want, 1, "%s:%d: check %s listed twice", path, want[0].line, name)
 							require.Contains(t, r.Reason, want[0].text, "%s:%d: reason of %s\n%s", path, want[0].line, name, msg)
 						default:
@@ -269,7 +273,7 @@ func TestChecksDatadriven(t *testing.T) {
 					}
 					for _, r := range results {
 						if _, listed := lines[r.Name]; !listed {
-							require.Equal(t, CheckPassed, r.Status, "%s: check %s is not in the expect section, so it must pass\n%s", where, r.Name, msg)
+							require.Equal(t, judge.CheckPassed, r.Status, "%s: check %s is not in the expect section, so it must pass\n%s", where, r.Name, msg)
 						}
 					}
 				})
@@ -289,16 +293,16 @@ func TestChecksDatadrivenCoverage(t *testing.T) {
 			}
 			for _, e := range c.expect {
 				switch e.status {
-				case CheckPassed:
+				case judge.CheckPassed:
 					passed[e.check] = true
-				case CheckFailed:
+				case judge.CheckFailed:
 					failed[e.check] = true
 				}
 			}
 		}
 	}
 	var missing []string
-	for _, name := range append([]string{CheckOutcome}, CheckNames...) {
+	for _, name := range append([]string{judge.CheckOutcome}, judge.CheckNames...) {
 		if !passed[name] || !failed[name] {
 			missing = append(missing, name)
 		}

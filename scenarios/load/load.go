@@ -1,4 +1,4 @@
-package scenarios
+package load
 
 import (
 	"errors"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	escalator "github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 // Problem is one thing wrong with a scenario file. Line and Col are 1-based;
@@ -58,14 +59,14 @@ func loadOneLine(s string) string {
 
 // LoadError is everything wrong with one scenario file, sorted by position.
 // It unwraps to an *escalator.Error with code EINVALID, so the CLI exits 2.
-type LoadError struct {
+type Error struct {
 	Path     string
 	Problems []Problem
 
 	cause error // the I/O error behind an unreadable file, for errors.Is
 }
 
-func (e *LoadError) Error() string {
+func (e *Error) Error() string {
 	lines := make([]string, len(e.Problems))
 	for i, p := range e.Problems {
 		lines[i] = p.format(e.Path)
@@ -76,7 +77,7 @@ func (e *LoadError) Error() string {
 // Unwrap gives the module's error type (so escalator.ErrorCode sees
 // EINVALID) and, for unreadable files, the I/O error (so errors.Is works
 // with fs.ErrNotExist).
-func (e *LoadError) Unwrap() []error {
+func (e *Error) Unwrap() []error {
 	errs := []error{&escalator.Error{Code: escalator.EINVALID, Message: e.Error()}}
 	if e.cause != nil {
 		errs = append(errs, e.cause)
@@ -85,9 +86,9 @@ func (e *LoadError) Unwrap() []error {
 }
 
 // LoadErrors gathers the LoadErrors of several files, in load order.
-type LoadErrors []*LoadError
+type Errors []*Error
 
-func (e LoadErrors) Error() string {
+func (e Errors) Error() string {
 	parts := make([]string, len(e))
 	for i, le := range e {
 		parts[i] = le.Error()
@@ -95,7 +96,7 @@ func (e LoadErrors) Error() string {
 	return strings.Join(parts, "\n")
 }
 
-func (e LoadErrors) Unwrap() []error {
+func (e Errors) Unwrap() []error {
 	errs := make([]error, len(e))
 	for i, le := range e {
 		errs[i] = le
@@ -104,7 +105,7 @@ func (e LoadErrors) Unwrap() []error {
 }
 
 // LoadFile reads and loads one scenario file.
-func LoadFile(path string) (*Scenario, error) {
+func File(path string) (*spec.Scenario, error) {
 	s, le := loadFile(path)
 	if le != nil {
 		return nil, le
@@ -114,7 +115,7 @@ func LoadFile(path string) (*Scenario, error) {
 
 // LoadBytes loads a scenario from data; path only names it in errors and in
 // Scenario.Path. On failure the error is a *LoadError listing every problem.
-func LoadBytes(path string, data []byte) (*Scenario, error) {
+func Bytes(path string, data []byte) (*spec.Scenario, error) {
 	s, le := loadBytes(path, data)
 	if le != nil {
 		return nil, le
@@ -126,10 +127,10 @@ func LoadBytes(path string, data []byte) (*Scenario, error) {
 // its name; a folder is walked for *.yaml and *.yml files, sorted, skipping
 // folders named testdata below it. Loading goes on past bad files: the
 // scenarios that loaded come back together with a LoadErrors for the rest.
-func LoadPaths(paths []string) ([]*Scenario, error) {
+func Paths(paths []string) ([]*spec.Scenario, error) {
 	var (
-		out  []*Scenario
-		errs LoadErrors
+		out  []*spec.Scenario
+		errs Errors
 		seen = map[string]bool{}
 	)
 	load := func(file string) {
@@ -156,7 +157,7 @@ func LoadPaths(paths []string) ([]*Scenario, error) {
 		files, walkErrs := loadWalk(p)
 		errs = append(errs, walkErrs...)
 		if len(files) == 0 && len(walkErrs) == 0 {
-			errs = append(errs, &LoadError{Path: p, Problems: []Problem{{
+			errs = append(errs, &Error{Path: p, Problems: []Problem{{
 				Message: "no .yaml or .yml files in this folder",
 			}}})
 		}
@@ -170,7 +171,7 @@ func LoadPaths(paths []string) ([]*Scenario, error) {
 	return out, nil
 }
 
-func loadFile(path string) (*Scenario, *LoadError) {
+func loadFile(path string) (*spec.Scenario, *Error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, loadIOError(path, err)
@@ -181,13 +182,13 @@ func loadFile(path string) (*Scenario, *LoadError) {
 // loadBytes decodes onto the presets, then fills the remaining defaults and
 // validates. Validation waits for a clean decode: on a half-decoded
 // scenario it would mostly echo the decoding problems.
-func loadBytes(path string, data []byte) (*Scenario, *LoadError) {
+func loadBytes(path string, data []byte) (*spec.Scenario, *Error) {
 	d := newLoadDecoder()
 	root := d.parse(data)
 	if root == nil {
 		return nil, d.err(path)
 	}
-	s := &Scenario{}
+	s := &spec.Scenario{}
 	loadPresets(s)
 	d.decode(root, reflect.ValueOf(s).Elem(), "")
 	if len(d.problems) > 0 {
@@ -202,10 +203,10 @@ func loadBytes(path string, data []byte) (*Scenario, *LoadError) {
 	return s, nil
 }
 
-func loadWalk(dir string) ([]string, LoadErrors) {
+func loadWalk(dir string) ([]string, Errors) {
 	var (
 		files []string
-		errs  LoadErrors
+		errs  Errors
 	)
 	_ = filepath.WalkDir(dir, func(p string, de fs.DirEntry, err error) error {
 		if err != nil {
@@ -229,20 +230,20 @@ func loadWalk(dir string) ([]string, LoadErrors) {
 	return files, errs
 }
 
-func loadIOError(path string, err error) *LoadError {
+func loadIOError(path string, err error) *Error {
 	msg := err.Error()
 	// The path is already at the front of the line; keep only the reason.
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		msg = pe.Err.Error()
 	}
-	return &LoadError{Path: path, Problems: []Problem{{Message: msg}}, cause: err}
+	return &Error{Path: path, Problems: []Problem{{Message: msg}}, cause: err}
 }
 
 // loadPresets gives the defaults whose zero is a meaningful value. They must
 // be in place before decoding so that only an absent key gets them: an
 // explicit "blackout: 0s" (a perfect live migration) has to stay 0, which
 // ApplyDefaults, seeing only the zero, could not tell from a missing key.
-func loadPresets(s *Scenario) {
-	s.NFVI.LiveMigration.Blackout = Duration(500 * time.Millisecond)
+func loadPresets(s *spec.Scenario) {
+	s.NFVI.LiveMigration.Blackout = spec.Duration(500 * time.Millisecond)
 }
