@@ -13,11 +13,12 @@ import (
 	"strings"
 
 	"github.com/escalator-testbed/escalator"
-	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 // caseOf is r's conformance case, nil for a plain scenario.
-func caseOf(r *scenarios.Result) *scenarios.ConformanceSpec {
+func caseOf(r *judge.Result) *spec.ConformanceSpec {
 	if r == nil || r.Scenario == nil {
 		return nil
 	}
@@ -26,8 +27,8 @@ func caseOf(r *scenarios.Result) *scenarios.ConformanceSpec {
 
 // conformanceSummary is the run's conformance summary line, "" when no
 // conformance case ran: plain runs read exactly as before.
-func conformanceSummary(results []*scenarios.Result) string {
-	sum, ok := scenarios.SummarizeConformance(results)
+func conformanceSummary(results []*judge.Result) string {
+	sum, ok := judge.SummarizeConformance(results)
 	if !ok {
 		return ""
 	}
@@ -36,13 +37,13 @@ func conformanceSummary(results []*scenarios.Result) string {
 
 // contextFailures names the checks of a conformance case that failed but
 // do not decide it: shown, so a reader knows, but apart from the verdict.
-func contextFailures(r *scenarios.Result) []string {
+func contextFailures(r *judge.Result) []string {
 	if caseOf(r) == nil || len(r.Scenario.Expect.Violations) > 0 {
 		return nil
 	}
 	var out []string
 	for _, c := range r.Checks {
-		if c.Status == scenarios.CheckFailed && !slices.Contains(r.Scenario.Conformance.DecidedBy, c.Name) {
+		if c.Status == judge.CheckFailed && !slices.Contains(r.Scenario.Conformance.DecidedBy, c.Name) {
 			out = append(out, c.Name)
 		}
 	}
@@ -51,10 +52,10 @@ func contextFailures(r *scenarios.Result) []string {
 
 // notApplicable says why a case's deciding checks did not apply, one
 // "check: reason" each.
-func notApplicable(r *scenarios.Result) []string {
+func notApplicable(r *judge.Result) []string {
 	var out []string
 	for _, c := range r.Deciding() {
-		if c.Status == scenarios.CheckNotApplicable {
+		if c.Status == judge.CheckNotApplicable {
 			out = append(out, c.Name+": "+cmp.Or(c.Reason, "nothing to judge"))
 		}
 	}
@@ -64,7 +65,7 @@ func notApplicable(r *scenarios.Result) []string {
 // statusMet reports whether an exchange got an answer it was meant to
 // get; judged is false when nothing said what to expect (the flow's own
 // exchanges) or no answer came.
-func statusMet(x scenarios.Exchange) (met, judged bool) {
+func statusMet(x judge.Exchange) (met, judged bool) {
 	if x.Want == "" || x.Status == 0 {
 		return false, false
 	}
@@ -79,7 +80,7 @@ func statusMet(x scenarios.Exchange) (met, judged bool) {
 // exchangeTitle says who talked to whom, when, and for a probe what it
 // tried: "vim → vnfm at 00:00:00.000", "probe (no credentials answer
 // 401) at 00:00:00.000".
-func exchangeTitle(x scenarios.Exchange) string {
+func exchangeTitle(x judge.Exchange) string {
 	who := "probe"
 	if x.From != "" || x.To != "" {
 		who = cmp.Or(x.From, "?") + " → " + cmp.Or(x.To, "?")
@@ -95,7 +96,7 @@ func exchangeTitle(x scenarios.Exchange) string {
 // before what came back. Headers and bodies are as recorded, secrets
 // already masked by the recorder; an answer that was not the one wanted
 // says so on its status line.
-func exchangeLines(x scenarios.Exchange) []string {
+func exchangeLines(x judge.Exchange) []string {
 	out := []string{"> " + x.Method + " " + cmp.Or(x.URL, x.Path)}
 	for _, h := range x.RequestHeaders {
 		out = append(out, "> "+h)
@@ -122,7 +123,7 @@ func exchangeLines(x scenarios.Exchange) []string {
 // formats that carry text (the terminal, JUnit): each failed deciding
 // check's violation with its exchanges and trace excerpt, then the spec
 // violations of the run, once (every item carries the same ones).
-func evidenceText(r *scenarios.Result) string {
+func evidenceText(r *judge.Result) string {
 	var b strings.Builder
 	var specs []escalator.Event
 	prev := ""
@@ -178,7 +179,7 @@ func writeIndented(b *strings.Builder, prefix, msg string) {
 // caseText is a conformance case as plain text: its label, objective,
 // reference, applicability and conditions, how each deciding check came
 // out, and how the other checks (context) came out.
-func caseText(r *scenarios.Result) string {
+func caseText(r *judge.Result) string {
 	c := caseOf(r)
 	var b strings.Builder
 	b.WriteString(r.CaseLabel() + "\n")
@@ -216,7 +217,7 @@ func caseText(r *scenarios.Result) string {
 	field("decided by", strings.Join(decided, ", "))
 	passed, failed := 0, contextFailures(r)
 	for _, ch := range r.Checks {
-		if ch.Status == scenarios.CheckPassed && !slices.Contains(c.DecidedBy, ch.Name) {
+		if ch.Status == judge.CheckPassed && !slices.Contains(c.DecidedBy, ch.Name) {
 			passed++
 		}
 	}

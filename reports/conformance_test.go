@@ -14,6 +14,9 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/load"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 // The conformance fixtures, testdata/conformance/*.yaml, each a case run
@@ -31,22 +34,22 @@ const (
 	caseError
 )
 
-var conformanceOnce = sync.OnceValues(func() ([]*scenarios.Result, error) {
-	var out []*scenarios.Result
+var conformanceOnce = sync.OnceValues(func() ([]*judge.Result, error) {
+	var out []*judge.Result
 	for _, c := range []struct {
 		file string
-		edit func(*scenarios.Scenario)
+		edit func(*spec.Scenario)
 	}{
 		{file: "mnt-002-fail.yaml"},
 		{file: "sec-001-fail.yaml"},
 		{file: "mnt-002-pass.yaml"},
 		{file: "sec-001-na.yaml"},
-		{file: "mnt-002-pass.yaml", edit: func(s *scenarios.Scenario) {
+		{file: "mnt-002-pass.yaml", edit: func(s *spec.Scenario) {
 			s.Name = "conformance-mnt-002-unbuildable"
 			s.VNFs[0].Placement = []string{"compute-99"}
 		}},
 	} {
-		s, err := scenarios.LoadFile(filepath.Join("testdata", "conformance", c.file))
+		s, err := load.File(filepath.Join("testdata", "conformance", c.file))
 		if err != nil {
 			return nil, err
 		}
@@ -60,11 +63,11 @@ var conformanceOnce = sync.OnceValues(func() ([]*scenarios.Result, error) {
 
 // conformanceResults are the fixtures' results, run once and shared: no
 // test may change them.
-func conformanceResults(t testing.TB) []*scenarios.Result {
+func conformanceResults(t testing.TB) []*judge.Result {
 	t.Helper()
 	out, err := conformanceOnce()
 	require.NoError(t, err)
-	want := []string{scenarios.VerdictFail, scenarios.VerdictFail, scenarios.VerdictPass, scenarios.VerdictNotApplicable, scenarios.VerdictError}
+	want := []string{judge.VerdictFail, judge.VerdictFail, judge.VerdictPass, judge.VerdictNotApplicable, judge.VerdictError}
 	for i, r := range out {
 		require.Equal(t, want[i], r.Verdict, "%s: %v", r.Scenario.Name, r.Err)
 	}
@@ -73,10 +76,10 @@ func conformanceResults(t testing.TB) []*scenarios.Result {
 
 // mixedResults are a plain pass and a plain failure beside the cases, so
 // every format shows both kinds in one run.
-func mixedResults(t testing.TB) []*scenarios.Result {
+func mixedResults(t testing.TB) []*judge.Result {
 	t.Helper()
 	plain := machineResults(t.(*testing.T))
-	return append([]*scenarios.Result{plain[0], plain[2]}, conformanceResults(t)...)
+	return append([]*judge.Result{plain[0], plain[2]}, conformanceResults(t)...)
 }
 
 // TestConformanceFixtures: the cases judge what they should, so the
@@ -113,9 +116,9 @@ func TestConformanceFixtures(t *testing.T) {
 
 	require.Empty(t, rs[casePass].Evidence())
 	require.Equal(t, []string{"auth-basic: the VNFM's subscription asks for no BASIC credentials"}, notApplicable(rs[caseNotApplicable]))
-	sum, ok := scenarios.SummarizeConformance(rs)
+	sum, ok := judge.SummarizeConformance(rs)
 	require.True(t, ok)
-	require.Equal(t, scenarios.ConformanceSummary{Passed: 1, Failed: 2, NotApplicable: 1, Errors: 1}, sum)
+	require.Equal(t, judge.ConformanceSummary{Passed: 1, Failed: 2, NotApplicable: 1, Errors: 1}, sum)
 }
 
 func conformanceRun(t *testing.T) Run {
@@ -142,7 +145,7 @@ func TestTerminalConformanceGolden(t *testing.T) {
 // a terminal); a plain run prints no conformance line.
 func TestTerminalConformanceEvidence(t *testing.T) {
 	rs := conformanceResults(t)
-	render := func(color bool, results ...*scenarios.Result) string {
+	render := func(color bool, results ...*judge.Result) string {
 		var b bytes.Buffer
 		Terminal{W: &b, Command: "escalator run", Color: color, Brief: true}.Summary(Summary{Results: results})
 		return b.String()
@@ -218,11 +221,11 @@ func TestJSONConformance(t *testing.T) {
 	require.Equal(t, "SEC-001", probe.Conformance.ID)
 	require.Contains(t, probe.Evidence[1].Exchanges[0].RequestHeaders, "Authorization: Basic ***")
 	na := doc.Scenarios[2+caseNotApplicable]
-	require.Equal(t, scenarios.VerdictNotApplicable, na.Verdict)
+	require.Equal(t, judge.VerdictNotApplicable, na.Verdict)
 	require.Empty(t, na.Evidence)
 	for _, c := range na.Checks {
 		if c.Name == "auth-basic" {
-			require.Equal(t, scenarios.CheckNotApplicable, c.Status)
+			require.Equal(t, judge.CheckNotApplicable, c.Status)
 			require.NotEmpty(t, c.Reason)
 		}
 	}
@@ -248,7 +251,7 @@ func TestJSONSchemaStrictConformance(t *testing.T) {
 		"case without a check":      func(doc map[string]any) { scenario(doc, probe)["conformance"].(map[string]any)["decidedBy"] = []any{} },
 		"not applicable without a reason": func(doc map[string]any) {
 			for _, c := range scenario(doc, 2+caseNotApplicable)["checks"].([]any) {
-				if m := c.(map[string]any); m["status"] == scenarios.CheckNotApplicable {
+				if m := c.(map[string]any); m["status"] == judge.CheckNotApplicable {
 					delete(m, "reason")
 				}
 			}
@@ -383,7 +386,7 @@ func TestMarkdownConformance(t *testing.T) {
 // stay under the limit, the cut said in a note.
 func TestMarkdownConformanceTruncates(t *testing.T) {
 	failed := conformanceResults(t)[caseFailProbe]
-	var results []*scenarios.Result
+	var results []*judge.Result
 	for range 200 {
 		results = append(results, failed)
 	}
@@ -461,7 +464,7 @@ func TestHTMLConformance(t *testing.T) {
 	exchanges := func(sec *html.Node) []*html.Node {
 		return htmlAll(sec, func(n *html.Node) bool { return htmlHasClass(n, "exchange") })
 	}
-	count := func(r *scenarios.Result) int {
+	count := func(r *judge.Result) int {
 		n := 0
 		for _, ev := range r.Evidence() {
 			n += len(ev.Exchanges)
@@ -515,11 +518,11 @@ func TestHTMLConformance(t *testing.T) {
 // (BASIC and OAuth2) shows that credentials were sent, masked, in every
 // format, and never the credentials themselves, in clear or in base64.
 func TestNoSecretsInAnyFormat(t *testing.T) {
-	s, err := scenarios.LoadFile(filepath.Join("testdata", "conformance", "sec-002-fail.yaml"))
+	s, err := load.File(filepath.Join("testdata", "conformance", "sec-002-fail.yaml"))
 	require.NoError(t, err)
 	oauth := scenarios.Run(context.Background(), s, scenarios.Options{})
-	require.Equal(t, scenarios.VerdictFail, oauth.Verdict)
-	run := fixedRun([]*scenarios.Result{conformanceResults(t)[caseFailProbe], oauth})
+	require.Equal(t, judge.VerdictFail, oauth.Verdict)
+	run := fixedRun([]*judge.Result{conformanceResults(t)[caseFailProbe], oauth})
 	var term bytes.Buffer
 	Terminal{W: &term, Command: "escalator run"}.Summary(Summary{Results: run.Results})
 	var junit, md bytes.Buffer
@@ -545,24 +548,24 @@ func TestNoSecretsInAnyFormat(t *testing.T) {
 func TestExchangeLines(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		x    scenarios.Exchange
+		x    judge.Exchange
 		want []string
 	}{
-		{"answer as expected", scenarios.Exchange{Method: "GET", URL: "http://v/n", Path: "/n", Status: 204, Want: "204"},
+		{"answer as expected", judge.Exchange{Method: "GET", URL: "http://v/n", Path: "/n", Status: 204, Want: "204"},
 			[]string{"> GET http://v/n", "< 204 (expected 204)"}},
-		{"one of two expected", scenarios.Exchange{Method: "POST", Path: "/n", Status: 406, Want: "400 or 406", RequestHeaders: []string{"Version: 9.0.0"}, RequestBody: "{}"},
+		{"one of two expected", judge.Exchange{Method: "POST", Path: "/n", Status: 406, Want: "400 or 406", RequestHeaders: []string{"Version: 9.0.0"}, RequestBody: "{}"},
 			[]string{"> POST /n", "> Version: 9.0.0", ">", "> {}", "< 406 (expected 400 or 406)"}},
-		{"not the answer expected", scenarios.Exchange{Method: "POST", Path: "/n", Status: 204, Want: "401", ResponseHeaders: []string{"Version: 1.0.0"}, ResponseBody: "a\nb"},
+		{"not the answer expected", judge.Exchange{Method: "POST", Path: "/n", Status: 204, Want: "401", ResponseHeaders: []string{"Version: 1.0.0"}, ResponseBody: "a\nb"},
 			[]string{"> POST /n", "< 204 ✗ expected 401", "< Version: 1.0.0", "<", "< a", "< b"}},
-		{"the flow's own, unjudged", scenarios.Exchange{From: "vim", To: "vnfm", Method: "POST", Path: "/n", Status: 500},
+		{"the flow's own, unjudged", judge.Exchange{From: "vim", To: "vnfm", Method: "POST", Path: "/n", Status: 500},
 			[]string{"> POST /n", "< 500"}},
-		{"no answer", scenarios.Exchange{Method: "POST", Path: "/n", Want: "204", Error: "connection refused"},
+		{"no answer", judge.Exchange{Method: "POST", Path: "/n", Want: "204", Error: "connection refused"},
 			[]string{"> POST /n", "! no answer: connection refused"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			require.Equal(t, tc.want, exchangeLines(tc.x))
 		})
 	}
-	require.Equal(t, "probe (GET answers 204) at 00:00:01.500", exchangeTitle(scenarios.Exchange{Case: "GET answers 204", At: 1500 * time.Millisecond}))
-	require.Equal(t, "vim → vnfm at 00:10:00.000", exchangeTitle(scenarios.Exchange{From: "vim", To: "vnfm", At: 10 * time.Minute}))
+	require.Equal(t, "probe (GET answers 204) at 00:00:01.500", exchangeTitle(judge.Exchange{Case: "GET answers 204", At: 1500 * time.Millisecond}))
+	require.Equal(t, "vim → vnfm at 00:10:00.000", exchangeTitle(judge.Exchange{From: "vim", To: "vnfm", At: 10 * time.Minute}))
 }

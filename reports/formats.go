@@ -12,7 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 // defaultCommand reruns a scenario when Run.Command is empty.
@@ -22,7 +23,7 @@ const defaultCommand = "escalator run"
 // the same scenario ran more than once in the run, so every name is
 // unique and stays the same from one run to the next with the same seeds.
 // Two runs of a scenario with the same seed are told apart by " (2)", " (3)".
-func runNames(results []*scenarios.Result) []string {
+func runNames(results []*judge.Result) []string {
 	count := map[string]int{}
 	for _, r := range results {
 		count[r.Scenario.Name]++
@@ -54,7 +55,7 @@ func (run Run) wall(i int) time.Duration {
 // rerunCommand is the command line that reruns exactly r: Run.Command
 // (the base command, as for Terminal.Command) with the seed and the
 // scenario's path. It is "" for a scenario built in code, with no file.
-func rerunCommand(command string, r *scenarios.Result) string {
+func rerunCommand(command string, r *judge.Result) string {
 	if r.Scenario.Path == "" {
 		return ""
 	}
@@ -69,7 +70,7 @@ type hasher map[string]string
 
 // hash is the hex SHA-256 of the scenario's YAML file, or of its name when
 // the file cannot be read (a scenario built in code, a file since moved).
-func (h hasher) hash(s *scenarios.Scenario) string {
+func (h hasher) hash(s *spec.Scenario) string {
 	key := "path:" + s.Path
 	if s.Path == "" {
 		key = "name:" + s.Name
@@ -99,14 +100,14 @@ const (
 
 // judged is one check of a result with its outcome.
 type judged struct {
-	scenarios.CheckResult
+	judge.CheckResult
 	outcome int
 }
 
-// judge applies r's expectations to its checks, in the order the checks
+// judgedChecks applies r's expectations to its checks, in the order the checks
 // ran. An expected failure naming a check that did not run at all comes
 // last, as missed, so a fail verdict always has a failing check to show.
-func judge(r *scenarios.Result) []judged {
+func judgedChecks(r *judge.Result) []judged {
 	expected := map[string]bool{}
 	for _, v := range r.Scenario.Expect.Violations {
 		expected[v] = true
@@ -117,13 +118,13 @@ func judge(r *scenarios.Result) []judged {
 		ran[c.Name] = true
 		j := judged{CheckResult: c}
 		switch {
-		case c.Status == scenarios.CheckFailed && expected[c.Name]:
+		case c.Status == judge.CheckFailed && expected[c.Name]:
 			j.outcome = judgedExpected
-		case c.Status == scenarios.CheckFailed:
+		case c.Status == judge.CheckFailed:
 			j.outcome = judgedFailed
 		case expected[c.Name]:
 			j.outcome = judgedMissed
-		case c.Status == scenarios.CheckDisabled:
+		case c.Status == judge.CheckDisabled:
 			j.outcome = judgedDisabled
 		default:
 			j.outcome = judgedPassed
@@ -133,7 +134,7 @@ func judge(r *scenarios.Result) []judged {
 	for _, v := range r.Scenario.Expect.Violations {
 		if !ran[v] {
 			ran[v] = true
-			out = append(out, judged{CheckResult: scenarios.CheckResult{Name: v}, outcome: judgedMissed})
+			out = append(out, judged{CheckResult: judge.CheckResult{Name: v}, outcome: judgedMissed})
 		}
 	}
 	return out
@@ -142,7 +143,7 @@ func judge(r *scenarios.Result) []judged {
 // missedMessage says why an expected failure did not happen.
 func missedMessage(c judged) string {
 	switch c.Status {
-	case scenarios.CheckDisabled:
+	case judge.CheckDisabled:
 		return fmt.Sprintf("disabled (%s), but this negative control expects it to fail", c.Reason)
 	case "":
 		return "did not run, but this negative control expects it to fail"
@@ -151,7 +152,7 @@ func missedMessage(c judged) string {
 }
 
 // countVerdicts counts results by verdict.
-func countVerdicts(results []*scenarios.Result) map[string]int {
+func countVerdicts(results []*judge.Result) map[string]int {
 	n := map[string]int{}
 	for _, r := range results {
 		n[r.Verdict]++
@@ -161,7 +162,7 @@ func countVerdicts(results []*scenarios.Result) map[string]int {
 
 // errText is a result's error, or a stand-in when an error verdict came
 // without one.
-func errText(r *scenarios.Result) string {
+func errText(r *judge.Result) string {
 	if r.Err == nil {
 		return "the harness could not run the scenario"
 	}
@@ -179,32 +180,31 @@ func firstLine(s string) string {
 
 // vnfm is the scenario's VNFM name and behaviour, with the loader's
 // defaults for a scenario built in code.
-func vnfm(s *scenarios.Scenario) (name, behavior string) {
+func vnfm(s *spec.Scenario) (name, behavior string) {
 	name, behavior = s.VNFM.Name, s.VNFM.Behavior
 	if name == "" {
 		name = "vnfm-1"
 	}
 	if behavior == "" {
-		behavior = scenarios.BehaviorReference
+		behavior = spec.BehaviorReference
 	}
 	return name, behavior
 }
 
-// flow is the scenario's upgrade flow, F1 when it names none.
-func flow(r *scenarios.Result) string {
-	switch {
-	case r.Scenario.Upgrade.Flow != "":
+// flow is the scenario's upgrade flow, as the loader defaulted it (F1
+// when the file names none), or else the session's: the reports apply no
+// defaults of the language themselves.
+func flow(r *judge.Result) string {
+	if r.Scenario.Upgrade.Flow != "" {
 		return r.Scenario.Upgrade.Flow
-	case r.Session.Flow != "":
-		return r.Session.Flow
 	}
-	return scenarios.FlowF1
+	return r.Session.Flow
 }
 
 // expectedOutcome is the session outcome the scenario expects.
-func expectedOutcome(s *scenarios.Scenario) string {
+func expectedOutcome(s *spec.Scenario) string {
 	if s.Expect.Outcome == "" {
-		return scenarios.OutcomeCompleted
+		return spec.OutcomeCompleted
 	}
 	return s.Expect.Outcome
 }

@@ -22,7 +22,8 @@ import (
 	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/event/replay"
 	"github.com/escalator-testbed/escalator/reports/sequence"
-	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 // The HTML report is one self-contained file: the template, the style sheet
@@ -219,11 +220,11 @@ type htmlMetric struct {
 // Verdict and check badges: a colour from the Okabe–Ito palette (in the
 // style sheet), a symbol and a word, so no reader depends on the colour.
 var htmlVerdicts = map[string]htmlBadge{
-	scenarios.VerdictPass:          {"pass", "✓", "PASS"},
-	scenarios.VerdictFail:          {"fail", "✗", "FAIL"},
-	scenarios.VerdictXFail:         {"xfail", "✗", "XFAIL"},
-	scenarios.VerdictError:         {"error", "!", "ERROR"},
-	scenarios.VerdictNotApplicable: {"na", "○", "NOT APPLICABLE"},
+	judge.VerdictPass:          {"pass", "✓", "PASS"},
+	judge.VerdictFail:          {"fail", "✗", "FAIL"},
+	judge.VerdictXFail:         {"xfail", "✗", "XFAIL"},
+	judge.VerdictError:         {"error", "!", "ERROR"},
+	judge.VerdictNotApplicable: {"na", "○", "NOT APPLICABLE"},
 }
 
 func htmlVerdict(v string) htmlBadge {
@@ -238,10 +239,10 @@ func newHTMLPage(run Run) *htmlPage {
 
 	// Failures and errors first, then the rest, each in run order.
 	ordered := slices.Clone(run.Results)
-	slices.SortStableFunc(ordered, func(a, b *scenarios.Result) int {
+	slices.SortStableFunc(ordered, func(a, b *judge.Result) int {
 		return cmp.Compare(htmlRank(a), htmlRank(b))
 	})
-	walls := map[*scenarios.Result]time.Duration{}
+	walls := map[*judge.Result]time.Duration{}
 	for i, r := range run.Results {
 		if i < len(run.Walls) {
 			walls[r] = run.Walls[i]
@@ -255,21 +256,21 @@ func newHTMLPage(run Run) *htmlPage {
 	for _, g := range []struct {
 		verdict, label string
 	}{
-		{scenarios.VerdictPass, "passed"},
-		{scenarios.VerdictFail, "failed"},
-		{scenarios.VerdictXFail, "expected failures"},
-		{scenarios.VerdictError, "errors"},
+		{judge.VerdictPass, "passed"},
+		{judge.VerdictFail, "failed"},
+		{judge.VerdictXFail, "expected failures"},
+		{judge.VerdictError, "errors"},
 	} {
 		b := htmlVerdict(g.verdict)
 		p.Gates = append(p.Gates, htmlGate{Class: b.Class, Symbol: b.Symbol, Label: g.label, Count: n[g.verdict]})
 	}
 	// Only conformance cases can be not applicable; other runs keep the
 	// four gates they always had.
-	if na := n[scenarios.VerdictNotApplicable]; na > 0 {
-		b := htmlVerdict(scenarios.VerdictNotApplicable)
+	if na := n[judge.VerdictNotApplicable]; na > 0 {
+		b := htmlVerdict(judge.VerdictNotApplicable)
 		p.Gates = append(p.Gates, htmlGate{Class: b.Class, Symbol: b.Symbol, Label: "not applicable", Count: na})
 	}
-	bad := n[scenarios.VerdictFail] + n[scenarios.VerdictError]
+	bad := n[judge.VerdictFail] + n[judge.VerdictError]
 	switch {
 	case len(run.Results) == 0:
 		p.Overall = htmlBadge{"none", "–", "No scenario ran."}
@@ -281,7 +282,7 @@ func newHTMLPage(run Run) *htmlPage {
 			what = "the scenario"
 		}
 		how := "passed or failed as expected"
-		if n[scenarios.VerdictNotApplicable] > 0 {
+		if n[judge.VerdictNotApplicable] > 0 {
 			how = "passed, failed as expected, or did not apply"
 		}
 		p.Overall = htmlBadge{"pass", "✓", fmt.Sprintf("The gate is open: %s %s.", what, how)}
@@ -321,8 +322,8 @@ func newHTMLPage(run Run) *htmlPage {
 // htmlConformanceOf sums up the conformance cases for the top of the
 // page: a gate per verdict, and a row per case (in the order of the
 // sections, failures first) leading to its section.
-func htmlConformanceOf(results, ordered []*scenarios.Result, sections []*htmlScenario) *htmlConformance {
-	sum, ok := scenarios.SummarizeConformance(results)
+func htmlConformanceOf(results, ordered []*judge.Result, sections []*htmlScenario) *htmlConformance {
+	sum, ok := judge.SummarizeConformance(results)
 	if !ok {
 		return nil
 	}
@@ -331,10 +332,10 @@ func htmlConformanceOf(results, ordered []*scenarios.Result, sections []*htmlSce
 		verdict, label string
 		count          int
 	}{
-		{scenarios.VerdictPass, "passed", sum.Passed},
-		{scenarios.VerdictFail, "failed", sum.Failed},
-		{scenarios.VerdictNotApplicable, "not applicable", sum.NotApplicable},
-		{scenarios.VerdictError, "could not run", sum.Errors},
+		{judge.VerdictPass, "passed", sum.Passed},
+		{judge.VerdictFail, "failed", sum.Failed},
+		{judge.VerdictNotApplicable, "not applicable", sum.NotApplicable},
+		{judge.VerdictError, "could not run", sum.Errors},
 	} {
 		b := htmlVerdict(g.verdict)
 		c.Gates = append(c.Gates, htmlGate{Class: b.Class, Symbol: b.Symbol, Label: g.label, Count: g.count})
@@ -350,8 +351,8 @@ func htmlConformanceOf(results, ordered []*scenarios.Result, sections []*htmlSce
 	return c
 }
 
-func htmlRank(r *scenarios.Result) int {
-	if r.Verdict == scenarios.VerdictFail || r.Verdict == scenarios.VerdictError {
+func htmlRank(r *judge.Result) int {
+	if r.Verdict == judge.VerdictFail || r.Verdict == judge.VerdictError {
 		return 0
 	}
 	return 1
@@ -360,9 +361,9 @@ func htmlRank(r *scenarios.Result) int {
 func htmlTitleCounts(n map[string]int, total int) string {
 	var parts []string
 	for _, v := range []struct{ verdict, word string }{
-		{scenarios.VerdictFail, "failed"}, {scenarios.VerdictError, "errors"},
-		{scenarios.VerdictXFail, "expected failures"}, {scenarios.VerdictPass, "passed"},
-		{scenarios.VerdictNotApplicable, "not applicable"},
+		{judge.VerdictFail, "failed"}, {judge.VerdictError, "errors"},
+		{judge.VerdictXFail, "expected failures"}, {judge.VerdictPass, "passed"},
+		{judge.VerdictNotApplicable, "not applicable"},
 	} {
 		if n[v.verdict] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n[v.verdict], v.word))
@@ -377,14 +378,14 @@ func htmlTitleCounts(n map[string]int, total int) string {
 // htmlColumns picks the matrix columns: the outcome and the built-in
 // checks in their usual order, then other checks (thresholds, assertions)
 // while there is room; the rest are listed in each row's last cell.
-func htmlColumns(results []*scenarios.Result) (cols []string, extra bool) {
+func htmlColumns(results []*judge.Result) (cols []string, extra bool) {
 	seen := map[string]bool{}
 	for _, r := range results {
 		for _, c := range r.Checks {
 			seen[c.Name] = true
 		}
 	}
-	for _, name := range append([]string{scenarios.CheckOutcome}, scenarios.CheckNames...) {
+	for _, name := range append([]string{judge.CheckOutcome}, judge.CheckNames...) {
 		if seen[name] {
 			cols = append(cols, name)
 			delete(seen, name)
@@ -422,7 +423,7 @@ func htmlSlug(s string) string {
 // and then its position when a run repeats it. The ids of what a section
 // holds add "_" and a part, which no slug contains, so they cannot clash
 // with another section's.
-func htmlSectionID(i int, r *scenarios.Result, used map[string]bool) string {
+func htmlSectionID(i int, r *judge.Result, used map[string]bool) string {
 	id := "s-" + htmlSlug(htmlName(r))
 	if used[id] {
 		id = fmt.Sprintf("%s-seed-%d", id, r.Seed)
@@ -434,7 +435,7 @@ func htmlSectionID(i int, r *scenarios.Result, used map[string]bool) string {
 	return id
 }
 
-func htmlName(r *scenarios.Result) string {
+func htmlName(r *judge.Result) string {
 	if r.Scenario == nil || r.Scenario.Name == "" {
 		return "(unnamed scenario)"
 	}
@@ -442,26 +443,26 @@ func htmlName(r *scenarios.Result) string {
 }
 
 // htmlCheckState is how one check of one result reads.
-func htmlCheckState(r *scenarios.Result, c scenarios.CheckResult) htmlBadge {
+func htmlCheckState(r *judge.Result, c judge.CheckResult) htmlBadge {
 	expected := r.Scenario != nil && slices.Contains(r.Scenario.Expect.Violations, c.Name)
 	switch {
-	case c.Status == scenarios.CheckFailed && expected:
+	case c.Status == judge.CheckFailed && expected:
 		return htmlBadge{"xfail", "✗", "failed as expected"}
-	case c.Status == scenarios.CheckFailed:
+	case c.Status == judge.CheckFailed:
 		return htmlBadge{"fail", "✗", "failed"}
-	case c.Status == scenarios.CheckDisabled:
+	case c.Status == judge.CheckDisabled:
 		return htmlBadge{"disabled", "⊘", "disabled"}
 	case expected:
 		return htmlBadge{"fail", "✓!", "passed, but expected to fail"}
-	case c.Status == scenarios.CheckPassed:
+	case c.Status == judge.CheckPassed:
 		return htmlBadge{"pass", "✓", "passed"}
-	case c.Status == scenarios.CheckNotApplicable:
+	case c.Status == judge.CheckNotApplicable:
 		return htmlBadge{"na", "○", "not applicable"}
 	}
 	return htmlBadge{"none", "?", c.Status}
 }
 
-func htmlMatrixRowOf(sc *htmlScenario, r *scenarios.Result, cols []string) htmlMatrixRow {
+func htmlMatrixRowOf(sc *htmlScenario, r *judge.Result, cols []string) htmlMatrixRow {
 	row := htmlMatrixRow{ID: sc.ID, Name: sc.Name, Seed: strconv.FormatInt(r.Seed, 10), Verdict: sc.Verdict}
 	if sc.Case != nil {
 		row.CaseID = sc.Case.ID
@@ -470,7 +471,7 @@ func htmlMatrixRowOf(sc *htmlScenario, r *scenarios.Result, cols []string) htmlM
 	for _, c := range sc.Checks {
 		anchors[c.Name] = c.ID
 	}
-	cell := func(c scenarios.CheckResult) htmlCell {
+	cell := func(c judge.CheckResult) htmlCell {
 		b := htmlCheckState(r, c)
 		title := c.Name + ": " + b.Text
 		if c.Reason != "" {
@@ -482,7 +483,7 @@ func htmlMatrixRowOf(sc *htmlScenario, r *scenarios.Result, cols []string) htmlM
 		}
 		return out
 	}
-	byName := map[string]scenarios.CheckResult{}
+	byName := map[string]judge.CheckResult{}
 	for _, c := range r.Checks {
 		byName[c.Name] = c
 	}
@@ -502,10 +503,10 @@ func htmlMatrixRowOf(sc *htmlScenario, r *scenarios.Result, cols []string) htmlM
 	return row
 }
 
-func newHTMLScenario(run Run, r *scenarios.Result, id string, wall time.Duration) *htmlScenario {
+func newHTMLScenario(run Run, r *judge.Result, id string, wall time.Duration) *htmlScenario {
 	s := r.Scenario
 	if s == nil {
-		s = &scenarios.Scenario{}
+		s = &spec.Scenario{}
 	}
 	sc := &htmlScenario{
 		ID: id, Name: htmlName(r), Description: strings.TrimSpace(s.Description), Path: s.Path,
@@ -551,7 +552,7 @@ func newHTMLScenario(run Run, r *scenarios.Result, id string, wall time.Duration
 			continue
 		}
 		anchors[c.Name] = hc.ID
-		if c.Status != scenarios.CheckFailed {
+		if c.Status != judge.CheckFailed {
 			hc.Note = "This negative control expects the check to fail, and it passed."
 		}
 		evidence := isCase && deciding[c.Name]
@@ -566,7 +567,7 @@ func newHTMLScenario(run Run, r *scenarios.Result, id string, wall time.Duration
 				// written out in full (as Result.Evidence reads them),
 				// each linked to its row in the trace.
 				if evidence && (e.Kind == "http.exchange" || e.Kind == "probe.exchange") {
-					hv.Exchanges = append(hv.Exchanges, htmlExchangeOf(scenarios.ExchangeOf(e), htmlEventID(id, e.Seq)))
+					hv.Exchanges = append(hv.Exchanges, htmlExchangeOf(judge.ExchangeOf(e), htmlEventID(id, e.Seq)))
 					continue
 				}
 				hv.Events = append(hv.Events, htmlLink{Href: htmlEventID(id, e.Seq), Text: e.String()})
@@ -581,7 +582,7 @@ func newHTMLScenario(run Run, r *scenarios.Result, id string, wall time.Duration
 	}
 	if caseOf(r) != nil {
 		sc.Case = htmlCaseOf(r, anchors)
-		if r.Verdict == scenarios.VerdictFail {
+		if r.Verdict == judge.VerdictFail {
 			for _, e := range r.Events {
 				if e.Kind == "spec.violation" && e.Seq > 0 {
 					sc.Case.SpecViolations = append(sc.Case.SpecViolations, htmlLink{Href: htmlEventID(id, e.Seq), Text: e.String()})
@@ -593,7 +594,7 @@ func newHTMLScenario(run Run, r *scenarios.Result, id string, wall time.Duration
 
 	rows, note := htmlEvents(id, r, cited)
 	sc.Events, sc.EventsNote = rows, note
-	sc.EventsOpen = r.Verdict == scenarios.VerdictFail || r.Verdict == scenarios.VerdictError
+	sc.EventsOpen = r.Verdict == judge.VerdictFail || r.Verdict == judge.VerdictError
 	// A cited event the excerpt left out keeps its text but loses its link.
 	shown := map[string]bool{}
 	for _, row := range rows {
@@ -643,7 +644,7 @@ func newHTMLScenario(run Run, r *scenarios.Result, id string, wall time.Duration
 // htmlCaseOf is a conformance case's metadata, each deciding check with
 // how it came out (linked to its violations when it failed), and why the
 // case did not apply when it did not.
-func htmlCaseOf(r *scenarios.Result, anchors map[string]string) *htmlCase {
+func htmlCaseOf(r *judge.Result, anchors map[string]string) *htmlCase {
 	c := r.Scenario.Conformance
 	trim := func(list []string) []string {
 		var out []string
@@ -672,7 +673,7 @@ func htmlCaseOf(r *scenarios.Result, anchors map[string]string) *htmlCase {
 		}
 		hc.Decided = append(hc.Decided, cell)
 	}
-	if r.Verdict == scenarios.VerdictNotApplicable {
+	if r.Verdict == judge.VerdictNotApplicable {
 		hc.NotApplicable = notApplicable(r)
 	}
 	return hc
@@ -682,7 +683,7 @@ func htmlCaseOf(r *scenarios.Result, anchors map[string]string) *htmlCase {
 // body; the answer's status against the one expected; its headers and
 // body. JSON bodies are indented to be read (the JSON report keeps them
 // as sent).
-func htmlExchangeOf(x scenarios.Exchange, href string) htmlExchange {
+func htmlExchangeOf(x judge.Exchange, href string) htmlExchange {
 	hx := htmlExchange{Title: exchangeTitle(x), Href: href, Status: x.Status, Want: x.Want, Error: x.Error}
 	var req strings.Builder
 	req.WriteString(x.Method + " " + cmp.Or(x.URL, x.Path))
@@ -723,7 +724,7 @@ func htmlBody(s string) string {
 
 // htmlEnd is where a scenario's timelines end: its last event, or its
 // elapsed time when that is later.
-func htmlEnd(r *scenarios.Result) time.Duration {
+func htmlEnd(r *judge.Result) time.Duration {
 	end := r.Elapsed
 	for _, e := range r.Events {
 		end = max(end, e.At)
@@ -734,7 +735,7 @@ func htmlEnd(r *scenarios.Result) time.Duration {
 	return end
 }
 
-func htmlFacts(r *scenarios.Result, end time.Duration, wall time.Duration) []htmlFact {
+func htmlFacts(r *judge.Result, end time.Duration, wall time.Duration) []htmlFact {
 	var f []htmlFact
 	if r.Session.State != "" {
 		state := r.Session.State
@@ -763,7 +764,7 @@ func htmlFacts(r *scenarios.Result, end time.Duration, wall time.Duration) []htm
 	}
 	if len(r.Events) > 0 {
 		f = append(f, htmlFact{"Scenario time", HumanDuration(end)})
-		f = append(f, htmlFact{"Requests lost", scenarios.FormatMetric(scenarios.MetricLostRequests, r.Lost)})
+		f = append(f, htmlFact{"Requests lost", judge.FormatMetric(judge.MetricLostRequests, r.Lost)})
 		f = append(f, htmlFact{"Events", htmlCount(len(r.Events))})
 	}
 	f = append(f, htmlFact{"Seed", strconv.FormatInt(r.Seed, 10)})
@@ -779,7 +780,7 @@ func htmlAmount(v float64) string {
 	if v == float64(int64(v)) && v >= 0 && v < 1e15 {
 		return htmlCount(int(v))
 	}
-	return scenarios.FormatMetric(scenarios.MetricLostRequests, v)
+	return judge.FormatMetric(judge.MetricLostRequests, v)
 }
 
 // htmlCount writes a count with thousands separators: 230,114.
@@ -805,9 +806,9 @@ func htmlEventID(section string, seq int64) string {
 // htmlEvents picks the trace excerpt: the whole trace when it is short;
 // otherwise the events the checks cite with a few either side (for a
 // harness error, the trace's end), at most htmlMaxEventRows.
-func htmlEvents(id string, r *scenarios.Result, cited map[int64][]htmlLink) ([]htmlEventRow, string) {
+func htmlEvents(id string, r *judge.Result, cited map[int64][]htmlLink) ([]htmlEventRow, string) {
 	events := r.Events
-	if len(events) == 0 || (len(cited) == 0 && r.Verdict != scenarios.VerdictError) {
+	if len(events) == 0 || (len(cited) == 0 && r.Verdict != judge.VerdictError) {
 		return nil, ""
 	}
 	var pick []int
@@ -894,16 +895,16 @@ func htmlOffset(d time.Duration) string {
 
 // htmlMetrics computes the metrics of the trace with the thresholds the
 // scenario set on them.
-func htmlMetrics(r *scenarios.Result) ([]htmlMetric, string) {
+func htmlMetrics(r *judge.Result) ([]htmlMetric, string) {
 	if len(r.Events) == 0 {
 		return nil, ""
 	}
-	values := scenarios.Metrics(r.Events)
+	values := judge.Metrics(r.Events)
 	var expect map[string]string
 	if r.Scenario != nil {
 		expect = r.Scenario.Expect.Thresholds
 	}
-	status := map[string]scenarios.CheckResult{}
+	status := map[string]judge.CheckResult{}
 	for _, c := range r.Checks {
 		if name, ok := strings.CutPrefix(c.Name, "threshold:"); ok {
 			status[name] = c
@@ -911,8 +912,8 @@ func htmlMetrics(r *scenarios.Result) ([]htmlMetric, string) {
 	}
 	var out []htmlMetric
 	var lossy, quiet []string
-	for _, name := range scenarios.SortedMetricNames(values) {
-		if strings.HasPrefix(name, scenarios.MetricLostPrefix) && expect[name] == "" {
+	for _, name := range judge.SortedMetricNames(values) {
+		if strings.HasPrefix(name, judge.MetricLostPrefix) && expect[name] == "" {
 			if values[name] > 0 {
 				lossy = append(lossy, name)
 			} else {
@@ -949,13 +950,13 @@ func htmlLostOf(names []string, values map[string]float64) string {
 	if sum == 0 {
 		return "nothing"
 	}
-	return scenarios.FormatMetric(scenarios.MetricLostRequests, sum) + " requests in all"
+	return judge.FormatMetric(judge.MetricLostRequests, sum) + " requests in all"
 }
 
-func htmlMetricOf(r *scenarios.Result, name string, values map[string]float64, expect map[string]string, status map[string]scenarios.CheckResult) htmlMetric {
+func htmlMetricOf(r *judge.Result, name string, values map[string]float64, expect map[string]string, status map[string]judge.CheckResult) htmlMetric {
 	m := htmlMetric{Name: name, Expect: expect[name], Value: "—"}
 	if v, ok := values[name]; ok {
-		m.Value = scenarios.FormatMetric(name, v)
+		m.Value = judge.FormatMetric(name, v)
 	}
 	if c, ok := status[name]; ok {
 		m.Status = htmlCheckState(r, c)
@@ -964,7 +965,7 @@ func htmlMetricOf(r *scenarios.Result, name string, values map[string]float64, e
 }
 
 // htmlRerun is the command that reruns exactly this result.
-func htmlRerun(run Run, r *scenarios.Result) string {
+func htmlRerun(run Run, r *judge.Result) string {
 	cmd := "escalator run"
 	if strings.Contains(run.Command, "--verify-determinism") {
 		cmd += " --verify-determinism"
@@ -1476,7 +1477,7 @@ func (c *htmlCharts) vnfRow(b *strings.Builder, y, barH float64, attr, label str
 		var title string
 		if j == i+1 {
 			title = fmt.Sprintf("%s — %s from %s, %s requests lost", cmp.Or(first.cause, "interruption"), HumanDuration(first.dur),
-				htmlTick(first.start), scenarios.FormatMetric(scenarios.MetricLostRequests, first.lost))
+				htmlTick(first.start), judge.FormatMetric(judge.MetricLostRequests, first.lost))
 		} else {
 			var causes []string
 			for _, o := range outages[i:j] {
@@ -1486,14 +1487,14 @@ func (c *htmlCharts) vnfRow(b *strings.Builder, y, barH float64, attr, label str
 			}
 			title = fmt.Sprintf("%d interruptions from %s to %s, the longest %s, %s requests lost: %s", j-i,
 				htmlTick(first.start), htmlTick(last), HumanDuration(longest),
-				scenarios.FormatMetric(scenarios.MetricLostRequests, sum), strings.Join(causes, "; "))
+				judge.FormatMetric(judge.MetricLostRequests, sum), strings.Join(causes, "; "))
 		}
 		fmt.Fprintf(b, `<g class="down" tabindex="0"><title>%s</title><rect x="%s" y="%s" width="%s" height="%s"/><path d="M%s %sh6l-3 5z"/></g>`,
 			htmlEsc(title), htmlNum(px0), htmlNum(y), htmlNum(px1-px0), htmlNum(barH),
 			htmlNum((px0+px1)/2-3), htmlNum(y-6))
 		i = j
 	}
-	end := scenarios.FormatMetric(scenarios.MetricLostRequests, lost) + " lost"
+	end := judge.FormatMetric(judge.MetricLostRequests, lost) + " lost"
 	cls := "end"
 	if lost > 0 {
 		cls = "end bad"

@@ -22,6 +22,9 @@ import (
 
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/load"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 var updateScreenshot = flag.Bool("update-screenshot", false,
@@ -33,9 +36,9 @@ const htmlChromium = "/usr/bin/chromium"
 // htmlSizeBound is the most a report of the 1,000-node scenario may weigh.
 const htmlSizeBound = 1536 << 10
 
-func htmlLoad(t testing.TB, p string) *scenarios.Scenario {
+func htmlLoad(t testing.TB, p string) *spec.Scenario {
 	t.Helper()
-	s, err := scenarios.LoadFile(filepath.Join("..", "scenarios", p))
+	s, err := load.File(filepath.Join("..", "scenarios", p))
 	require.NoError(t, err)
 	return s
 }
@@ -44,20 +47,20 @@ func htmlLoad(t testing.TB, p string) *scenarios.Scenario {
 // example), an expected failure, a failure (a negative control stripped
 // of its expectation, losing requests), an error with a partial trace (a
 // limit shorter than the upgrade) and an error with none (the real clock).
-var htmlVerdictRunsOnce = sync.OnceValues(func() ([]*scenarios.Result, error) {
-	var out []*scenarios.Result
+var htmlVerdictRunsOnce = sync.OnceValues(func() ([]*judge.Result, error) {
+	var out []*judge.Result
 	for _, c := range []struct {
 		path  string
-		edit  func(*scenarios.Scenario)
+		edit  func(*spec.Scenario)
 		limit time.Duration
 	}{
 		{path: "flows/f1-active-standby.yaml"},
 		{path: "negative/neg-pair-redundancy.yaml"},
-		{path: "negative/neg-zero-loss.yaml", edit: func(s *scenarios.Scenario) { s.Expect.Violations = nil }},
+		{path: "negative/neg-zero-loss.yaml", edit: func(s *spec.Scenario) { s.Expect.Violations = nil }},
 		{path: "flows/f2-active-standby.yaml", limit: 15 * time.Minute},
-		{path: "flows/f1-load-balanced.yaml", edit: func(s *scenarios.Scenario) { s.Clock.Mode = "real" }},
+		{path: "flows/f1-load-balanced.yaml", edit: func(s *spec.Scenario) { s.Clock.Mode = "real" }},
 	} {
-		s, err := scenarios.LoadFile(filepath.Join("..", "scenarios", c.path))
+		s, err := load.File(filepath.Join("..", "scenarios", c.path))
 		if err != nil {
 			return nil, err
 		}
@@ -69,14 +72,14 @@ var htmlVerdictRunsOnce = sync.OnceValues(func() ([]*scenarios.Result, error) {
 	return out, nil
 })
 
-func htmlVerdictRuns(t testing.TB) []*scenarios.Result {
+func htmlVerdictRuns(t testing.TB) []*judge.Result {
 	t.Helper()
 	out, err := htmlVerdictRunsOnce()
 	require.NoError(t, err)
 	return out
 }
 
-func htmlTestRun(results []*scenarios.Result) Run {
+func htmlTestRun(results []*judge.Result) Run {
 	walls := make([]time.Duration, len(results))
 	for i := range walls {
 		walls[i] = time.Duration(i+1) * 11 * time.Millisecond
@@ -230,7 +233,7 @@ func htmlAnchorsResolve(t *testing.T, doc *html.Node, page []byte) {
 	}
 }
 
-func htmlSection(t *testing.T, doc *html.Node, r *scenarios.Result) *html.Node {
+func htmlSection(t *testing.T, doc *html.Node, r *judge.Result) *html.Node {
 	t.Helper()
 	id := "s-" + htmlSlug(r.Scenario.Name)
 	s := htmlByID(doc, id)
@@ -256,12 +259,12 @@ func htmlDistinct(events []escalator.Event, kind string) int {
 func TestHTMLReport(t *testing.T) {
 	results := htmlVerdictRuns(t)
 	pass, xfail, fail, errPartial, errNone := results[0], results[1], results[2], results[3], results[4]
-	require.Equal(t, scenarios.VerdictPass, pass.Verdict)
-	require.Equal(t, scenarios.VerdictXFail, xfail.Verdict)
-	require.Equal(t, scenarios.VerdictFail, fail.Verdict)
-	require.Equal(t, scenarios.VerdictError, errPartial.Verdict)
+	require.Equal(t, judge.VerdictPass, pass.Verdict)
+	require.Equal(t, judge.VerdictXFail, xfail.Verdict)
+	require.Equal(t, judge.VerdictFail, fail.Verdict)
+	require.Equal(t, judge.VerdictError, errPartial.Verdict)
 	require.NotEmpty(t, errPartial.Events)
-	require.Equal(t, scenarios.VerdictError, errNone.Verdict)
+	require.Equal(t, judge.VerdictError, errNone.Verdict)
 	require.Empty(t, errNone.Events)
 
 	page := htmlRender(t, htmlTestRun(results))
@@ -287,7 +290,7 @@ func TestHTMLReport(t *testing.T) {
 		order = append(order, id)
 	}
 	var want []string
-	for _, r := range []*scenarios.Result{fail, errPartial, errNone, pass, xfail} {
+	for _, r := range []*judge.Result{fail, errPartial, errNone, pass, xfail} {
 		want = append(want, "s-"+htmlSlug(r.Scenario.Name))
 	}
 	require.Equal(t, want, order)
@@ -416,25 +419,25 @@ func htmlEdgeRun(t *testing.T) Run {
 		t.Fatalf("no %s in the trace", kind)
 		return escalator.Event{}
 	}
-	s := &scenarios.Scenario{
+	s := &spec.Scenario{
 		Name: `edge <script>alert("x")</script> & co`, Description: "Hand-written trace.", Path: "testdata/it's here.yaml",
-		Expect: scenarios.ExpectSpec{Thresholds: map[string]string{"lostRequests": "== 0", "replyLatency.max": "< 1s"}},
+		Expect: spec.ExpectSpec{Thresholds: map[string]string{"lostRequests": "== 0", "replyLatency.max": "< 1s"}},
 	}
-	r := &scenarios.Result{
-		Scenario: s, Seed: 9, Verdict: scenarios.VerdictFail, Events: events, Lost: 500,
-		Checks: []scenarios.CheckResult{
-			{Name: scenarios.CheckOutcome, Status: scenarios.CheckFailed, Violations: []scenarios.Violation{
+	r := &judge.Result{
+		Scenario: s, Seed: 9, Verdict: judge.VerdictFail, Events: events, Lost: 500,
+		Checks: []judge.CheckResult{
+			{Name: judge.CheckOutcome, Status: judge.CheckFailed, Violations: []judge.Violation{
 				{Message: "the session FAILED, expected completed", Events: []escalator.Event{byKind("session.state")}},
 			}},
-			{Name: "zero-loss", Status: scenarios.CheckFailed, Violations: []scenarios.Violation{
+			{Name: "zero-loss", Status: judge.CheckFailed, Violations: []judge.Violation{
 				{Message: "service web lost 500 requests <in one go>", Events: []escalator.Event{byKind("service.interruption"), {Kind: "synthetic"}}},
 			}},
-			{Name: "max-parallel", Status: scenarios.CheckDisabled, Reason: "one node at a time anyway"},
-			{Name: "threshold:lostRequests", Status: scenarios.CheckFailed, Violations: []scenarios.Violation{{Message: "lostRequests is 500, want == 0"}}},
-			{Name: "threshold:replyLatency.max", Status: scenarios.CheckPassed},
+			{Name: "max-parallel", Status: judge.CheckDisabled, Reason: "one node at a time anyway"},
+			{Name: "threshold:lostRequests", Status: judge.CheckFailed, Violations: []judge.Violation{{Message: "lostRequests is 500, want == 0"}}},
+			{Name: "threshold:replyLatency.max", Status: judge.CheckPassed},
 		},
 	}
-	return htmlTestRun([]*scenarios.Result{r})
+	return htmlTestRun([]*judge.Result{r})
 }
 
 func TestHTMLEdgeCases(t *testing.T) {
@@ -498,7 +501,7 @@ func TestHTMLEmptyRun(t *testing.T) {
 // htmlSyntheticScale builds a result the size of the 1,000-node
 // scenario's (1,000 nodes, 5,100 VNFs, 20 nodes a batch, about 230,000
 // events) in a fraction of the time the scenario takes to run.
-func htmlSyntheticScale() *scenarios.Result {
+func htmlSyntheticScale() *judge.Result {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var ev []escalator.Event
 	emit := func(at time.Duration, actor, kind, subject string, f escalator.Fields) {
@@ -574,17 +577,17 @@ func htmlSyntheticScale() *scenarios.Result {
 	for i := range ev {
 		ev[i].Seq = int64(i + 1)
 	}
-	s := &scenarios.Scenario{Name: "synthetic-1000-nodes", Path: "scenarios/scale/f1-1000-nodes.yaml", Upgrade: scenarios.UpgradeSpec{Flow: "F1", TargetVersion: "2.0"}}
-	r := &scenarios.Result{Scenario: s, Seed: 1000, Verdict: scenarios.VerdictFail, Events: ev, Elapsed: end, Lost: 250}
+	s := &spec.Scenario{Name: "synthetic-1000-nodes", Path: "scenarios/scale/f1-1000-nodes.yaml", Upgrade: spec.UpgradeSpec{Flow: "F1", TargetVersion: "2.0"}}
+	r := &judge.Result{Scenario: s, Seed: 1000, Verdict: judge.VerdictFail, Events: ev, Elapsed: end, Lost: 250}
 	var cited []escalator.Event
 	for _, e := range ev {
 		if e.Kind == "service.interruption" {
 			cited = append(cited, e)
 		}
 	}
-	r.Checks = []scenarios.CheckResult{
-		{Name: scenarios.CheckOutcome, Status: scenarios.CheckPassed},
-		{Name: "zero-loss", Status: scenarios.CheckFailed, Violations: []scenarios.Violation{{Message: "requests were lost", Events: cited}}},
+	r.Checks = []judge.CheckResult{
+		{Name: judge.CheckOutcome, Status: judge.CheckPassed},
+		{Name: "zero-loss", Status: judge.CheckFailed, Violations: []judge.Violation{{Message: "requests were lost", Events: cited}}},
 	}
 	return r
 }
@@ -592,7 +595,7 @@ func htmlSyntheticScale() *scenarios.Result {
 // htmlAssertScale checks a report of a 1,000-node run: under the size
 // bound, the timelines capped with a note, the stacked summary counting
 // every node, the sequence chart sampled.
-func htmlAssertScale(t testing.TB, r *scenarios.Result, page []byte) {
+func htmlAssertScale(t testing.TB, r *judge.Result, page []byte) {
 	t.Helper()
 	require.Less(t, len(page), htmlSizeBound, "the report of a 1,000-node run weighs %d bytes", len(page))
 	doc := htmlParse(t, page)
@@ -617,7 +620,7 @@ func htmlAssertScale(t testing.TB, r *scenarios.Result, page []byte) {
 func TestHTMLScaleSynthetic(t *testing.T) {
 	r := htmlSyntheticScale()
 	require.Greater(t, len(r.Events), 200_000)
-	page := htmlRender(t, htmlTestRun([]*scenarios.Result{r}))
+	page := htmlRender(t, htmlTestRun([]*judge.Result{r}))
 	t.Logf("%d events, report %d bytes", len(r.Events), len(page))
 	htmlAssertScale(t, r, page)
 	doc := htmlParse(t, page)
@@ -633,7 +636,7 @@ func BenchmarkHTML1000Nodes(b *testing.B) {
 	s := htmlLoad(b, "scale/f1-1000-nodes.yaml")
 	r := scenarios.Run(context.Background(), s, scenarios.Options{})
 	require.NoError(b, r.Err)
-	run := htmlTestRun([]*scenarios.Result{r})
+	run := htmlTestRun([]*judge.Result{r})
 	var size int
 	b.ResetTimer()
 	for b.Loop() {
@@ -775,7 +778,7 @@ func TestHTMLInBrowser(t *testing.T) {
 				require.GreaterOrEqual(t, d.Charts, 3, "%s: node, VNF and sequence charts laid out", name)
 				require.NotZero(t, d.Messages, name)
 			}
-			if r.Verdict == scenarios.VerdictFail {
+			if r.Verdict == judge.VerdictFail {
 				require.NotZero(t, d.Marks, "%s: interruptions marked", name)
 			}
 		}
@@ -806,7 +809,7 @@ func TestHTMLInBrowser(t *testing.T) {
 	t.Run("F1", func(t *testing.T) {
 		r := htmlVerdictRuns(t)[0]
 		require.Equal(t, "f1-active-standby", r.Scenario.Name)
-		run := htmlTestRun([]*scenarios.Result{r})
+		run := htmlTestRun([]*judge.Result{r})
 		page := htmlRender(t, run)
 		console, requests := htmlOpen(t, ctx, page)
 		drawn, err := chromedp.Run(ctx, chromedp.Evaluate[[]htmlDrawn](htmlDrawnJS))

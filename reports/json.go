@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/escalator-testbed/escalator"
-	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
 )
 
 // JSONSchemaVersion is the version of the JSON report's shape, written as
@@ -106,7 +106,7 @@ type jsonScenario struct {
 	Rerun           string             `json:"rerun,omitempty"`
 }
 
-// jsonCase is a conformance case's metadata (scenarios.ConformanceSpec).
+// jsonCase is a conformance case's metadata (spec.ConformanceSpec).
 type jsonCase struct {
 	ID             string   `json:"id"`
 	Title          string   `json:"title"`
@@ -120,7 +120,7 @@ type jsonCase struct {
 }
 
 // jsonEvidence is what shows one violation of a failed deciding check
-// (scenarios.Evidence).
+// (judge.Evidence).
 type jsonEvidence struct {
 	Check          string            `json:"check"`
 	Message        string            `json:"message"`
@@ -130,7 +130,7 @@ type jsonEvidence struct {
 }
 
 // jsonExchange is one recorded HTTP request and its answer, secrets
-// masked by the recorder (scenarios.Exchange).
+// masked by the recorder (judge.Exchange).
 type jsonExchange struct {
 	T               string   `json:"t"`
 	Case            string   `json:"case,omitempty"`
@@ -196,16 +196,16 @@ func jsonRunOf(run Run) jsonRun {
 		Version:       run.Version,
 		Summary: jsonSummary{
 			Total:            len(run.Results),
-			Passed:           n[scenarios.VerdictPass],
-			Failed:           n[scenarios.VerdictFail],
-			ExpectedFailures: n[scenarios.VerdictXFail],
-			Errors:           n[scenarios.VerdictError],
-			NotApplicable:    n[scenarios.VerdictNotApplicable],
-			OK:               n[scenarios.VerdictFail] == 0 && n[scenarios.VerdictError] == 0,
+			Passed:           n[judge.VerdictPass],
+			Failed:           n[judge.VerdictFail],
+			ExpectedFailures: n[judge.VerdictXFail],
+			Errors:           n[judge.VerdictError],
+			NotApplicable:    n[judge.VerdictNotApplicable],
+			OK:               n[judge.VerdictFail] == 0 && n[judge.VerdictError] == 0,
 		},
 		Scenarios: []jsonScenario{},
 	}
-	if sum, ok := scenarios.SummarizeConformance(run.Results); ok {
+	if sum, ok := judge.SummarizeConformance(run.Results); ok {
 		out.Conformance = &jsonConformance{Total: sum.Total(), Passed: sum.Passed, Failed: sum.Failed, NotApplicable: sum.NotApplicable, Errors: sum.Errors}
 	}
 	names := runNames(run.Results)
@@ -216,7 +216,7 @@ func jsonRunOf(run Run) jsonRun {
 	return out
 }
 
-func jsonScenarioOf(run Run, r *scenarios.Result, name string, wall time.Duration, h hasher) jsonScenario {
+func jsonScenarioOf(run Run, r *judge.Result, name string, wall time.Duration, h hasher) jsonScenario {
 	sc := r.Scenario
 	vnfmName, behavior := vnfm(sc)
 	out := jsonScenario{
@@ -242,7 +242,7 @@ func jsonScenarioOf(run Run, r *scenarios.Result, name string, wall time.Duratio
 	for k, v := range sc.Labels {
 		out.Labels[k] = v
 	}
-	if r.Verdict == scenarios.VerdictError {
+	if r.Verdict == judge.VerdictError {
 		out.Error = &jsonError{Code: errorKind(r), Message: errText(r)}
 	} else {
 		elapsed, upgrade := durationOf(r.Elapsed), durationOf(r.UpgradeDuration)
@@ -250,7 +250,7 @@ func jsonScenarioOf(run Run, r *scenarios.Result, name string, wall time.Duratio
 		out.Session = &jsonSession{ID: r.Session.ID, State: r.Session.State, Reason: r.Session.Reason, Nodes: len(r.Session.Nodes)}
 	}
 	if len(r.Events) > 0 {
-		for k, v := range scenarios.Metrics(r.Events) {
+		for k, v := range judge.Metrics(r.Events) {
 			if !math.IsNaN(v) && !math.IsInf(v, 0) { // JSON has no NaN nor infinity
 				out.Metrics[k] = v
 			}

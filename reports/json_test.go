@@ -18,6 +18,7 @@ import (
 
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
 )
 
 // runSchema compiles schema/run.schema.json, with formats (date-time)
@@ -63,8 +64,8 @@ func TestJSONGolden(t *testing.T) {
 // seeds, an empty run.
 func TestJSONSchema(t *testing.T) {
 	sch := runSchema(t)
-	s := load(t, "flows/f1-mixed.yaml")
-	var seeds []*scenarios.Result
+	s := loadScenario(t, "flows/f1-mixed.yaml")
+	var seeds []*judge.Result
 	for _, seed := range []int64{7, 8} {
 		seeds = append(seeds, scenarios.Run(context.Background(), s, scenarios.Options{Seed: seed}))
 	}
@@ -174,7 +175,7 @@ func TestJSONContent(t *testing.T) {
 		b, err := os.ReadFile(r.Scenario.Path)
 		require.NoError(t, err)
 		require.Equal(t, sha256Hex(string(b)), s.SHA256)
-		if r.Verdict == scenarios.VerdictError {
+		if r.Verdict == judge.VerdictError {
 			require.Nil(t, s.Session)
 			require.Nil(t, s.UpgradeDuration)
 			require.Equal(t, &jsonError{Code: "invalid", Message: r.Err.Error()}, s.Error)
@@ -186,7 +187,7 @@ func TestJSONContent(t *testing.T) {
 		require.Equal(t, len(r.Session.Nodes), s.Session.Nodes)
 		require.Equal(t, r.UpgradeDuration.Seconds(), s.UpgradeDuration.Seconds)
 		require.Equal(t, HumanDuration(r.UpgradeDuration), s.UpgradeDuration.Human)
-		require.Equal(t, scenarios.Metrics(r.Events), s.Metrics)
+		require.Equal(t, judge.Metrics(r.Events), s.Metrics)
 		require.Len(t, s.Checks, len(r.Checks))
 		for j, c := range s.Checks {
 			want := r.Checks[j]
@@ -296,12 +297,12 @@ func TestJSONSchemaMatchesCode(t *testing.T) {
 		}
 		return out
 	}
-	require.Equal(t, scenarios.MetricNames, enum("metricName", 0))
-	require.Equal(t, append([]string{scenarios.CheckOutcome}, scenarios.CheckNames...), enum("checkName", 0))
-	require.Equal(t, scenarios.ConformanceCheckNames(), enum("checkName", 2))
+	require.Equal(t, judge.MetricNames, enum("metricName", 0))
+	require.Equal(t, append([]string{judge.CheckOutcome}, judge.CheckNames...), enum("checkName", 0))
+	require.Equal(t, judge.ConformanceCheckNames(), enum("checkName", 2))
 	var verdicts []string
 	for _, v := range defs["verdict"].(map[string]any)["enum"].([]any) {
 		verdicts = append(verdicts, v.(string))
 	}
-	require.ElementsMatch(t, []string{scenarios.VerdictPass, scenarios.VerdictFail, scenarios.VerdictXFail, scenarios.VerdictError, scenarios.VerdictNotApplicable}, verdicts)
+	require.ElementsMatch(t, []string{judge.VerdictPass, judge.VerdictFail, judge.VerdictXFail, judge.VerdictError, judge.VerdictNotApplicable}, verdicts)
 }

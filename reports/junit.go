@@ -12,7 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/escalator-testbed/escalator"
-	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
 )
 
 // WriteJUnit writes the run as JUnit XML in the Jenkins/Surefire dialect
@@ -111,7 +111,7 @@ func junitSuites(run Run) []*junitSuite {
 	return out
 }
 
-func junitSuiteOf(run Run, r *scenarios.Result, name string, wall time.Duration, h hasher) *junitSuite {
+func junitSuiteOf(run Run, r *judge.Result, name string, wall time.Duration, h hasher) *junitSuite {
 	sc := r.Scenario
 	s := &junitSuite{name: name, file: sc.Path, time: seconds(wall)}
 	if !run.Started.IsZero() {
@@ -133,7 +133,7 @@ func junitSuiteOf(run Run, r *scenarios.Result, name string, wall time.Duration,
 		s.cases = []junitCase{junitCaseOf(r, name, wall, withRerun)}
 		return s
 	}
-	if r.Verdict == scenarios.VerdictError {
+	if r.Verdict == judge.VerdictError {
 		msg := errText(r)
 		s.cases = []junitCase{{
 			name: "run", classname: name, time: seconds(wall),
@@ -141,7 +141,7 @@ func junitSuiteOf(run Run, r *scenarios.Result, name string, wall time.Duration,
 		}}
 		return s
 	}
-	for _, c := range judge(r) {
+	for _, c := range judgedChecks(r) {
 		tc := junitCase{name: c.Name, classname: name, time: seconds(0)}
 		switch c.outcome {
 		case judgedFailed:
@@ -167,22 +167,22 @@ func junitSuiteOf(run Run, r *scenarios.Result, name string, wall time.Duration,
 
 // junitCaseOf is a conformance case as its one testcase: it takes the
 // result's wall time, as the case is the whole run.
-func junitCaseOf(r *scenarios.Result, suite string, wall time.Duration, withRerun func(string) string) junitCase {
+func junitCaseOf(r *judge.Result, suite string, wall time.Duration, withRerun func(string) string) junitCase {
 	tc := junitCase{name: r.CaseLabel(), classname: suite, time: seconds(wall)}
 	switch r.Verdict {
-	case scenarios.VerdictError:
+	case judge.VerdictError:
 		msg := errText(r)
 		tc.result, tc.kind, tc.message, tc.body = "error", errorKind(r), firstLine(msg), withRerun(msg)
 		tc.systemOut = caseText(r)
 		return tc
-	case scenarios.VerdictFail:
+	case judge.VerdictFail:
 		tc.result, tc.kind = "failure", "conformance"
 		tc.message = "the case failed"
 		if ev := r.Evidence(); len(ev) > 0 {
 			tc.message = ev[0].Check + ": " + firstLine(ev[0].Message)
 		}
 		tc.body = withRerun(evidenceText(r))
-	case scenarios.VerdictNotApplicable:
+	case judge.VerdictNotApplicable:
 		tc.result, tc.message = "skipped", "not applicable: "+strings.Join(notApplicable(r), "; ")
 	}
 	tc.systemOut = caseText(r)
@@ -190,7 +190,7 @@ func junitCaseOf(r *scenarios.Result, suite string, wall time.Duration, withReru
 }
 
 // junitProperties says how a result ran and what came out of it.
-func junitProperties(run Run, r *scenarios.Result, h hasher) [][2]string {
+func junitProperties(run Run, r *judge.Result, h hasher) [][2]string {
 	sc := r.Scenario
 	vnfmName, behavior := vnfm(sc)
 	p := [][2]string{
@@ -210,7 +210,7 @@ func junitProperties(run Run, r *scenarios.Result, h hasher) [][2]string {
 	if len(sc.Expect.Violations) > 0 {
 		p = append(p, [2]string{"expect.violations", strings.Join(sc.Expect.Violations, ",")})
 	}
-	if r.Verdict == scenarios.VerdictError {
+	if r.Verdict == judge.VerdictError {
 		p = append(p, [2]string{"error.code", errorKind(r)})
 	} else {
 		p = append(p, [2]string{"session.state", r.Session.State})
@@ -235,7 +235,7 @@ func junitProperties(run Run, r *scenarios.Result, h hasher) [][2]string {
 }
 
 // errorKind is the code of a harness error: invalid, internal, ...
-func errorKind(r *scenarios.Result) string {
+func errorKind(r *judge.Result) string {
 	if r.Err == nil {
 		return escalator.EINTERNAL
 	}
@@ -244,7 +244,7 @@ func errorKind(r *scenarios.Result) string {
 
 // violationsText lists violations with the trace events that show them,
 // as the terminal does.
-func violationsText(vs []scenarios.Violation) string {
+func violationsText(vs []judge.Violation) string {
 	var b strings.Builder
 	for _, v := range vs {
 		for line := range strings.SplitSeq(strings.TrimRight(v.Message, "\n"), "\n") {

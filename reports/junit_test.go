@@ -21,6 +21,8 @@ import (
 
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 // machineResults are what the machine formats' goldens show: a pass, an
@@ -30,7 +32,7 @@ import (
 // a failure of the outcome check, not a harness error), and an expected
 // failure with a disabled check and a threshold check.
 // They are run once and shared: no test may change them.
-func machineResults(t *testing.T) []*scenarios.Result {
+func machineResults(t *testing.T) []*judge.Result {
 	t.Helper()
 	machine.Lock()
 	defer machine.Unlock()
@@ -42,25 +44,25 @@ func machineResults(t *testing.T) []*scenarios.Result {
 
 var machine struct {
 	sync.Mutex
-	results []*scenarios.Result
+	results []*judge.Result
 }
 
-func runMachineResults(t *testing.T) []*scenarios.Result {
+func runMachineResults(t *testing.T) []*judge.Result {
 	t.Helper()
-	pass := load(t, "flows/f2-active-standby.yaml")
-	xfail := load(t, "negative/neg-zero-loss.yaml")
-	fail := load(t, "negative/neg-pair-redundancy.yaml")
+	pass := loadScenario(t, "flows/f2-active-standby.yaml")
+	xfail := loadScenario(t, "negative/neg-zero-loss.yaml")
+	fail := loadScenario(t, "negative/neg-pair-redundancy.yaml")
 	fail.Expect.Violations = nil
-	broken := load(t, "flows/f1-load-balanced.yaml")
+	broken := loadScenario(t, "flows/f1-load-balanced.yaml")
 	broken.VNFs[0].Placement = []string{"compute-99"}
-	refused := load(t, "flows/f1-active-standby.yaml")
+	refused := loadScenario(t, "flows/f1-active-standby.yaml")
 	refused.Upgrade.Nodes = []string{"compute-99"}
-	threshold := load(t, "negative/neg-assert-lost-requests.yaml")
-	var results []*scenarios.Result
-	for _, s := range []*scenarios.Scenario{pass, xfail, fail, broken, refused, threshold} {
+	threshold := loadScenario(t, "negative/neg-assert-lost-requests.yaml")
+	var results []*judge.Result
+	for _, s := range []*spec.Scenario{pass, xfail, fail, broken, refused, threshold} {
 		results = append(results, scenarios.Run(context.Background(), s, scenarios.Options{}))
 	}
-	want := []string{scenarios.VerdictPass, scenarios.VerdictXFail, scenarios.VerdictFail, scenarios.VerdictError, scenarios.VerdictFail, scenarios.VerdictXFail}
+	want := []string{judge.VerdictPass, judge.VerdictXFail, judge.VerdictFail, judge.VerdictError, judge.VerdictFail, judge.VerdictXFail}
 	for i, r := range results {
 		require.Equal(t, want[i], r.Verdict, "%s: %v", r.Scenario.Name, r.Err)
 	}
@@ -69,7 +71,7 @@ func runMachineResults(t *testing.T) []*scenarios.Result {
 
 // fixedRun wraps results in a Run whose clock-dependent fields are fixed,
 // so a report of it is the same every time.
-func fixedRun(results []*scenarios.Result) Run {
+func fixedRun(results []*judge.Result) Run {
 	walls := make([]time.Duration, len(results))
 	for i := range walls {
 		walls[i] = time.Duration(12+i) * time.Millisecond
@@ -89,32 +91,32 @@ func fixedRun(results []*scenarios.Result) Run {
 // escape: markup, quotes, line breaks, tabs, a control character and
 // invalid UTF-8.
 func nastyRun() Run {
-	s := &scenarios.Scenario{
+	s := &spec.Scenario{
 		Name:   `a<b>&"c"`,
 		Path:   "testdata/no such dir/it's.yaml",
 		Labels: map[string]string{"team": "<ops & \"sre\">"},
-		Expect: scenarios.ExpectSpec{Violations: []string{"max-parallel"}},
+		Expect: spec.ExpectSpec{Violations: []string{"max-parallel"}},
 	}
-	s.Upgrade.TargetVersion = "2.0"
-	r := &scenarios.Result{
-		Scenario: s, Seed: 3, Verdict: scenarios.VerdictFail,
-		Session: scenarios.Session{State: "FAILED", Reason: "node\tcompute-1 ]]> failed"},
-		Checks: []scenarios.CheckResult{
-			{Name: "outcome", Status: scenarios.CheckPassed},
-			{Name: "zero-loss", Status: scenarios.CheckFailed, Violations: []scenarios.Violation{
+	s.Upgrade.Flow, s.Upgrade.TargetVersion = spec.FlowF1, "2.0" // the flow as the loader defaults it
+	r := &judge.Result{
+		Scenario: s, Seed: 3, Verdict: judge.VerdictFail,
+		Session: judge.Session{State: "FAILED", Reason: "node\tcompute-1 ]]> failed"},
+		Checks: []judge.CheckResult{
+			{Name: "outcome", Status: judge.CheckPassed},
+			{Name: "zero-loss", Status: judge.CheckFailed, Violations: []judge.Violation{
 				{Message: "lost <5> & \"more\"\nsecond line\x1b[31m \xff end", Events: []escalator.Event{
 					{Seq: 4, At: 1500 * time.Millisecond, Actor: "traffic", Kind: "service.summary", Subject: "svc|1", Fields: escalator.Fields{"lost": 5.0, "note": "<&>"}},
 					{}, // Seq 0: "no such event", left out
 				}},
 				{Message: "pipes | and `ticks`"},
 			}},
-			{Name: "pair-redundancy", Status: scenarios.CheckDisabled, Reason: `off: "why" <because>`},
-			{Name: "max-parallel", Status: scenarios.CheckPassed},
+			{Name: "pair-redundancy", Status: judge.CheckDisabled, Reason: `off: "why" <because>`},
+			{Name: "max-parallel", Status: judge.CheckPassed},
 		},
 		Events: []escalator.Event{{Seq: 1, Actor: "harness", Kind: "start"}},
 		Lost:   5,
 	}
-	run := fixedRun([]*scenarios.Result{r})
+	run := fixedRun([]*judge.Result{r})
 	run.Command = "escalator run --tag 'a|b'"
 	return run
 }
@@ -249,12 +251,12 @@ func TestJUnitMapping(t *testing.T) {
 		tests, failures, errs = tests+s.Tests, failures+s.Failures, errs+s.Errors
 
 		switch r.Verdict {
-		case scenarios.VerdictPass:
+		case judge.VerdictPass:
 			require.Len(t, s.Cases, len(r.Checks))
 			require.Zero(t, f+e)
 			require.Equal(t, "COMPLETED", s.property("session.state"))
 			require.Equal(t, "0", s.property("lostRequests"))
-		case scenarios.VerdictXFail:
+		case judge.VerdictXFail:
 			require.Len(t, s.Cases, len(r.Checks))
 			require.Zero(t, f+e, "an expected failure is no failure")
 			for _, want := range r.Scenario.Expect.Violations {
@@ -262,7 +264,7 @@ func TestJUnitMapping(t *testing.T) {
 				require.Nil(t, c.Failure)
 				require.Contains(t, c.SystemOut, "failed as expected")
 			}
-		case scenarios.VerdictFail:
+		case judge.VerdictFail:
 			require.Equal(t, 1, f)
 			for _, c := range s.Cases {
 				if c.Failure != nil {
@@ -270,7 +272,7 @@ func TestJUnitMapping(t *testing.T) {
 					require.Contains(t, c.Failure.Text, "\n\nrerun: escalator run --seed ")
 				}
 			}
-		case scenarios.VerdictError:
+		case judge.VerdictError:
 			require.Len(t, s.Cases, 1)
 			c := s.Cases[0]
 			require.Equal(t, "run", c.Name)
@@ -312,12 +314,12 @@ func TestJUnitMapping(t *testing.T) {
 // TestJUnitExpectationMissed: a negative control whose expected failure
 // did not happen fails on that check, though the check itself passed.
 func TestJUnitExpectationMissed(t *testing.T) {
-	s := load(t, "flows/f2-active-standby.yaml")
+	s := loadScenario(t, "flows/f2-active-standby.yaml")
 	s.Expect.Violations = []string{"zero-loss", "assert:none"}
 	r := scenarios.Run(context.Background(), s, scenarios.Options{})
-	require.Equal(t, scenarios.VerdictFail, r.Verdict)
+	require.Equal(t, judge.VerdictFail, r.Verdict)
 	var b bytes.Buffer
-	require.NoError(t, WriteJUnit(&b, fixedRun([]*scenarios.Result{r})))
+	require.NoError(t, WriteJUnit(&b, fixedRun([]*judge.Result{r})))
 	suite := parseJUnit(t, b.Bytes()).Suites[0]
 	require.Equal(t, 2, suite.Failures)
 	for name, msg := range map[string]string{
@@ -356,9 +358,9 @@ func TestJUnitEscaping(t *testing.T) {
 // TestJUnitSeeds: a scenario run with several seeds is one suite per seed,
 // each named by its seed, so no two testcases share a name.
 func TestJUnitSeeds(t *testing.T) {
-	s := load(t, "flows/f1-active-standby.yaml")
-	other := load(t, "flows/f2-active-standby.yaml")
-	var results []*scenarios.Result
+	s := loadScenario(t, "flows/f1-active-standby.yaml")
+	other := loadScenario(t, "flows/f2-active-standby.yaml")
+	var results []*judge.Result
 	for _, seed := range []int64{7, 8, 8} {
 		results = append(results, scenarios.Run(context.Background(), s, scenarios.Options{Seed: seed}))
 	}
@@ -504,7 +506,7 @@ func TestJUnitThirdParty(t *testing.T) {
 	require.Equal(t, tests, doc.Tests)
 	require.Equal(t, failures, doc.Failures)
 	require.Equal(t, errs, doc.Errors)
-	checks := len(scenarios.CheckNames) + 1 // and outcome
+	checks := len(judge.CheckNames) + 1 // and outcome
 	require.Equal(t, map[string]digest{
 		"f2-active-standby": {cases: checks},
 		"neg-zero-loss":     {cases: checks, expectedFailures: []string{"zero-loss"}},

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
 )
 
 // MarkdownLimit is the most bytes WriteMarkdown writes. A GitHub comment
@@ -18,11 +18,11 @@ const MarkdownLimit = 60 << 10
 const markdownCell = 200
 
 var verdictBadge = map[string]string{
-	scenarios.VerdictPass:          "✅ pass",
-	scenarios.VerdictFail:          "❌ fail",
-	scenarios.VerdictXFail:         "⚠️ xfail",
-	scenarios.VerdictError:         "💥 error",
-	scenarios.VerdictNotApplicable: "➖ not applicable",
+	judge.VerdictPass:          "✅ pass",
+	judge.VerdictFail:          "❌ fail",
+	judge.VerdictXFail:         "⚠️ xfail",
+	judge.VerdictError:         "💥 error",
+	judge.VerdictNotApplicable: "➖ not applicable",
 }
 
 // WriteMarkdown writes a short summary of the run for a pull request
@@ -47,14 +47,14 @@ func markdown(run Run) string {
 	var b strings.Builder
 	b.WriteString("### escalator run\n\n")
 	na := ""
-	if n[scenarios.VerdictNotApplicable] > 0 { // only conformance cases have it
-		na = fmt.Sprintf(" · ➖ %d not applicable", n[scenarios.VerdictNotApplicable])
+	if n[judge.VerdictNotApplicable] > 0 { // only conformance cases have it
+		na = fmt.Sprintf(" · ➖ %d not applicable", n[judge.VerdictNotApplicable])
 	}
 	fmt.Fprintf(&b, "✅ %d passed · ❌ %d failed · ⚠️ %s · 💥 %s%s — %s in %s\n",
-		n[scenarios.VerdictPass], n[scenarios.VerdictFail],
-		plural(n[scenarios.VerdictXFail], "expected failure"), plural(n[scenarios.VerdictError], "error"), na,
+		n[judge.VerdictPass], n[judge.VerdictFail],
+		plural(n[judge.VerdictXFail], "expected failure"), plural(n[judge.VerdictError], "error"), na,
 		plural(len(run.Results), "scenario"), HumanDuration(run.Wall))
-	sum, cases := scenarios.SummarizeConformance(run.Results)
+	sum, cases := judge.SummarizeConformance(run.Results)
 	if cases {
 		fmt.Fprintf(&b, "\n**Conformance:** %d of %s passed · %d failed · %d not applicable", sum.Passed, plural(sum.Total(), "case"), sum.Failed, sum.NotApplicable)
 		if sum.Errors > 0 {
@@ -72,7 +72,7 @@ func markdown(run Run) string {
 
 	var failures []int
 	for i, r := range run.Results {
-		if r.Verdict == scenarios.VerdictFail || r.Verdict == scenarios.VerdictError {
+		if r.Verdict == judge.VerdictFail || r.Verdict == judge.VerdictError {
 			failures = append(failures, i)
 		}
 	}
@@ -133,16 +133,16 @@ func markdownMeta(run Run) string {
 	return strings.Join(parts, " · ")
 }
 
-func failureRow(run Run, r *scenarios.Result, name string) string {
+func failureRow(run Run, r *judge.Result, name string) string {
 	var checks []string
 	first := ""
-	if r.Verdict == scenarios.VerdictError {
+	if r.Verdict == judge.VerdictError {
 		checks = []string{"💥 harness error (" + mdText(errorKind(r)) + ")"}
 		first = errText(r)
 	} else if caseOf(r) != nil && len(r.Scenario.Expect.Violations) == 0 {
 		// A conformance case fails on its deciding checks alone.
 		for _, c := range r.Deciding() {
-			if c.Status == scenarios.CheckFailed {
+			if c.Status == judge.CheckFailed {
 				checks = append(checks, mdCode(c.Name))
 				if first == "" && len(c.Violations) > 0 {
 					first = c.Violations[0].Message
@@ -150,7 +150,7 @@ func failureRow(run Run, r *scenarios.Result, name string) string {
 			}
 		}
 	} else {
-		for _, c := range judge(r) {
+		for _, c := range judgedChecks(r) {
 			switch c.outcome {
 			case judgedFailed:
 				checks = append(checks, mdCode(c.Name))
@@ -190,7 +190,7 @@ func markdownCases(b *strings.Builder, run Run, fits func(string) bool) {
 			continue
 		}
 		rows = append(rows, i)
-		if r.Verdict == scenarios.VerdictFail && len(r.Evidence()) > 0 {
+		if r.Verdict == judge.VerdictFail && len(r.Evidence()) > 0 {
 			failed = append(failed, i)
 		}
 	}
@@ -219,10 +219,10 @@ func markdownCases(b *strings.Builder, run Run, fits func(string) bool) {
 
 // caseRow is a conformance case's row: its ID and title, verdict (with
 // why, when it did not apply), the checks that decide it, the clause.
-func caseRow(r *scenarios.Result, name string) string {
+func caseRow(r *judge.Result, name string) string {
 	c := r.Scenario.Conformance
 	verdict := verdictBadge[r.Verdict]
-	if r.Verdict == scenarios.VerdictNotApplicable {
+	if r.Verdict == judge.VerdictNotApplicable {
 		verdict += " (" + mdText(clip(strings.Join(notApplicable(r), "; "), markdownCell)) + ")"
 	}
 	var decided []string
@@ -236,7 +236,7 @@ func caseRow(r *scenarios.Result, name string) string {
 // evidenceBlock is a failed case's evidence, folded: each failed deciding
 // check's violations, with the HTTP exchanges (as curl -v shows them),
 // the trace events and the run's spec violations in a code block.
-func evidenceBlock(r *scenarios.Result, name string) string {
+func evidenceBlock(r *judge.Result, name string) string {
 	var b strings.Builder
 	// A summary is HTML, where Markdown's escapes would show: escape it as HTML.
 	fmt.Fprintf(&b, "\n<details><summary>Evidence: %s (%s)</summary>\n\n", htmlEsc(r.CaseLabel()), htmlEsc(name))
@@ -265,11 +265,11 @@ func mdFence(s string) string {
 	return strings.Repeat("`", max(3, longestBacktickRun(s)+1))
 }
 
-func scenarioRow(r *scenarios.Result, name string) string {
+func scenarioRow(r *judge.Result, name string) string {
 	duration, lost := "—", "—"
 	switch {
-	case r.Verdict == scenarios.VerdictError:
-	case r.Session.State == scenarios.SessionRefused:
+	case r.Verdict == judge.VerdictError:
+	case r.Session.State == judge.SessionRefused:
 		duration, lost = "— (refused)", fmtLost(r.Lost)
 	default:
 		duration, lost = HumanDuration(r.UpgradeDuration), fmtLost(r.Lost)

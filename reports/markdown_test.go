@@ -13,6 +13,8 @@ import (
 
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 func writeMarkdown(t *testing.T, run Run) string {
@@ -71,8 +73,8 @@ func TestMarkdownEscaping(t *testing.T) {
 }
 
 func TestMarkdownAllPassed(t *testing.T) {
-	pass := scenarios.Run(context.Background(), load(t, "flows/f2-active-standby.yaml"), scenarios.Options{})
-	run := fixedRun([]*scenarios.Result{pass})
+	pass := scenarios.Run(context.Background(), loadScenario(t, "flows/f2-active-standby.yaml"), scenarios.Options{})
+	run := fixedRun([]*judge.Result{pass})
 	run.Version, run.ID = "", ""
 	md := writeMarkdown(t, run)
 	require.Contains(t, md, "✅ 1 passed · ❌ 0 failed · ⚠️ 0 expected failures · 💥 0 errors — 1 scenario in 48ms\n")
@@ -89,16 +91,16 @@ func TestMarkdownAllPassed(t *testing.T) {
 // out, and the Markdown still closes.
 func TestMarkdownTruncates(t *testing.T) {
 	long := strings.Repeat("the VNF lost its standby while its active was being migrated; ", 20)
-	var results []*scenarios.Result
+	var results []*judge.Result
 	for i := range 3000 {
-		s := &scenarios.Scenario{Name: fmt.Sprintf("scale-%04d", i), Path: fmt.Sprintf("scenarios/scale/scale-%04d.yaml", i)}
-		r := &scenarios.Result{Scenario: s, Seed: int64(i), Verdict: scenarios.VerdictPass}
+		s := &spec.Scenario{Name: fmt.Sprintf("scale-%04d", i), Path: fmt.Sprintf("scenarios/scale/scale-%04d.yaml", i)}
+		r := &judge.Result{Scenario: s, Seed: int64(i), Verdict: judge.VerdictPass}
 		switch i % 3 {
 		case 1:
-			r.Verdict = scenarios.VerdictFail
-			r.Checks = []scenarios.CheckResult{{Name: "zero-loss", Status: scenarios.CheckFailed, Violations: []scenarios.Violation{{Message: long}}}}
+			r.Verdict = judge.VerdictFail
+			r.Checks = []judge.CheckResult{{Name: "zero-loss", Status: judge.CheckFailed, Violations: []judge.Violation{{Message: long}}}}
 		case 2:
-			r.Verdict, r.Err = scenarios.VerdictError, escalator.Errorf(escalator.EINTERNAL, "%s", long)
+			r.Verdict, r.Err = judge.VerdictError, escalator.Errorf(escalator.EINTERNAL, "%s", long)
 		}
 		results = append(results, r)
 	}
@@ -117,7 +119,7 @@ func TestMarkdownTruncates(t *testing.T) {
 
 	// All passing: the folded table is cut instead, and still closed.
 	for _, r := range results {
-		r.Verdict, r.Err, r.Checks = scenarios.VerdictPass, nil, nil
+		r.Verdict, r.Err, r.Checks = judge.VerdictPass, nil, nil
 	}
 	md = writeMarkdown(t, fixedRun(append(results, results...)))
 	require.LessOrEqual(t, len(md), MarkdownLimit)
@@ -134,12 +136,12 @@ func TestMarkdownCode(t *testing.T) {
 }
 
 func TestMarkdownRefusedAndNoPath(t *testing.T) {
-	s := &scenarios.Scenario{Name: "in-code"}
-	r := &scenarios.Result{Scenario: s, Verdict: scenarios.VerdictError, Err: errors.New("boom\nstack")}
-	refused := &scenarios.Result{Scenario: &scenarios.Scenario{Name: "refused", Path: "r.yaml"}, Verdict: scenarios.VerdictFail, Lost: 1.5}
-	refused.Session.State = scenarios.SessionRefused
-	refused.Checks = []scenarios.CheckResult{{Name: "outcome", Status: scenarios.CheckFailed, Violations: []scenarios.Violation{{Message: "the session ended REFUSED"}}}}
-	md := writeMarkdown(t, fixedRun([]*scenarios.Result{r, refused}))
+	s := &spec.Scenario{Name: "in-code"}
+	r := &judge.Result{Scenario: s, Verdict: judge.VerdictError, Err: errors.New("boom\nstack")}
+	refused := &judge.Result{Scenario: &spec.Scenario{Name: "refused", Path: "r.yaml"}, Verdict: judge.VerdictFail, Lost: 1.5}
+	refused.Session.State = judge.SessionRefused
+	refused.Checks = []judge.CheckResult{{Name: "outcome", Status: judge.CheckFailed, Violations: []judge.Violation{{Message: "the session ended REFUSED"}}}}
+	md := writeMarkdown(t, fixedRun([]*judge.Result{r, refused}))
 	require.Contains(t, md, "| in-code | 💥 harness error (internal) | boom | — |\n")
 	require.Contains(t, md, "| refused | ❌ fail | — (refused) | 1.5 |\n")
 }

@@ -3,7 +3,7 @@ package reports
 import (
 	"time"
 
-	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
 )
 
 // Run is one invocation of `escalator run` as every report format sees
@@ -15,7 +15,7 @@ type Run struct {
 	Wall    time.Duration
 	Command string // the command line, for reruns
 	Version string // escalator's version
-	Results []*scenarios.Result
+	Results []*judge.Result
 	// Walls are each result's wall time, in Results order.
 	Walls []time.Duration
 }

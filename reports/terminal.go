@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/escalator-testbed/escalator"
-	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
 )
 
 // Terminal writes results for a person at a terminal or reading CI logs.
@@ -30,11 +30,11 @@ type Terminal struct {
 }
 
 var label = map[string]string{
-	scenarios.VerdictPass:          "PASS",
-	scenarios.VerdictFail:          "FAIL",
-	scenarios.VerdictXFail:         "XFAIL",
-	scenarios.VerdictError:         "ERROR",
-	scenarios.VerdictNotApplicable: "N/A",
+	judge.VerdictPass:          "PASS",
+	judge.VerdictFail:          "FAIL",
+	judge.VerdictXFail:         "XFAIL",
+	judge.VerdictError:         "ERROR",
+	judge.VerdictNotApplicable: "N/A",
 }
 
 // ANSI SGR colours.
@@ -45,10 +45,10 @@ const (
 )
 
 var verdictColor = map[string]string{
-	scenarios.VerdictPass:  green,
-	scenarios.VerdictFail:  red,
-	scenarios.VerdictXFail: yellow,
-	scenarios.VerdictError: red,
+	judge.VerdictPass:  green,
+	judge.VerdictFail:  red,
+	judge.VerdictXFail: yellow,
+	judge.VerdictError: red,
 }
 
 func (t Terminal) paint(color, s string) string {
@@ -64,7 +64,7 @@ func (t Terminal) verdict(v string) string {
 	return t.paint(verdictColor[v], l) + strings.Repeat(" ", max(0, 5-len(l)))
 }
 
-func (t Terminal) name(r *scenarios.Result) string {
+func (t Terminal) name(r *judge.Result) string {
 	if t.Seeds {
 		return fmt.Sprintf("%s [seed %d]", r.Scenario.Name, r.Seed)
 	}
@@ -73,19 +73,19 @@ func (t Terminal) name(r *scenarios.Result) string {
 
 // Scenario writes one result: a line and, unless Brief, for a failure the
 // checks that failed with the trace excerpts that show why.
-func (t Terminal) Scenario(r *scenarios.Result, wall time.Duration) {
+func (t Terminal) Scenario(r *judge.Result, wall time.Duration) {
 	s := r.Scenario
 	detail := ""
 	switch r.Verdict {
-	case scenarios.VerdictError:
+	case judge.VerdictError:
 		detail = oneLine(r.Err.Error())
 	default:
 		detail = fmt.Sprintf("%s %s, %d nodes in %s, %s requests lost", r.Session.State, s.Upgrade.Flow,
 			len(r.Session.Nodes), HumanDuration(r.UpgradeDuration), fmtLost(r.Lost))
 		switch r.Verdict {
-		case scenarios.VerdictXFail:
+		case judge.VerdictXFail:
 			detail += ", failed as expected: " + strings.Join(s.Expect.Violations, ", ")
-		case scenarios.VerdictFail:
+		case judge.VerdictFail:
 			unexpected, missing := surprises(r)
 			if len(unexpected) > 0 {
 				detail += ", failed: " + strings.Join(unexpected, ", ")
@@ -93,7 +93,7 @@ func (t Terminal) Scenario(r *scenarios.Result, wall time.Duration) {
 			if len(missing) > 0 {
 				detail += ", did not fail as expected: " + strings.Join(missing, ", ")
 			}
-		case scenarios.VerdictNotApplicable:
+		case judge.VerdictNotApplicable:
 			detail += ", not applicable: " + strings.Join(notApplicable(r), "; ")
 		}
 	}
@@ -101,8 +101,8 @@ func (t Terminal) Scenario(r *scenarios.Result, wall time.Duration) {
 		detail = c.ID + ": " + detail
 	}
 	fmt.Fprintf(t.W, "%s  %-44s %s  (%s)\n", t.verdict(r.Verdict), t.name(r), detail, HumanDuration(wall))
-	multiline := r.Verdict == scenarios.VerdictError && strings.Contains(r.Err.Error(), "\n")
-	if !t.Brief && (r.Verdict == scenarios.VerdictFail || multiline) {
+	multiline := r.Verdict == judge.VerdictError && strings.Contains(r.Err.Error(), "\n")
+	if !t.Brief && (r.Verdict == judge.VerdictFail || multiline) {
 		t.detail(r)
 	}
 }
@@ -110,19 +110,19 @@ func (t Terminal) Scenario(r *scenarios.Result, wall time.Duration) {
 // surprises lists the checks that failed though not expected to (of a
 // conformance case, only those that decide it), and the expected failures
 // that did not happen.
-func surprises(r *scenarios.Result) (unexpected, missing []string) {
+func surprises(r *judge.Result) (unexpected, missing []string) {
 	expected := map[string]bool{}
 	for _, v := range r.Scenario.Expect.Violations {
 		expected[v] = true
 	}
 	for _, c := range r.Checks {
-		if c.Status == scenarios.CheckFailed && slices.Contains(contextFailures(r), c.Name) {
+		if c.Status == judge.CheckFailed && slices.Contains(contextFailures(r), c.Name) {
 			continue
 		}
 		switch {
-		case c.Status == scenarios.CheckFailed && !expected[c.Name]:
+		case c.Status == judge.CheckFailed && !expected[c.Name]:
 			unexpected = append(unexpected, c.Name)
-		case c.Status != scenarios.CheckFailed && expected[c.Name]:
+		case c.Status != judge.CheckFailed && expected[c.Name]:
 			missing = append(missing, c.Name)
 		}
 	}
@@ -133,7 +133,7 @@ func surprises(r *scenarios.Result) (unexpected, missing []string) {
 // with their trace excerpts (for a conformance case, the checks that
 // decide it with their evidence), for an error the error; then how to
 // rerun it.
-func (t Terminal) detail(r *scenarios.Result) {
+func (t Terminal) detail(r *judge.Result) {
 	s := r.Scenario
 	isCase := caseOf(r) != nil
 	if isCase {
@@ -142,7 +142,7 @@ func (t Terminal) detail(r *scenarios.Result) {
 			fmt.Fprintf(t.W, "       reference: %s\n", ref)
 		}
 	}
-	if r.Verdict == scenarios.VerdictError {
+	if r.Verdict == judge.VerdictError {
 		indent(t.W, "       ", r.Err.Error())
 	}
 	expected := map[string]bool{}
@@ -156,7 +156,7 @@ func (t Terminal) detail(r *scenarios.Result) {
 	}
 	for _, c := range r.Checks {
 		switch {
-		case c.Status == scenarios.CheckFailed && !expected[c.Name]:
+		case c.Status == judge.CheckFailed && !expected[c.Name]:
 			fmt.Fprintf(t.W, "       %s %s\n", t.paint(red, "✗"), c.Name)
 			for _, v := range c.Violations {
 				indent(t.W, "         ", v.Message)
@@ -166,7 +166,7 @@ func (t Terminal) detail(r *scenarios.Result) {
 					}
 				}
 			}
-		case c.Status != scenarios.CheckFailed && expected[c.Name]:
+		case c.Status != judge.CheckFailed && expected[c.Name]:
 			fmt.Fprintf(t.W, "       %s %s passed, but this negative control expects it to fail\n", t.paint(red, "✗"), c.Name)
 		}
 	}
@@ -177,7 +177,7 @@ func (t Terminal) detail(r *scenarios.Result) {
 // check with the HTTP exchanges and trace
 // events that show it, the spec violations of the run, and which other
 // checks failed as context (they do not decide the case).
-func (t Terminal) caseDetail(r *scenarios.Result) {
+func (t Terminal) caseDetail(r *judge.Result) {
 	var specs []escalator.Event
 	prev := ""
 	for _, ev := range r.Evidence() {
@@ -228,7 +228,7 @@ func oneLine(s string) string {
 // Summary is what a whole run adds up to.
 type Summary struct {
 	// Results holds every run that ran, in input order.
-	Results []*scenarios.Result
+	Results []*judge.Result
 	// Wall is how long the whole run took.
 	Wall time.Duration
 	// Scenarios is how many scenarios the runs cover when a scenario ran
@@ -258,14 +258,14 @@ func (t Terminal) Summary(s Summary) {
 		return t.paint(color, text)
 	}
 	gates := []string{
-		gate("PASSED", green, n[scenarios.VerdictPass]),
-		gate("FAILED", red, n[scenarios.VerdictFail]),
-		gate("EXPECTED FAILURES", yellow, n[scenarios.VerdictXFail]),
-		gate("ERRORS", red, n[scenarios.VerdictError]),
+		gate("PASSED", green, n[judge.VerdictPass]),
+		gate("FAILED", red, n[judge.VerdictFail]),
+		gate("EXPECTED FAILURES", yellow, n[judge.VerdictXFail]),
+		gate("ERRORS", red, n[judge.VerdictError]),
 	}
 	// Only a run with conformance cases can have this verdict; other runs
 	// read as they always have.
-	if na := n[scenarios.VerdictNotApplicable]; na > 0 {
+	if na := n[judge.VerdictNotApplicable]; na > 0 {
 		gates = append(gates, gate("NOT APPLICABLE", "", na))
 	}
 	if s.NotRun > 0 {
@@ -284,7 +284,7 @@ func (t Terminal) Summary(s Summary) {
 		fmt.Fprintln(t.W, note)
 	}
 	for _, r := range s.Results {
-		if r.Verdict != scenarios.VerdictFail && r.Verdict != scenarios.VerdictError {
+		if r.Verdict != judge.VerdictFail && r.Verdict != judge.VerdictError {
 			continue
 		}
 		fmt.Fprintf(t.W, "\n%s  %s\n", t.verdict(r.Verdict), t.name(r))

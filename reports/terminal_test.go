@@ -13,6 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/load"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -28,25 +31,25 @@ func golden(t *testing.T, name string, got []byte) {
 	require.Equal(t, string(want), string(got))
 }
 
-func load(t *testing.T, p string) *scenarios.Scenario {
+func loadScenario(t *testing.T, p string) *spec.Scenario {
 	t.Helper()
-	s, err := scenarios.LoadFile(filepath.Join("..", "scenarios", p))
+	s, err := load.File(filepath.Join("..", "scenarios", p))
 	require.NoError(t, err)
 	return s
 }
 
 // fourResults runs a pass, an expected failure, a failure (a negative
 // control stripped of its expectation) and a harness error.
-func fourResults(t *testing.T) []*scenarios.Result {
+func fourResults(t *testing.T) []*judge.Result {
 	t.Helper()
-	pass := load(t, "flows/f2-active-standby.yaml")
-	xfail := load(t, "negative/neg-zero-loss.yaml")
-	fail := load(t, "negative/neg-pair-redundancy.yaml")
+	pass := loadScenario(t, "flows/f2-active-standby.yaml")
+	xfail := loadScenario(t, "negative/neg-zero-loss.yaml")
+	fail := loadScenario(t, "negative/neg-pair-redundancy.yaml")
 	fail.Expect.Violations = nil
-	broken := load(t, "flows/f1-load-balanced.yaml")
+	broken := loadScenario(t, "flows/f1-load-balanced.yaml")
 	broken.VNFs[0].Placement = []string{"compute-99"} // a harness error: the world cannot be built
-	var results []*scenarios.Result
-	for _, s := range []*scenarios.Scenario{pass, xfail, fail, broken} {
+	var results []*judge.Result
+	for _, s := range []*spec.Scenario{pass, xfail, fail, broken} {
 		results = append(results, scenarios.Run(context.Background(), s, scenarios.Options{}))
 	}
 	return results
@@ -80,18 +83,18 @@ func TestTerminalInlineGolden(t *testing.T) {
 // TestSummaryGolden: repeated runs named by seed, runs not started, notes,
 // and a failure whose message spans lines (a determinism failure).
 func TestSummaryGolden(t *testing.T) {
-	s := load(t, "flows/f1-mixed.yaml")
+	s := loadScenario(t, "flows/f1-mixed.yaml")
 	s.Path = "scenarios/flows/f1 mixed.yaml" // a path the shell needs quoted
-	var results []*scenarios.Result
+	var results []*judge.Result
 	for _, seed := range []int64{7, 8} {
 		results = append(results, scenarios.Run(context.Background(), s, scenarios.Options{Seed: seed}))
 	}
 	nondet := results[1]
-	nondet.Verdict = scenarios.VerdictFail
-	nondet.Checks = append(nondet.Checks, scenarios.CheckResult{
+	nondet.Verdict = judge.VerdictFail
+	nondet.Checks = append(nondet.Checks, judge.CheckResult{
 		Name:       "determinism",
-		Status:     scenarios.CheckFailed,
-		Violations: []scenarios.Violation{{Message: "two runs differ at line 3:\nrun 1: {\"seq\":3}\nrun 2: {\"seq\":4}"}},
+		Status:     judge.CheckFailed,
+		Violations: []judge.Violation{{Message: "two runs differ at line 3:\nrun 1: {\"seq\":3}\nrun 2: {\"seq\":4}"}},
 	})
 	var b bytes.Buffer
 	term := Terminal{W: &b, Command: "escalator run --verify-determinism", Seeds: true, Brief: true}

@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/escalator-testbed/escalator/reports"
-	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
 )
 
 // Diff is what changed from run A to run B, scenario by scenario. Only
@@ -44,7 +44,7 @@ type ScenarioDiff struct {
 	// Checks are the checks whose status changed, in B's order then A's;
 	// From or To is "" for a check only one run has.
 	Checks []Change
-	// Metrics are the metrics (scenarios.Metrics of each trace) that
+	// Metrics are the metrics (judge.Metrics of each trace) that
 	// moved, by name.
 	Metrics []MetricChange
 }
@@ -82,7 +82,7 @@ func Compare(a, b reports.Run) Diff {
 	for i := range pair {
 		pair[i] = -1
 	}
-	match := func(same func(x, y *scenarios.Result) bool) {
+	match := func(same func(x, y *judge.Result) bool) {
 		for i, x := range a.Results {
 			if pair[i] >= 0 {
 				continue
@@ -95,8 +95,8 @@ func Compare(a, b reports.Run) Diff {
 			}
 		}
 	}
-	match(func(x, y *scenarios.Result) bool { return name(x) == name(y) && x.Seed == y.Seed })
-	match(func(x, y *scenarios.Result) bool { return name(x) == name(y) })
+	match(func(x, y *judge.Result) bool { return name(x) == name(y) && x.Seed == y.Seed })
+	match(func(x, y *judge.Result) bool { return name(x) == name(y) })
 
 	for i, x := range a.Results {
 		if pair[i] < 0 {
@@ -115,14 +115,14 @@ func Compare(a, b reports.Run) Diff {
 	return d
 }
 
-func name(r *scenarios.Result) string {
+func name(r *judge.Result) string {
 	if r.Scenario == nil {
 		return ""
 	}
 	return r.Scenario.Name
 }
 
-func compareResults(x, y *scenarios.Result) (ScenarioDiff, bool) {
+func compareResults(x, y *judge.Result) (ScenarioDiff, bool) {
 	sd := ScenarioDiff{Name: name(x), SeedA: x.Seed, SeedB: y.Seed}
 	if x.Verdict != y.Verdict {
 		sd.Verdict = &Change{Name: "verdict", From: x.Verdict, To: y.Verdict}
@@ -143,8 +143,8 @@ func compareResults(x, y *scenarios.Result) (ScenarioDiff, bool) {
 			sd.Checks = append(sd.Checks, Change{c.Name, c.Status, ""})
 		}
 	}
-	ma, mb := scenarios.Metrics(x.Events), scenarios.Metrics(y.Events)
-	names := scenarios.SortedMetricNames(ma)
+	ma, mb := judge.Metrics(x.Events), judge.Metrics(y.Events)
+	names := judge.SortedMetricNames(ma)
 	for n := range mb {
 		if _, ok := ma[n]; !ok {
 			names = append(names, n)
@@ -288,10 +288,10 @@ func (m MetricChange) text() string {
 }
 
 // metricValue renders a value: a duration (seconds) in human units, a
-// count as scenarios.FormatMetric writes it.
+// count as judge.FormatMetric writes it.
 func metricValue(name string, v float64) string {
-	if scenarios.MetricIsDuration(name) {
+	if judge.MetricIsDuration(name) {
 		return reports.HumanDuration(time.Duration(math.Round(v * float64(time.Second))))
 	}
-	return scenarios.FormatMetric(name, v)
+	return judge.FormatMetric(name, v)
 }

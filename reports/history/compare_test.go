@@ -15,26 +15,26 @@ import (
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/reports"
-	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
 )
 
 // worse is r where zero-loss failed, the session took 3m6s longer and one
 // delivery failed.
-func worse(t *testing.T, r *scenarios.Result) *scenarios.Result {
+func worse(t *testing.T, r *judge.Result) *judge.Result {
 	t.Helper()
 	out := *r
 	out.Checks = slices.Clone(r.Checks)
 	flipped := false
 	for i, c := range out.Checks {
 		if c.Name == "zero-loss" {
-			require.Equal(t, scenarios.CheckPassed, c.Status)
-			out.Checks[i].Status = scenarios.CheckFailed
-			out.Checks[i].Violations = []scenarios.Violation{{Message: "12 requests lost"}}
+			require.Equal(t, judge.CheckPassed, c.Status)
+			out.Checks[i].Status = judge.CheckFailed
+			out.Checks[i].Violations = []judge.Violation{{Message: "12 requests lost"}}
 			flipped = true
 		}
 	}
 	require.True(t, flipped, "the scenario has a zero-loss check")
-	out.Verdict = scenarios.VerdictFail
+	out.Verdict = judge.VerdictFail
 	out.Events = slices.Clone(r.Events)
 	moved := false
 	for i, e := range out.Events {
@@ -50,7 +50,7 @@ func worse(t *testing.T, r *scenarios.Result) *scenarios.Result {
 	return &out
 }
 
-func withSeed(r *scenarios.Result, seed int64) *scenarios.Result {
+func withSeed(r *judge.Result, seed int64) *judge.Result {
 	out := *r
 	out.Seed = seed
 	return &out
@@ -60,9 +60,9 @@ func TestCompare(t *testing.T) {
 	rs := results(t)
 	as, mixed, naive, as7, broken := rs[0], rs[1], rs[2], rs[3], rs[4]
 	a := reports.Run{ID: "aaaaaaaa-1111", Started: time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC),
-		Results: []*scenarios.Result{as, mixed, naive, as7}}
+		Results: []*judge.Result{as, mixed, naive, as7}}
 	b := reports.Run{ID: "bbbbbbbb-2222", Started: time.Date(2026, 5, 2, 11, 30, 0, 0, time.UTC),
-		Results: []*scenarios.Result{worse(t, mixed), withSeed(as7, 8), as, broken}}
+		Results: []*judge.Result{worse(t, mixed), withSeed(as7, 8), as, broken}}
 
 	d := Compare(a, b)
 	assert.Equal(t, RunRef{a.ID, a.Started}, d.A)
@@ -76,12 +76,12 @@ func TestCompare(t *testing.T) {
 	assert.Equal(t, &Change{"verdict", "pass", "fail"}, m.Verdict)
 	assert.Equal(t, []Change{{"zero-loss", "passed", "failed"}}, m.Checks)
 	require.Len(t, m.Metrics, 2)
-	before := scenarios.Metrics(mixed.Events)[scenarios.MetricUpgradeDuration]
-	assert.Equal(t, scenarios.MetricDeliveryFailures, m.Metrics[0].Name)
+	before := judge.Metrics(mixed.Events)[judge.MetricUpgradeDuration]
+	assert.Equal(t, judge.MetricDeliveryFailures, m.Metrics[0].Name)
 	assert.Equal(t, 1.0, m.Metrics[0].Delta)
 	assert.True(t, math.IsNaN(m.Metrics[0].Relative), "no relative change from 0")
 	up := m.Metrics[1]
-	assert.Equal(t, scenarios.MetricUpgradeDuration, up.Name)
+	assert.Equal(t, judge.MetricUpgradeDuration, up.Name)
 	assert.Equal(t, before, up.From)
 	assert.InDelta(t, 186, up.Delta, 1e-9)
 	assert.InDelta(t, 186/before, up.Relative, 1e-12)
@@ -127,8 +127,8 @@ func TestCompareRepeatedNames(t *testing.T) {
 	rs := results(t)
 	// The same scenario at two seeds in both runs: each pairs with its
 	// seed, and lines name the seed.
-	a := reports.Run{ID: "a", Results: []*scenarios.Result{rs[0], rs[3]}}
-	b := reports.Run{ID: "b", Results: []*scenarios.Result{worse(t, rs[3]), worse(t, rs[0])}}
+	a := reports.Run{ID: "a", Results: []*judge.Result{rs[0], rs[3]}}
+	b := reports.Run{ID: "b", Results: []*judge.Result{worse(t, rs[3]), worse(t, rs[0])}}
 	d := Compare(a, b)
 	require.Len(t, d.Scenarios, 2)
 	assert.Equal(t, int64(42), d.Scenarios[0].SeedA)
@@ -142,8 +142,8 @@ func TestCompareRepeatedNames(t *testing.T) {
 	// A metric only one run has, and a check only one run has.
 	x := *rs[0]
 	x.Events = nil
-	x.Checks = append(slices.Clone(x.Checks), scenarios.CheckResult{Name: "assert:new", Status: scenarios.CheckPassed})
-	d = Compare(reports.Run{ID: "a", Results: []*scenarios.Result{rs[0]}}, reports.Run{ID: "b", Results: []*scenarios.Result{&x}})
+	x.Checks = append(slices.Clone(x.Checks), judge.CheckResult{Name: "assert:new", Status: judge.CheckPassed})
+	d = Compare(reports.Run{ID: "a", Results: []*judge.Result{rs[0]}}, reports.Run{ID: "b", Results: []*judge.Result{&x}})
 	require.Len(t, d.Scenarios, 1)
 	assert.Equal(t, []Change{{"assert:new", "", "passed"}}, d.Scenarios[0].Checks)
 	out.Reset()

@@ -16,27 +16,30 @@ import (
 
 	"github.com/escalator-testbed/escalator/reports"
 	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/load"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 // The reports' conformance fixtures, run for real: a case that fails, a
 // case that passes, a case that does not apply, and a case whose world
 // cannot be built (its name changed in code, so its file is not stored
 // for it and the columns alone must carry the case).
-var conformanceOnce = sync.OnceValues(func() ([]*scenarios.Result, error) {
-	var out []*scenarios.Result
+var conformanceOnce = sync.OnceValues(func() ([]*judge.Result, error) {
+	var out []*judge.Result
 	for _, c := range []struct {
 		file string
-		edit func(*scenarios.Scenario)
+		edit func(*spec.Scenario)
 	}{
 		{file: "sec-001-fail.yaml"},
 		{file: "mnt-002-pass.yaml"},
 		{file: "sec-001-na.yaml"},
-		{file: "mnt-002-fail.yaml", edit: func(s *scenarios.Scenario) {
+		{file: "mnt-002-fail.yaml", edit: func(s *spec.Scenario) {
 			s.Name = "conformance-mnt-002-unbuildable"
 			s.VNFs[0].Placement = []string{"compute-99"}
 		}},
 	} {
-		s, err := scenarios.LoadFile(filepath.Join("..", "testdata", "conformance", c.file))
+		s, err := load.File(filepath.Join("..", "testdata", "conformance", c.file))
 		if err != nil {
 			return nil, err
 		}
@@ -52,7 +55,7 @@ func conformanceRun(t *testing.T, id string) reports.Run {
 	t.Helper()
 	rs, err := conformanceOnce()
 	require.NoError(t, err)
-	want := []string{scenarios.VerdictFail, scenarios.VerdictPass, scenarios.VerdictNotApplicable, scenarios.VerdictError}
+	want := []string{judge.VerdictFail, judge.VerdictPass, judge.VerdictNotApplicable, judge.VerdictError}
 	for i, r := range rs {
 		require.Equal(t, want[i], r.Verdict, r.Scenario.Name)
 	}
@@ -119,12 +122,12 @@ func TestConformanceRoundTrip(t *testing.T) {
 	require.Len(t, runs, 1)
 	assert.Equal(t, RunSummary{ID: want.ID, Started: runs[0].Started, Wall: want.Wall, Command: want.Command, Version: want.Version,
 		Scenarios: 4, Passed: 1, Failed: 1, Errors: 1, NotApplicable: 1}, runs[0])
-	for _, v := range []string{scenarios.VerdictNotApplicable, "NOT-APPLICABLE"} {
+	for _, v := range []string{judge.VerdictNotApplicable, "NOT-APPLICABLE"} {
 		runs, err = s.Runs(Filter{Verdict: v})
 		require.NoError(t, err)
 		assert.Len(t, runs, 1, v)
 	}
-	runs, err = s.Runs(Filter{Verdict: scenarios.VerdictNotApplicable, Scenario: "conformance-mnt-002-reference"})
+	runs, err = s.Runs(Filter{Verdict: judge.VerdictNotApplicable, Scenario: "conformance-mnt-002-reference"})
 	require.NoError(t, err)
 	assert.Empty(t, runs, "the case that did not apply is another")
 }
@@ -138,14 +141,14 @@ func TestConformanceWithoutScenarioFile(t *testing.T) {
 	require.NoError(t, err)
 	path := filepath.Join(dir, "case.yaml")
 	require.NoError(t, os.WriteFile(path, src, 0o644))
-	sc, err := scenarios.LoadFile(path)
+	sc, err := load.File(path)
 	require.NoError(t, err)
 	res := scenarios.Run(context.Background(), sc, scenarios.Options{})
-	require.Equal(t, scenarios.VerdictFail, res.Verdict)
+	require.Equal(t, judge.VerdictFail, res.Verdict)
 	require.NoError(t, os.Remove(path))
 
 	s, _ := openTemp(t)
-	require.NoError(t, s.Save(reports.Run{ID: "gone", Results: []*scenarios.Result{res}}))
+	require.NoError(t, s.Save(reports.Run{ID: "gone", Results: []*judge.Result{res}}))
 	got, err := s.Load("gone")
 	require.NoError(t, err)
 	g := got.Results[0]
@@ -183,7 +186,7 @@ func TestMigrateFromFirstSchema(t *testing.T) {
 	}
 	require.NoError(t, db.Close())
 
-	s, err := Open(path)
+	s, err := Open(path, load.Bytes)
 	require.NoError(t, err)
 	defer s.Close()
 	assert.Len(t, applied(t, s.w), SchemaVersion)
@@ -196,11 +199,11 @@ func TestMigrateFromFirstSchema(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, run.Results, 1)
 	assert.Nil(t, run.Results[0].Scenario.Conformance)
-	assert.Equal(t, scenarios.VerdictPass, run.Results[0].Verdict)
+	assert.Equal(t, judge.VerdictPass, run.Results[0].Verdict)
 
 	// And it takes a conformance run beside the old one.
 	require.NoError(t, s.Save(conformanceRun(t, "new-run")))
-	runs, err = s.Runs(Filter{Verdict: scenarios.VerdictNotApplicable})
+	runs, err = s.Runs(Filter{Verdict: judge.VerdictNotApplicable})
 	require.NoError(t, err)
 	require.Len(t, runs, 1)
 	assert.Equal(t, "new-run", runs[0].ID)
@@ -210,19 +213,19 @@ func TestMigrateFromFirstSchema(t *testing.T) {
 // BASIC credentials and then one that asks for none moves from pass to
 // not-applicable, and the diff says so for the verdict and the check.
 func TestCompareConformance(t *testing.T) {
-	var rs []*scenarios.Result
+	var rs []*judge.Result
 	for _, auth := range []string{"basic", ""} {
-		s, err := scenarios.LoadFile(filepath.Join("..", "testdata", "conformance", "sec-001-na.yaml"))
+		s, err := load.File(filepath.Join("..", "testdata", "conformance", "sec-001-na.yaml"))
 		require.NoError(t, err)
 		s.VNFM.NotifyAuth = auth
 		rs = append(rs, scenarios.Run(context.Background(), s, scenarios.Options{}))
 	}
-	require.Equal(t, scenarios.VerdictPass, rs[0].Verdict)
-	require.Equal(t, scenarios.VerdictNotApplicable, rs[1].Verdict)
+	require.Equal(t, judge.VerdictPass, rs[0].Verdict)
+	require.Equal(t, judge.VerdictNotApplicable, rs[1].Verdict)
 	d := Compare(reports.Run{ID: "aaaaaaaa-1", Results: rs[:1]}, reports.Run{ID: "bbbbbbbb-2", Results: rs[1:]})
 	require.Len(t, d.Scenarios, 1)
-	assert.Equal(t, &Change{Name: "verdict", From: scenarios.VerdictPass, To: scenarios.VerdictNotApplicable}, d.Scenarios[0].Verdict)
-	assert.Contains(t, d.Scenarios[0].Checks, Change{Name: "auth-basic", From: scenarios.CheckPassed, To: scenarios.CheckNotApplicable})
+	assert.Equal(t, &Change{Name: "verdict", From: judge.VerdictPass, To: judge.VerdictNotApplicable}, d.Scenarios[0].Verdict)
+	assert.Contains(t, d.Scenarios[0].Checks, Change{Name: "auth-basic", From: judge.CheckPassed, To: judge.CheckNotApplicable})
 	var b bytes.Buffer
 	require.NoError(t, d.Write(&b))
 	assert.Regexp(t, `conformance-sec-001-no-auth\s+verdict\s+pass → not-applicable\n`, b.String())

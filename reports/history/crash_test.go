@@ -22,6 +22,8 @@ import (
 
 	"github.com/escalator-testbed/escalator/reports"
 	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/load"
 )
 
 // The crash test: a child process (this test binary again, running
@@ -40,10 +42,10 @@ const (
 
 // crashBase is what the runs of the crash test repeat: a passing F1 run
 // and a negative control with violations.
-func crashBase(t testing.TB) []*scenarios.Result {
-	var out []*scenarios.Result
+func crashBase(t testing.TB) []*judge.Result {
+	var out []*judge.Result
 	for _, f := range []string{realFiles[0], realFiles[2]} {
-		s, err := scenarios.LoadFile(f)
+		s, err := load.File(f)
 		require.NoError(t, err)
 		out = append(out, scenarios.Run(context.Background(), s, scenarios.Options{}))
 	}
@@ -52,7 +54,7 @@ func crashBase(t testing.TB) []*scenarios.Result {
 
 // crashRun is the i-th run a child saves: crashResults+i copies of the
 // base results, so the parent can tell how big each run should be.
-func crashRun(rs []*scenarios.Result, id string, i int) reports.Run {
+func crashRun(rs []*judge.Result, id string, i int) reports.Run {
 	run := reports.Run{ID: id, Started: time.Now(), Command: "crash", Version: "test"}
 	for k := range crashResults + i {
 		run.Results = append(run.Results, rs[k%len(rs)])
@@ -69,7 +71,7 @@ func TestCrashChild(t *testing.T) {
 		t.Skip("the child process of TestCrash")
 	}
 	base := crashBase(t)
-	s, err := Open(path)
+	s, err := Open(path, load.Bytes)
 	if err != nil {
 		fmt.Printf("crash open-error %v\n", err)
 		os.Exit(2)
@@ -158,7 +160,7 @@ func TestCrash(t *testing.T) {
 		killed := runChild(t, path, prefix, k, want, saved)
 		t.Logf("round %d: killed at %s", round, k)
 
-		s, err := Open(path)
+		s, err := Open(path, load.Bytes)
 		require.NoError(t, err, "the history opens after a kill (round %d)", round)
 		var check string
 		require.NoError(t, s.w.QueryRow(`PRAGMA integrity_check`).Scan(&check))

@@ -21,7 +21,8 @@ import (
 
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/reports"
-	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 // DefaultPath is where `escalator run` keeps its history unless told
@@ -36,10 +37,18 @@ const BusyTimeout = 10 * time.Second
 // concurrent use; writes go through a single connection, reads through a
 // small pool of read-only ones that see the last committed state (WAL).
 type Store struct {
-	path string
-	w    *sql.DB // the one writer connection
-	r    *sql.DB // readers
+	path  string
+	w     *sql.DB // the one writer connection
+	r     *sql.DB // readers
+	parse Parser
 }
+
+// Parser reads a scenario file's bytes as the loader does (load.Bytes).
+// The history stores the file a result's scenario came from, when it
+// still loads as that scenario, and rebuilds the scenario from it; the
+// command hands the loader over, so that the history (and what imports
+// it) needs no YAML.
+type Parser func(path string, data []byte) (*spec.Scenario, error)
 
 // DSN returns the go-sqlite3 data source name of the writer connection
 // Open makes for path: the busy timeout first (the driver applies it
@@ -69,8 +78,12 @@ func uri(path string) string {
 // Open opens the history at path, creating it and its parent folder when
 // they do not exist, and brings its schema up to date (see migrate). A
 // history written by a newer escalator, with a schema this one does not
-// know, is refused with an EINVALID error.
-func Open(path string) (*Store, error) {
+// know, is refused with an EINVALID error. parse reads scenario files
+// (see Parser).
+func Open(path string, parse Parser) (*Store, error) {
+	if parse == nil {
+		return nil, escalator.Errorf(escalator.EINTERNAL, "the history needs the scenario loader")
+	}
 	if path == "" {
 		return nil, escalator.Errorf(escalator.EINVALID, "no path for the history database")
 	}
@@ -109,7 +122,7 @@ func Open(path string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
-	return &Store{path: path, w: w, r: r}, nil
+	return &Store{path: path, w: w, r: r, parse: parse}, nil
 }
 
 // useWAL switches the file to write-ahead logging, so that readers never
@@ -265,7 +278,7 @@ type scenarioFile struct {
 // readScenarioFile reads the file a scenario came from, as it is now; nil
 // when there is none, it cannot be read, or it no longer loads as the
 // scenario that ran (edited since).
-func readScenarioFile(sc *scenarios.Scenario) *scenarioFile {
+func readScenarioFile(sc *spec.Scenario, parse Parser) *scenarioFile {
 	if sc.Path == "" {
 		return nil
 	}
@@ -273,7 +286,7 @@ func readScenarioFile(sc *scenarios.Scenario) *scenarioFile {
 	if err != nil {
 		return nil
 	}
-	if s, err := scenarios.LoadBytes(sc.Path, data); err != nil || s.Name != sc.Name {
+	if s, err := parse(sc.Path, data); err != nil || s.Name != sc.Name {
 		return nil
 	}
 	sum := sha256.Sum256(data)
@@ -282,9 +295,9 @@ func readScenarioFile(sc *scenarios.Scenario) *scenarioFile {
 
 // encode does all the work of a Save that needs no database, so that the
 // write transaction holds its lock only for the inserts.
-func encode(run reports.Run) ([]resultRows, error) {
+func encode(run reports.Run, parse Parser) ([]resultRows, error) {
 	out := make([]resultRows, len(run.Results))
-	files := map[*scenarios.Scenario]*scenarioFile{}
+	files := map[*spec.Scenario]*scenarioFile{}
 	var zw *gzip.Writer // one compressor for every trace
 	for i, r := range run.Results {
 		if r == nil {
@@ -292,7 +305,7 @@ func encode(run reports.Run) ([]resultRows, error) {
 		}
 		sc := r.Scenario
 		if sc == nil {
-			sc = &scenarios.Scenario{}
+			sc = &spec.Scenario{}
 		}
 		row := &out[i]
 		row.name, row.description, row.path = sc.Name, sc.Description, sc.Path
@@ -300,7 +313,7 @@ func encode(run reports.Run) ([]resultRows, error) {
 		row.vnfmName, row.vnfmBehavior = sc.VNFM.Name, sc.VNFM.Behavior
 		f, ok := files[sc]
 		if !ok {
-			f = readScenarioFile(sc)
+			f = readScenarioFile(sc, parse)
 			files[sc] = f
 		}
 		row.file = f
@@ -345,7 +358,7 @@ func encode(run reports.Run) ([]resultRows, error) {
 			}
 			row.checks = append(row.checks, checkRow{c.Name, c.Status, c.Reason, b})
 		}
-		row.metrics = scenarios.Metrics(r.Events)
+		row.metrics = judge.Metrics(r.Events)
 		if row.trace, zw, err = compress(zw, r.Events); err != nil {
 			return nil, fmt.Errorf("trace of %s: %w", sc.Name, err)
 		}
@@ -383,7 +396,7 @@ func decompress(blob []byte) ([]escalator.Event, error) {
 
 // Save stores a whole run in one transaction: after a crash the run is
 // either all there or not there at all. Each result's metrics
-// (scenarios.Metrics of its trace) are stored beside it for queries. A run
+// (judge.Metrics of its trace) are stored beside it for queries. A run
 // whose ID is already in the history is refused (ECONFLICT).
 func (s *Store) Save(run reports.Run) (err error) {
 	if run.ID == "" {
@@ -392,7 +405,7 @@ func (s *Store) Save(run reports.Run) (err error) {
 	if len(run.Walls) != 0 && len(run.Walls) != len(run.Results) {
 		return escalator.Errorf(escalator.EINVALID, "run %s: %d wall times for %d results", run.ID, len(run.Walls), len(run.Results))
 	}
-	rows, err := encode(run)
+	rows, err := encode(run, s.parse)
 	if err != nil {
 		return s.dbError("saving run "+run.ID, err)
 	}
@@ -418,8 +431,8 @@ func (s *Store) Save(run reports.Run) (err error) {
 	_, err = tx.ExecContext(ctx, `INSERT INTO runs (id, started, wall_ms, command, version, passed, failed, xfailed, errors, not_applicable)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		run.ID, formatTime(run.Started), ms(run.Wall), run.Command, run.Version,
-		count[scenarios.VerdictPass], count[scenarios.VerdictFail], count[scenarios.VerdictXFail], count[scenarios.VerdictError],
-		count[scenarios.VerdictNotApplicable])
+		count[judge.VerdictPass], count[judge.VerdictFail], count[judge.VerdictXFail], count[judge.VerdictError],
+		count[judge.VerdictNotApplicable])
 	if err != nil {
 		var se sqlite3.Error
 		if errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey {
@@ -475,7 +488,7 @@ func (s *Store) Save(run reports.Run) (err error) {
 				return err
 			}
 		}
-		for _, name := range scenarios.SortedMetricNames(r.metrics) {
+		for _, name := range judge.SortedMetricNames(r.metrics) {
 			v := r.metrics[name]
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				continue // SQLite has no such REAL
@@ -545,7 +558,7 @@ func (s *Store) Runs(f Filter) ([]RunSummary, error) {
 	if f.Verdict != "" {
 		v := strings.ToLower(f.Verdict)
 		switch v {
-		case scenarios.VerdictPass, scenarios.VerdictFail, scenarios.VerdictXFail, scenarios.VerdictError, scenarios.VerdictNotApplicable:
+		case judge.VerdictPass, judge.VerdictFail, judge.VerdictXFail, judge.VerdictError, judge.VerdictNotApplicable:
 		default:
 			return nil, escalator.Errorf(escalator.EINVALID, "unknown verdict %q (want pass, fail, xfail, error or not-applicable)", f.Verdict)
 		}
@@ -685,12 +698,12 @@ func (s *Store) Load(ref string) (run reports.Run, err error) {
 		return run, err
 	}
 	defer rows.Close()
-	parsed := map[string]*scenarios.Scenario{} // by file SHA-256
+	parsed := map[string]*spec.Scenario{} // by file SHA-256
 	for rows.Next() {
 		var (
 			ordinal                int
-			col                    scenarios.Scenario // what the columns hold
-			r                      = &scenarios.Result{}
+			col                    spec.Scenario // what the columns hold
+			r                      = &judge.Result{}
 			labels, expect, sess   string
 			upgrade, elapsed, wall float64
 			errMsg, errCode        sql.NullString
@@ -715,13 +728,13 @@ func (s *Store) Load(ref string) (run reports.Run, err error) {
 		}
 		col.Expect.Outcome, col.Expect.Violations, col.Expect.Thresholds = ex.Outcome, ex.Violations, ex.Thresholds
 		if conformance.Valid {
-			col.Conformance = &scenarios.ConformanceSpec{}
+			col.Conformance = &spec.ConformanceSpec{}
 			if err := json.Unmarshal([]byte(conformance.String), col.Conformance); err != nil {
 				return run, fmt.Errorf("result %d conformance: %w", ordinal, err)
 			}
 		}
-		r.Scenario = scenarioOf(&col, sha, yaml, parsed)
-		var st scenarios.Session
+		r.Scenario = scenarioOf(&col, sha, yaml, parsed, s.parse)
+		var st judge.Session
 		if err := json.Unmarshal([]byte(sess), &st); err != nil {
 			return run, fmt.Errorf("result %d session: %w", ordinal, err)
 		}
@@ -754,7 +767,7 @@ func (s *Store) Load(ref string) (run reports.Run, err error) {
 	for checks.Next() {
 		var (
 			ordinal int
-			c       scenarios.CheckResult
+			c       judge.CheckResult
 			vs      string
 		)
 		if err := checks.Scan(&ordinal, &c.Name, &c.Status, &c.Reason, &vs); err != nil {
@@ -768,9 +781,9 @@ func (s *Store) Load(ref string) (run reports.Run, err error) {
 			return run, fmt.Errorf("check %s of result %d: %w", c.Name, ordinal, err)
 		}
 		if wire != nil {
-			c.Violations = make([]scenarios.Violation, len(wire))
+			c.Violations = make([]judge.Violation, len(wire))
 			for k, v := range wire {
-				c.Violations[k] = scenarios.Violation{Message: v.Message, Events: v.Events}
+				c.Violations[k] = judge.Violation{Message: v.Message, Events: v.Events}
 			}
 		}
 		r := run.Results[ordinal]
@@ -783,13 +796,13 @@ func (s *Store) Load(ref string) (run reports.Run, err error) {
 // when there is one and it still loads (each file parsed once, each result
 // its own copy), with the columns' values over it; the columns alone
 // otherwise.
-func scenarioOf(col *scenarios.Scenario, sha, yaml sql.NullString, parsed map[string]*scenarios.Scenario) *scenarios.Scenario {
+func scenarioOf(col *spec.Scenario, sha, yaml sql.NullString, parsed map[string]*spec.Scenario, parse Parser) *spec.Scenario {
 	if !sha.Valid || !yaml.Valid {
 		return col
 	}
 	full, ok := parsed[sha.String]
 	if !ok {
-		full, _ = scenarios.LoadBytes(col.Path, []byte(yaml.String))
+		full, _ = parse(col.Path, []byte(yaml.String))
 		parsed[sha.String] = full
 	}
 	if full == nil || full.Name != col.Name {

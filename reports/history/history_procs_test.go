@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/load"
 	"github.com/stretchr/testify/require"
-
-	"github.com/escalator-testbed/escalator/scenarios"
 )
 
 // The environment of one opener process of TestOpenFromProcesses: the
@@ -83,8 +83,8 @@ func TestOpenerProcess(t *testing.T) {
 	at, err := time.Parse(time.RFC3339Nano, os.Getenv(envOpenerAt))
 	require.NoError(t, err)
 	time.Sleep(time.Until(at))
-	s, err := Open(path)
+	s, err := Open(path, load.Bytes)
 	require.NoError(t, err)
-	require.NoError(t, s.Save(runOf(t, os.Getenv(envOpenerRun), time.Now(), [2]string{"x", scenarios.VerdictPass})))
+	require.NoError(t, s.Save(runOf(t, os.Getenv(envOpenerRun), time.Now(), [2]string{"x", judge.VerdictPass})))
 	require.NoError(t, s.Close())
 }

@@ -20,13 +20,16 @@ import (
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/reports"
 	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/load"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 // Real results, run once per test binary: the F1 active-standby flow at
 // its own seed and another, a negative control, and an error.
 var (
 	realOnce    sync.Once
-	realResults []*scenarios.Result
+	realResults []*judge.Result
 	realErr     error
 )
 
@@ -36,12 +39,12 @@ var realFiles = []string{
 	"../../scenarios/negative/naive-upgrade.yaml",
 }
 
-func results(t testing.TB) []*scenarios.Result {
+func results(t testing.TB) []*judge.Result {
 	t.Helper()
 	realOnce.Do(func() {
-		var out []*scenarios.Result
+		var out []*judge.Result
 		for _, f := range realFiles {
-			s, err := scenarios.LoadFile(f)
+			s, err := load.File(f)
 			if err != nil {
 				realErr = err
 				return
@@ -51,11 +54,11 @@ func results(t testing.TB) []*scenarios.Result {
 		// The same scenario at another seed shares its *Scenario.
 		out = append(out, scenarios.Run(context.Background(), out[0].Scenario, scenarios.Options{Seed: 7}))
 		// A scenario built in code that the harness could not run.
-		out = append(out, &scenarios.Result{
-			Scenario: &scenarios.Scenario{Name: "broken", Description: "built in code", Seed: 3,
-				Labels: map[string]string{"suite": "unit"}, Upgrade: scenarios.UpgradeSpec{Flow: scenarios.FlowF2, TargetVersion: "9"}},
+		out = append(out, &judge.Result{
+			Scenario: &spec.Scenario{Name: "broken", Description: "built in code", Seed: 3,
+				Labels: map[string]string{"suite": "unit"}, Upgrade: spec.UpgradeSpec{Flow: spec.FlowF2, TargetVersion: "9"}},
 			Seed:    3,
-			Verdict: scenarios.VerdictError,
+			Verdict: judge.VerdictError,
 			Err:     escalator.Errorf(escalator.EINTERNAL, "the harness broke:\nsecond line"),
 		})
 		realResults = out
@@ -97,7 +100,7 @@ func runOf(t testing.TB, id string, started time.Time, named ...[2]string) repor
 func openTemp(t *testing.T) (*Store, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "sub", "dir", "history.db")
-	s, err := Open(path)
+	s, err := Open(path, load.Bytes)
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, s.Close()) })
 	return s, path
@@ -168,7 +171,7 @@ func applied(t *testing.T, db *sql.DB) []appliedMigration {
 func TestOpenMigratesOnceAndRecords(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a", "b", "history.db")
 	before := time.Now().Add(-time.Second)
-	s, err := Open(path)
+	s, err := Open(path, load.Bytes)
 	require.NoError(t, err)
 	first := applied(t, s.w)
 	require.Len(t, first, SchemaVersion)
@@ -186,7 +189,7 @@ func TestOpenMigratesOnceAndRecords(t *testing.T) {
 
 	// Reopening applies nothing again and keeps the data.
 	for range 3 {
-		s, err = Open(path)
+		s, err = Open(path, load.Bytes)
 		require.NoError(t, err)
 		assert.Equal(t, first, applied(t, s.w))
 		runs, err := s.Runs(Filter{})
@@ -228,7 +231,7 @@ func TestDSN(t *testing.T) {
 
 	// A path with URI syntax in it still names that file.
 	dir := filepath.Join(t.TempDir(), "odd?name#1%20")
-	s, err := Open(filepath.Join(dir, "h.db"))
+	s, err := Open(filepath.Join(dir, "h.db"), load.Bytes)
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
 	assert.FileExists(t, filepath.Join(dir, "h.db"))
@@ -245,9 +248,9 @@ func TestOpenConcurrently(t *testing.T) {
 		errs := make([]error, openers)
 		for i := range errs {
 			wg.Go(func() {
-				s, err := Open(path)
+				s, err := Open(path, load.Bytes)
 				if err == nil {
-					err = errors.Join(s.Save(runOf(t, fmt.Sprintf("run-%d", i), time.Now(), [2]string{"x", scenarios.VerdictPass})), s.Close())
+					err = errors.Join(s.Save(runOf(t, fmt.Sprintf("run-%d", i), time.Now(), [2]string{"x", judge.VerdictPass})), s.Close())
 				}
 				errs[i] = err
 			})
@@ -256,7 +259,7 @@ func TestOpenConcurrently(t *testing.T) {
 		for i, err := range errs {
 			require.NoError(t, err, "round %d, opener %d", round, i)
 		}
-		s, err := Open(path)
+		s, err := Open(path, load.Bytes)
 		require.NoError(t, err)
 		assert.Len(t, applied(t, s.w), SchemaVersion)
 		runs, err := s.Runs(Filter{})
@@ -308,7 +311,7 @@ func TestOpenWaitsForAWriter(t *testing.T) {
 	other := rawConn(t, path)
 	released := holdThenRelease(t, other, 300*time.Millisecond, "BEGIN IMMEDIATE")
 	start := time.Now()
-	s, err := Open(path)
+	s, err := Open(path, load.Bytes)
 	require.NoError(t, err)
 	defer s.Close()
 	require.NoError(t, <-released)
@@ -347,9 +350,9 @@ func TestOpenDuringAMigration(t *testing.T) {
 	errs := make([]error, openers)
 	for i := range errs {
 		wg.Go(func() {
-			s, err := Open(path)
+			s, err := Open(path, load.Bytes)
 			if err == nil {
-				err = errors.Join(s.Save(runOf(t, fmt.Sprintf("run-%d", i), time.Now(), [2]string{"x", scenarios.VerdictPass})), s.Close())
+				err = errors.Join(s.Save(runOf(t, fmt.Sprintf("run-%d", i), time.Now(), [2]string{"x", judge.VerdictPass})), s.Close())
 			}
 			errs[i] = err
 		})
@@ -359,7 +362,7 @@ func TestOpenDuringAMigration(t *testing.T) {
 	for i, err := range errs {
 		require.NoError(t, err, "opener %d", i)
 	}
-	s, err := Open(path)
+	s, err := Open(path, load.Bytes)
 	require.NoError(t, err)
 	defer s.Close()
 	got := applied(t, s.w)
@@ -374,7 +377,7 @@ func TestOpenRefuses(t *testing.T) {
 		s, path := openTemp(t)
 		_, err := s.w.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'future', '2999-01-01T00:00:00.000000000Z')`, SchemaVersion+1)
 		require.NoError(t, err)
-		_, err = Open(path)
+		_, err = Open(path, load.Bytes)
 		require.Error(t, err)
 		assert.Equal(t, escalator.EINVALID, escalator.ErrorCode(err))
 		assert.Contains(t, err.Error(), "newer escalator")
@@ -383,19 +386,19 @@ func TestOpenRefuses(t *testing.T) {
 	t.Run("not a database", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "history.db")
 		require.NoError(t, os.WriteFile(path, bytes.Repeat([]byte("not sqlite at all\n"), 100), 0o644))
-		_, err := Open(path)
+		_, err := Open(path, load.Bytes)
 		require.Error(t, err)
 		assert.Equal(t, escalator.EINVALID, escalator.ErrorCode(err))
 		assert.Contains(t, err.Error(), "not a usable history database")
 	})
 	t.Run("no path", func(t *testing.T) {
-		_, err := Open("")
+		_, err := Open("", load.Bytes)
 		assert.Equal(t, escalator.EINVALID, escalator.ErrorCode(err))
 	})
 	t.Run("parent is a file", func(t *testing.T) {
 		file := filepath.Join(t.TempDir(), "file")
 		require.NoError(t, os.WriteFile(file, nil, 0o644))
-		_, err := Open(filepath.Join(file, "history.db"))
+		_, err := Open(filepath.Join(file, "history.db"), load.Bytes)
 		assert.Equal(t, escalator.EINVALID, escalator.ErrorCode(err))
 	})
 }
@@ -464,7 +467,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 				require.NoError(t, err)
 				assert.JSONEq(t, string(wj), string(gj), wc.Name)
 			}
-			assert.Equal(t, scenarios.Metrics(w.Events), scenarios.Metrics(g.Events))
+			assert.Equal(t, judge.Metrics(w.Events), judge.Metrics(g.Events))
 		})
 	}
 	// The negative control failed checks, so the round trip covered
@@ -479,8 +482,8 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	// The metrics are stored for queries.
 	var upgrade float64
 	require.NoError(t, s.r.QueryRow(`SELECT value FROM metrics WHERE run_id = ? AND ordinal = 0 AND name = ?`,
-		want.ID, scenarios.MetricUpgradeDuration).Scan(&upgrade))
-	assert.Equal(t, scenarios.Metrics(want.Results[0].Events)[scenarios.MetricUpgradeDuration], upgrade)
+		want.ID, judge.MetricUpgradeDuration).Scan(&upgrade))
+	assert.Equal(t, judge.Metrics(want.Results[0].Events)[judge.MetricUpgradeDuration], upgrade)
 
 	// The summary counts the verdicts.
 	runs, err := s.Runs(Filter{})
@@ -501,13 +504,13 @@ func TestLoadWithoutScenarioFile(t *testing.T) {
 	require.NoError(t, err)
 	path := filepath.Join(dir, "f1.yaml")
 	require.NoError(t, os.WriteFile(path, src, 0o644))
-	sc, err := scenarios.LoadFile(path)
+	sc, err := load.File(path)
 	require.NoError(t, err)
 	res := scenarios.Run(context.Background(), sc, scenarios.Options{})
 	require.NoError(t, os.Remove(path))
 
 	s, _ := openTemp(t)
-	require.NoError(t, s.Save(reports.Run{ID: "gone", Results: []*scenarios.Result{res}}))
+	require.NoError(t, s.Save(reports.Run{ID: "gone", Results: []*judge.Result{res}}))
 	got, err := s.Load("gone")
 	require.NoError(t, err)
 	g := got.Results[0].Scenario
@@ -521,10 +524,10 @@ func TestLoadWithoutScenarioFile(t *testing.T) {
 
 func TestSaveRefuses(t *testing.T) {
 	s, _ := openTemp(t)
-	run := runOf(t, "dup", time.Now(), [2]string{"a", scenarios.VerdictPass})
+	run := runOf(t, "dup", time.Now(), [2]string{"a", judge.VerdictPass})
 	require.NoError(t, s.Save(run))
 
-	other := runOf(t, "dup", time.Now(), [2]string{"b", scenarios.VerdictFail}, [2]string{"c", scenarios.VerdictFail})
+	other := runOf(t, "dup", time.Now(), [2]string{"b", judge.VerdictFail}, [2]string{"c", judge.VerdictFail})
 	err := s.Save(other)
 	assert.Equal(t, escalator.ECONFLICT, escalator.ErrorCode(err), "%v", err)
 	got, err := s.Load("dup")
@@ -533,7 +536,7 @@ func TestSaveRefuses(t *testing.T) {
 	assert.Equal(t, "a", got.Results[0].Scenario.Name)
 
 	assert.Equal(t, escalator.EINVALID, escalator.ErrorCode(s.Save(reports.Run{})))
-	bad := runOf(t, "walls", time.Now(), [2]string{"a", scenarios.VerdictPass})
+	bad := runOf(t, "walls", time.Now(), [2]string{"a", judge.VerdictPass})
 	bad.Walls = append(bad.Walls, time.Second)
 	assert.Equal(t, escalator.EINVALID, escalator.ErrorCode(s.Save(bad)))
 }
@@ -593,7 +596,7 @@ func TestRunsFilter(t *testing.T) {
 func TestLoadByPrefix(t *testing.T) {
 	s, _ := openTemp(t)
 	for _, id := range []string{"aaaa1111-x", "aaaa2222-x", "bbbb", "bbbb0", "c_d%e"} {
-		require.NoError(t, s.Save(runOf(t, id, time.Now(), [2]string{id, scenarios.VerdictPass})))
+		require.NoError(t, s.Save(runOf(t, id, time.Now(), [2]string{id, judge.VerdictPass})))
 	}
 	for _, tc := range []struct {
 		ref, want, code string
