@@ -84,7 +84,7 @@ func mixedResults(t testing.TB) []*judge.Result {
 
 // TestConformanceFixtures: the cases judge what they should, so the
 // reports below render real evidence. Should one of these fail, the
-// checks (scenarios/check_conformance.go) changed, not the reports.
+// checks (scenarios/judge/check_conformance.go) changed, not the reports.
 func TestConformanceFixtures(t *testing.T) {
 	rs := conformanceResults(t)
 

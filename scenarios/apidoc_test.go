@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/escalator-testbed/escalator/orchestrator"
+	"github.com/escalator-testbed/escalator/scenarios/load"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files: docs/API.md from a recorded exchange, testdata/traces.golden from the bundled scenarios")
@@ -63,7 +64,7 @@ upgrade: {flow: F1, targetVersion: "2.0", nodes: [compute-1]}
 // cannot drift from what the code sends. Run with -update after changing an
 // interface.
 func TestAPIDoc(t *testing.T) {
-	s, err := LoadBytes("api-walkthrough.yaml", []byte(apiDocScenario))
+	s, err := load.Bytes("api-walkthrough.yaml", []byte(apiDocScenario))
 	require.NoError(t, err)
 	var log []exchange
 	tb, err := Build(s, BuildOptions{Tap: func(next http.RoundTripper) http.RoundTripper { return recorder{next, &log} }})

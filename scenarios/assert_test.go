@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 	"github.com/stretchr/testify/require"
 )
 
@@ -18,34 +20,34 @@ func TestEveryExpectationKindPassesAndFails(t *testing.T) {
 		for metric := range s.Expect.Thresholds {
 			var kind string
 			switch {
-			case strings.HasPrefix(metric, MetricLostRequests):
+			case strings.HasPrefix(metric, judge.MetricLostRequests):
 				kind = "threshold:lost"
-			case strings.HasPrefix(metric, MetricReplyLatency):
+			case strings.HasPrefix(metric, judge.MetricReplyLatency):
 				kind = "threshold:latency"
-			case MetricIsDuration(metric):
+			case judge.MetricIsDuration(metric):
 				kind = "threshold:duration"
 			default:
 				kind = "threshold:count"
 			}
-			kinds[ThresholdPrefix+metric] = kind
+			kinds[spec.ThresholdPrefix+metric] = kind
 		}
 		for _, a := range s.Expect.Assertions {
 			kind := "assert:" + a.Kind()
 			if a.While != nil {
 				kind = "assert:never-while"
 			}
-			kinds[AssertPrefix+a.Name] = kind
+			kinds[spec.AssertPrefix+a.Name] = kind
 		}
 		if len(kinds) == 0 {
 			continue
 		}
-		for _, c := range Judge(s, Run(t.Context(), s, Options{}).Events) {
+		for _, c := range judge.Judge(s, Run(t.Context(), s, Options{}).Events) {
 			kind, ok := kinds[c.Name]
 			switch {
 			case !ok:
-			case c.Status == CheckPassed && len(s.Expect.Violations) == 0:
+			case c.Status == judge.CheckPassed && len(s.Expect.Violations) == 0:
 				passed[kind] = true
-			case c.Status == CheckFailed && slices.Contains(s.Expect.Violations, c.Name):
+			case c.Status == judge.CheckFailed && slices.Contains(s.Expect.Violations, c.Name):
 				failed[kind] = true
 			}
 		}

@@ -3,6 +3,9 @@ package scenarios
 import (
 	"context"
 	"testing"
+
+	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/load"
 )
 
 // BenchmarkScaleF1 runs the bundled 1,000-node, 20,000-VM F1 upgrade
@@ -10,13 +13,13 @@ import (
 // HTTP wire. Run with -benchtime=1x, and under /usr/bin/time -v for the
 // peak memory.
 func BenchmarkScaleF1(b *testing.B) {
-	s, err := LoadFile("scale/f1-1000-nodes.yaml")
+	s, err := load.File("scale/f1-1000-nodes.yaml")
 	if err != nil {
 		b.Fatal(err)
 	}
 	for b.Loop() {
 		r := Run(context.Background(), s, Options{})
-		if r.Verdict != VerdictPass {
+		if r.Verdict != judge.VerdictPass {
 			for _, c := range r.Failed() {
 				b.Logf("%s: %v", c.Name, c.Violations[0].Message)
 			}

@@ -20,6 +20,8 @@ import (
 	"github.com/escalator-testbed/escalator/orchestrator"
 	"github.com/escalator-testbed/escalator/orchestrator/vimhttp"
 	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/load"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 	"github.com/escalator-testbed/escalator/sim"
 )
 
@@ -28,24 +30,24 @@ var catalogue embed.FS
 
 // Catalogue loads the bundled conformance cases (scenarios/conformance),
 // compiled into the binary so a vendor needs nothing but escalator.
-func Catalogue() ([]*Scenario, error) {
+func Catalogue() ([]*spec.Scenario, error) {
 	names, err := fs.Glob(catalogue, "conformance/*.yaml")
 	if err != nil {
 		return nil, err
 	}
-	var out []*Scenario
+	var out []*spec.Scenario
 	for _, n := range names {
 		data, err := catalogue.ReadFile(n)
 		if err != nil {
 			return nil, err
 		}
-		s, err := LoadBytes(path.Join("scenarios", n), data)
+		s, err := load.Bytes(path.Join("scenarios", n), data)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, s)
 	}
-	slices.SortFunc(out, func(a, b *Scenario) int { return strings.Compare(a.Conformance.ID, b.Conformance.ID) })
+	slices.SortFunc(out, func(a, b *spec.Scenario) int { return strings.Compare(a.Conformance.ID, b.Conformance.ID) })
 	return out, nil
 }
 
@@ -81,7 +83,7 @@ type ConformOptions struct {
 	// the ids it handled); 0 draws one.
 	Nonce int64
 	// OnCase, when set, hears each result as it comes.
-	OnCase func(r *Result, wall time.Duration)
+	OnCase func(r *judge.Result, wall time.Duration)
 }
 
 // NoSubscriptionError is a conformance run that could not start: the
@@ -142,8 +144,8 @@ func (c *Conformer) Handler() http.Handler {
 
 // Run runs the cases in order. It returns a result per case, or an error
 // when the VNFM never subscribed (*NoSubscriptionError) or ctx ended.
-func (c *Conformer) Run(ctx context.Context, cases []*Scenario) ([]*Result, error) {
-	var out []*Result
+func (c *Conformer) Run(ctx context.Context, cases []*spec.Scenario) ([]*judge.Result, error) {
+	var out []*judge.Result
 	var prev *Testbed
 	for i, s := range cases {
 		t0 := time.Now()
@@ -151,7 +153,7 @@ func (c *Conformer) Run(ctx context.Context, cases []*Scenario) ([]*Result, erro
 		tb, err := Build(cs, BuildOptions{Seed: cs.Seed, Real: true, Speed: 1, APIRoot: c.opt.APIRoot, Auth: c.opt.Auth,
 			Store: c.store, Record: true, ProbeTarget: c.opt.ProbeTarget})
 		if err != nil {
-			res := &Result{Scenario: s, Seed: cs.Seed, Verdict: VerdictError, Err: err}
+			res := &judge.Result{Scenario: s, Seed: cs.Seed, Verdict: judge.VerdictError, Err: err}
 			out = append(out, res)
 			c.report(res, t0)
 			continue
@@ -188,7 +190,7 @@ func (c *Conformer) Run(ctx context.Context, cases []*Scenario) ([]*Result, erro
 	return out, ctx.Err()
 }
 
-func (c *Conformer) report(r *Result, t0 time.Time) {
+func (c *Conformer) report(r *judge.Result, t0 time.Time) {
 	if c.opt.OnCase != nil {
 		c.opt.OnCase(r, time.Since(t0))
 	}
@@ -227,8 +229,8 @@ func (c *Conformer) awaitSubscription(ctx context.Context, tb *Testbed) error {
 }
 
 // runCase runs one case on a started testbed and judges it.
-func (c *Conformer) runCase(ctx context.Context, orig, s *Scenario, tb *Testbed, done <-chan struct{}) *Result {
-	res := &Result{Scenario: orig, Seed: s.Seed}
+func (c *Conformer) runCase(ctx context.Context, orig, s *spec.Scenario, tb *Testbed, done <-chan struct{}) *judge.Result {
+	res := &judge.Result{Scenario: orig, Seed: s.Seed}
 	tb.BeginCase()
 	ended := make(chan struct{})
 	var startErr error
@@ -244,7 +246,7 @@ func (c *Conformer) runCase(ctx context.Context, orig, s *Scenario, tb *Testbed,
 		})
 		st, err := tb.Manager.CreateSession(tb.Config)
 		if err != nil {
-			res.Session = judge.Session{State: SessionRefused, Reason: err.Error(), Flow: tb.Config.Flow, TargetVersion: tb.Config.TargetVersion}
+			res.Session = judge.Session{State: judge.SessionRefused, Reason: err.Error(), Flow: tb.Config.Flow, TargetVersion: tb.Config.TargetVersion}
 			tb.Conclude(res)
 			res.Scenario = orig
 			startErr = err
@@ -258,11 +260,11 @@ func (c *Conformer) runCase(ctx context.Context, orig, s *Scenario, tb *Testbed,
 	select {
 	case <-ended:
 	case <-done:
-		res.Verdict, res.Err = VerdictError, escalator.Errorf(escalator.EINTERNAL, "the case's loop stopped before its session ended")
+		res.Verdict, res.Err = judge.VerdictError, escalator.Errorf(escalator.EINTERNAL, "the case's loop stopped before its session ended")
 	case <-ctx.Done():
-		res.Verdict, res.Err = VerdictError, escalator.Errorf(escalator.EINTERNAL, "interrupted")
+		res.Verdict, res.Err = judge.VerdictError, escalator.Errorf(escalator.EINTERNAL, "interrupted")
 	case <-time.After(c.opt.CaseLimit):
-		res.Verdict, res.Err = VerdictError, escalator.Errorf(escalator.EINTERNAL, "the session was still running after %s", c.opt.CaseLimit)
+		res.Verdict, res.Err = judge.VerdictError, escalator.Errorf(escalator.EINTERNAL, "the session was still running after %s", c.opt.CaseLimit)
 	}
 	return res
 }
@@ -270,7 +272,7 @@ func (c *Conformer) runCase(ctx context.Context, orig, s *Scenario, tb *Testbed,
 // prepare makes a case ready for an external VNFM: its VNFs given to the
 // VNFM under test, the world's durations divided by the speed, and a seed
 // of its own.
-func (c *Conformer) prepare(orig *Scenario) *Scenario {
+func (c *Conformer) prepare(orig *spec.Scenario) *spec.Scenario {
 	s := *orig
 	s.VNFM.Name = c.opt.VNFM
 	s.VNFs = slices.Clone(orig.VNFs)
@@ -282,7 +284,7 @@ func (c *Conformer) prepare(orig *Scenario) *Scenario {
 		s.Seed = 1
 	}
 	f := c.opt.Speed
-	scale := func(d *Duration) { *d = Duration(time.Duration(float64(*d) / f)) }
+	scale := func(d *spec.Duration) { *d = spec.Duration(time.Duration(float64(*d) / f)) }
 	u := &s.Upgrade
 	scale(&u.NodeUpgradeTime)
 	scale(&u.VerifyTime)
@@ -302,7 +304,7 @@ func (c *Conformer) prepare(orig *Scenario) *Scenario {
 		scale(&s.Faults[i].For)
 	}
 	if c.opt.ReplyTimeout > 0 {
-		u.ReplyTimeout = Duration(c.opt.ReplyTimeout)
+		u.ReplyTimeout = spec.Duration(c.opt.ReplyTimeout)
 		u.ReplyDeadlines = nil
 	}
 	return &s

@@ -13,18 +13,21 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/load"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 	"github.com/escalator-testbed/escalator/sim"
 )
 
 // loadCatalogue loads the bundled conformance cases.
-func loadCatalogue(t *testing.T) []*Scenario {
+func loadCatalogue(t *testing.T) []*spec.Scenario {
 	t.Helper()
 	files, err := filepath.Glob("conformance/*.yaml")
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
-	var out []*Scenario
+	var out []*spec.Scenario
 	for _, f := range files {
-		s, err := LoadFile(f)
+		s, err := load.File(f)
 		require.NoError(t, err)
 		require.NotNil(t, s.Conformance, "%s has no conformance block", f)
 		out = append(out, s)
@@ -48,7 +51,7 @@ func (r row) label() string {
 
 // misbehaving returns a copy of a case run by the reference VNFM with
 // another profile.
-func misbehaving(s *Scenario, r row) *Scenario {
+func misbehaving(s *spec.Scenario, r row) *spec.Scenario {
 	c := *s
 	c.VNFM.Behavior = r.profile
 	if r.auth != "" {
@@ -103,11 +106,11 @@ func TestConformanceMatrix(t *testing.T) {
 		var want, got []string
 		for ci, s := range cases {
 			id := s.Conformance.ID
-			require.NotEqual(t, VerdictError, verdicts[ri][ci], "%s under %s", id, r.label())
+			require.NotEqual(t, judge.VerdictError, verdicts[ri][ci], "%s under %s", id, r.label())
 			if r.profile == sim.BehaviorReference {
-				require.Contains(t, []string{VerdictPass, VerdictNotApplicable}, verdicts[ri][ci], id)
+				require.Contains(t, []string{judge.VerdictPass, judge.VerdictNotApplicable}, verdicts[ri][ci], id)
 			}
-			if verdicts[ri][ci] == VerdictFail {
+			if verdicts[ri][ci] == judge.VerdictFail {
 				got = append(got, id)
 			}
 			// An AUTH case (its file sets notifyAuth) of the other kind of
@@ -115,7 +118,7 @@ func TestConformanceMatrix(t *testing.T) {
 			// case that names the profile must fail.
 			other := r.auth != "" && s.VNFM.NotifyAuth != "" && s.VNFM.NotifyAuth != r.auth
 			if other {
-				require.Equal(t, VerdictNotApplicable, verdicts[ri][ci], "%s under %s", id, r.label())
+				require.Equal(t, judge.VerdictNotApplicable, verdicts[ri][ci], "%s under %s", id, r.label())
 			}
 			if slices.Contains(s.Conformance.FailedBy, r.profile) && !other {
 				want = append(want, id)
@@ -135,7 +138,7 @@ func TestConformanceMatrix(t *testing.T) {
 // checkConformanceDoc keeps the generated parts of docs/CONFORMANCE.md
 // (between the GENERATED markers) true to the catalogue and to the matrix
 // just measured; -update rewrites them.
-func checkConformanceDoc(t *testing.T, cases []*Scenario, rows []row, verdicts [][]string) {
+func checkConformanceDoc(t *testing.T, cases []*spec.Scenario, rows []row, verdicts [][]string) {
 	const path = "../docs/CONFORMANCE.md"
 	cur, err := os.ReadFile(path)
 	require.NoError(t, err)
@@ -160,7 +163,7 @@ func replaceGenerated(t *testing.T, doc, name, body string) string {
 	return doc[:i+len(begin)] + body + doc[j:]
 }
 
-func renderCases(cases []*Scenario) string {
+func renderCases(cases []*spec.Scenario) string {
 	var b strings.Builder
 	for _, s := range cases {
 		c := s.Conformance
@@ -178,7 +181,7 @@ func renderCases(cases []*Scenario) string {
 	return b.String()
 }
 
-func renderMatrix(cases []*Scenario, rows []row, verdicts [][]string) string {
+func renderMatrix(cases []*spec.Scenario, rows []row, verdicts [][]string) string {
 	var b strings.Builder
 	b.WriteString("| profile |")
 	for _, s := range cases {
@@ -189,7 +192,7 @@ func renderMatrix(cases []*Scenario, rows []row, verdicts [][]string) string {
 		b.WriteString(":-:|")
 	}
 	b.WriteString("\n")
-	mark := map[string]string{VerdictPass: "·", VerdictFail: "**FAIL**", VerdictNotApplicable: "n/a"}
+	mark := map[string]string{judge.VerdictPass: "·", judge.VerdictFail: "**FAIL**", judge.VerdictNotApplicable: "n/a"}
 	for ri, r := range rows {
 		fmt.Fprintf(&b, "| %s |", r.label())
 		for ci := range cases {
@@ -208,17 +211,17 @@ func renderMatrix(cases []*Scenario, rows []row, verdicts [][]string) string {
 // failedAlone splits the cases into those some row fails on its own and
 // those every failing row fails together with others: the honest answer to
 // "can this case fail alone?".
-func failedAlone(cases []*Scenario, verdicts [][]string) (alone, together []string) {
+func failedAlone(cases []*spec.Scenario, verdicts [][]string) (alone, together []string) {
 	for ci, s := range cases {
 		single := false
 		for ri := range verdicts {
 			n := 0
 			for cj := range cases {
-				if verdicts[ri][cj] == VerdictFail {
+				if verdicts[ri][cj] == judge.VerdictFail {
 					n++
 				}
 			}
-			if verdicts[ri][ci] == VerdictFail && n == 1 {
+			if verdicts[ri][ci] == judge.VerdictFail && n == 1 {
 				single = true
 			}
 		}
@@ -243,8 +246,8 @@ func renderProfiles() string {
 func renderChecks() string {
 	var b strings.Builder
 	b.WriteString("| check | passes when |\n|---|---|\n")
-	for _, n := range ConformanceCheckNames() {
-		fmt.Fprintf(&b, "| `%s` | %s |\n", n, ConformanceCheckDoc(n))
+	for _, n := range judge.ConformanceCheckNames() {
+		fmt.Fprintf(&b, "| `%s` | %s |\n", n, judge.ConformanceCheckDoc(n))
 	}
 	return b.String()
 }
@@ -276,7 +279,7 @@ func TestConformerPrepare(t *testing.T) {
 	cases, err := Catalogue()
 	require.NoError(t, err)
 	require.Len(t, cases, len(loadCatalogue(t)), "the embedded catalogue is the folder's")
-	var orig *Scenario
+	var orig *spec.Scenario
 	for _, s := range cases {
 		if s.Conformance.ID == "DUP-001" {
 			orig = s
@@ -299,5 +302,5 @@ func TestConformerPrepare(t *testing.T) {
 	other := NewConformer(ConformOptions{VNFM: "acme-vnfm", Speed: 60, Nonce: 8}).prepare(orig)
 	require.NotEqual(t, got.Seed, other.Seed, "another run draws other ids")
 	withTimeout := NewConformer(ConformOptions{VNFM: "v", ReplyTimeout: 3 * time.Second}).prepare(orig)
-	require.Equal(t, Duration(3*time.Second), withTimeout.Upgrade.ReplyTimeout)
+	require.Equal(t, spec.Duration(3*time.Second), withTimeout.Upgrade.ReplyTimeout)
 }

@@ -4,6 +4,9 @@ import (
 	"embed"
 	"path"
 	"slices"
+
+	"github.com/escalator-testbed/escalator/scenarios/load"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 // The demo's showcase scenarios travel inside the binary, so `escalator
@@ -19,24 +22,24 @@ const DemoDefault = "demo-f1-showcase"
 // Demos loads the bundled showcase scenarios, the default first, then by
 // name. Each Path reads scenarios/demo/FILE, where the file lives in the
 // source tree.
-func Demos() ([]*Scenario, error) {
+func Demos() ([]*spec.Scenario, error) {
 	entries, err := demoFiles.ReadDir("demo")
 	if err != nil {
 		return nil, err
 	}
-	var out []*Scenario
+	var out []*spec.Scenario
 	for _, e := range entries {
 		data, err := demoFiles.ReadFile(path.Join("demo", e.Name()))
 		if err != nil {
 			return nil, err
 		}
-		s, err := LoadBytes(path.Join("scenarios", "demo", e.Name()), data)
+		s, err := load.Bytes(path.Join("scenarios", "demo", e.Name()), data)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, s)
 	}
-	slices.SortStableFunc(out, func(a, b *Scenario) int {
+	slices.SortStableFunc(out, func(a, b *spec.Scenario) int {
 		switch {
 		case a.Name == b.Name:
 			return 0

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/escalator-testbed/escalator/scenarios/load"
 	"github.com/stretchr/testify/require"
 )
 
@@ -22,7 +23,7 @@ func TestDemosAreTheDemoFolder(t *testing.T) {
 		require.FileExists(t, filepath.Join("..", s.Path))
 		disk, err := os.ReadFile(filepath.Join("..", s.Path))
 		require.NoError(t, err)
-		fromDisk, err := LoadBytes(s.Path, disk)
+		fromDisk, err := load.Bytes(s.Path, disk)
 		require.NoError(t, err)
 		require.Equal(t, fromDisk.Name, s.Name)
 		require.Positive(t, s.Clock.Speed, "%s: clock.speed sets the demo's pace", s.Name)

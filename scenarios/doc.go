@@ -1,4 +1,8 @@
-// Package scenarios is the scenario language: the YAML loader with positioned
-// errors, the runner that builds a simulated world and an orchestrator from a
-// scenario, and the checks that judge a run from its event trace.
+// Package scenarios is the testbed, the composition root of a run: it
+// builds a simulated world, an orchestrator and a VNFM from a scenario
+// (Build), arms the scenario's faults, runs it (Run, or Conformer against
+// an external VNFM), probes the VNFM's endpoint for the conformance cases,
+// and has the judge decide the trace. The language is scenarios/spec, the
+// loader scenarios/load, the checks and the Result scenarios/judge; the
+// bundled suite lives beside it as YAML, with the schema editors read.
 package scenarios

@@ -98,7 +98,7 @@ func (g *gate) available(h http.Handler) http.Handler {
 
 // fault is one armed FaultSpec.
 type fault struct {
-	FaultSpec
+	spec.FaultSpec
 	index  int
 	active bool
 	left   int // occasions left; -1 unlimited
@@ -126,7 +126,7 @@ func (fs *faults) record(f *fault, what event.FaultInjected) {
 
 // arm schedules each fault's activation: at its time, at its step, or at
 // the step once its time has come.
-func (fs *faults) arm(specs []FaultSpec) {
+func (fs *faults) arm(specs []spec.FaultSpec) {
 	for i, s := range specs {
 		kind, _ := spec.FaultKindOf(s.Do) // known: the loader checked it
 		f := &fault{FaultSpec: s, index: i, left: s.Count}
@@ -258,7 +258,7 @@ func (fs *faults) vnfmOverride(n orchestrator.Notification) string {
 
 // redeliver is the notifier's Redeliver hook.
 func (fs *faults) redeliver(n orchestrator.Notification) bool {
-	f := fs.take(func(node string) bool { return slices.Contains(n.AffectedNodes, node) }, FaultNotifyTwice)
+	f := fs.take(func(node string) bool { return slices.Contains(n.AffectedNodes, node) }, spec.FaultNotifyTwice)
 	if f == nil {
 		return false
 	}
@@ -270,11 +270,11 @@ func (fs *faults) redeliver(n orchestrator.Notification) bool {
 func (fs *faults) migrationHook(vm *sim.VM) sim.MigrationFault {
 	on := func(node string) bool { return vm.Host != nil && vm.Host.ID == node }
 	var out sim.MigrationFault
-	if f := fs.take(on, FaultMigrationFails); f != nil {
+	if f := fs.take(on, spec.FaultMigrationFails); f != nil {
 		fs.record(f, event.FaultInjected{VM: vm.ID})
 		out.Fail = true
 	}
-	if f := fs.take(on, FaultMigrationSlow); f != nil {
+	if f := fs.take(on, spec.FaultMigrationSlow); f != nil {
 		out.Factor = f.Factor
 		if out.Factor == 0 {
 			out.Factor = 3

@@ -8,6 +8,7 @@ import (
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/orchestrator"
 	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 	"github.com/escalator-testbed/escalator/sim"
 )
 
@@ -25,7 +26,7 @@ const settleTime = 5 * time.Minute
 
 // nodeConfigs lists the scenario's nodes, in topology order (the order of
 // Scenario.NodeNames).
-func nodeConfigs(s *Scenario) []sim.NodeConfig {
+func nodeConfigs(s *spec.Scenario) []sim.NodeConfig {
 	ns := s.Nodes
 	if len(ns.List) > 0 {
 		out := make([]sim.NodeConfig, len(ns.List))
@@ -46,8 +47,8 @@ func nodeConfigs(s *Scenario) []sim.NodeConfig {
 }
 
 // Run runs one scenario in virtual time and judges it.
-func Run(ctx context.Context, s *Scenario, opt Options) (res *Result) {
-	res = &Result{Scenario: s, Seed: s.Seed}
+func Run(ctx context.Context, s *spec.Scenario, opt Options) (res *judge.Result) {
+	res = &judge.Result{Scenario: s, Seed: s.Seed}
 	if opt.Seed != 0 {
 		res.Seed = opt.Seed
 	}
@@ -55,7 +56,7 @@ func Run(ctx context.Context, s *Scenario, opt Options) (res *Result) {
 	// and must reach the user as an error, not a stack dump.
 	defer func() {
 		if p := recover(); p != nil {
-			res.Verdict = VerdictError
+			res.Verdict = judge.VerdictError
 			res.Err = escalator.Errorf(escalator.EINTERNAL, "internal error while running the scenario: %v (please report this with the scenario file)", p)
 		}
 	}()
@@ -63,18 +64,18 @@ func Run(ctx context.Context, s *Scenario, opt Options) (res *Result) {
 		opt.Limit = 72 * time.Hour
 	}
 	if s.Clock.Mode == "real" {
-		res.Verdict = VerdictError
+		res.Verdict = judge.VerdictError
 		res.Err = escalator.Errorf(escalator.EINVALID, "%s asks for the real clock: run it with `escalator vim --scenario %s` and a VNFM (`escalator vnfm`); `escalator run` runs virtual time", s.Name, s.Path)
 		return res
 	}
 	tb, err := Build(s, BuildOptions{Seed: res.Seed})
 	if err != nil {
-		res.Verdict, res.Err = VerdictError, err
+		res.Verdict, res.Err = judge.VerdictError, err
 		return res
 	}
 	loop := tb.Loop
-	fail := func(err error) *Result {
-		res.Verdict, res.Err, res.Events = VerdictError, err, tb.Trace.Events
+	fail := func(err error) *judge.Result {
+		res.Verdict, res.Err, res.Events = judge.VerdictError, err, tb.Trace.Events
 		return res
 	}
 	ended := false
@@ -90,7 +91,7 @@ func Run(ctx context.Context, s *Scenario, opt Options) (res *Result) {
 		// A refusal is an outcome the scenario may expect (the capacity
 		// pre-check); anything else it did not ask for still gets judged,
 		// and the outcome check says what happened.
-		res.Session = judge.Session{State: SessionRefused, Reason: err.Error(), Flow: tb.Config.Flow, TargetVersion: tb.Config.TargetVersion}
+		res.Session = judge.Session{State: judge.SessionRefused, Reason: err.Error(), Flow: tb.Config.Flow, TargetVersion: tb.Config.TargetVersion}
 		tb.Conclude(res)
 		return res
 	}

@@ -9,18 +9,21 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/load"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 // bundled loads the suite shipped under scenarios/, without the scale
 // scenario: make run runs it, and BenchmarkScaleF1 measures it; under the
 // race detector the tests that run the suite several times would take
 // minutes with it.
-func bundled(t testing.TB) []*Scenario {
+func bundled(t testing.TB) []*spec.Scenario {
 	t.Helper()
-	list, err := LoadPaths([]string{"."})
+	list, err := load.Paths([]string{"."})
 	require.NoError(t, err)
 	require.NotEmpty(t, list)
-	return slices.DeleteFunc(list, func(s *Scenario) bool { return s.Labels["suite"] == "scale" })
+	return slices.DeleteFunc(list, func(s *spec.Scenario) bool { return s.Labels["suite"] == "scale" })
 }
 
 // TestBundledSuite runs every shipped scenario: ordinary ones must pass,
@@ -30,9 +33,9 @@ func TestBundledSuite(t *testing.T) {
 		t.Run(s.Name, func(t *testing.T) {
 			t.Parallel()
 			r := Run(context.Background(), s, Options{})
-			want := VerdictPass
+			want := judge.VerdictPass
 			if len(s.Expect.Violations) > 0 {
-				want = VerdictXFail
+				want = judge.VerdictXFail
 			}
 			var failed []string
 			for _, c := range r.Failed() {
@@ -56,18 +59,18 @@ func TestEveryCheckPassesAndFails(t *testing.T) {
 		r := Run(context.Background(), s, Options{})
 		for _, c := range r.Checks {
 			switch c.Status {
-			case CheckFailed:
+			case judge.CheckFailed:
 				if slices.Contains(s.Expect.Violations, c.Name) {
 					failedSomewhere[c.Name] = true
 				}
-			case CheckPassed:
+			case judge.CheckPassed:
 				if len(s.Expect.Violations) == 0 {
 					passedSomewhere[c.Name] = true
 				}
 			}
 		}
 	}
-	for _, name := range append([]string{CheckOutcome}, CheckNames...) {
+	for _, name := range append([]string{judge.CheckOutcome}, judge.CheckNames...) {
 		require.True(t, failedSomewhere[name], "no negative control makes %s fail", name)
 		require.True(t, passedSomewhere[name], "no ordinary scenario shows %s passing", name)
 	}
@@ -76,7 +79,7 @@ func TestEveryCheckPassesAndFails(t *testing.T) {
 // TestSameSeedSameTrace: one scenario and one seed give a byte-identical
 // NDJSON trace; another seed changes it.
 func TestSameSeedSameTrace(t *testing.T) {
-	ndjson := func(s *Scenario, seed int64) []byte {
+	ndjson := func(s *spec.Scenario, seed int64) []byte {
 		r := Run(context.Background(), s, Options{Seed: seed})
 		require.NoError(t, r.Err)
 		var b bytes.Buffer
@@ -104,7 +107,7 @@ func TestTraceRoundTrip(t *testing.T) {
 	back, err := escalator.ReadNDJSON(&b)
 	require.NoError(t, err)
 	require.Len(t, back, len(r.Events))
-	got := Judge(s, back)
+	got := judge.Judge(s, back)
 	for i := range got {
 		require.Equal(t, r.Checks[i].Name, got[i].Name)
 		require.Equal(t, r.Checks[i].Status, got[i].Status, got[i].Name)

@@ -12,6 +12,8 @@ import (
 	"github.com/escalator-testbed/escalator/openapi/edge"
 	"github.com/escalator-testbed/escalator/orchestrator"
 	"github.com/escalator-testbed/escalator/orchestrator/vimhttp"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 	"github.com/escalator-testbed/escalator/sim"
 	"github.com/escalator-testbed/escalator/sim/vnfhttp"
 	"github.com/escalator-testbed/escalator/sim/vnfmhttp"
@@ -30,7 +32,7 @@ func vnfmHost(name string) string { return name + ".vnfm.escalator" }
 // reached over the in-process transport; a real-time one serves its
 // handler on a socket for an external VNFM.
 type Testbed struct {
-	Scenario *Scenario
+	Scenario *spec.Scenario
 	Loop     *sim.Loop
 	Trace    *escalator.Trace
 	World    *sim.World
@@ -82,7 +84,7 @@ type BuildOptions struct {
 }
 
 // Build assembles a testbed from a scenario.
-func Build(s *Scenario, opt BuildOptions) (*Testbed, error) {
+func Build(s *spec.Scenario, opt BuildOptions) (*Testbed, error) {
 	seed := s.Seed
 	if opt.Seed != 0 {
 		seed = opt.Seed
@@ -264,22 +266,22 @@ var notifyAuth = map[string]string{"": "", "basic": "basic:vim:basic-secret", "o
 
 // Conclude ends a run: the world closes its books (service summaries,
 // final node states) and the trace is judged into res.
-func (tb *Testbed) Conclude(res *Result) {
+func (tb *Testbed) Conclude(res *judge.Result) {
 	tb.World.Finish()
 	res.Events = tb.Trace.Events
 	res.Elapsed = tb.Loop.Elapsed()
 	res.Lost = tb.World.LostRequests()
-	res.Checks = Judge(tb.Scenario, res.Events)
-	res.Verdict = Verdict(tb.Scenario, res.Checks)
+	res.Checks = judge.Judge(tb.Scenario, res.Events)
+	res.Verdict = judge.Verdict(tb.Scenario, res.Checks)
 }
 
 // maxImpacted is how many instances of a VNF may be out of service at once:
 // what its IFA 011 limits say, or else one for an active-standby VNF (never
 // both of a pair), and for a load-balanced pool as many as leave enough
 // capacity for the load.
-func maxImpacted(v VNFSpec) int {
+func maxImpacted(v spec.VNFSpec) int {
 	n := 1
-	if v.Mode == ModeLoadBalanced && v.CapacityPerInstance > 0 {
+	if v.Mode == spec.ModeLoadBalanced && v.CapacityPerInstance > 0 {
 		needed := int(math.Ceil(float64(v.Load) / float64(v.CapacityPerInstance)))
 		n = max(1, v.Instances-needed)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/scenarios/load"
 )
 
 // withScale adds the scale suite (the 1,000-node scenario) to the trace
@@ -33,7 +34,7 @@ const tracesGolden = "testdata/traces.golden"
 //
 //	go test ./scenarios -run TracesGolden -update [-golden-scale]
 func TestTracesGolden(t *testing.T) {
-	all, err := LoadPaths([]string{"."})
+	all, err := load.Paths([]string{"."})
 	require.NoError(t, err)
 	want := readTracesGolden(t)
 	var (

@@ -21,6 +21,9 @@ import (
 	"github.com/escalator-testbed/escalator/orchestrator/vimhttp"
 	"github.com/escalator-testbed/escalator/reports"
 	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/load"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 	"github.com/escalator-testbed/escalator/sim/vnfhttp"
 )
 
@@ -124,7 +127,7 @@ func cmdConform(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	var walls []time.Duration
 	c := scenarios.NewConformer(scenarios.ConformOptions{APIRoot: root, VNFM: *id, ProbeTarget: *target, Auth: cred,
 		Speed: *speed, ReplyTimeout: *replyTimeout, Wait: *wait, Settle: *settle,
-		OnCase: func(r *scenarios.Result, wall time.Duration) {
+		OnCase: func(r *judge.Result, wall time.Duration) {
 			term.Scenario(r, wall)
 			walls = append(walls, wall)
 		}})
@@ -212,11 +215,11 @@ func cmdConform(ctx context.Context, args []string, stdout, stderr io.Writer) in
 // loadCases loads the bundled catalogue, or the cases in dir, and keeps
 // those --run selects; a load error or an empty selection is a usage
 // error.
-func loadCases(dir string, re *regexp.Regexp, stderr io.Writer) ([]*scenarios.Scenario, int) {
-	var cases []*scenarios.Scenario
+func loadCases(dir string, re *regexp.Regexp, stderr io.Writer) ([]*spec.Scenario, int) {
+	var cases []*spec.Scenario
 	var err error
 	if dir != "" {
-		cases, err = scenarios.LoadPaths([]string{dir})
+		cases, err = load.Paths([]string{dir})
 	} else {
 		cases, err = scenarios.Catalogue()
 	}
@@ -233,7 +236,7 @@ func loadCases(dir string, re *regexp.Regexp, stderr io.Writer) ([]*scenarios.Sc
 }
 
 // printCases is --list: a line per case, in the order they run.
-func printCases(w io.Writer, cases []*scenarios.Scenario) {
+func printCases(w io.Writer, cases []*spec.Scenario) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tTITLE\tAPPLIES TO\tDECIDED BY")
 	for _, s := range cases {
@@ -246,8 +249,8 @@ func printCases(w io.Writer, cases []*scenarios.Scenario) {
 
 // selectCases keeps the conformance cases --run matches (by ID, title or
 // file name).
-func selectCases(list []*scenarios.Scenario, re *regexp.Regexp) []*scenarios.Scenario {
-	var out []*scenarios.Scenario
+func selectCases(list []*spec.Scenario, re *regexp.Regexp) []*spec.Scenario {
+	var out []*spec.Scenario
 	for _, s := range list {
 		if s.Conformance == nil {
 			continue
@@ -264,7 +267,7 @@ func selectCases(list []*scenarios.Scenario, re *regexp.Regexp) []*scenarios.Sce
 // testbed's probes 404: most often the URL is only the VNFM's base, and
 // the line names the path the VNFM notification API defines for the
 // endpoint. It is empty when no probe met a 404 there.
-func notFoundHint(target string, results []*scenarios.Result) string {
+func notFoundHint(target string, results []*judge.Result) string {
 	found := false
 	for _, r := range results {
 		for _, e := range r.Events {

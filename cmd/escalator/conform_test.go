@@ -24,6 +24,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
 	"github.com/escalator-testbed/escalator/sim"
 )
 
@@ -258,18 +259,18 @@ func TestConformanceOverTCP(t *testing.T) {
 			require.Len(t, c.verdicts, len(ids), c.out)
 			want := slices.Clone(r.wantFail)
 			sort.Strings(want)
-			require.Equal(t, want, c.with(scenarios.VerdictFail), "%s must fail exactly the cases that name it:\n%s", r.behavior, c.out)
+			require.Equal(t, want, c.with(judge.VerdictFail), "%s must fail exactly the cases that name it:\n%s", r.behavior, c.out)
 			// A misbehaving VNFM may leave a check nothing to judge (no
 			// acknowledgement claims anything to verify); it must never
 			// turn a failure into "not applicable".
-			na := c.with(scenarios.VerdictNotApplicable)
+			na := c.with(judge.VerdictNotApplicable)
 			require.Contains(t, na, r.wantNA, c.out)
 			if r.behavior == sim.BehaviorReference {
 				require.Equal(t, []string{r.wantNA}, na, c.out)
 				t.Logf("reference VNFM (%s): %d cases in %s", strings.SplitN(r.auth, ":", 2)[0], len(c.verdicts), c.wall.Round(time.Second))
 			}
-			require.Empty(t, c.with(scenarios.VerdictError), c.out)
-			for _, id := range c.with(scenarios.VerdictFail) {
+			require.Empty(t, c.with(judge.VerdictError), c.out)
+			for _, id := range c.with(judge.VerdictFail) {
 				failedSomewhere[id] = true
 			}
 		})

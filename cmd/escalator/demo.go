@@ -15,6 +15,8 @@ import (
 
 	"github.com/escalator-testbed/escalator/reports/dashboard"
 	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/load"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 // demoDefaultSpeed paces a showcase whose file names no clock speed: an
@@ -64,7 +66,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitHarness
 	}
 	if *file != "" {
-		s, err := scenarios.LoadFile(*file)
+		s, err := load.File(*file)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return exitUsage
@@ -75,7 +77,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				break
 			}
 		}
-		list = append([]*scenarios.Scenario{s}, list...)
+		list = append([]*spec.Scenario{s}, list...)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

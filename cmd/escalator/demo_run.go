@@ -22,6 +22,8 @@ import (
 	"github.com/escalator-testbed/escalator/reports"
 	"github.com/escalator-testbed/escalator/reports/dashboard"
 	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 	"github.com/escalator-testbed/escalator/sim"
 	"github.com/escalator-testbed/escalator/sim/vnfmhttp"
 )
@@ -43,7 +45,7 @@ const demoTick = 200 * time.Millisecond
 type demo struct {
 	mu    sync.Mutex // one control at a time
 	hub   *dashboard.Hub
-	list  []*scenarios.Scenario
+	list  []*spec.Scenario
 	speed float64 // the speed set by flag or by the page (0: the scenario's)
 	out   io.Writer
 	log   *slog.Logger
@@ -53,7 +55,7 @@ type demo struct {
 	first sync.Once
 }
 
-func newDemo(hub *dashboard.Hub, list []*scenarios.Scenario, speed float64, out io.Writer, log *slog.Logger) *demo {
+func newDemo(hub *dashboard.Hub, list []*spec.Scenario, speed float64, out io.Writer, log *slog.Logger) *demo {
 	return &demo{hub: hub, list: list, speed: speed, out: out, log: log,
 		token: strconv.FormatInt(time.Now().UnixNano(), 36)}
 }
@@ -69,7 +71,7 @@ func (d *demo) infos() []dashboard.ScenarioInfo {
 
 // speedFor is the speed a run of s starts at: the one chosen last, else
 // the scenario's own, else the default.
-func (d *demo) speedFor(s *scenarios.Scenario) float64 {
+func (d *demo) speedFor(s *spec.Scenario) float64 {
 	switch {
 	case d.speed > 0:
 		return d.speed
@@ -103,7 +105,7 @@ func (d *demo) startFirst() {
 func (d *demo) Restart(name string, seed int64) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	var s *scenarios.Scenario
+	var s *spec.Scenario
 	if name == "" && d.cur != nil {
 		s = d.cur.s
 	}
@@ -259,7 +261,7 @@ func (d *demo) close() {
 type demoRun struct {
 	d        *demo
 	id       string
-	s        *scenarios.Scenario
+	s        *spec.Scenario
 	seed     int64
 	tb       *scenarios.Testbed
 	vnfm     *sim.VNFM
@@ -285,7 +287,7 @@ type demoRun struct {
 
 // launch builds a run, ready to start: both loops paused at time zero, the
 // VNFM subscribed.
-func (d *demo) launch(s *scenarios.Scenario, seed int64, id string) (*demoRun, error) {
+func (d *demo) launch(s *spec.Scenario, seed int64, id string) (*demoRun, error) {
 	speed := d.speedFor(s)
 	r := &demoRun{d: d, id: id, s: s, seed: seed, vimDone: make(chan struct{}), vnfmDone: make(chan struct{}), state: dashboard.StateReady}
 	vimLn, err := net.Listen("tcp", "127.0.0.1:0")
@@ -531,7 +533,7 @@ func (r *demoRun) end(elapsed *time.Duration, failure string) {
 		go r.stop()
 		return
 	}
-	res := &scenarios.Result{Scenario: r.s, Seed: r.seed, Session: scenarios.SessionOf(r.session), UpgradeDuration: *elapsed}
+	res := &judge.Result{Scenario: r.s, Seed: r.seed, Session: scenarios.SessionOf(r.session), UpgradeDuration: *elapsed}
 	r.tb.Conclude(res)
 	r.d.hub.SetSnapshot(snapshotOf(r.tb.World, r.tb.Config.TargetVersion, r.tb.Loop.Elapsed()))
 	var b bytes.Buffer

@@ -10,12 +10,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/load"
 	"github.com/escalator-testbed/escalator/sim"
 )
 
 func buildDemo(t *testing.T, path string) *scenarios.Testbed {
 	t.Helper()
-	s, err := scenarios.LoadFile(filepath.Join("..", "..", "scenarios", path))
+	s, err := load.File(filepath.Join("..", "..", "scenarios", path))
 	require.NoError(t, err)
 	tb, err := scenarios.Build(s, scenarios.BuildOptions{})
 	require.NoError(t, err)

@@ -11,7 +11,7 @@ import (
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/reports"
 	"github.com/escalator-testbed/escalator/reports/history"
-	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/load"
 )
 
 // defaultDB is where runs are recorded unless --db or --no-db says else:
@@ -24,7 +24,7 @@ var defaultDB = func() string {
 }()
 
 func record(path string, run reports.Run) error {
-	st, err := history.Open(path, scenarios.LoadBytes)
+	st, err := history.Open(path, load.Bytes)
 	if err != nil {
 		return err
 	}
@@ -37,7 +37,7 @@ func openHistory(path string, stderr io.Writer) (*history.Store, int) {
 		fmt.Fprintf(stderr, "no run history at %s yet: escalator run records one (or name another with --db)\n", path)
 		return nil, exitUsage
 	}
-	st, err := history.Open(path, scenarios.LoadBytes)
+	st, err := history.Open(path, load.Bytes)
 	if err != nil {
 		fmt.Fprintf(stderr, "cannot open the run history: %v\n", err)
 		return nil, exitHarness

@@ -14,7 +14,9 @@ import (
 	"strings"
 
 	"github.com/escalator-testbed/escalator"
-	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/load"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 // Exit codes, the CLI edge of the error codes.
@@ -134,8 +136,8 @@ func parse(fs *flag.FlagSet, args []string) (int, bool) {
 	return 0, true
 }
 
-func load(paths []string, stderr io.Writer) ([]*scenarios.Scenario, int) {
-	list, err := scenarios.LoadPaths(paths)
+func loadScenarios(paths []string, stderr io.Writer) ([]*spec.Scenario, int) {
+	list, err := load.Paths(paths)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		if escalator.ErrorCode(err) == escalator.EINVALID || escalator.ErrorCode(err) == escalator.ENOTFOUND {
@@ -155,7 +157,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	list, code := load(fs.Args(), stderr)
+	list, code := loadScenarios(fs.Args(), stderr)
 	if code != 0 {
 		return code
 	}
@@ -181,7 +183,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "escalator run: %v\n", err)
 		return exitUsage
 	}
-	list, code := load(fs.Args(), stderr)
+	list, code := loadScenarios(fs.Args(), stderr)
 	if code != 0 {
 		return code
 	}
@@ -208,7 +210,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // writeTrace writes a trace atomically: a reader never sees half a file.
 // withSeed names the file after the seed too, for repeated runs.
-func writeTrace(dir string, r *scenarios.Result, withSeed bool, names map[string]int) error {
+func writeTrace(dir string, r *judge.Result, withSeed bool, names map[string]int) error {
 	name := r.Scenario.Name
 	if withSeed {
 		name = fmt.Sprintf("%s.seed%d", name, r.Seed)

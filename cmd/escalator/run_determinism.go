@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/escalator-testbed/escalator"
-	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
 )
 
 // checkDeterminism names the failure --verify-determinism adds to a run.
@@ -103,7 +103,7 @@ func ndjson(events []escalator.Event) ([]byte, error) {
 // compareRuns judges the second run of a determinism check against the
 // first: when their traces differ, the first run fails with a
 // "determinism" check naming the first differing line.
-func compareRuns(first, second *scenarios.Result) {
+func compareRuns(first, second *judge.Result) {
 	a, errA := ndjson(first.Events)
 	b, errB := ndjson(second.Events)
 	var msg string
@@ -117,14 +117,14 @@ func compareRuns(first, second *scenarios.Result) {
 		}
 		msg = d.message(first.Seed)
 	}
-	if first.Verdict == scenarios.VerdictError {
+	if first.Verdict == judge.VerdictError {
 		// The error already fails the run and is what to fix first.
 		return
 	}
-	first.Checks = append(slices.Clip(first.Checks), scenarios.CheckResult{
+	first.Checks = append(slices.Clip(first.Checks), judge.CheckResult{
 		Name:       checkDeterminism,
-		Status:     scenarios.CheckFailed,
-		Violations: []scenarios.Violation{{Message: msg}},
+		Status:     judge.CheckFailed,
+		Violations: []judge.Violation{{Message: msg}},
 	})
-	first.Verdict = scenarios.VerdictFail
+	first.Verdict = judge.VerdictFail
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/google/uuid"
 	"io"
 	"os"
 	"strconv"
@@ -11,9 +10,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/reports"
 	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 // runScenario runs one scenario; a test may replace it.
@@ -65,12 +68,12 @@ func termWidth() int {
 
 // job is one run of one scenario with one seed.
 type job struct {
-	s    *scenarios.Scenario
+	s    *spec.Scenario
 	seed int64
 }
 
 // plan lists the runs, in input order: each scenario --repeat times.
-func (o *runOptions) plan(list []*scenarios.Scenario) []job {
+func (o *runOptions) plan(list []*spec.Scenario) []job {
 	var jobs []job
 	for _, s := range list {
 		base := s.Seed
@@ -97,7 +100,7 @@ func seeds(base int64, n int) []int64 {
 }
 
 // runJob runs a job, twice when verifying determinism.
-func (o *runOptions) runJob(ctx context.Context, j job) *scenarios.Result {
+func (o *runOptions) runJob(ctx context.Context, j job) *judge.Result {
 	r := runScenario(ctx, j.s, scenarios.Options{Seed: j.seed})
 	if !o.verify || ctx.Err() != nil {
 		return r
@@ -109,15 +112,15 @@ func (o *runOptions) runJob(ctx context.Context, j job) *scenarios.Result {
 	return r
 }
 
-func failed(r *scenarios.Result) bool {
-	return r.Verdict == scenarios.VerdictFail || r.Verdict == scenarios.VerdictError
+func failed(r *judge.Result) bool {
+	return r.Verdict == judge.VerdictFail || r.Verdict == judge.VerdictError
 }
 
-func exitCode(r *scenarios.Result) int {
+func exitCode(r *judge.Result) int {
 	switch r.Verdict {
-	case scenarios.VerdictFail:
+	case judge.VerdictFail:
 		return exitFailed
-	case scenarios.VerdictError:
+	case judge.VerdictError:
 		if escalator.ErrorCode(r.Err) == escalator.EINVALID {
 			return exitUsage
 		}
@@ -137,7 +140,7 @@ const (
 type jobEvent struct {
 	i     int
 	state int
-	res   *scenarios.Result
+	res   *judge.Result
 	wall  time.Duration
 }
 
@@ -187,9 +190,9 @@ func (o *runOptions) execute(ctx context.Context, sel selection, stdout, stderr 
 
 	var (
 		state   = make([]int, len(jobs))
-		results = make([]*scenarios.Result, len(jobs))
+		results = make([]*judge.Result, len(jobs))
 		walls   = make([]time.Duration, len(jobs))
-		ran     []*scenarios.Result
+		ran     []*judge.Result
 		ranWall []time.Duration
 		next    int // the next job to print
 		ended   int // jobs finished or skipped

@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 // runOptions are the flags of `escalator run`.
@@ -233,7 +233,7 @@ func (f *colorFlag) Set(s string) error {
 
 // selection is what the filters and the shard left to run.
 type selection struct {
-	list     []*scenarios.Scenario
+	list     []*spec.Scenario
 	loaded   int // scenarios loaded
 	filtered int // left by --run and --label, before the shard
 }
@@ -252,9 +252,9 @@ func (o *runOptions) filterDesc() string {
 
 // selectScenarios applies --run and --label, then --shard, keeping the
 // input order.
-func (o *runOptions) selectScenarios(list []*scenarios.Scenario) (selection, error) {
+func (o *runOptions) selectScenarios(list []*spec.Scenario) (selection, error) {
 	sel := selection{loaded: len(list)}
-	var kept []*scenarios.Scenario
+	var kept []*spec.Scenario
 	for _, s := range list {
 		if o.run.re != nil && !o.run.re.MatchString(s.Name) {
 			continue

@@ -17,6 +17,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/load"
+	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
 // scenarioYAML is a small passing scenario: three nodes, one VNF.
@@ -340,7 +343,7 @@ func TestRunVerifyDeterminismBundledSuite(t *testing.T) {
 			dirs = append(dirs, dir)
 		}
 	}
-	list, err := scenarios.LoadPaths(dirs)
+	list, err := load.Paths(dirs)
 	require.NoError(t, err)
 	o := runCLI(t, append([]string{"run", "--verify-determinism"}, dirs...)...)
 	require.Equal(t, exitPass, o.code, o)
@@ -356,7 +359,7 @@ func TestRunVerifyDeterminismCatchesADifference(t *testing.T) {
 	calls := 0
 	real := runScenario
 	t.Cleanup(func() { runScenario = real })
-	runScenario = func(ctx context.Context, s *scenarios.Scenario, opt scenarios.Options) *scenarios.Result {
+	runScenario = func(ctx context.Context, s *spec.Scenario, opt scenarios.Options) *judge.Result {
 		r := real(ctx, s, opt)
 		if calls++; calls%2 == 0 {
 			r.Events = slices.Clone(r.Events)

@@ -12,7 +12,7 @@ import (
 const schemaHelp = `Usage: escalator schema > scenario.schema.json
 
 Prints the JSON Schema (draft 2020-12) of the scenario format to stdout.
-It is generated from the scenario structs (scenarios/spec.go), so it knows
+It is generated from the scenario structs (scenarios/spec), so it knows
 every key, its type, default and description, the allowed values (flows,
 modes, behaviours, fault kinds, check names, metrics, event kinds), and
 the patterns of rates (1000/s, 60/m) and durations (500ms, 10m).

@@ -22,6 +22,8 @@ import (
 	"github.com/escalator-testbed/escalator/orchestrator"
 	"github.com/escalator-testbed/escalator/reports"
 	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/load"
 	"github.com/escalator-testbed/escalator/sim"
 	"github.com/escalator-testbed/escalator/sim/vnfmhttp"
 )
@@ -85,7 +87,7 @@ func cmdVIM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "escalator vim:", err)
 		return exitUsage
 	}
-	s, err := scenarios.LoadFile(*file)
+	s, err := load.File(*file)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
@@ -120,7 +122,7 @@ func cmdVIM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	loop := tb.Loop
 	began := time.Now()
-	var result *scenarios.Result
+	var result *judge.Result
 	ended := make(chan struct{})
 	tb.Manager.OnEnd(func(st orchestrator.SessionStatus) {
 		log.Info("session ended", "session", st.ID, "state", st.State, "reason", st.Reason)
@@ -128,7 +130,7 @@ func cmdVIM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		// A minute of scenario time lets the VNFM restore redundancy before
 		// the books close.
 		loop.AfterFunc(time.Minute, func() {
-			result = &scenarios.Result{Scenario: s, Seed: s.Seed, Session: scenarios.SessionOf(st), UpgradeDuration: elapsed}
+			result = &judge.Result{Scenario: s, Seed: s.Seed, Session: scenarios.SessionOf(st), UpgradeDuration: elapsed}
 			tb.Conclude(result)
 			loop.Stop()
 			close(ended)
@@ -178,7 +180,7 @@ func cmdVIM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	term := reports.Terminal{W: stdout, Command: "escalator run"}
 	term.Scenario(result, time.Since(began))
-	if result.Verdict == scenarios.VerdictFail {
+	if result.Verdict == judge.VerdictFail {
 		return exitFailed
 	}
 	return exitPass

@@ -22,6 +22,7 @@ import (
 	"github.com/escalator-testbed/escalator/openapi/edge"
 	"github.com/escalator-testbed/escalator/orchestrator/vimhttp"
 	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/load"
 )
 
 // --- the testbed ---
@@ -65,7 +66,7 @@ func (w *wire) RoundTrip(r *http.Request) (*http.Response, error) {
 // httptest servers on 127.0.0.1 too.
 func build(t *testing.T, yaml string, opt scenarios.BuildOptions) *scenarios.Testbed {
 	t.Helper()
-	s, err := scenarios.LoadBytes("t.yaml", []byte(yaml))
+	s, err := load.Bytes("t.yaml", []byte(yaml))
 	require.NoError(t, err)
 	real := &http.Transport{}
 	t.Cleanup(real.CloseIdleConnections)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/load"
 )
 
 // FuzzVIMAPI sends arbitrary methods, paths and bodies to the VIM
@@ -29,7 +30,7 @@ func FuzzVIMAPI(f *testing.F) {
 	}
 	// One testbed for all inputs: building one loads three specs, and the
 	// property holds whatever state earlier inputs left behind.
-	sc, err := scenarios.LoadBytes("fuzz.yaml", []byte(silentScenario))
+	sc, err := load.Bytes("fuzz.yaml", []byte(silentScenario))
 	if err != nil {
 		f.Fatal(err)
 	}

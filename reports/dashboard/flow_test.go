@@ -12,23 +12,24 @@ import (
 	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/reports/sequence"
 	"github.com/escalator-testbed/escalator/scenarios"
+	"github.com/escalator-testbed/escalator/scenarios/judge"
 )
 
 // demoRuns runs the bundled showcases in virtual time, once for the tests
 // that read their traces.
-var demoRuns = sync.OnceValues(func() (map[string]*scenarios.Result, error) {
+var demoRuns = sync.OnceValues(func() (map[string]*judge.Result, error) {
 	list, err := scenarios.Demos()
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]*scenarios.Result{}
+	out := map[string]*judge.Result{}
 	for _, s := range list {
 		out[s.Name] = scenarios.Run(context.Background(), s, scenarios.Options{})
 	}
 	return out, nil
 })
 
-func demoRun(t *testing.T, name string) *scenarios.Result {
+func demoRun(t *testing.T, name string) *judge.Result {
 	t.Helper()
 	runs, err := demoRuns()
 	require.NoError(t, err)

@@ -24,7 +24,7 @@ type checkDef struct {
 }
 
 // builtinChecks is the registry of built-in checks. Adding one: an entry
-// here, its function, and a negative control under negative/ that makes it
+// here, its function, and a negative control under scenarios/negative/ that makes it
 // fail (TestEveryCheckPassesAndFails); then regenerate the schema (go
 // generate ./scenarios/) and the docs (go test ./scenarios/ -run
 // DocRegistries -update).

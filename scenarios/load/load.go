@@ -57,7 +57,7 @@ func loadOneLine(s string) string {
 	return strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(s)
 }
 
-// LoadError is everything wrong with one scenario file, sorted by position.
+// Error is everything wrong with one scenario file, sorted by position.
 // It unwraps to an *escalator.Error with code EINVALID, so the CLI exits 2.
 type Error struct {
 	Path     string
@@ -85,7 +85,7 @@ func (e *Error) Unwrap() []error {
 	return errs
 }
 
-// LoadErrors gathers the LoadErrors of several files, in load order.
+// Errors gathers the Errors of several files, in load order.
 type Errors []*Error
 
 func (e Errors) Error() string {
@@ -104,7 +104,7 @@ func (e Errors) Unwrap() []error {
 	return errs
 }
 
-// LoadFile reads and loads one scenario file.
+// File reads and loads one scenario file.
 func File(path string) (*spec.Scenario, error) {
 	s, le := loadFile(path)
 	if le != nil {
@@ -113,8 +113,8 @@ func File(path string) (*spec.Scenario, error) {
 	return s, nil
 }
 
-// LoadBytes loads a scenario from data; path only names it in errors and in
-// Scenario.Path. On failure the error is a *LoadError listing every problem.
+// Bytes loads a scenario from data; path only names it in errors and in
+// Scenario.Path. On failure the error is an *Error listing every problem.
 func Bytes(path string, data []byte) (*spec.Scenario, error) {
 	s, le := loadBytes(path, data)
 	if le != nil {
@@ -123,10 +123,10 @@ func Bytes(path string, data []byte) (*spec.Scenario, error) {
 	return s, nil
 }
 
-// LoadPaths loads every scenario named by paths. A file is loaded whatever
+// Paths loads every scenario named by paths. A file is loaded whatever
 // its name; a folder is walked for *.yaml and *.yml files, sorted, skipping
 // folders named testdata below it. Loading goes on past bad files: the
-// scenarios that loaded come back together with a LoadErrors for the rest.
+// scenarios that loaded come back together with an Errors for the rest.
 func Paths(paths []string) ([]*spec.Scenario, error) {
 	var (
 		out  []*spec.Scenario

@@ -18,7 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// loadDecoder turns a yaml.Node tree into the structs of spec.go. It does
+// loadDecoder turns a yaml.Node tree into the structs of scenarios/spec. It does
 // the work yaml.Unmarshal would, by hand, because it must report every
 // problem of a file at once, each with its line and column.
 type loadDecoder struct {
@@ -268,7 +268,7 @@ func (d *loadDecoder) value(n *yaml.Node, v reflect.Value, path string) {
 	case reflect.Struct:
 		d.structure(n, v, path)
 	default:
-		// Only a type added to spec.go without support here gets here.
+		// Only a type added to scenarios/spec without support here gets here.
 		d.addAt(n, path, "", "the loader cannot decode a Go %s", v.Type())
 	}
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // FuzzLoadBytes holds the loader to its promises on any input: no panic,
-// either a scenario or a *LoadError, one sorted, positioned line per
+// either a scenario or an *Error, one sorted, positioned line per
 // problem, and a loaded scenario that ApplyDefaults no longer changes.
 func FuzzLoadBytes(f *testing.F) {
 	full, err := os.ReadFile("testdata/load/full.yaml")

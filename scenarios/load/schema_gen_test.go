@@ -31,7 +31,7 @@ type schemaDocs struct {
 	Values map[string]string
 }
 
-// schemaFieldDocs say what the keys mean where spec.go has no comment or
+// schemaFieldDocs say what the keys mean where scenarios/spec has no comment or
 // only a terse one ("default 32"), keyed "GoType.yamlKey"; the comment,
 // when there is one, follows in parentheses.
 var schemaFieldDocs = map[string]string{
@@ -195,6 +195,8 @@ func buildSchema(docs schemaDocs) ([]byte, error) {
 	head := newObject(
 		"$schema", "https://json-schema.org/draft/2020-12/schema",
 		"$id", SchemaID,
+		// It names the language's first file as it did before the language
+		// became a package of its own, so that the file stayed the same.
 		"$comment", "Generated from scenarios/spec.go by go generate ./scenarios/; do not edit.",
 		"title", "escalator scenario",
 		"description", "One upgrade scenario for escalator: the nodes, the VNFs, the VNFM, the upgrade, faults and what the run must show. The reference is docs/SCENARIOS.md; escalator validate checks what a schema cannot (node names, capacity, ...).",
@@ -207,12 +209,12 @@ func buildSchema(docs schemaDocs) ([]byte, error) {
 	head.set("$defs", g.defs)
 
 	// Every table entry must name a key that exists, or it silently stops
-	// applying when spec.go changes.
+	// applying when scenarios/spec changes.
 	named := slices.Concat(keysOf(g.overrides), keysOf(schemaFieldDocs), schemaDerived, keysOf(g.rules))
 	slices.Sort(named)
 	for _, k := range named {
 		if !g.fields[k] && typeByName(g.done, k) == nil {
-			g.fail("schema.go names %s, which spec.go does not have", k)
+			g.fail("schema.go names %s, which scenarios/spec does not have", k)
 		}
 	}
 	if g.err != nil {
@@ -810,7 +812,7 @@ func schemaTypeRules(g *schemaGen) map[string]func(*jsonObject) {
 }
 
 // jsonObject is a JSON object that keeps its keys in insertion order, so
-// the generated file reads top-down like spec.go.
+// the generated file reads top-down like scenarios/spec/spec.go.
 type jsonObject struct {
 	keys []string
 	vals map[string]any

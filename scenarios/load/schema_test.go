@@ -142,7 +142,7 @@ func TestSchemaIsFresh(t *testing.T) {
 	got, err := os.ReadFile(schemaPath)
 	require.NoError(t, err)
 	if !bytes.Equal(got, want) {
-		t.Fatalf("%s is stale: it differs from what spec.go and the validator say; run go generate ./scenarios/", SchemaFile)
+		t.Fatalf("%s is stale: it differs from what scenarios/spec and the validator say; run go generate ./scenarios/", SchemaFile)
 	}
 }
 
@@ -274,7 +274,7 @@ func TestSchemaRejectsBadInput(t *testing.T) {
 	}
 }
 
-// TestSchemaDescribesEveryKey: every key has a description, from a spec.go
+// TestSchemaDescribesEveryKey: every key has a description, from a scenarios/spec
 // comment or from schemaFieldDocs, so that an editor can explain it.
 func TestSchemaDescribesEveryKey(t *testing.T) {
 	var root map[string]any
@@ -296,7 +296,7 @@ func TestSchemaDescribesEveryKey(t *testing.T) {
 		}
 	}
 	slices.Sort(missing)
-	require.Empty(t, missing, "document these keys in spec.go (a field comment) or in schemaFieldDocs")
+	require.Empty(t, missing, "document these keys in scenarios/spec (a field comment) or in schemaFieldDocs")
 }
 
 // TestSchemaTablesAgree: the value sets in the schema are the validator's.
@@ -385,7 +385,7 @@ func countFragments(blocks [][]string) int {
 
 // TestDocCoversTheLanguage: docs/SCENARIOS.md names every key of the
 // schema and every value of the value sets, in `code`, so that a key or a
-// fault kind added to spec.go without a word in the reference fails here.
+// fault kind added to scenarios/spec without a word in the reference fails here.
 func TestDocCoversTheLanguage(t *testing.T) {
 	data, err := os.ReadFile(scenariosDoc)
 	require.NoError(t, err)
@@ -432,7 +432,7 @@ func TestDocCoversTheLanguage(t *testing.T) {
 }
 
 // TestSchemaTablesNameRealKeys: an entry of schema.go's tables for a key
-// spec.go no longer has is an error, not a rule that silently stops
+// scenarios/spec no longer has is an error, not a rule that silently stops
 // applying.
 func TestSchemaTablesNameRealKeys(t *testing.T) {
 	docs, err := readSchemaDocs("..")

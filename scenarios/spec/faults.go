@@ -4,8 +4,7 @@ import "github.com/escalator-testbed/escalator/event"
 
 // Fault kinds. Node faults hit a node's first upgrade attempt; timed faults
 // happen once; the others hit occasions (notifications, deliveries,
-// migrations) once active. the testbed's registry (scenarios/faultkinds.go) says what each takes and
-// does.
+// migrations) once active. FaultKinds says what each takes and does.
 const (
 	FaultUpgradeFails = "upgrade-fails"
 	FaultUpgradeHangs = "upgrade-hangs"
