@@ -82,7 +82,8 @@ const (
 )
 
 // Authentication a subscription asks for on its notifications
-// (Subscribed.Auth), which the conformance checks compare.
+// (SubscriptionCreated.Auth, SubscriptionHeld.Auth), which the conformance
+// checks compare.
 const (
 	AuthBasic  = "BASIC"
 	AuthOAuth2 = "OAUTH2_CLIENT_CREDENTIALS"

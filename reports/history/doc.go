@@ -12,6 +12,12 @@
 // its ID or a unique prefix of it, as git names commits; Compare tells what
 // moved between two runs.
 //
+// Save keeps the file each scenario came from (scenario_files, by SHA-256)
+// when it still loads as the scenario that ran, and Load rebuilds the
+// scenario from it. Both read it through the Parser Open is given (the
+// command hands over load.Bytes), so the history imports no YAML, no
+// simulator and no orchestrator: a result is a judge.Result.
+//
 // The tables, for queries by hand (sqlite3 .escalator/history.db):
 //
 //	runs              id, started, wall_ms, command, version, passed, failed, xfailed, errors, not_applicable

@@ -51,7 +51,7 @@ func (r *Result) Failed() []CheckResult {
 const SessionRefused = "REFUSED"
 
 // Session is the upgrade session's status at the end of a run, as the
-// orchestrator reported it (event.SessionStatus, with the same JSON,
+// orchestrator reported it (orchestrator.SessionStatus, with the same JSON,
 // which reports/history stores): the judge and the reports read it without
 // importing the orchestrator. The testbed copies it over.
 type Session struct {

@@ -81,7 +81,7 @@ type FaultKind struct {
 // the docs list them. Adding one: an entry here (with its constant above),
 // its arming (an entry of faultActions in scenarios/faultkinds.go, or
 // Behavior for a VNFM misbehaviour; a new kind of occasion needs a hook in
-// scenarios/faults.go), and a scenario under faults/ that
+// scenarios/faults.go), and a scenario under scenarios/faults/ that
 // uses it; then regenerate the schema (go generate ./scenarios/) and the
 // docs (go test ./scenarios/ -run DocRegistries -update).
 var FaultKinds = []FaultKind{
