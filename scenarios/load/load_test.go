@@ -760,30 +760,6 @@ func TestLoadKeepsExplicitZeros(t *testing.T) {
 	}
 }
 
-func TestApplyDefaultsInCode(t *testing.T) {
-	s := &spec.Scenario{
-		Name:  "code",
-		Nodes: spec.NodesSpec{Zones: []string{"a", "b"}, List: []spec.NodeSpec{{Name: "x"}, {Name: "y", VCPUs: 8}, {Name: "z"}}},
-		VNFs:  []spec.VNFSpec{{Name: "web", Mode: spec.ModeLoadBalanced, Load: 500}},
-	}
-	s.ApplyDefaults()
-	require.Equal(t, []spec.NodeSpec{
-		{Name: "x", Zone: "a", VCPUs: 32, MemoryGiB: 128, Version: "1.0"},
-		{Name: "y", Zone: "b", VCPUs: 8, MemoryGiB: 128, Version: "1.0"},
-		{Name: "z", Zone: "a", VCPUs: 32, MemoryGiB: 128, Version: "1.0"},
-	}, s.Nodes.List)
-	require.Equal(t, spec.Rate(500), s.VNFs[0].CapacityPerInstance)
-	require.Equal(t, loadSec(3*630), s.Upgrade.UpgradeTimeout)
-	// Zero is a real blackout; only the loader knows when the key was absent.
-	require.Equal(t, spec.Duration(0), s.NFVI.LiveMigration.Blackout)
-
-	once := *s
-	once.VNFs = append([]spec.VNFSpec(nil), s.VNFs...)
-	once.Nodes.List = append([]spec.NodeSpec(nil), s.Nodes.List...)
-	s.ApplyDefaults()
-	require.Equal(t, &once, s)
-}
-
 func TestLoadErrorUnwrap(t *testing.T) {
 	_, err := Bytes("x.yaml", []byte("name: x\n"))
 	var e *escalator.Error
