@@ -197,7 +197,7 @@ func buildSchema(docs schemaDocs) ([]byte, error) {
 		"$id", SchemaID,
 		// It names the language's first file as it did before the language
 		// became a package of its own, so that the file stayed the same.
-		"$comment", "Generated from scenarios/spec.go by go generate ./scenarios/; do not edit.",
+		"$comment", "Generated from scenarios/spec by go generate ./scenarios/...; do not edit.",
 		"title", "escalator scenario",
 		"description", "One upgrade scenario for escalator: the nodes, the VNFs, the VNFM, the upgrade, faults and what the run must show. The reference is docs/SCENARIOS.md; escalator validate checks what a schema cannot (node names, capacity, ...).",
 	)

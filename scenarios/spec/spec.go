@@ -277,7 +277,7 @@ type ExpectSpec struct {
 	// Thresholds maps a metric (metrics.go) to "OP VALUE", e.g.
 	// maxInterruption: "< 1s"; each is the check "threshold:<metric>".
 	Thresholds map[string]string `yaml:"thresholds"`
-	// Assertions over the trace (spec_expect.go); each is the check
+	// Assertions over the trace (expect.go); each is the check
 	// "assert:<name>".
 	Assertions []AssertionSpec `yaml:"assertions"`
 }
