@@ -3,7 +3,6 @@ package orchestrator
 import (
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/event/eventtest"
+	"github.com/escalator-testbed/escalator/internal/datadriven"
 	"github.com/stretchr/testify/require"
 )
 
@@ -56,93 +56,23 @@ import (
 var update = flag.Bool("update", false, "rewrite the expected output of testdata/plan/*.txt")
 
 func TestPlanData(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "plan", "*.txt"))
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	for _, path := range files {
+	for _, path := range datadriven.Files(t, filepath.Join("testdata", "plan", "*.txt")) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
-			src, err := os.ReadFile(path)
-			require.NoError(t, err)
-			lines, cases := parseDataFile(t, path, string(src))
 			var w *dataWorld
-			for _, c := range cases {
-				var got string
-				t.Run(fmt.Sprintf("%d_%s", c.line, c.cmd), func(t *testing.T) {
-					switch c.cmd {
-					case "world":
-						w = parseWorld(t, c)
-						got = "ok"
-					case "run":
-						require.NotNil(t, w, "%s:%d: run before any world", path, c.line)
-						got = runData(t, w, c)
-					default:
-						require.Failf(t, "unknown command", "%s:%d: %q", path, c.line, c.cmd)
-					}
-					c.got = got
-					if !*update {
-						require.Equal(t, c.want, got, "%s:%d", path, c.line)
-					}
-				})
-			}
-			if *update {
-				require.NoError(t, os.WriteFile(path, []byte(rewriteDataFile(lines, cases)), 0o644))
-			}
+			datadriven.RunFile(t, path, *update, func(t *testing.T, c *datadriven.Case) string {
+				switch c.Cmd {
+				case "world":
+					w = parseWorld(t, c)
+					return "ok"
+				case "run":
+					require.NotNil(t, w, "%s:%d: run before any world", path, c.Line)
+					return runData(t, w, c)
+				}
+				require.Failf(t, "unknown command", "%s:%d: %q", path, c.Line, c.Cmd)
+				return ""
+			})
 		})
 	}
-}
-
-// dataCase is one command of a data file.
-type dataCase struct {
-	line  int // of the command, from 1
-	cmd   string
-	args  map[string]string
-	input []string
-	want  string
-	got   string
-	// wantFrom and wantTo delimit the expected lines, for -update.
-	wantFrom, wantTo int
-}
-
-func parseDataFile(t *testing.T, path, src string) ([]string, []*dataCase) {
-	lines := strings.Split(strings.TrimRight(src, "\n"), "\n")
-	var cases []*dataCase
-	for i := 0; i < len(lines); i++ {
-		l := strings.TrimSpace(lines[i])
-		if l == "" || strings.HasPrefix(l, "#") {
-			continue
-		}
-		fields := strings.Fields(l)
-		c := &dataCase{line: i + 1, cmd: fields[0], args: map[string]string{}}
-		for _, a := range fields[1:] {
-			k, v, _ := strings.Cut(a, "=")
-			c.args[k] = v
-		}
-		for i++; i < len(lines) && lines[i] != "----"; i++ {
-			if s := strings.TrimSpace(lines[i]); s != "" && !strings.HasPrefix(s, "#") {
-				c.input = append(c.input, s)
-			}
-		}
-		require.Less(t, i, len(lines), "%s:%d: %s has no ---- line", path, c.line, c.cmd)
-		c.wantFrom = i + 1
-		for i++; i < len(lines) && lines[i] != ""; i++ {
-		}
-		c.wantTo = i
-		c.want = strings.Join(lines[c.wantFrom:c.wantTo], "\n")
-		cases = append(cases, c)
-	}
-	return lines, cases
-}
-
-func rewriteDataFile(lines []string, cases []*dataCase) string {
-	var out []string
-	at := 0
-	for _, c := range cases {
-		out = append(out, lines[at:c.wantFrom]...)
-		out = append(out, strings.Split(c.got, "\n")...)
-		at = c.wantTo
-	}
-	out = append(out, lines[at:]...)
-	return strings.Join(out, "\n") + "\n"
 }
 
 type dataVM struct {
@@ -157,9 +87,9 @@ type dataNode struct {
 
 type dataWorld struct{ nodes []dataNode }
 
-func parseWorld(t *testing.T, c *dataCase) *dataWorld {
+func parseWorld(t *testing.T, c *datadriven.Case) *dataWorld {
 	w := &dataWorld{}
-	for _, l := range c.input {
+	for _, l := range c.Input {
 		fields := strings.Fields(l)
 		n := dataNode{id: fields[0], zone: "z1"}
 		for _, f := range fields[1:] {
@@ -176,7 +106,7 @@ func parseWorld(t *testing.T, c *dataCase) *dataWorld {
 					n.vms = append(n.vms, vm)
 				}
 			default:
-				require.Failf(t, "unknown node attribute", "line %d: %q", c.line, f)
+				require.Failf(t, "unknown node attribute", "line %d: %q", c.Line, f)
 			}
 		}
 		w.nodes = append(w.nodes, n)
@@ -200,7 +130,7 @@ func pairs[V any](t *testing.T, s string, parse func(string) (V, error)) map[str
 	return out
 }
 
-func runData(t *testing.T, w *dataWorld, c *dataCase) string {
+func runData(t *testing.T, w *dataWorld, c *datadriven.Case) string {
 	h := newHarness(t)
 	for _, n := range w.nodes {
 		h.cloud.addNode(n.id, "v1").Zone = n.zone
@@ -221,31 +151,31 @@ func runData(t *testing.T, w *dataWorld, c *dataCase) string {
 		}
 	}
 	known := []string{"flow", "maxParallel", "defects", "limits", "lead", "recovery", "migration", "byZone", "onNack", "reply"}
-	for k := range c.args {
-		require.Contains(t, known, k, "line %d: unknown argument", c.line)
+	for k := range c.Args {
+		require.Contains(t, known, k, "line %d: unknown argument", c.Line)
 	}
-	flow := c.args["flow"]
+	flow := c.Args["flow"]
 	if flow == "" {
 		flow = FlowF1
 	}
 	cfg := baseConfig(flow)
-	if v, ok := c.args["maxParallel"]; ok {
+	if v, ok := c.Args["maxParallel"]; ok {
 		n, err := strconv.Atoi(v)
 		require.NoError(t, err)
 		cfg.MaxParallel = n
 	}
-	if v := c.args["defects"]; v != "" {
+	if v := c.Args["defects"]; v != "" {
 		cfg.Defects = strings.Split(v, ",")
 	}
-	if v := c.args["onNack"]; v != "" {
+	if v := c.Args["onNack"]; v != "" {
 		cfg.OnNack = v
 	}
-	_, cfg.BatchByZone = c.args["byZone"]
-	cfg.GroupLimits = pairs(t, c.args["limits"], strconv.Atoi)
-	cfg.GroupLeadTime = pairs(t, c.args["lead"], time.ParseDuration)
-	cfg.GroupRecovery = pairs(t, c.args["recovery"], time.ParseDuration)
-	cfg.GroupMigration = pairs(t, c.args["migration"], func(s string) ([]string, error) { return strings.Split(s, "+"), nil })
-	switch reply := c.args["reply"]; reply {
+	_, cfg.BatchByZone = c.Args["byZone"]
+	cfg.GroupLimits = pairs(t, c.Args["limits"], strconv.Atoi)
+	cfg.GroupLeadTime = pairs(t, c.Args["lead"], time.ParseDuration)
+	cfg.GroupRecovery = pairs(t, c.Args["recovery"], time.ParseDuration)
+	cfg.GroupMigration = pairs(t, c.Args["migration"], func(s string) ([]string, error) { return strings.Split(s, "+"), nil })
+	switch reply := c.Args["reply"]; reply {
 	case "none":
 	case "":
 		h.ackAll(10 * time.Second)
@@ -254,10 +184,10 @@ func runData(t *testing.T, w *dataWorld, c *dataCase) string {
 		require.NoError(t, err)
 		h.ackAll(d)
 	}
-	for _, l := range c.input {
+	for _, l := range c.Input {
 		var at, verb, what string
 		_, err := fmt.Sscanf(l, "at %s %s %s", &at, &verb, &what)
-		require.NoError(t, err, "line %d: want \"at <dur> <verb> <what>\", got %q", c.line, l)
+		require.NoError(t, err, "line %d: want \"at <dur> <verb> <what>\", got %q", c.Line, l)
 		d, err := time.ParseDuration(at)
 		require.NoError(t, err)
 		var do func()
@@ -271,7 +201,7 @@ func runData(t *testing.T, w *dataWorld, c *dataCase) string {
 			state := map[string]string{"down": "down", "up": "running"}[verb]
 			do = func() { h.cloud.vm(what).State = state }
 		default:
-			require.Failf(t, "unknown happening", "line %d: %q", c.line, l)
+			require.Failf(t, "unknown happening", "line %d: %q", c.Line, l)
 		}
 		// Armed before the session, a happening at 0s fires after its
 		// checks (CreateSession) and before its first plan.

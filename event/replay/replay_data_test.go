@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/internal/datadriven"
 )
 
 // The projection's datadriven tests, in the style of the orchestrator's
@@ -39,82 +39,14 @@ import (
 var update = flag.Bool("update", false, "rewrite the expected output of testdata/*.txt")
 
 func TestReplayData(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "*.txt"))
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	for _, path := range files {
+	for _, path := range datadriven.Files(t, filepath.Join("testdata", "*.txt")) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
-			src, err := os.ReadFile(path)
-			require.NoError(t, err)
-			lines, cases := parseDataFile(t, path, string(src))
-			for _, c := range cases {
-				t.Run(fmt.Sprintf("%d_%s", c.line, c.cmd), func(t *testing.T) {
-					require.Equal(t, "replay", c.cmd, "%s:%d: unknown command", path, c.line)
-					c.got = runData(t, path, c)
-					if !*update {
-						require.Equal(t, c.want, c.got, "%s:%d", path, c.line)
-					}
-				})
-			}
-			if *update {
-				require.NoError(t, os.WriteFile(path, []byte(rewriteDataFile(lines, cases)), 0o644))
-			}
+			datadriven.RunFile(t, path, *update, func(t *testing.T, c *datadriven.Case) string {
+				require.Equal(t, "replay", c.Cmd, "%s:%d: unknown command", path, c.Line)
+				return runData(t, path, c)
+			})
 		})
 	}
-}
-
-// dataCase is one command of a data file.
-type dataCase struct {
-	line  int // of the command, from 1
-	cmd   string
-	args  map[string]string
-	input []string
-	want  string
-	got   string
-	// wantFrom and wantTo delimit the expected lines, for -update.
-	wantFrom, wantTo int
-}
-
-func parseDataFile(t *testing.T, path, src string) ([]string, []*dataCase) {
-	lines := strings.Split(strings.TrimRight(src, "\n"), "\n")
-	var cases []*dataCase
-	for i := 0; i < len(lines); i++ {
-		l := strings.TrimSpace(lines[i])
-		if l == "" || strings.HasPrefix(l, "#") {
-			continue
-		}
-		fields := strings.Fields(l)
-		c := &dataCase{line: i + 1, cmd: fields[0], args: map[string]string{}}
-		for _, a := range fields[1:] {
-			k, v, _ := strings.Cut(a, "=")
-			c.args[k] = v
-		}
-		for i++; i < len(lines) && lines[i] != "----"; i++ {
-			if s := strings.TrimSpace(lines[i]); s != "" && !strings.HasPrefix(s, "#") {
-				c.input = append(c.input, s)
-			}
-		}
-		require.Less(t, i, len(lines), "%s:%d: %s has no ---- line", path, c.line, c.cmd)
-		c.wantFrom = i + 1
-		for i++; i < len(lines) && lines[i] != ""; i++ {
-		}
-		c.wantTo = i
-		c.want = strings.Join(lines[c.wantFrom:c.wantTo], "\n")
-		cases = append(cases, c)
-	}
-	return lines, cases
-}
-
-func rewriteDataFile(lines []string, cases []*dataCase) string {
-	var out []string
-	at := 0
-	for _, c := range cases {
-		out = append(out, lines[at:c.wantFrom]...)
-		out = append(out, strings.Split(c.got, "\n")...)
-		at = c.wantTo
-	}
-	out = append(out, lines[at:]...)
-	return strings.Join(out, "\n") + "\n"
 }
 
 // parseEvent reads "<time> <kind> <subject|-> [{fields}]".
@@ -133,17 +65,17 @@ func parseEvent(t *testing.T, where string, seq int, l string) escalator.Event {
 	return e
 }
 
-func runData(t *testing.T, path string, c *dataCase) string {
+func runData(t *testing.T, path string, c *datadriven.Case) string {
 	var events []escalator.Event
-	for i, l := range c.input {
-		events = append(events, parseEvent(t, fmt.Sprintf("%s:%d", path, c.line), i+1, l))
+	for i, l := range c.Input {
+		events = append(events, parseEvent(t, fmt.Sprintf("%s:%d", path, c.Line), i+1, l))
 	}
 	at := map[int]bool{}
-	if s := c.args["at"]; s != "" {
+	if s := c.Args["at"]; s != "" {
 		for _, n := range strings.Split(s, ",") {
 			var i int
 			_, err := fmt.Sscan(n, &i)
-			require.NoError(t, err, "%s:%d: at=%s", path, c.line, s)
+			require.NoError(t, err, "%s:%d: at=%s", path, c.Line, s)
 			at[i] = true
 		}
 	}
