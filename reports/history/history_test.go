@@ -237,6 +237,24 @@ func TestDSN(t *testing.T) {
 	assert.FileExists(t, filepath.Join(dir, "h.db"))
 }
 
+// saveTogether has openers goroutines each open the history at path and
+// save a run (run-0, run-1, ...) at once, and returns what each met.
+func saveTogether(t *testing.T, path string, openers int) []error {
+	var wg sync.WaitGroup
+	errs := make([]error, openers)
+	for i := range errs {
+		wg.Go(func() {
+			s, err := Open(path, load.Bytes)
+			if err == nil {
+				err = errors.Join(s.Save(runOf(t, fmt.Sprintf("run-%d", i), time.Now(), [2]string{"x", judge.VerdictPass})), s.Close())
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	return errs
+}
+
 // TestOpenConcurrently opens brand-new history files from many openers at
 // once, round after round: each opener must get the file, migrated once,
 // and save its run.
@@ -244,19 +262,7 @@ func TestOpenConcurrently(t *testing.T) {
 	const openers, rounds = 8, 25
 	for round := range rounds {
 		path := filepath.Join(t.TempDir(), "history.db")
-		var wg sync.WaitGroup
-		errs := make([]error, openers)
-		for i := range errs {
-			wg.Go(func() {
-				s, err := Open(path, load.Bytes)
-				if err == nil {
-					err = errors.Join(s.Save(runOf(t, fmt.Sprintf("run-%d", i), time.Now(), [2]string{"x", judge.VerdictPass})), s.Close())
-				}
-				errs[i] = err
-			})
-		}
-		wg.Wait()
-		for i, err := range errs {
+		for i, err := range saveTogether(t, path, openers) {
 			require.NoError(t, err, "round %d, opener %d", round, i)
 		}
 		s, err := Open(path, load.Bytes)
@@ -346,18 +352,7 @@ func TestOpenDuringAMigration(t *testing.T) {
 			ms[1].Version, ms[1].Name, formatTime(time.Now())))
 
 	const openers = 8
-	var wg sync.WaitGroup
-	errs := make([]error, openers)
-	for i := range errs {
-		wg.Go(func() {
-			s, err := Open(path, load.Bytes)
-			if err == nil {
-				err = errors.Join(s.Save(runOf(t, fmt.Sprintf("run-%d", i), time.Now(), [2]string{"x", judge.VerdictPass})), s.Close())
-			}
-			errs[i] = err
-		})
-	}
-	wg.Wait()
+	errs := saveTogether(t, path, openers)
 	require.NoError(t, <-released)
 	for i, err := range errs {
 		require.NoError(t, err, "opener %d", i)
