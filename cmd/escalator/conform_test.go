@@ -344,16 +344,8 @@ func TestConformRefusedSubscription(t *testing.T) {
 	body := `{"vnfmId": "vnfm-1", "callbackUri": "` + endpoint.URL + `/notifications"}`
 	var status int
 	require.Eventually(t, func() bool {
-		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/vim_maintenance/v1/subscriptions", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Version", "1.0.0")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		status = resp.StatusCode
-		return status != http.StatusServiceUnavailable
+		status = subscribeTo(addr, body)
+		return status != 0 && status != http.StatusServiceUnavailable
 	}, 5*time.Second, 20*time.Millisecond)
 	require.Equal(t, http.StatusUnprocessableEntity, status)
 	code := <-done
@@ -410,17 +402,8 @@ func TestConformNamesTheNotificationPath(t *testing.T) {
 					"--speed", "600", "--settle", "0s", "--reply-timeout", "200ms", "--no-db", "--run", "NEP-001"}, &stdout, &stderr)
 			}()
 			body := `{"vnfmId": "vnfm-1", "callbackUri": "` + vnfm.URL + path + `"}`
-			require.Eventually(t, func() bool {
-				req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/vim_maintenance/v1/subscriptions", strings.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Version", "1.0.0")
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					return false
-				}
-				resp.Body.Close()
-				return resp.StatusCode == http.StatusCreated
-			}, 5*time.Second, 20*time.Millisecond)
+			require.Eventually(t, func() bool { return subscribeTo(addr, body) == http.StatusCreated },
+				5*time.Second, 20*time.Millisecond)
 			code := <-done
 			if tc.hint == "" {
 				require.Equal(t, exitPass, code, "stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
@@ -432,4 +415,19 @@ func TestConformNamesTheNotificationPath(t *testing.T) {
 			require.Equal(t, 1, strings.Count(stderr.String(), "404 Not Found"), "one line says it")
 		})
 	}
+}
+
+// subscribeTo posts a subscription to the VIM listening at addr and
+// returns the status it answered, 0 when it could not be reached (not
+// listening yet).
+func subscribeTo(addr, body string) int {
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/vim_maintenance/v1/subscriptions", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Version", "1.0.0")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
