@@ -67,22 +67,57 @@ func As[T Payload](e escalator.Event) (p T, ok bool, err error) {
 	if e.Kind != p.Kind() {
 		return p, false, nil
 	}
-	if len(e.Fields) == 0 {
-		return p, true, nil
+	return p, true, fill(reflect.ValueOf(&p).Elem(), e)
+}
+
+// Decode reads e as the payload of its kind, for a reader that handles
+// many kinds in one type switch:
+//
+//	switch p := event.Decode(e).(type) {
+//	case event.NodeStatus: ...
+//	}
+//
+// It is nil for a kind the vocabulary does not know. A field whose value
+// does not fit its type is left at its zero value; As reports it.
+func Decode(e escalator.Event) Payload {
+	t, ok := kindTypes[e.Kind]
+	if !ok {
+		return nil
 	}
-	if fillDirect(reflect.ValueOf(&p).Elem(), e.Fields) {
-		return p, true, nil
+	v := reflect.New(t).Elem()
+	// On an error v holds what fits: JSON decoding goes on past a field
+	// of the wrong type.
+	_ = fill(v, e)
+	return v.Interface().(Payload)
+}
+
+// kindTypes is the payload type of each kind.
+var kindTypes = func() map[string]reflect.Type {
+	m := make(map[string]reflect.Type, len(all))
+	for _, p := range all {
+		m[p.Kind()] = reflect.TypeOf(p)
 	}
-	var zero T
-	p = zero
+	return m
+}()
+
+// fill sets the payload v from e's fields.
+func fill(v reflect.Value, e escalator.Event) error {
+	if len(e.Fields) == 0 || fillDirect(v, e.Fields) {
+		return nil
+	}
+	v.SetZero()
+	return fillJSON(v, e)
+}
+
+func fillJSON(v reflect.Value, e escalator.Event) error {
 	b, err := json.Marshal(e.Fields)
 	if err == nil {
-		err = json.Unmarshal(b, &p)
+		err = json.Unmarshal(b, v.Addr().Interface())
 	}
 	if err != nil {
-		return p, true, fmt.Errorf("event %d (%s): %w", e.Seq, e.Kind, err)
+		return fmt.Errorf("event %d (%s): %w", e.Seq, e.Kind, err)
 	}
-	return p, true, nil
+	return nil
 }
 
 // fillDirect sets v's fields from f without a JSON round trip, when every

@@ -145,6 +145,32 @@ func TestAsInProcess(t *testing.T) {
 	require.Equal(t, VNFDeployed{Mode: "load-balanced", Instances: 3, Load: 1500.5}, d)
 }
 
+// TestDecode reads each kind as its own payload type, in process and back
+// from NDJSON, and an unknown kind as nothing.
+func TestDecode(t *testing.T) {
+	tr := escalator.NewTrace(func() (d time.Duration) { return })
+	in := []Payload{
+		NodeStatus{Status: StatusMaintenance, Session: "s1"},
+		VNFDeployed{Mode: ModeLoadBalanced, Instances: 3, Load: 1500.5, MaxImpacted: ptr(1)},
+		VNFMIgnored{},
+	}
+	for _, p := range in {
+		Emit(tr, "x", "subject", p)
+	}
+	var b bytes.Buffer
+	require.NoError(t, escalator.WriteNDJSON(&b, tr.Events))
+	back, err := escalator.ReadNDJSON(&b)
+	require.NoError(t, err)
+	for i, p := range in {
+		require.Equal(t, p, Decode(tr.Events[i]), "in process: %s", p.Kind())
+		require.Equal(t, p, Decode(back[i]), "from NDJSON: %s", p.Kind())
+	}
+	require.Nil(t, Decode(escalator.Event{Kind: "no.such-kind"}))
+	bad := back[1]
+	bad.Fields = escalator.Fields{"mode": "load-balanced", "instances": "three"}
+	require.Equal(t, VNFDeployed{Mode: ModeLoadBalanced}, Decode(bad), "what fits is read")
+}
+
 func BenchmarkAs(b *testing.B) {
 	tr := escalator.NewTrace(func() (d time.Duration) { return })
 	Emit(tr, "x", "subject", VNFMNotify{VNFM: "vnfm-1", NotificationID: "n1", Type: "MaintenanceNotification",

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/openapi/edge"
 	"github.com/escalator-testbed/escalator/orchestrator"
 	"github.com/escalator-testbed/escalator/orchestrator/vimhttp"
@@ -213,8 +214,8 @@ func (c *Conformer) awaitSubscription(ctx context.Context, tb *Testbed) error {
 			e := &NoSubscriptionError{VNFM: c.opt.VNFM, Waited: c.opt.Wait}
 			tb.Loop.Exec(func() {
 				for _, ev := range tb.Trace.Events {
-					if ev.Kind == "subscription.refused" {
-						e.Refused = append(e.Refused, ev.Str("error"))
+					if r, ok, _ := event.As[event.SubscriptionRefused](ev); ok {
+						e.Refused = append(e.Refused, r.Error)
 					}
 				}
 			})

@@ -147,7 +147,8 @@ func (fs *faults) arm(specs []spec.FaultSpec) {
 		}
 		w := strings.Fields(s.When) // "node NAME STATE", checked by the loader
 		fs.tb.emit.hooks = append(fs.tb.emit.hooks, func(e escalator.Event) {
-			if f.active || e.Kind != "node.state" || e.Subject != w[1] || e.Str("to") != w[2] {
+			st, ok, _ := event.As[event.NodeState](e)
+			if f.active || !ok || e.Subject != w[1] || st.To != w[2] {
 				return
 			}
 			wait := max(0, s.At.D()-fs.tb.Loop.Elapsed())

@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/openapi"
 	"github.com/escalator-testbed/escalator/openapi/edge"
 	"github.com/escalator-testbed/escalator/orchestrator/vimhttp"
@@ -271,7 +272,7 @@ func notFoundHint(target string, results []*judge.Result) string {
 	found := false
 	for _, r := range results {
 		for _, e := range r.Events {
-			if e.Kind == "probe.exchange" && e.Str("url") == target && e.Num("status") == http.StatusNotFound {
+			if p, ok, _ := event.As[event.ProbeExchange](e); ok && p.URL == target && p.Status == http.StatusNotFound {
 				found = true
 				break
 			}

@@ -131,13 +131,13 @@ func stepOf(flow string, e escalator.Event) int {
 	if flow != event.FlowF1 && flow != event.FlowF2 {
 		return 0
 	}
-	switch e.Kind {
-	case "session.created":
+	switch p := event.Decode(e).(type) {
+	case event.SessionCreated:
 		return 1
-	case "plan.batch", "plan.wait":
+	case event.PlanBatch, event.PlanWait:
 		return 2
-	case "node.status":
-		switch e.Str("status") {
+	case event.NodeStatus:
+		switch p.Status {
 		case event.StatusMaintenance:
 			return 2
 		case event.StatusMigrating:
@@ -147,48 +147,62 @@ func stepOf(flow string, e escalator.Event) int {
 		case event.StatusDone, event.StatusRolledBack:
 			return pick(f1, 6, 5)
 		}
-	case "vnfm.notify", "vnfm.received":
-		switch e.Str("type") {
-		case event.TypeMaintenance:
-			return 3
-		case event.TypeNodeAvailable:
-			return pick(f1, 6, 6)
-		case event.TypeSessionStatus:
-			return 7
-		}
-	case "vnfm.ignored", "vnfm.waiting", "vnf.switchover", "vnf.drain", "vnf.drained", "fault.vnfm":
+	case event.VNFMNotify:
+		return notificationStep(f1, p.Type)
+	case event.VNFMReceived:
+		return notificationStep(f1, p.Type)
+	case event.VNFMIgnored, event.VNFMWaiting, event.VNFSwitchover, event.VNFDrain, event.VNFDrained, event.FaultVNFM:
 		return 4
-	case "vnfm.action":
-		if strings.HasPrefix(e.Str("action"), "RESTORED") {
+	case event.VNFMAction:
+		if restores(p) {
 			return 6
 		}
 		return 4
-	case "vnf.undrain", "vnf.standby-synced":
+	case event.VNFUndrain, event.VNFStandbySynced:
 		return 6
-	case "vnfm.reply", "vnfm.reply-timeout", "vnfm.reply-rejected":
+	case event.VNFMReply, event.VNFMReplyTimeout, event.VNFMReplyRejected:
 		return pick(f1, 5, 4)
-	case "vm.migrate", "vm.migrating", "vm.migrated", "vm.migration-failed":
+	case event.VMMigrate, event.VMMigrating, event.VMMigrated, event.VMMigrationFailed:
 		return pick(f1, 6, 4)
-	case "node.upgrade-started", "node.version", "fault.upgrade-fails", "fault.upgrade-hangs", "fault.verify-fails", "fault.node-crash":
+	case event.NodeUpgradeStarted, event.NodeVersion, event.FaultUpgradeFails, event.FaultUpgradeHangs, event.FaultVerifyFails, event.FaultNodeCrash:
 		return pick(f1, 6, 5)
-	case "session.state":
-		if event.Terminal(e.Str("state")) {
+	case event.SessionState:
+		if event.Terminal(p.State) {
 			return 7
 		}
 	}
 	return 0
 }
 
+// notificationStep is the step of a notification of type typ, sent or
+// received.
+func notificationStep(f1 bool, typ string) int {
+	switch typ {
+	case event.TypeMaintenance:
+		return 3
+	case event.TypeNodeAvailable:
+		return 6
+	case event.TypeSessionStatus:
+		return 7
+	}
+	return 0
+}
+
+// restores reports whether a VNFM action brings back what it moved.
+func restores(a event.VNFMAction) bool { return strings.HasPrefix(a.Action, "RESTORED") }
+
 // trailing reports whether an event follows a node's return to service:
 // the VNFM told the node is available, restoring what it moved. The
 // orchestrator does not wait for it, so it may come during the next batch.
 func trailing(e escalator.Event) bool {
-	switch e.Kind {
-	case "vnfm.notify", "vnfm.received":
-		return e.Str("type") == event.TypeNodeAvailable
-	case "vnfm.action":
-		return strings.HasPrefix(e.Str("action"), "RESTORED")
-	case "vnf.undrain", "vnf.standby-synced":
+	switch p := event.Decode(e).(type) {
+	case event.VNFMNotify:
+		return p.Type == event.TypeNodeAvailable
+	case event.VNFMReceived:
+		return p.Type == event.TypeNodeAvailable
+	case event.VNFMAction:
+		return restores(p)
+	case event.VNFUndrain, event.VNFStandbySynced:
 		return true
 	}
 	return false
@@ -221,27 +235,26 @@ func arrow(e escalator.Event) (sequence.Arrow, bool) {
 // markOf places an event on the session timeline and gives it the tone of
 // a milestone; Annotate adds the tone of its arrow.
 func markOf(e escalator.Event) (mark, tone string) {
-	switch e.Kind {
-	case "session.created":
+	switch p := event.Decode(e).(type) {
+	case event.SessionCreated:
 		return "session", ""
-	case "plan.batch":
+	case event.PlanBatch:
 		return "batch", ""
-	case "fault.injected", "fault.vnfm", "fault.upgrade-fails", "fault.upgrade-hangs", "fault.verify-fails", "fault.node-crash":
+	case event.FaultInjected, event.FaultVNFM, event.FaultUpgradeFails, event.FaultUpgradeHangs, event.FaultVerifyFails, event.FaultNodeCrash:
 		return "fault", "fault"
-	case "vnfm.reply-timeout":
+	case event.VNFMReplyTimeout:
 		return "reaction", "bad"
-	case "session.state":
-		st := e.Str("state")
+	case event.SessionState:
 		switch {
-		case st == event.SessionCompleted:
+		case p.State == event.SessionCompleted:
 			return "end", "good"
-		case event.Terminal(st):
+		case event.Terminal(p.State):
 			return "end", "bad"
-		case st == event.SessionRollingBack:
+		case p.State == event.SessionRollingBack:
 			return "reaction", "bad"
 		}
-	case "node.status":
-		if e.Str("status") == event.StatusFailed {
+	case event.NodeStatus:
+		if p.Status == event.StatusFailed {
 			return "reaction", "bad"
 		}
 	}
@@ -250,21 +263,21 @@ func markOf(e escalator.Event) (mark, tone string) {
 
 // describe is the one line a person reads for an event.
 func describe(e escalator.Event) string {
-	switch e.Kind {
-	case "session.created":
-		return fmt.Sprintf("Upgrade started: flow %s to version %s", e.Str("flow"), e.Str("targetVersion"))
-	case "plan.batch":
-		return "Next batch: " + strings.Join(e.Strs("nodes"), ", ")
-	case "session.state":
-		return strings.TrimSpace("Session " + e.Str("state") + ": " + e.Str("reason"))
-	case "node.state":
-		return fmt.Sprintf("%s: %s → %s", e.Subject, e.Str("from"), e.Str("to"))
-	case "node.version":
-		return fmt.Sprintf("%s now runs %s", e.Subject, e.Str("to"))
-	case "vnfm.reply-timeout":
-		return fmt.Sprintf("No reply from %s within %s: the VIM goes on without it", strings.Join(e.Strs("vnfms"), ", "), e.Str("after"))
-	case "fault.injected":
-		what := e.Str("fault")
+	switch p := event.Decode(e).(type) {
+	case event.SessionCreated:
+		return fmt.Sprintf("Upgrade started: flow %s to version %s", p.Flow, p.TargetVersion)
+	case event.PlanBatch:
+		return "Next batch: " + strings.Join(p.Nodes, ", ")
+	case event.SessionState:
+		return strings.TrimSpace("Session " + p.State + ": " + p.Reason)
+	case event.NodeState:
+		return fmt.Sprintf("%s: %s → %s", e.Subject, p.From, p.To)
+	case event.NodeVersion:
+		return fmt.Sprintf("%s now runs %s", e.Subject, p.To)
+	case event.VNFMReplyTimeout:
+		return fmt.Sprintf("No reply from %s within %s: the VIM goes on without it", strings.Join(p.VNFMs, ", "), p.After)
+	case event.FaultInjected:
+		what := p.Fault
 		switch what {
 		case FaultVNFMSilent:
 			what = "the VNFM goes silent on its next maintenance notification"
@@ -272,20 +285,20 @@ func describe(e escalator.Event) string {
 			what = "the next node's upgrade will fail"
 		}
 		return "Fault injected: " + what
-	case "fault.vnfm":
-		return "Fault: the VNFM behaves " + e.Str("behavior") + " on this notification"
-	case "fault.upgrade-fails":
+	case event.FaultVNFM:
+		return "Fault: the VNFM behaves " + p.Behavior + " on this notification"
+	case event.FaultUpgradeFails:
 		return "installing on " + e.Subject + " failed"
-	case "fault.upgrade-hangs":
+	case event.FaultUpgradeHangs:
 		return "the upgrade of " + e.Subject + " hangs"
-	case "fault.verify-fails":
+	case event.FaultVerifyFails:
 		return "the health test of " + e.Subject + " failed"
-	case "fault.node-crash":
+	case event.FaultNodeCrash:
 		return e.Subject + " crashed while upgrading"
-	case "vnf.failover-failed":
-		return fmt.Sprintf("%s cannot fail over: %s", e.Subject, e.Str("reason"))
-	case "service.interruption":
-		return fmt.Sprintf("%s lost %s requests in %s: %s", e.Subject, count(e.Num("lost")), e.Str("duration"), e.Str("cause"))
+	case event.VNFFailoverFailed:
+		return fmt.Sprintf("%s cannot fail over: %s", e.Subject, p.Reason)
+	case event.ServiceInterruption:
+		return fmt.Sprintf("%s lost %s requests in %s: %s", e.Subject, count(p.Lost), p.Duration, p.Cause)
 	}
 	if a, ok := sequence.Of(e); ok {
 		return a.Label
