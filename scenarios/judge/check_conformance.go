@@ -114,7 +114,7 @@ var flowTypes = []string{event.TypeMaintenance, event.TypeNodeAvailable, event.T
 func (j *judge) held() []escalator.Event {
 	var out []escalator.Event
 	for _, e := range j.find("subscription.held", "") {
-		if e.Str("vnfm") == j.vnfm() {
+		if evt[event.SubscriptionHeld](e).VNFM == j.vnfm() {
 			out = append(out, e)
 		}
 	}
@@ -133,7 +133,7 @@ func checkSubscriptionTypes(j *judge) ([]Violation, string) {
 	}
 	got := map[string]bool{}
 	for _, e := range held {
-		types := e.Strs("types")
+		types := evt[event.SubscriptionHeld](e).Types
 		if len(types) == 0 {
 			types = flowTypes
 		}
@@ -161,7 +161,7 @@ func checkSingleSubscription(j *judge) ([]Violation, string) {
 	case len(held) > 1:
 		var cbs []string
 		for _, e := range held {
-			cbs = append(cbs, e.Str("callbackUri"))
+			cbs = append(cbs, evt[event.SubscriptionHeld](e).CallbackURI)
 		}
 		return []Violation{{Message: fmt.Sprintf("VNFM %s holds %d subscriptions (%s): each notification reaches it %d times", j.vnfm(), len(held), strings.Join(cbs, ", "), len(held)),
 			Events: held}}, ""
@@ -179,17 +179,18 @@ func checkProbe(name string, extra func(j *judge) []Violation) func(j *judge) ([
 		ran := false
 		for _, e := range j.find("probe.exchange", name) {
 			ran = true
-			if msg := e.Str("error"); msg != "" {
-				out = append(out, Violation{Message: fmt.Sprintf("%s %s: %s", e.Str("method"), e.Str("url"), msg), Events: []escalator.Event{e}})
+			p := evt[event.ProbeExchange](e)
+			if p.Error != "" {
+				out = append(out, Violation{Message: fmt.Sprintf("%s %s: %s", p.Method, p.URL, p.Error), Events: []escalator.Event{e}})
 				continue
 			}
-			if !probeAnswered(e) {
-				out = append(out, Violation{Message: fmt.Sprintf("%s: %s %s answered %d, want %s", e.Str("case"), e.Str("method"), e.Str("path"), int(e.Num("status")), e.Str("want")),
+			if !probeAnswered(p) {
+				out = append(out, Violation{Message: fmt.Sprintf("%s: %s %s answered %d, want %s", p.Case, p.Method, deref(p.Path), p.Status, p.Want),
 					Events: []escalator.Event{e}})
 			}
 		}
 		for _, e := range j.find("probe.skipped", name) {
-			return nil, e.Str("reason")
+			return nil, evt[event.ProbeSkipped](e).Reason
 		}
 		if !ran {
 			out = append(out, Violation{Message: "the probe did not run: the testbed found no notification endpoint for VNFM " + j.vnfm(), Events: j.find("subscription.refused", "")})
@@ -203,17 +204,27 @@ func checkProbe(name string, extra func(j *judge) []Violation) func(j *judge) ([
 
 // probeAnswered reports whether a probe exchange got an expected answer:
 // the status, and a ProblemDetails body when one was asked for.
-func probeAnswered(e escalator.Event) bool {
+func probeAnswered(p event.ProbeExchange) bool {
 	ok := false
-	for _, w := range strings.Split(e.Str("want"), " or ") {
-		if fmt.Sprint(int(e.Num("status"))) == w {
+	for _, w := range strings.Split(p.Want, " or ") {
+		if fmt.Sprint(p.Status) == w {
 			ok = true
 		}
 	}
-	if ok && e.Fields["problem"] == true {
-		ok = strings.HasPrefix(e.Str("contentType"), "application/problem+json")
+	if ok && p.Problem {
+		ok = strings.HasPrefix(deref(p.ContentType), "application/problem+json")
 	}
 	return ok
+}
+
+// deref reads a field some events of a kind leave out as the string
+// reads did: absent is "".
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }
 
 // checkDeliveries: the VIM's own notifications were taken with 204.
@@ -224,12 +235,15 @@ func checkDeliveries(j *judge) []Violation {
 	}
 	var out []Violation
 	for _, e := range j.find("delivery.attempt", "") {
-		if !subs[e.Subject] || e.Fields["status"] == nil {
+		// Status is written only when an answer came (omitempty: no HTTP
+		// status is 0), so 0 is "no answer", which is not judged here.
+		p := evt[event.DeliveryAttempt](e)
+		if !subs[e.Subject] || p.Status == 0 {
 			continue
 		}
-		if st := int(e.Num("status")); st != 204 {
-			out = append(out, Violation{Message: fmt.Sprintf("the VNFM answered %d to notification %s, want 204", st, e.Str("notificationId")),
-				Events: append([]escalator.Event{e}, j.exchangesFor(e.Str("notificationId"))...)})
+		if p.Status != 204 {
+			out = append(out, Violation{Message: fmt.Sprintf("the VNFM answered %d to notification %s, want 204", p.Status, p.NotificationID),
+				Events: append([]escalator.Event{e}, j.exchangesFor(p.NotificationID)...)})
 		}
 	}
 	return out
@@ -242,7 +256,7 @@ func checkAuth(name, scheme string) func(j *judge) ([]Violation, string) {
 		if len(held) == 0 {
 			return []Violation{j.noSubscription()}, ""
 		}
-		if !slices.ContainsFunc(held, func(e escalator.Event) bool { return e.Str("auth") == scheme }) {
+		if !slices.ContainsFunc(held, func(e escalator.Event) bool { return evt[event.SubscriptionHeld](e).Auth == scheme }) {
 			return nil, fmt.Sprintf("the VNFM's subscription asks for no %s credentials", scheme)
 		}
 		return probe(j)
@@ -261,8 +275,9 @@ type note struct {
 	named   []string
 	within  time.Duration
 	replies []escalator.Event
-	// accepted is the reply the VIM took, if any.
+	// accepted is the reply the VIM took, if any, and reply its fields.
 	accepted *escalator.Event
+	reply    event.VNFMReply
 	// judged is the moment the business must have moved by: the accepted
 	// reply, or else the VIM's first touch of an affected node.
 	judged bool
@@ -288,7 +303,7 @@ func (n *note) actions() map[string]string {
 	if n.accepted == nil {
 		return out
 	}
-	for _, a := range n.accepted.Strs("actions") {
+	for _, a := range n.reply.Actions {
 		inst, act, _ := strings.Cut(a, ":")
 		out[inst] = act
 	}
@@ -296,11 +311,11 @@ func (n *note) actions() map[string]string {
 }
 
 func (n *note) ack() bool {
-	return n.accepted != nil && strings.HasPrefix(n.accepted.Str("reply"), "ACK")
+	return n.accepted != nil && strings.HasPrefix(n.reply.Reply, "ACK")
 }
 
 func (n *note) nack() bool {
-	return n.accepted != nil && strings.HasPrefix(n.accepted.Str("reply"), "NACK")
+	return n.accepted != nil && strings.HasPrefix(n.reply.Reply, "NACK")
 }
 
 // followMaintenance follows the VNFM's maintenance notifications through
@@ -363,7 +378,7 @@ func (j *judge) followMaintenance() (step func(i int, e escalator.Event, w *repl
 			}
 			n.replies = append(n.replies, e)
 			if nt, _ := w.Notification(n.id); nt.Accepted != nil && nt.Accepted.Seq == e.Seq {
-				n.accepted = nt.Accepted
+				n.accepted, n.reply = nt.Accepted, nt.AcceptedReply
 				if !n.judged {
 					judge(w, n, e)
 				}
@@ -446,7 +461,7 @@ func checkReplyInTime(j *judge) ([]Violation, string) {
 		case n.accepted == nil:
 			why := "no reply"
 			if len(n.replies) > 0 {
-				why = fmt.Sprintf("%d replies, none accepted (%s)", len(n.replies), n.replies[0].Str("error"))
+				why = fmt.Sprintf("%d replies, none accepted (%s)", len(n.replies), evt[event.VNFMReply](n.replies[0]).Error)
 			}
 			out = append(out, Violation{Message: fmt.Sprintf("%s notification %s (nodes %s): %s within %s", n.state, n.id, strings.Join(n.nodes, ","), why, n.within),
 				Events: j.noteEvidence(n)})
@@ -642,8 +657,8 @@ func checkNackClean(j *judge) ([]Violation, string) {
 func checkIdempotent(j *judge) ([]Violation, string) {
 	twice := map[string]bool{}
 	for _, e := range j.find("fault.injected", "") {
-		if e.Str("fault") == spec.FaultNotifyTwice {
-			twice[e.Str("notificationId")] = true
+		if p := evt[event.FaultInjected](e); p.Fault == spec.FaultNotifyTwice {
+			twice[p.NotificationID] = true
 		}
 	}
 	if len(twice) == 0 {
@@ -700,7 +715,7 @@ func (j *judge) exchangesFor(id string) []escalator.Event {
 	}
 	var out []escalator.Event
 	for _, e := range j.events {
-		if e.Kind == "http.exchange" && e.Str("ref") == id {
+		if e.Kind == "http.exchange" && evt[event.HTTPExchange](e).Ref == id {
 			out = append(out, e)
 		}
 	}
@@ -719,7 +734,8 @@ func checkVNFMMessages(j *judge) ([]Violation, string) {
 		if e.Subject != "vim" && e.Subject != "vnf" {
 			continue
 		}
-		out = append(out, Violation{Message: fmt.Sprintf("%s %s (%s): %s", e.Str("method"), e.Str("path"), e.Str("spec"), e.Str("message")),
+		p := evt[event.SpecViolation](e)
+		out = append(out, Violation{Message: fmt.Sprintf("%s %s (%s): %s", p.Method, p.Path, p.Spec, p.Message),
 			Events: []escalator.Event{e}})
 	}
 	return out, ""
