@@ -122,9 +122,9 @@ func newJudge(s *spec.Scenario, events []escalator.Event) *judge {
 		switch e.Kind {
 		case "session.created":
 			j.created = e
-			j.nodes = e.Strs("nodes")
+			j.nodes = evt[event.SessionCreated](e).Nodes
 		case "session.state":
-			j.final = e.Str("state")
+			j.final = evt[event.SessionState](e).State
 		case "session.refused":
 			j.final = SessionRefused
 		}
@@ -180,9 +180,9 @@ func lastN(es []escalator.Event, n int) []escalator.Event {
 func checkZeroLoss(j *judge) []Violation {
 	var out []Violation
 	for _, e := range j.find("service.summary", "") {
-		if lost := e.Num("lost"); lost > 0 {
+		if p := evt[event.ServiceSummary](e); p.Lost > 0 {
 			out = append(out, Violation{
-				Message: fmt.Sprintf("service %s lost %s requests in %d interruptions", e.Subject, fmtNum(lost), int(e.Num("interruptions"))),
+				Message: fmt.Sprintf("service %s lost %s requests in %d interruptions", e.Subject, fmtNum(p.Lost), p.Interruptions),
 				Events:  append(firstN(j.find("service.interruption", e.Subject), 3), e),
 			})
 		}
@@ -211,10 +211,11 @@ func checkMaxInterruption(j *judge) []Violation {
 	}
 	var out []Violation
 	for _, e := range j.find("service.interruption", "") {
-		d, _ := time.ParseDuration(e.Str("duration"))
+		p := evt[event.ServiceInterruption](e)
+		d, _ := time.ParseDuration(p.Duration)
 		if d >= bound {
 			out = append(out, Violation{
-				Message: fmt.Sprintf("service %s was interrupted for %s (bound %s): %s", e.Subject, d, bound, e.Str("cause")),
+				Message: fmt.Sprintf("service %s was interrupted for %s (bound %s): %s", e.Subject, d, bound, p.Cause),
 				Events:  []escalator.Event{e},
 			})
 		}
@@ -412,7 +413,7 @@ func checkPairRedundancy(j *judge) walk {
 }
 
 func checkMaxParallel(j *judge) walk {
-	limit := int(j.created.Num("maxParallel"))
+	limit := evt[event.SessionCreated](j.created).MaxParallel
 	var out []Violation
 	step := func(i int, e escalator.Event, w *replay.World) {
 		if e.Kind != "node.state" || len(out) > 0 {
@@ -436,7 +437,7 @@ func checkMaxParallel(j *judge) walk {
 }
 
 func checkFinalState(j *judge) []Violation {
-	target := j.created.Str("targetVersion")
+	target := evt[event.SessionCreated](j.created).TargetVersion
 	final := map[string][]escalator.Event{}
 	for _, e := range j.events {
 		if e.Kind == "node.final" {
@@ -470,11 +471,12 @@ func checkSpecConformance(j *judge) []Violation {
 	var out []Violation
 	for _, e := range j.find("spec.violation", "") {
 		who := e.Subject
-		msg := fmt.Sprintf("%s: %s %s %s", who, e.Str("method"), e.Str("path"), e.Str("message"))
-		if st := e.Num("status"); st > 0 {
-			msg += fmt.Sprintf(" %d", int(st))
+		p := evt[event.SpecViolation](e)
+		msg := fmt.Sprintf("%s: %s %s %s", who, p.Method, p.Path, p.Message)
+		if p.Status > 0 {
+			msg += fmt.Sprintf(" %d", p.Status)
 		}
-		out = append(out, Violation{Message: msg + " broke the " + e.Str("spec") + " spec: " + e.Str("detail"), Events: []escalator.Event{e}})
+		out = append(out, Violation{Message: msg + " broke the " + p.Spec + " spec: " + p.Detail, Events: []escalator.Event{e}})
 	}
 	return out
 }

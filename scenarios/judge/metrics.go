@@ -150,7 +150,7 @@ func computeMetrics(events []escalator.Event, w *replay.World) *metricSet {
 	for _, e := range events {
 		switch e.Kind {
 		case "service.summary":
-			lost := e.Num("lost")
+			lost := evt[event.ServiceSummary](e).Lost
 			ms.values[MetricLostRequests] += lost
 			ms.values[MetricLostPrefix+e.Subject] += lost
 			ms.evidence[MetricLostPrefix+e.Subject] = append(ms.evidence[MetricLostPrefix+e.Subject], e)
@@ -159,7 +159,7 @@ func computeMetrics(events []escalator.Event, w *replay.World) *metricSet {
 			}
 		case "service.interruption":
 			count(MetricInterruptions, e)
-			d, _ := time.ParseDuration(e.Str("duration"))
+			d, _ := time.ParseDuration(evt[event.ServiceInterruption](e).Duration)
 			if s := d.Seconds(); s > ms.values[MetricMaxInterruption] {
 				ms.values[MetricMaxInterruption] = s
 				ms.evidence[MetricMaxInterruption] = []escalator.Event{e}
@@ -167,10 +167,10 @@ func computeMetrics(events []escalator.Event, w *replay.World) *metricSet {
 		case "session.created":
 			if created == nil {
 				created = &e
-				target = e.Str("targetVersion")
+				target = evt[event.SessionCreated](e).TargetVersion
 			}
 		case "session.state":
-			if created != nil && final == nil && e.Subject == created.Subject && event.Terminal(e.Str("state")) {
+			if created != nil && final == nil && e.Subject == created.Subject && event.Terminal(evt[event.SessionState](e).State) {
 				final = &e
 			}
 		case "vnfm.notify":
@@ -189,7 +189,7 @@ func computeMetrics(events []escalator.Event, w *replay.World) *metricSet {
 		case "spec.violation":
 			count(MetricSpecViolations, e)
 		case "node.version":
-			if target != "" && e.Str("to") == target && !upgraded[e.Subject] {
+			if target != "" && evt[event.NodeVersion](e).To == target && !upgraded[e.Subject] {
 				upgraded[e.Subject] = true
 				count(MetricNodesUpgraded, e)
 			}
