@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
@@ -178,9 +179,20 @@ func (r *Result) Evidence() []Evidence {
 	return out
 }
 
-// ExchangeOf reads an http.exchange or probe.exchange event.
+// ExchangeOf reads an http.exchange or probe.exchange event; of another
+// kind only the time.
 func ExchangeOf(e escalator.Event) Exchange {
-	return Exchange{At: e.At, Case: e.Str("case"), From: e.Str("from"), To: e.Str("to"), Method: e.Str("method"), URL: e.Str("url"), Path: e.Str("path"),
-		Status: int(e.Num("status")), Want: e.Str("want"), RequestHeaders: e.Strs("requestHeaders"), RequestBody: e.Str("requestBody"),
-		ResponseHeaders: e.Strs("responseHeaders"), ResponseBody: e.Str("responseBody"), Error: e.Str("error")}
+	switch e.Kind {
+	case "http.exchange":
+		p := evt[event.HTTPExchange](e)
+		return Exchange{At: e.At, From: p.From, To: p.To, Method: p.Method, Path: p.Path,
+			Status: p.Status, RequestHeaders: p.RequestHeaders, RequestBody: p.RequestBody,
+			ResponseHeaders: deref(p.ResponseHeaders), ResponseBody: p.ResponseBody, Error: p.Error}
+	case "probe.exchange":
+		p := evt[event.ProbeExchange](e)
+		return Exchange{At: e.At, Case: p.Case, Method: p.Method, URL: p.URL, Path: deref(p.Path),
+			Status: p.Status, Want: p.Want, RequestHeaders: p.RequestHeaders, RequestBody: p.RequestBody,
+			ResponseHeaders: deref(p.ResponseHeaders), ResponseBody: p.ResponseBody, Error: p.Error}
+	}
+	return Exchange{At: e.At}
 }
