@@ -188,10 +188,13 @@ func TestDemoInBrowser(t *testing.T) {
 	p.wait("the clock to move again", `document.getElementById("clock").textContent !== `+jsString(strings.SplitN(still, " |", 2)[0]), 5*time.Second)
 
 	// Faults: the VNFM goes silent, the next node's upgrade fails.
+	// The waits are as long as the others': under a loaded make test (every
+	// package's tests at once on two cores) the browser once took over 5 s
+	// to draw the row.
 	p.do(chromedp.Click("#fault-vnfm-silent"))
-	p.wait("the injected silence in the sequence", seqOf("fault.injected", "silent")+` > 0`, 5*time.Second)
+	p.wait("the injected silence in the sequence", seqOf("fault.injected", "silent")+` > 0`, 15*time.Second)
 	p.do(chromedp.Click("#fault-upgrade-fails"))
-	p.wait("the injected failure in the sequence", seqOf("fault.injected", "fail")+` > 0`, 5*time.Second)
+	p.wait("the injected failure in the sequence", seqOf("fault.injected", "fail")+` > 0`, 15*time.Second)
 	p.wait("the VNFM to ignore a notification", seqOf("vnfm.ignored", "")+` > 0`, 20*time.Second)
 	p.wait("the orchestrator to go on at its deadline", seqOf("vnfm.reply-timeout", "")+` > `+seqOf("vnfm.ignored", ""), 10*time.Second)
 	if *updateDemoScreenshot {
