@@ -27,6 +27,16 @@ func Emit(em escalator.Emitter, actor, subject string, p Payload) {
 // some events of a kind carry, possibly with a zero value, and others lack.
 func Ptr[T any](v T) *T { return &v }
 
+// Deref is the value p points to, or T's zero value for nil: how a reader
+// takes an optional field ("absent" and zero read alike).
+func Deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
+}
+
 // Fields flattens p into the trace's field map. A field tagged omitempty
 // is left out when it is its type's zero value (a nil pointer, a nil slice,
 // "", 0, false): that is how a producer says "not set". A pointer field is

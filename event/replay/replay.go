@@ -178,7 +178,7 @@ func (w *World) Apply(e escalator.Event) {
 			lead, _ := time.ParseDuration(p.LeadTime)
 			rec, _ := time.ParseDuration(p.MinRecoveryTime)
 			v.Limits = &Limits{LeadTime: lead, MinRecoveryTime: rec, MaxImpacted: *p.MaxImpacted,
-				MinPreserved: deref(p.MinPreserved), MigrationTypes: p.MigrationTypes}
+				MinPreserved: event.Deref(p.MinPreserved), MigrationTypes: p.MigrationTypes}
 		}
 	case "vnf.scaled":
 		w.vnf(e.Subject).Size = as[event.VNFScaled](w, e).To
@@ -215,13 +215,6 @@ func (w *World) Apply(e escalator.Event) {
 			}
 		}
 	}
-}
-
-func deref(p *int) int {
-	if p == nil {
-		return 0
-	}
-	return *p
 }
 
 func (w *World) notify(e escalator.Event, p event.VNFMNotify) {

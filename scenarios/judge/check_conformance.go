@@ -185,7 +185,7 @@ func checkProbe(name string, extra func(j *judge) []Violation) func(j *judge) ([
 				continue
 			}
 			if !probeAnswered(p) {
-				out = append(out, Violation{Message: fmt.Sprintf("%s: %s %s answered %d, want %s", p.Case, p.Method, deref(p.Path), p.Status, p.Want),
+				out = append(out, Violation{Message: fmt.Sprintf("%s: %s %s answered %d, want %s", p.Case, p.Method, event.Deref(p.Path), p.Status, p.Want),
 					Events: []escalator.Event{e}})
 			}
 		}
@@ -212,19 +212,9 @@ func probeAnswered(p event.ProbeExchange) bool {
 		}
 	}
 	if ok && p.Problem {
-		ok = strings.HasPrefix(deref(p.ContentType), "application/problem+json")
+		ok = strings.HasPrefix(event.Deref(p.ContentType), "application/problem+json")
 	}
 	return ok
-}
-
-// deref reads a field some events of a kind leave out as the string
-// reads did: absent is "".
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
 }
 
 // checkDeliveries: the VIM's own notifications were taken with 204.

@@ -187,12 +187,12 @@ func ExchangeOf(e escalator.Event) Exchange {
 		p := evt[event.HTTPExchange](e)
 		return Exchange{At: e.At, From: p.From, To: p.To, Method: p.Method, Path: p.Path,
 			Status: p.Status, RequestHeaders: p.RequestHeaders, RequestBody: p.RequestBody,
-			ResponseHeaders: deref(p.ResponseHeaders), ResponseBody: p.ResponseBody, Error: p.Error}
+			ResponseHeaders: event.Deref(p.ResponseHeaders), ResponseBody: p.ResponseBody, Error: p.Error}
 	case "probe.exchange":
 		p := evt[event.ProbeExchange](e)
-		return Exchange{At: e.At, Case: p.Case, Method: p.Method, URL: p.URL, Path: deref(p.Path),
+		return Exchange{At: e.At, Case: p.Case, Method: p.Method, URL: p.URL, Path: event.Deref(p.Path),
 			Status: p.Status, Want: p.Want, RequestHeaders: p.RequestHeaders, RequestBody: p.RequestBody,
-			ResponseHeaders: deref(p.ResponseHeaders), ResponseBody: p.ResponseBody, Error: p.Error}
+			ResponseHeaders: event.Deref(p.ResponseHeaders), ResponseBody: p.ResponseBody, Error: p.Error}
 	}
 	return Exchange{At: e.At}
 }
