@@ -298,21 +298,10 @@ func describe(e escalator.Event) string {
 	case event.VNFFailoverFailed:
 		return fmt.Sprintf("%s cannot fail over: %s", e.Subject, p.Reason)
 	case event.ServiceInterruption:
-		return fmt.Sprintf("%s lost %s requests in %s: %s", e.Subject, count(p.Lost), p.Duration, p.Cause)
+		return fmt.Sprintf("%s lost %s requests in %s: %s", e.Subject, sequence.Count(p.Lost), p.Duration, p.Cause)
 	}
 	if a, ok := sequence.Of(e); ok {
 		return a.Label
 	}
 	return strings.TrimSpace(e.Kind + " " + e.Subject)
-}
-
-// count writes a request count for people: whole numbers, with a
-// thousands separator.
-func count(f float64) string {
-	n := int64(f + 0.5)
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }

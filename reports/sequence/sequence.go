@@ -159,7 +159,7 @@ func Of(e escalator.Event) (Arrow, bool) {
 	case event.FaultVNFM{}.Kind():
 		return a(VNFM, VNFM, Fault, "⚡ fault: "+read[event.FaultVNFM](e).Behavior+" this time")
 	case event.ServiceInterruption{}.Kind():
-		return a(VNFs, VNFs, Bad, fmt.Sprintf("✗ %s lost %s requests", e.Subject, count(read[event.ServiceInterruption](e).Lost)))
+		return a(VNFs, VNFs, Bad, fmt.Sprintf("✗ %s lost %s requests", e.Subject, Count(read[event.ServiceInterruption](e).Lost)))
 	case event.VNFFailover{}.Kind():
 		return a(VNFs, VNFs, Normal, fmt.Sprintf("%s fails over to %s", e.Subject, read[event.VNFFailover](e).To))
 	case event.VNFFailoverFailed{}.Kind():
@@ -230,9 +230,9 @@ func joinNonEmpty(sep string, parts ...string) string {
 	return strings.Join(out, sep)
 }
 
-// count writes a request count for people: whole numbers, with a
+// Count writes a request count for people: whole numbers, with a
 // thousands separator.
-func count(f float64) string {
+func Count(f float64) string {
 	n := int64(f + 0.5)
 	s := fmt.Sprint(n)
 	for i := len(s) - 3; i > 0; i -= 3 {

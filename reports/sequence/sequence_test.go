@@ -187,3 +187,10 @@ func TestImportsOnlyTheVocabulary(t *testing.T) {
 		}
 	}
 }
+
+func TestCount(t *testing.T) {
+	require.Equal(t, "0", Count(0))
+	require.Equal(t, "999", Count(999.4))
+	require.Equal(t, "1,000", Count(999.5))
+	require.Equal(t, "1,234,567", Count(1234567))
+}
