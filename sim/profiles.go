@@ -7,10 +7,11 @@ import (
 	"github.com/escalator-testbed/escalator/orchestrator"
 )
 
-// VNFM behaviours (their names are trace values, in event): the reference and the misbehaviour profiles, each
+// VNFM behaviours: the reference and the misbehaviour profiles, each
 // breaking one rule a conforming VNFM keeps, so the conformance suite can
 // show that each of its cases fails when that rule is broken. What each one
 // does, and where it departs from the reference, is its entry in Profiles.
+// The names are trace values, spelled in package event.
 const (
 	BehaviorReference      = event.BehaviorReference
 	BehaviorSilent         = event.BehaviorSilent
