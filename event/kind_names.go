@@ -63,6 +63,10 @@ func (SessionRefused) Kind() string { return "session.refused" }
 
 func (SessionState) Kind() string { return "session.state" }
 
+func (OrchestratorRestarted) Kind() string  { return "orchestrator.restarted" }
+func (OrchestratorReconciled) Kind() string { return "orchestrator.reconciled" }
+func (OrchestratorHalted) Kind() string     { return "orchestrator.halted" }
+
 func (SpecViolation) Kind() string { return "spec.violation" }
 
 func (SubscriptionCreated) Kind() string { return "subscription.created" }

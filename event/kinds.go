@@ -16,6 +16,7 @@ var all = []Payload{
 	FaultUpgradeHangs{}, FaultVerifyFails{}, FaultVNFM{},
 	HTTPExchange{},
 	NodeAdded{}, NodeFinal{}, NodeState{}, NodeStatus{}, NodeUpgradeStarted{}, NodeVersion{},
+	OrchestratorHalted{}, OrchestratorReconciled{}, OrchestratorRestarted{},
 	PhaseStarted{},
 	PlanBatch{}, PlanLeadTime{}, PlanWait{},
 	ProbeExchange{}, ProbeSkipped{},
@@ -49,6 +50,30 @@ type SessionCreated struct {
 	ReplyTimeout   string   `json:"replyTimeout"`
 	UpgradeTimeout string   `json:"upgradeTimeout"`
 	OnNack         string   `json:"onNack"`
+}
+
+// OrchestratorRestarted: a new Manager loaded its store; Resumed are the
+// unfinished sessions it takes up again (no subject).
+type OrchestratorRestarted struct {
+	Loaded  int      `json:"loaded"`
+	Resumed []string `json:"resumed,omitempty"`
+}
+
+// OrchestratorReconciled: after a restart, what the store recorded of a
+// node (subject) or session, what the world showed, and what the Manager
+// does about it.
+type OrchestratorReconciled struct {
+	Session  string `json:"session"`
+	Recorded string `json:"recorded"`
+	Found    string `json:"found,omitempty"`
+	Action   string `json:"action"`
+}
+
+// OrchestratorHalted: the store refused a write, so the Manager stopped
+// before acting on what it could not record (no subject); a restart
+// resumes from the last commit.
+type OrchestratorHalted struct {
+	Error string `json:"error"`
 }
 
 // SessionDefects: the deliberate orchestrator bugs of a negative control.
@@ -111,6 +136,9 @@ type VNFMNotify struct {
 	Instances      []string `json:"instances,omitempty"`
 	ReplyBy        string   `json:"replyBy,omitempty"` // RFC 3339, wall time of the notification
 	ReplyWithin    string   `json:"replyWithin,omitempty"`
+	// Resent: the same notification again, after a restart found no
+	// reply on record (a VNFM that keeps the ids it handled ignores it).
+	Resent bool `json:"resent,omitempty"`
 }
 
 // VNFMReply: the VIM took (Accepted) or refused a VNFM's reply.

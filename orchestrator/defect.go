@@ -26,7 +26,14 @@ var defects = map[string]func(flow) flow{
 	DefectIgnoreVNFLimits: func(f flow) flow {
 		return noVNFLimits{rechained{f, func(_ *Config, chain []filter) []filter { return without(chain, filterRecovery) }}}
 	},
+	// A restarted Manager forgets the session, as one without a store.
+	DefectForgetOnRestart: func(f flow) flow { return forgetful{f} },
 }
+
+// forgetful is a flow whose sessions a restart does not resume.
+type forgetful struct{ flow }
+
+func (forgetful) resumes() bool { return false }
 
 // rechained is a flow with its planner's chain edited.
 type rechained struct {

@@ -28,6 +28,9 @@ type flow interface {
 	// movesBusiness: after the replies, the business check and the
 	// fallback migration of seed F1 step 6 run before the upgrade.
 	movesBusiness() bool
+	// resumes: a restarted Manager takes the session up again from its
+	// store (every flow does; only a negative control forgets).
+	resumes() bool
 }
 
 // flows are the strategies by name; its keys are the valid Config.Flow
@@ -68,6 +71,7 @@ func (f1) filters(cfg *Config) []filter {
 func (f1) checksCapacity() bool { return true }
 func (f1) maintains() bool      { return true }
 func (f1) movesBusiness() bool  { return true }
+func (f1) resumes() bool        { return true }
 
 // f2 is "inside the VIM": one node at a time, upgraded on the VNFM's reply
 // or the timeout.
@@ -79,6 +83,7 @@ func (f2) filters(cfg *Config) []filter {
 func (f2) checksCapacity() bool { return false }
 func (f2) maintains() bool      { return true }
 func (f2) movesBusiness() bool  { return false }
+func (f2) resumes() bool        { return true }
 
 // naive is the negative control: maxParallel nodes at a time, no instance
 // groups, no maintenance mode, no notification.
@@ -90,6 +95,7 @@ func (naive) filters(cfg *Config) []filter {
 func (naive) checksCapacity() bool { return false }
 func (naive) maintains() bool      { return false }
 func (naive) movesBusiness() bool  { return false }
+func (naive) resumes() bool        { return true }
 
 // shape is the head of every chain: the batch's size, then its zone.
 func shape(cfg *Config, size filter) []filter {

@@ -13,10 +13,10 @@ func TestRegistries(t *testing.T) {
 		require.Contains(t, flows, name)
 	}
 	require.Len(t, flows, 3)
-	for _, name := range []string{DefectIgnoreReply, DefectIgnoreMaxParallel, DefectIgnoreVNFGroups, DefectIgnoreVNFLimits} {
+	for _, name := range []string{DefectIgnoreReply, DefectIgnoreMaxParallel, DefectIgnoreVNFGroups, DefectIgnoreVNFLimits, DefectForgetOnRestart} {
 		require.Contains(t, defects, name)
 	}
-	require.Len(t, defects, 4)
+	require.Len(t, defects, 5)
 
 	cfg := baseConfig("F3")
 	require.EqualError(t, cfg.validate(), `unknown flow "F3" (want F1, F2 or naive)`)

@@ -25,12 +25,25 @@ type Manager struct {
 	// onPlan, when set, sees every plan result, with the reasons the
 	// trace does not carry (the tests read them).
 	onPlan func(planResult)
+	// store keeps the sessions (durable.go); ended are the sessions that
+	// reached a final state since the last commit; halted is the store's
+	// refusal that stopped the Manager.
+	store  Store
+	ended  []*session
+	halted error
+	onHalt []func(error)
+	// notes are the outbox's notifications a restart sends again.
+	notes map[string]*Notification
 }
 
 // New returns a Manager. newID generates session and notification IDs; pass
 // a seeded generator for reproducible traces.
 func New(p Ports, tr escalator.Emitter, newID func() string) *Manager {
-	return &Manager{p: p, tr: tr, newID: newID, sessions: map[string]*session{}}
+	m := &Manager{p: p, tr: tr, newID: newID, sessions: map[string]*session{}, store: p.Store}
+	if p.Store != nil {
+		m.writeAhead()
+	}
+	return m
 }
 
 // OnEnd registers fn to be called when a session reaches a final state.
@@ -40,6 +53,9 @@ func (m *Manager) OnEnd(fn func(SessionStatus)) { m.onEnd = append(m.onEnd, fn) 
 // upgrade. The first step runs from the clock, after CreateSession returns,
 // so a caller (an HTTP handler) can answer before notifications go out.
 func (m *Manager) CreateSession(cfg Config) (SessionStatus, error) {
+	if err := m.available(); err != nil {
+		return SessionStatus{}, err
+	}
 	if err := cfg.validate(); err != nil {
 		return SessionStatus{}, err
 	}
@@ -54,6 +70,10 @@ func (m *Manager) CreateSession(cfg Config) (SessionStatus, error) {
 	m.sessions[s.id] = s
 	m.order = append(m.order, s.id)
 	m.active = s
+	s.created = m.p.Clock.Now()
+	for _, id := range s.order {
+		m.markNode(s, id)
+	}
 	event.Emit(m.tr, actor, s.id, event.SessionCreated{
 		Flow: cfg.Flow, TargetVersion: cfg.TargetVersion, Nodes: s.order,
 		MaxParallel: cfg.MaxParallel, ReplyTimeout: cfg.ReplyTimeout.String(),
@@ -64,6 +84,10 @@ func (m *Manager) CreateSession(cfg Config) (SessionStatus, error) {
 			Note: "deliberate orchestrator bugs for a negative control"})
 	}
 	m.p.Clock.AfterFunc(0, func() { m.next(s) })
+	// The session is on record before the client hears of it.
+	if !m.flush() {
+		return SessionStatus{}, m.available()
+	}
 	return s.status(), nil
 }
 
@@ -211,6 +235,7 @@ func (m *Manager) Sessions() []SessionStatus {
 // Pause stops the session from starting another batch; the batch in flight
 // finishes.
 func (m *Manager) Pause(id string) (SessionStatus, error) {
+	defer m.flush()
 	s, err := m.live(id)
 	if err != nil {
 		return SessionStatus{}, err
@@ -225,6 +250,7 @@ func (m *Manager) Pause(id string) (SessionStatus, error) {
 
 // Resume continues a paused session.
 func (m *Manager) Resume(id string) (SessionStatus, error) {
+	defer m.flush()
 	s, err := m.live(id)
 	if err != nil {
 		return SessionStatus{}, err
@@ -247,6 +273,7 @@ func (m *Manager) Resume(id string) (SessionStatus, error) {
 // Abort ends the session at the next batch boundary, leaving every node it
 // touched in normal service.
 func (m *Manager) Abort(id string) (SessionStatus, error) {
+	defer m.flush()
 	s, err := m.live(id)
 	if err != nil {
 		return SessionStatus{}, err
@@ -259,6 +286,9 @@ func (m *Manager) Abort(id string) (SessionStatus, error) {
 }
 
 func (m *Manager) live(id string) (*session, error) {
+	if err := m.available(); err != nil {
+		return nil, err
+	}
 	s, ok := m.sessions[id]
 	if !ok {
 		return nil, escalator.Errorf(escalator.ENOTFOUND, "no upgrade session %q", id)
@@ -277,6 +307,7 @@ func (m *Manager) setState(s *session, state, reason string) {
 func (m *Manager) setStatus(s *session, node, status, reason string) {
 	n := s.nodes[node]
 	n.Status, n.Reason = status, reason
+	m.markNode(s, node)
 	event.Emit(m.tr, actor, node, event.NodeStatus{Status: status, Session: s.id, Reason: reason})
 }
 
@@ -305,16 +336,12 @@ func (m *Manager) next(s *session) {
 		// rollback of Escalator RQ/104.
 		node := s.back[0]
 		s.back = s.back[1:]
-		m.startBatch(s, []string{node}, true)
+		m.startBatch(s, []string{node}, true, nil)
 		return
 	}
 	if s.needScaleIn && !s.scaledIn {
 		s.scaledIn = true
-		m.notifyAll(s, StateScaleIn, func() {
-			if why := m.capacityShortfall(s); why != "" && s.failure == "" {
-				s.failure = "not enough spare capacity even after the VNFMs scaled in: " + why
-			}
-		})
+		m.notifyAll(s, StateScaleIn, nil)
 		return
 	}
 	if len(s.pending) == 0 {
@@ -324,7 +351,7 @@ func (m *Manager) next(s *session) {
 		if s.scaledIn && !s.completeSent {
 			// Fenix's MAINTENANCE_COMPLETE: the VNFMs may scale back out.
 			s.completeSent = true
-			m.notifyAll(s, StateMaintenanceComplete, done)
+			m.notifyAll(s, StateMaintenanceComplete, nil)
 			return
 		}
 		done()
@@ -343,7 +370,7 @@ func (m *Manager) next(s *session) {
 	}
 	event.Emit(m.tr, actor, s.id, event.PlanBatch{Nodes: p.nodes, Session: s.id, Deferred: deferred})
 	s.pending = slices.DeleteFunc(s.pending, func(n string) bool { return slices.Contains(p.nodes, n) })
-	m.startBatch(s, p.nodes, false)
+	m.startBatch(s, p.nodes, false, nil)
 }
 
 // finish ends a session and tells every VNFM that heard from it.
@@ -352,6 +379,7 @@ func (m *Manager) finish(s *session, state, reason string) {
 	if m.active == s {
 		m.active = nil
 	}
+	m.ended = append(m.ended, s)
 	for _, v := range s.vnfms {
 		m.send(s, v, &Notification{NotificationType: TypeSessionStatus, SessionState: state, TargetVersion: s.cfg.TargetVersion})
 	}
@@ -363,11 +391,19 @@ func (m *Manager) finish(s *session, state, reason string) {
 
 // send stamps and delivers a notification, recording it in the trace.
 func (m *Manager) send(s *session, vnfm string, n *Notification) {
-	n.ID = m.newID()
-	n.TimeStamp = m.p.Clock.Now()
-	n.SessionID = s.id
+	resent := n.ID != "" && !n.fresh
+	m.stamp(s, n)
+	if n.fresh {
+		n.fresh = false
+		if m.store != nil {
+			s.unsent = append(s.unsent, *n)
+			if n.NotificationType != TypeMaintenance {
+				s.outbox = append(s.outbox, OutboxEntry{ID: n.ID, VNFM: vnfm})
+			}
+		}
+	}
 	e := event.VNFMNotify{VNFM: vnfm, NotificationID: n.ID, Type: n.NotificationType, Session: s.id,
-		State: n.State, SessionState: n.SessionState}
+		State: n.State, SessionState: n.SessionState, Resent: resent}
 	if len(n.AffectedNodes) > 0 {
 		e.Nodes = n.AffectedNodes
 	}
@@ -385,12 +421,33 @@ func (m *Manager) send(s *session, vnfm string, n *Notification) {
 	m.p.Notify.Notify(vnfm, *n)
 }
 
+// stamp gives a new notification its id, time and session; one that has
+// them (sent before a restart) keeps them.
+func (m *Manager) stamp(s *session, n *Notification) {
+	if n.ID != "" {
+		return
+	}
+	n.ID = m.newID()
+	n.TimeStamp = m.p.Clock.Now()
+	n.SessionID = s.id
+	n.fresh = true
+}
+
 // startBatch puts nodes into maintenance and tells the VNFMs that own VMs
 // on them (seed F1 steps 2-3, F2 steps 2-3).
-func (m *Manager) startBatch(s *session, nodes []string, rollback bool) {
+//
+// prior, after a restart, is the batch as recorded before it had fully
+// started: its settled nodes stay settled, and a VNFM it had notified gets
+// the same notification again, same id, so it acts on it once.
+func (m *Manager) startBatch(s *session, nodes []string, rollback bool, prior *batch) {
 	b := newBatch(nodes, StatePlannedMaintenance, m.p.Clock.Now())
 	b.rollback = rollback
 	b.onReplies = func() { m.afterReplies(s) }
+	if prior != nil {
+		b.notified = prior.notified
+		b.settled = prior.settled
+		b.groups = prior.groups
+	}
 	s.batch = b
 	maintains := s.flow.maintains()
 	byVNFM := map[string][]VMInfo{}
@@ -400,6 +457,9 @@ func (m *Manager) startBatch(s *session, nodes []string, rollback bool) {
 		states[n.ID] = n.State
 	}
 	for _, node := range nodes {
+		if b.settled[node] {
+			continue
+		}
 		if !rollback && states[node] == NodeFailed {
 			// Broken outside the upgrade (an unplanned failure): nothing to
 			// upgrade until it is repaired.
@@ -451,15 +511,33 @@ func (m *Manager) startBatch(s *session, nodes []string, rollback bool) {
 			}
 		}
 		s.rememberVNFM(v)
-		m.send(s, v, n)
+		prior.reuse(v, n)
+		m.stamp(s, n)
 		b.pending[v] = n.ID
 		b.notes[n.ID] = n
+		b.noteOrder = append(b.noteOrder, n.ID)
+		m.send(s, v, n)
 	}
+	b.started = true
 	if len(b.pending) == 0 || !s.flow.awaitsReplies() {
 		m.afterReplies(s)
 		return
 	}
-	b.cancel = m.p.Clock.AfterFunc(s.cfg.replyTimeout(b.state), func() { m.replyTimeout(s, b) })
+	m.armReplyTimeout(s, b)
+}
+
+// armReplyTimeout waits for the replies until the latest deadline the
+// awaited notifications carry: a restart neither extends the deadline of a
+// notification sent before it nor shortens one it sends first.
+func (m *Manager) armReplyTimeout(s *session, b *batch) {
+	deadline := b.notified.Add(s.cfg.replyTimeout(b.state))
+	for _, id := range b.pending {
+		if n := b.notes[id]; n != nil && n.ReplyBy != nil && n.ReplyBy.After(deadline) {
+			deadline = *n.ReplyBy
+		}
+	}
+	wait := max(0, deadline.Sub(m.p.Clock.Now()))
+	b.cancel = m.p.Clock.AfterFunc(wait, func() { m.replyTimeout(s, b) })
 }
 
 func newBatch(nodes []string, state string, now time.Time) *batch {
@@ -471,8 +549,11 @@ func newBatch(nodes []string, state string, now time.Time) *batch {
 // notifyAll runs a session-wide phase (SCALE_IN, MAINTENANCE_COMPLETE):
 // every VNFM with VMs on the selected nodes is told, and then runs once all
 // replied or the deadline passed. No node changes state.
-func (m *Manager) notifyAll(s *session, state string, then func()) {
+func (m *Manager) notifyAll(s *session, state string, prior *batch) {
 	b := newBatch(nil, state, m.p.Clock.Now())
+	if prior != nil {
+		b.notified = prior.notified
+	}
 	s.batch = b
 	byVNFM := map[string][]VMInfo{}
 	var order []string
@@ -503,7 +584,7 @@ func (m *Manager) notifyAll(s *session, state string, then func()) {
 			b.cancel()
 		}
 		s.batch = nil
-		then()
+		m.phaseDone(s, state)
 		m.p.Clock.AfterFunc(0, func() { m.next(s) })
 	}
 	b.onReplies = finish
@@ -519,15 +600,30 @@ func (m *Manager) notifyAll(s *session, state string, then func()) {
 			}
 		}
 		s.rememberVNFM(v)
-		m.send(s, v, n)
+		prior.reuse(v, n)
+		m.stamp(s, n)
 		b.pending[v] = n.ID
 		b.notes[n.ID] = n
+		b.noteOrder = append(b.noteOrder, n.ID)
+		m.send(s, v, n)
 	}
+	b.started = true
 	if len(b.pending) == 0 {
 		finish()
 		return
 	}
-	b.cancel = m.p.Clock.AfterFunc(s.cfg.replyTimeout(state), func() { m.replyTimeout(s, b) })
+	m.armReplyTimeout(s, b)
+}
+
+// phaseDone is what follows a session-wide phase once its replies are in.
+func (m *Manager) phaseDone(s *session, state string) {
+	if state == StateScaleIn {
+		if why := m.capacityShortfall(s); why != "" && s.failure == "" {
+			s.failure = "not enough spare capacity even after the VNFMs scaled in: " + why
+		}
+		return
+	}
+	m.finish(s, SessionCompleted, fmt.Sprintf("%d nodes at version %s", len(s.upgraded), s.cfg.TargetVersion))
 }
 
 func (m *Manager) replyTimeout(s *session, b *batch) {
@@ -550,6 +646,10 @@ func (m *Manager) replyTimeout(s *session, b *batch) {
 // recorded in the trace before anything it sets off, so the trace keeps
 // cause before effect.
 func (m *Manager) Reply(r Reply) error {
+	if err := m.available(); err != nil {
+		return err
+	}
+	defer m.flush()
 	s, n, ack, err := m.checkReply(r)
 	e := event.VNFMReply{VNFM: r.VnfmID, NotificationID: r.NotificationID, Reply: r.Reply, Accepted: err == nil}
 	if len(r.InstanceActions) > 0 {
@@ -567,6 +667,9 @@ func (m *Manager) Reply(r Reply) error {
 	}
 	b := s.batch
 	delete(b.pending, r.VnfmID)
+	if m.store != nil {
+		s.replies = append(s.replies, r)
+	}
 	if !ack {
 		m.nack(s, b, r, n)
 		return nil
@@ -685,6 +788,9 @@ func (m *Manager) release(s *session, node, status, reason string) {
 		m.settle(s, node, StatusFailed, reason, false)
 		return
 	}
+	n := s.nodes[node]
+	n.step, n.final, n.finalReason = stepRelease, status, reason
+	m.markNode(s, node)
 	_ = m.p.Cloud.SetMaintenance(node, false)
 	if s.impactEnd == nil {
 		s.impactEnd = map[string]time.Time{}
@@ -838,45 +944,70 @@ func (m *Manager) upgrade(s *session) {
 		return
 	}
 	for _, node := range b.nodes {
-		if b.settled[node] {
-			continue
+		if !b.settled[node] {
+			m.upgradeNode(s, b, node)
 		}
-		n := s.nodes[node]
-		version := s.cfg.TargetVersion
-		if b.rollback {
-			version = n.original
-		}
-		n.op++
-		op := n.op
-		n.cancelTimer = m.p.Clock.AfterFunc(s.cfg.UpgradeTimeout, func() {
-			if n.op == op || n.op == op+1 {
-				m.failNode(s, node, fmt.Sprintf("upgrade and verification did not finish within the expected %s", s.cfg.UpgradeTimeout))
-			}
-		})
-		m.setStatus(s, node, StatusUpgrading, "")
-		m.p.System.Upgrade(node, version, func(err error) {
-			if n.op != op || s.batch != b {
-				return
-			}
-			if err != nil {
-				m.failNode(s, node, "upgrade failed: "+err.Error())
-				return
-			}
-			n.op++
-			vop := n.op
-			m.setStatus(s, node, StatusVerifying, "")
-			m.p.System.Verify(node, version, func(err error) {
-				if n.op != vop || s.batch != b {
-					return
-				}
-				if err != nil {
-					m.failNode(s, node, "verification failed: "+err.Error())
-					return
-				}
-				m.nodeDone(s, node, version)
-			})
-		})
 	}
+}
+
+// version is what a node of batch b is brought to: the target, or in a
+// rollback the version it had.
+func (s *session) version(b *batch, node string) string {
+	if b.rollback {
+		return s.nodes[node].original
+	}
+	return s.cfg.TargetVersion
+}
+
+// armHang starts the expected-duration timer of a node's upgrade plus
+// verification; after a restart it runs for what is left of it.
+func (m *Manager) armHang(s *session, node string, after time.Duration) {
+	n := s.nodes[node]
+	n.op++
+	op := n.op
+	n.cancelTimer = m.p.Clock.AfterFunc(after, func() {
+		if n.op == op || n.op == op+1 {
+			m.failNode(s, node, fmt.Sprintf("upgrade and verification did not finish within the expected %s", s.cfg.UpgradeTimeout))
+		}
+	})
+}
+
+func (m *Manager) upgradeNode(s *session, b *batch, node string) {
+	n := s.nodes[node]
+	version := s.version(b, node)
+	n.step, n.since = stepUpgrade, m.p.Clock.Now()
+	m.armHang(s, node, s.cfg.UpgradeTimeout)
+	op := n.op
+	m.setStatus(s, node, StatusUpgrading, "")
+	m.p.System.Upgrade(node, version, func(err error) {
+		if n.op != op || s.batch != b {
+			return
+		}
+		if err != nil {
+			m.failNode(s, node, "upgrade failed: "+err.Error())
+			return
+		}
+		m.verifyNode(s, b, node)
+	})
+}
+
+func (m *Manager) verifyNode(s *session, b *batch, node string) {
+	n := s.nodes[node]
+	version := s.version(b, node)
+	n.op++
+	vop := n.op
+	n.step = stepVerify
+	m.setStatus(s, node, StatusVerifying, "")
+	m.p.System.Verify(node, version, func(err error) {
+		if n.op != vop || s.batch != b {
+			return
+		}
+		if err != nil {
+			m.failNode(s, node, "verification failed: "+err.Error())
+			return
+		}
+		m.nodeDone(s, node, version)
+	})
 }
 
 // nodeDone returns an upgraded node to service and tells its VNFMs (seed F2
@@ -884,15 +1015,19 @@ func (m *Manager) upgrade(s *session) {
 func (m *Manager) nodeDone(s *session, node, version string) {
 	n := s.nodes[node]
 	n.op++
-	n.cancelTimer()
+	n.stopTimer()
 	n.broken = false
 	status := StatusDone
 	if s.batch.rollback {
 		status = StatusRolledBack
 		s.upgraded = slices.DeleteFunc(s.upgraded, func(x string) bool { return x == node })
+		n.seq = 0
 	} else {
 		s.upgraded = append(s.upgraded, node)
+		s.upgrades++
+		n.seq = s.upgrades
 	}
+	m.markNode(s, node)
 	if !s.flow.maintains() {
 		m.settle(s, node, status, "", false)
 		return
@@ -903,8 +1038,10 @@ func (m *Manager) nodeDone(s *session, node, version string) {
 func (m *Manager) failNode(s *session, node, reason string) {
 	n := s.nodes[node]
 	n.op += 2
-	n.cancelTimer()
+	n.stopTimer()
 	n.broken = true
+	n.step = ""
+	m.markNode(s, node)
 	s.failed = append(s.failed, node)
 	m.settle(s, node, StatusFailed, reason, false)
 }
@@ -913,6 +1050,8 @@ func (m *Manager) failNode(s *session, node, reason string) {
 // is, the session moves on. deferCheck skips the batch check for callers
 // that run it themselves.
 func (m *Manager) settle(s *session, node, status, reason string, deferCheck bool) {
+	n := s.nodes[node]
+	n.step, n.final, n.finalReason = "", "", ""
 	m.setStatus(s, node, status, reason)
 	s.batch.settled[node] = true
 	if !deferCheck {

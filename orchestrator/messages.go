@@ -60,6 +60,8 @@ type Notification struct {
 	ReplyBy           *time.Time         `json:"replyBy,omitempty"`
 	TargetVersion     string             `json:"targetVersion,omitempty"`
 	Links             map[string]Link    `json:"_links,omitempty"`
+	// fresh: stamped and not yet sent.
+	fresh bool
 }
 
 // InstanceAction is what a VNFM did, or asks the VIM to do, for one VM.

@@ -80,10 +80,30 @@ type Notifier interface {
 	Notify(vnfm string, n Notification)
 }
 
+// Store keeps the Manager's sessions outside its process, so that a new
+// process can take an unfinished upgrade up again (Manager.Recover).
+//
+// The Manager writes ahead: every change it is about to act on (a node
+// entering maintenance, a notification about to go out, an upgrade about
+// to start) is committed before the effect is asked of a port, and every
+// step that changed a session is committed before the step returns. A
+// crash therefore loses at most effects whose intent is on record, and
+// Recover settles those by asking the world.
+type Store interface {
+	// Load returns every recorded session, in creation order.
+	Load() ([]SessionRecord, error)
+	// Commit records one step of one session in one transaction: all of
+	// it or nothing.
+	Commit(c Commit) error
+}
+
 // Ports bundles what the Manager talks to.
 type Ports struct {
 	Clock  Clock
 	Cloud  CloudManager
 	System SystemSupport
 	Notify Notifier
+	// Store, when set, keeps the sessions beyond the process (store.go);
+	// without it a crash loses them.
+	Store Store
 }

@@ -29,6 +29,7 @@ const (
 	DefectIgnoreMaxParallel = "ignore-max-parallel" // batches twice as large as allowed
 	DefectIgnoreVNFGroups   = "ignore-vnf-groups"   // plan batches without instance-group limits
 	DefectIgnoreVNFLimits   = "ignore-vnf-limits"   // no IFA 011 lead time, recovery time or migration types
+	DefectForgetOnRestart   = "forget-on-restart"   // a restart does not resume the session (as without a state store)
 )
 
 // Session states; the trace carries them, so package event, its
@@ -186,6 +187,15 @@ type nodeRun struct {
 	// dropped.
 	op          int
 	cancelTimer func()
+	// step, since, final and finalReason are the effect in flight, as the
+	// store records it (NodeRecord); seq orders the upgraded nodes.
+	step        string
+	since       time.Time
+	final       string
+	finalReason string
+	seq         int
+	// dirty: changed since the last commit.
+	dirty bool
 }
 
 // batch is the unit of work in flight: nodes in maintenance together.
@@ -208,6 +218,10 @@ type batch struct {
 	inflight int
 	settled  map[string]bool
 	cancel   func()
+	// started: every node entered maintenance and every notification
+	// went out. noteOrder is the notifications in the order sent.
+	started   bool
+	noteOrder []string
 }
 
 const (
@@ -248,6 +262,26 @@ type session struct {
 	needScaleIn  bool
 	completeSent bool
 	scaleVNFMs   []string // the VNFMs asked to scale in
+	// upgrades counts the nodes ever upgraded (nodeRun.seq).
+	upgrades int
+	// What the next commit to the store carries: the spec once, the
+	// notifications about to go out, the replies taken; lastHeader is the
+	// header last committed, so an unchanged session is not written again.
+	created    time.Time
+	stored     bool
+	dirtyNodes []string
+	unsent     []Notification
+	replies    []Reply
+	lastHeader []byte
+	outbox     []OutboxEntry
+}
+
+// stopTimer cancels the node's expected-duration timer, if one runs.
+func (n *nodeRun) stopTimer() {
+	if n.cancelTimer != nil {
+		n.cancelTimer()
+		n.cancelTimer = nil
+	}
 }
 
 func (s *session) status() SessionStatus {

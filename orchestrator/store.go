@@ -8,23 +8,6 @@ import (
 	"github.com/escalator-testbed/escalator"
 )
 
-// Store keeps the Manager's sessions outside its process, so that a new
-// process can take an unfinished upgrade up again (Manager.Recover).
-//
-// The Manager writes ahead: every change it is about to act on (a node
-// entering maintenance, a notification about to go out, an upgrade about
-// to start) is committed before the effect is asked of a port, and every
-// step that changed a session is committed before the step returns. A
-// crash therefore loses at most effects whose intent is on record, and
-// Recover settles those by asking the world.
-type Store interface {
-	// Load returns every recorded session, in creation order.
-	Load() ([]SessionRecord, error)
-	// Commit records one step of one session in one transaction: all of
-	// it or nothing.
-	Commit(c Commit) error
-}
-
 // Commit is one step's writes for one session.
 type Commit struct {
 	// Spec is set on a session's first commit only: what never changes.
@@ -53,6 +36,7 @@ type SessionHeader struct {
 	State        string               `json:"state"`
 	Reason       string               `json:"reason,omitempty"`
 	Back         []string             `json:"back,omitempty"`
+	Failed       []string             `json:"failed,omitempty"`
 	VNFMs        []string             `json:"vnfms,omitempty"`
 	Paused       bool                 `json:"paused,omitempty"`
 	Abort        bool                 `json:"abort,omitempty"`
@@ -68,6 +52,16 @@ type SessionHeader struct {
 	// one's NodeRecord.Seq.
 	Upgrades int          `json:"upgrades,omitempty"`
 	Batch    *BatchRecord `json:"batch,omitempty"`
+	// Outbox are the notifications that expect no reply (node available,
+	// session status) handed to the notifier and not yet reported done:
+	// a restart sends them again, same id.
+	Outbox []OutboxEntry `json:"outbox,omitempty"`
+}
+
+// OutboxEntry is one notification on its way to a VNFM.
+type OutboxEntry struct {
+	ID   string `json:"id"`
+	VNFM string `json:"vnfm"`
 }
 
 // In-flight steps of a node (NodeRecord.Step): the effect asked of a port

@@ -236,7 +236,7 @@ func (c *Conformer) runCase(ctx context.Context, orig, s *spec.Scenario, tb *Tes
 	ended := make(chan struct{})
 	var startErr error
 	tb.Loop.Exec(func() {
-		tb.Manager.OnEnd(func(st orchestrator.SessionStatus) {
+		tb.OnEnd(func(st orchestrator.SessionStatus) {
 			res.Session = SessionOf(st)
 			res.UpgradeDuration = tb.Loop.Elapsed()
 			tb.Loop.AfterFunc(c.opt.Settle, func() {

@@ -12,4 +12,5 @@ var faultActions = map[string]func(fs *faults, f *fault){
 	spec.FaultVNFMCrash: (*faults).vnfmCrash,
 	spec.FaultNotify5xx: (*faults).notify5xx,
 	spec.FaultVIMDown:   (*faults).vimDown,
+	spec.FaultOrchCrash: (*faults).orchestratorCrash,
 }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/event"
@@ -59,40 +58,29 @@ func (g *gate) up() {
 	}
 }
 
-type gatedClock struct{ g *gate }
-
-func (c gatedClock) Now() time.Time { return c.g.loop.Now() }
-func (c gatedClock) AfterFunc(d time.Duration, fn func()) func() {
-	return c.g.loop.AfterFunc(d, c.g.hold(fn))
-}
-
-type gatedNFVI struct {
-	*sim.NFVI
-	g *gate
-}
-
-func (n gatedNFVI) Migrate(vm string, prefer []string, live bool, done orchestrator.MigrationDone) {
-	n.NFVI.Migrate(vm, prefer, live, func(to string, err error) { n.g.hold(func() { done(to, err) })() })
-}
-
-func (n gatedNFVI) Upgrade(node, version string, done func(error)) {
-	n.NFVI.Upgrade(node, version, func(err error) { n.g.hold(func() { done(err) })() })
-}
-
-func (n gatedNFVI) Verify(node, version string, done func(error)) {
-	n.NFVI.Verify(node, version, func(err error) { n.g.hold(func() { done(err) })() })
-}
-
-// available answers 503 while the gate is down.
-func (g *gate) available(h http.Handler) http.Handler {
+// available answers 503 while the VIM is down, and for a request during
+// which its process crashed (a virtual run buffers each answer to know).
+func (tb *Testbed) available(h http.Handler) http.Handler {
+	g := tb.gate
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		down := false
-		g.loop.Exec(func() { down = g.down })
+		var l *life
+		g.loop.Exec(func() { down, l = g.down, tb.life })
 		if down {
 			edge.WriteProblem(w, http.StatusServiceUnavailable, "the VIM is unavailable (outage); the infrastructure keeps serving, retry later")
 			return
 		}
-		h.ServeHTTP(w, r)
+		if tb.opt.Real {
+			h.ServeHTTP(w, r)
+			return
+		}
+		buf := &aliveResponse{h: http.Header{}}
+		h.ServeHTTP(buf, r)
+		if l.dead {
+			edge.WriteProblem(w, http.StatusServiceUnavailable, "the VIM crashed while serving this request; retry later")
+			return
+		}
+		buf.send(w)
 	})
 }
 
@@ -210,6 +198,10 @@ func (fs *faults) vimDown(f *fault) {
 		event.Emit(tb.emit, "fault", fmt.Sprintf("faults[%d]", f.index), event.FaultCleared{Fault: f.Do})
 		tb.gate.up()
 	})
+}
+
+func (fs *faults) orchestratorCrash(f *fault) {
+	fs.tb.CrashOrchestrator(f.For.D(), func() { fs.record(f, event.FaultInjected{For: f.For.D().String()}) })
 }
 
 func (fs *faults) notify5xx(f *fault) {

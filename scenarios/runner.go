@@ -18,6 +18,11 @@ type Options struct {
 	Seed int64
 	// Limit is the longest scenario time a run may take; default 72h.
 	Limit time.Duration
+	// Build adjusts the testbed options (a crash test's store).
+	Build BuildOptions
+	// Ready, when set, sees the testbed before the session starts (a
+	// crash test arms its kill point).
+	Ready func(tb *Testbed)
 }
 
 // settleTime lets the world finish what the session's end set off (VNFMs
@@ -68,7 +73,9 @@ func Run(ctx context.Context, s *spec.Scenario, opt Options) (res *judge.Result)
 		res.Err = escalator.Errorf(escalator.EINVALID, "%s asks for the real clock: run it with `escalator vim --scenario %s` and a VNFM (`escalator vnfm`); `escalator run` runs virtual time", s.Name, s.Path)
 		return res
 	}
-	tb, err := Build(s, BuildOptions{Seed: res.Seed})
+	bo := opt.Build
+	bo.Seed = res.Seed
+	tb, err := Build(s, bo)
 	if err != nil {
 		res.Verdict, res.Err = judge.VerdictError, err
 		return res
@@ -79,12 +86,15 @@ func Run(ctx context.Context, s *spec.Scenario, opt Options) (res *judge.Result)
 		return res
 	}
 	ended := false
-	tb.Manager.OnEnd(func(st orchestrator.SessionStatus) {
+	tb.OnEnd(func(st orchestrator.SessionStatus) {
 		ended = true
 		res.Session = SessionOf(st)
 		res.UpgradeDuration = loop.Elapsed()
 		loop.AfterFunc(settleTime, loop.Stop)
 	})
+	if opt.Ready != nil {
+		opt.Ready(tb)
+	}
 	tb.BeginCase()
 	st, err := tb.Manager.CreateSession(tb.Config)
 	if err != nil {
@@ -98,6 +108,9 @@ func Run(ctx context.Context, s *spec.Scenario, opt Options) (res *judge.Result)
 	res.Session = SessionOf(st)
 	if err := loop.Run(ctx, opt.Limit); err != nil {
 		return fail(escalator.Errorf(escalator.EINTERNAL, "run interrupted: %v", err))
+	}
+	if err := tb.RecoverErr(); err != nil {
+		return fail(escalator.Errorf(escalator.EINTERNAL, "the restarted orchestrator refused its store: %v", err))
 	}
 	if !ended {
 		tb.World.Finish()

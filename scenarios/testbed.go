@@ -54,6 +54,17 @@ type Testbed struct {
 	vnfmServer *vnfmhttp.Server
 	// wire is the transport under every client.
 	wire http.RoundTripper
+	// The Manager's process (lifecycle.go): its current life, the store
+	// that outlives it, what every life is built from, and the session
+	// end's listeners, handed to each new Manager.
+	life          *life
+	stateStore    orchestrator.Store
+	notifierProto *vimhttp.Notifier
+	notifier      *vimhttp.Notifier
+	vimServer     *vimhttp.Server
+	newID         func() string
+	onEnd         []func(orchestrator.SessionStatus)
+	recoverErr    error
 }
 
 // Options are the options the testbed was built with.
@@ -81,6 +92,12 @@ type BuildOptions struct {
 	// ProbeTarget is the VNFM notification endpoint the conformance
 	// probes call; empty: the callbackUri of its subscription.
 	ProbeTarget string
+	// StateStore is where the Upgrade Manager keeps its sessions. Unset,
+	// a virtual run keeps them in memory (a simulated crash keeps that
+	// "disk"); NoStateStore gives the Manager none, so a crash loses the
+	// session (the negative control of the crash tests).
+	StateStore   orchestrator.Store
+	NoStateStore bool
 }
 
 // Build assembles a testbed from a scenario.
@@ -182,8 +199,6 @@ func Build(s *spec.Scenario, opt BuildOptions) (*Testbed, error) {
 	if opt.Real {
 		post = func(fn func()) { loop.Post(g.hold(fn)) }
 	}
-	vimClock := gatedClock{g}
-	vimNFVI := gatedNFVI{world.NFVI, g}
 	notifyClient := checkedOver(vimNext, "vim", openapi.VNFMNotification)
 	store := opt.Store
 	if store == nil {
@@ -194,15 +209,23 @@ func Build(s *spec.Scenario, opt BuildOptions) (*Testbed, error) {
 	if root == "" {
 		root = "http://" + vimHost
 	}
-	notifier := &vimhttp.Notifier{Store: store, Clock: vimClock, Trace: tr, APIRoot: root,
+	tb.notifierProto = &vimhttp.Notifier{Store: store, Trace: tr, APIRoot: root,
 		Caller:      &edge.Caller{Client: notifyClient, Sync: !opt.Real, Post: post},
 		TokenCaller: &edge.Caller{Client: &http.Client{Transport: vimNext}, Sync: !opt.Real, Post: post}}
-	tb.Manager = orchestrator.New(orchestrator.Ports{Clock: vimClock, Cloud: vimNFVI, System: vimNFVI, Notify: notifier}, tr, rnd.UUID)
-
-	vimServer := &vimhttp.Server{Manager: tb.Manager, Cloud: world.NFVI, Store: store, Exec: loop.Exec, Client: notifyClient, TokenClient: &http.Client{Transport: vimNext}, Trace: tr, APIRoot: opt.APIRoot,
+	tb.newID = rnd.UUID
+	switch {
+	case opt.NoStateStore:
+	case opt.StateStore != nil:
+		tb.stateStore = opt.StateStore
+	default:
+		tb.stateStore = orchestrator.NewMemoryStore()
+	}
+	vimServer := &vimhttp.Server{Cloud: world.NFVI, Store: store, Exec: loop.Exec, Client: notifyClient, TokenClient: &http.Client{Transport: vimNext}, Trace: tr, APIRoot: opt.APIRoot,
 		Defaults: vimhttp.Defaults{ReplyTimeout: u.ReplyTimeout.D(), UpgradeTimeout: u.UpgradeTimeout.D()}}
 	mux := http.NewServeMux()
-	mux.Handle(vimhttp.Base+"/", g.available(vimhttp.Handler(vimServer, specs[openapi.VIMMaintenance], opt.Auth, onViolation("vim"))))
+	tb.vimServer = vimServer
+	tb.startManager()
+	mux.Handle(vimhttp.Base+"/", tb.available(vimhttp.Handler(vimServer, specs[openapi.VIMMaintenance], opt.Auth, onViolation("vim"))))
 	mux.Handle(vnfhttp.Base+"/", vnfhttp.Handler(&vnfhttp.Server{World: world, Exec: loop.Exec}, specs[openapi.VNFControl], opt.Auth, onViolation("vnf")))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		edge.WriteProblem(w, http.StatusNotFound, "no resource at "+r.URL.Path+"; the APIs are under "+vimhttp.Base+" and "+vnfhttp.Base)
@@ -228,7 +251,8 @@ func Build(s *spec.Scenario, opt BuildOptions) (*Testbed, error) {
 	}
 	fs := &faults{tb: tb, rnd: sim.NewRand(seed + 1)}
 	world.NFVI.MigrationHook = fs.migrationHook
-	notifier.Redeliver = fs.redeliver
+	tb.notifierProto.Redeliver = fs.redeliver
+	tb.notifier.Redeliver = fs.redeliver
 	if opt.Real {
 		fs.arm(s.Faults)
 		return tb, nil

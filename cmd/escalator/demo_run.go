@@ -317,7 +317,7 @@ func (d *demo) launch(s *spec.Scenario, seed int64, id string) (*demoRun, error)
 		Target: s.Upgrade.TargetVersion, State: dashboard.StateReady, Speed: speed}, tb.Trace.Events)
 	tb.Watch(d.hub.Record)
 	tb.Watch(r.disarm)
-	tb.Manager.OnEnd(func(st orchestrator.SessionStatus) {
+	tb.OnEnd(func(st orchestrator.SessionStatus) {
 		r.session = st
 		elapsed := tb.Loop.Elapsed()
 		tb.Loop.AfterFunc(demoSettle, func() { r.end(&elapsed, "") })

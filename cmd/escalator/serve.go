@@ -124,7 +124,7 @@ func cmdVIM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	began := time.Now()
 	var result *judge.Result
 	ended := make(chan struct{})
-	tb.Manager.OnEnd(func(st orchestrator.SessionStatus) {
+	tb.OnEnd(func(st orchestrator.SessionStatus) {
 		log.Info("session ended", "session", st.ID, "state", st.State, "reason", st.Reason)
 		elapsed := loop.Elapsed()
 		// A minute of scenario time lets the VNFM restore redundancy before

@@ -219,9 +219,13 @@ func (w *World) Apply(e escalator.Event) {
 
 func (w *World) notify(e escalator.Event, p event.VNFMNotify) {
 	if p.NotificationID != "" {
-		if w.notes[p.NotificationID] == nil {
-			w.noteOrder = append(w.noteOrder, p.NotificationID)
+		if w.notes[p.NotificationID] != nil {
+			// The same notification sent again (a restarted orchestrator
+			// resending what it has no reply to): it is the one already
+			// projected, sent when it first was, with its deadline.
+			return
 		}
+		w.noteOrder = append(w.noteOrder, p.NotificationID)
 		w.notes[p.NotificationID] = &Notification{Event: e, Notify: p}
 	}
 	switch p.Type {

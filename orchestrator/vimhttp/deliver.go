@@ -45,6 +45,9 @@ type Notifier struct {
 	// time after the subscriber took it: the fault injection point for a
 	// retry whose first attempt did arrive (a lost 204).
 	Redeliver func(n orchestrator.Notification) bool
+	// OnDone, when set, hears when the notifier is done with a
+	// notification (taken, or given up on): the Manager's outbox.
+	OnDone func(id string)
 	// queues keeps each subscriber's notifications in order: the next one
 	// is sent only when the previous was taken or given up on, so a VNFM
 	// never sees "node available" after the next node's maintenance.
@@ -92,6 +95,7 @@ func (d *Notifier) Notify(vnfm string, n orchestrator.Notification) {
 	subs := d.Store.For(vnfm, n)
 	if len(subs) == 0 {
 		event.Emit(d.Trace, actor, vnfm, event.DeliveryNoSubscriber{NotificationID: n.ID, Type: n.NotificationType})
+		d.done(n.ID)
 		return
 	}
 	again := d.Redeliver != nil && d.Redeliver(n)
@@ -116,10 +120,18 @@ func (d *Notifier) Notify(vnfm string, n orchestrator.Notification) {
 			continue
 		}
 		id := n.ID
-		d.enqueue(sub.ID, func(done func()) { d.attempt(sub, id, body, 1, firstRetry, deadline, done) })
+		d.enqueue(sub.ID, func(done func()) {
+			d.attempt(sub, id, body, 1, firstRetry, deadline, func() { done(); d.done(id) })
+		})
 		if again {
 			d.enqueue(sub.ID, func(done func()) { d.attempt(sub, id, body, 1, firstRetry, deadline, done) })
 		}
+	}
+}
+
+func (d *Notifier) done(id string) {
+	if d.OnDone != nil {
+		d.OnDone(id)
 	}
 }
 

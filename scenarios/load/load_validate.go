@@ -20,7 +20,7 @@ var (
 	loadNotifyAuth    = []string{"", "basic", "oauth2"}
 	loadFlows         = []string{spec.FlowF1, spec.FlowF2, spec.FlowNaive}
 	loadOnNack        = []string{spec.OnNackFail, spec.OnNackSkip}
-	loadDefects       = []string{"ignore-reply", "ignore-max-parallel", "ignore-vnf-groups", "ignore-vnf-limits"}
+	loadDefects       = []string{"ignore-reply", "ignore-max-parallel", "ignore-vnf-groups", "ignore-vnf-limits", "forget-on-restart"}
 	loadFaults        = spec.FaultNames(func(spec.FaultKind) bool { return true })
 	loadUpgradeFaults = spec.FaultNames(func(k spec.FaultKind) bool { return k.Class == spec.FaultNode })
 	loadTimedFaults   = spec.FaultNames(func(k spec.FaultKind) bool { return k.Class == spec.FaultTimed })

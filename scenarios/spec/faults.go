@@ -26,6 +26,7 @@ const (
 	FaultNotify5xx      = "notify-5xx"
 	FaultNotifyTwice    = "notify-duplicate"
 	FaultVIMDown        = "vim-down"
+	FaultOrchCrash      = "orchestrator-crash"
 )
 
 // FaultClass is when a fault kind strikes.
@@ -151,6 +152,9 @@ var FaultKinds = []FaultKind{
 	{Name: FaultVIMDown, Class: FaultTimed, For: ForRequired,
 		Doc:  "the orchestrator is unavailable for a while",
 		What: "the orchestrator is unavailable for `for`: its API answers 503 and it does nothing, while the NFVI and the VNFs go on; it picks up where it left off"},
+	{Name: FaultOrchCrash, Class: FaultTimed, For: ForRequired,
+		Doc:  "the orchestrator's process is killed (kill -9) and restarted after for",
+		What: "the Upgrade Manager's process dies on the spot, losing its memory, timers and whatever it had not committed to its state store; its API answers 503; after `for` a new process loads the store, reconciles it with the world and resumes the session"},
 }
 
 // FaultKindOf is the registry entry of a kind; ok is false for an unknown one.
