@@ -792,18 +792,23 @@ func (m *Manager) release(s *session, node, status, reason string) {
 	n.step, n.final, n.finalReason = stepRelease, status, reason
 	m.markNode(s, node)
 	_ = m.p.Cloud.SetMaintenance(node, false)
-	if s.impactEnd == nil {
-		s.impactEnd = map[string]time.Time{}
-	}
 	// The groups the node hosted when the batch began: a VM migrated off
-	// it was impacted too.
-	for _, g := range b.groups[node] {
+	// it was impacted too. Only groups with a recovery time are kept: no
+	// other is ever asked about, and the store writes this map often.
+	ended := func(g string) {
+		if g == "" || s.cfg.GroupRecovery[g] <= 0 {
+			return
+		}
+		if s.impactEnd == nil {
+			s.impactEnd = map[string]time.Time{}
+		}
 		s.impactEnd[g] = m.p.Clock.Now()
 	}
+	for _, g := range b.groups[node] {
+		ended(g)
+	}
 	for _, vm := range m.p.Cloud.VMsOn(node) {
-		if vm.Group != "" {
-			s.impactEnd[vm.Group] = m.p.Clock.Now()
-		}
+		ended(vm.Group)
 	}
 	m.settle(s, node, status, reason, true)
 	for _, v := range b.vnfms[node] {

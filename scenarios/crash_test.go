@@ -175,6 +175,7 @@ func TestCrashMatrix(t *testing.T) {
 			require.NoError(t, err)
 			points := killPoints(t, s, 22)
 			require.GreaterOrEqual(t, len(points), 20)
+			t.Logf("%d kill points", len(points))
 			lost := 0
 			for _, p := range points {
 				r := crashRun(t, s, p, true)
