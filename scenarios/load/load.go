@@ -104,30 +104,28 @@ func (e Errors) Unwrap() []error {
 	return errs
 }
 
-// File reads and loads one scenario file.
+// File reads and loads one scenario file, under the default Limits.
 func File(path string) (*spec.Scenario, error) {
-	s, le := loadFile(path)
-	if le != nil {
-		return nil, le
-	}
-	return s, nil
+	return Limits{}.File(path)
 }
 
-// Bytes loads a scenario from data; path only names it in errors and in
-// Scenario.Path. On failure the error is an *Error listing every problem.
+// Bytes loads a scenario from data, under the default Limits; path only
+// names it in errors and in Scenario.Path. On failure the error is an
+// *Error listing every problem.
 func Bytes(path string, data []byte) (*spec.Scenario, error) {
-	s, le := loadBytes(path, data)
-	if le != nil {
-		return nil, le
-	}
-	return s, nil
+	return Limits{}.Bytes(path, data)
 }
 
 // Paths loads every scenario named by paths. A file is loaded whatever
 // its name; a folder is walked for *.yaml and *.yml files, sorted, skipping
 // folders named testdata below it. Loading goes on past bad files: the
 // scenarios that loaded come back together with an Errors for the rest.
+// The default Limits apply.
 func Paths(paths []string) ([]*spec.Scenario, error) {
+	return Limits{}.Paths(paths)
+}
+
+func (l Limits) paths(paths []string) ([]*spec.Scenario, error) {
 	var (
 		out  []*spec.Scenario
 		errs Errors
@@ -138,7 +136,7 @@ func Paths(paths []string) ([]*spec.Scenario, error) {
 			return
 		}
 		seen[file] = true
-		if s, le := loadFile(file); le != nil {
+		if s, le := l.loadFile(file); le != nil {
 			errs = append(errs, le)
 		} else {
 			out = append(out, s)
@@ -171,19 +169,24 @@ func Paths(paths []string) ([]*spec.Scenario, error) {
 	return out, nil
 }
 
-func loadFile(path string) (*spec.Scenario, *Error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, loadIOError(path, err)
+// loadFile and loadBytes take limits with their defaults filled in.
+func (l Limits) loadFile(path string) (*spec.Scenario, *Error) {
+	data, le := l.readInput(path)
+	if le != nil {
+		return nil, le
 	}
-	return loadBytes(path, data)
+	return l.loadBytes(path, data)
 }
 
 // loadBytes decodes onto the presets, then fills the remaining defaults and
 // validates. Validation waits for a clean decode: on a half-decoded
 // scenario it would mostly echo the decoding problems.
-func loadBytes(path string, data []byte) (*spec.Scenario, *Error) {
+func (l Limits) loadBytes(path string, data []byte) (*spec.Scenario, *Error) {
+	if int64(len(data)) > l.MaxInputSize {
+		return nil, l.tooLarge(path, int64(len(data)), false)
+	}
 	d := newLoadDecoder()
+	d.limits = l
 	root := d.parse(data)
 	if root == nil {
 		return nil, d.err(path)

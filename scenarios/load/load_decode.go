@@ -31,6 +31,8 @@ type loadDecoder struct {
 	// budget bounds the nodes visited: aliases can make a small file expand
 	// into a huge tree ("billion laughs").
 	budget int
+	// limits caps the world a scenario may build.
+	limits Limits
 }
 
 const loadBudget = 100_000
@@ -40,6 +42,7 @@ func newLoadDecoder() *loadDecoder {
 		at:     map[string]*yaml.Node{},
 		keys:   map[string]*yaml.Node{},
 		budget: loadBudget,
+		limits: Limits{}.withDefaults(),
 	}
 }
 
@@ -211,9 +214,36 @@ func (d *loadDecoder) decode(use *yaml.Node, v reflect.Value, path string) {
 func (d *loadDecoder) spend(n *yaml.Node, path string) bool {
 	d.budget--
 	if d.budget == -1 {
-		d.addAt(n, path, "use fewer aliases", "the document expands to more than %d values", loadBudget)
+		d.addAt(n, path, d.budgetHint(), "the document expands to more than %d values", loadBudget)
 	}
 	return d.budget >= 0
+}
+
+// budgetHint tells the two causes of a blown budget apart: a file that
+// itself holds too many values, or aliases that multiply a few. Blaming
+// aliases for a file without any would send its author looking for what
+// is not there.
+func (d *loadDecoder) budgetHint() string {
+	if loadCountNodes(d.root, loadBudget) > loadBudget {
+		return "the file itself holds that many: generate nodes with nodes.count and VNFs with replicas instead of listing each, or split the scenario"
+	}
+	return "aliases (*name) and merges (<<) repeat parts of the file that many times: use fewer of them"
+}
+
+// loadCountNodes counts the nodes written in the file under n, not
+// following aliases, stopping once past limit.
+func loadCountNodes(n *yaml.Node, limit int) int {
+	if n == nil {
+		return 0
+	}
+	count := 1
+	for _, c := range n.Content {
+		if count > limit {
+			break
+		}
+		count += loadCountNodes(c, limit-count)
+	}
+	return count
 }
 
 // value stores the non-null, alias-free node n into v.
@@ -258,6 +288,13 @@ func (d *loadDecoder) value(n *yaml.Node, v reflect.Value, path string) {
 		f, ok := d.number(n)
 		if !ok {
 			d.wrongKind(n, v.Type(), path)
+			return
+		}
+		// YAML's .inf and .nan are numbers, but no run can honour them:
+		// NaN fails every comparison a bound makes (a probability of NaN
+		// fired always), and neither encodes as JSON in the trace.
+		if math.IsInf(f, 0) || math.IsNaN(f) {
+			d.addAt(n, path, "write a finite number, e.g. 0.5", "%s is not a finite number", loadQuoteValue(n))
 			return
 		}
 		v.SetFloat(f)
@@ -380,7 +417,24 @@ func (d *loadDecoder) duration(n *yaml.Node, v reflect.Value, path string) {
 		d.addAt(n, path, "", "duration %s must not be negative", loadQuoteValue(n))
 		return
 	}
+	if x > spec.MaxDuration.D() {
+		d.addAt(n, path, "durations stop there so that the run's clock, which adds them up, cannot overflow",
+			"duration %s is longer than %s, the longest a scenario may give", loadQuoteValue(n), loadShortDuration(spec.MaxDuration.D()))
+		return
+	}
 	v.SetInt(int64(x))
+}
+
+// loadShortDuration writes a duration the short way: 1000h, not 1000h0m0s.
+func loadShortDuration(x time.Duration) string {
+	out := x.String()
+	if strings.HasSuffix(out, "m0s") {
+		out = strings.TrimSuffix(out, "0s")
+	}
+	if strings.HasSuffix(out, "h0m") {
+		out = strings.TrimSuffix(out, "0m")
+	}
+	return out
 }
 
 func (d *loadDecoder) sequence(n *yaml.Node, v reflect.Value, path string) {
@@ -433,7 +487,13 @@ func (d *loadDecoder) mapping(n *yaml.Node, v reflect.Value, path string) {
 //	                   replace it, so writing 0 must be a mistake
 //	limit:"signed"     an integer that may be negative
 //	limit:"max=N"      a size that makes the runner build objects, capped
-//	                   so that a typo is an error, not an out-of-memory crash
+//	                   so that a typo is an error, not an out-of-memory crash;
+//	                   on a float, the largest value the run can honour
+//	                   (probability: max=1); floats are never negative
+//	                   unless signed
+//
+// Every duration is also capped at spec.MaxDuration, and every float must
+// be finite, whatever the tags say.
 type loadField struct {
 	key      string
 	index    int
@@ -530,6 +590,13 @@ func (d *loadDecoder) bounds(f loadField, v reflect.Value, n *yaml.Node, path st
 		if f.positive && v.Kind() == reflect.Int64 && v.Int() == 0 ||
 			f.positive && v.Kind() == reflect.Float64 && v.Float() == 0 {
 			d.addAt(n, path, "leave the key out for the default", "must be greater than 0")
+		}
+	case v.CanFloat():
+		switch {
+		case !f.signed && v.Float() < 0:
+			d.addAt(n, path, "", "must not be negative")
+		case f.capped && v.Float() > float64(f.max):
+			d.addAt(n, path, "", "must be at most %d", f.max)
 		}
 	case v.CanInt():
 		switch {

@@ -101,14 +101,16 @@ func (d *loadDecoder) firstLine(path string) int {
 // fields against each other. It runs after ApplyDefaults, on the values
 // the run will use.
 func (d *loadDecoder) validate(s *spec.Scenario) {
-	d.nonEmpty("name", s.Name)
+	d.validateName(s.Name)
 	topo := d.topology(&s.Nodes)
 	d.validateVNFs(s, topo)
+	d.validateWorld(s, topo)
 	d.enum("vnfm.behavior", "behavior", s.VNFM.Behavior, loadBehaviors)
 	d.enum("vnfm.notifyAuth", "notifyAuth", s.VNFM.NotifyAuth, loadNotifyAuth)
 	d.validateConformance(s)
 	d.validateUpgrade(&s.Upgrade, topo)
 	d.validateFaults(s, topo)
+	d.validateHorizon(s, topo)
 	d.validateChecks(s)
 	d.enum("expect.outcome", "outcome", s.Expect.Outcome, loadOutcomes)
 	// A negative control may also expect its own thresholds and assertions to fail.
@@ -393,9 +395,6 @@ func (d *loadDecoder) validateFaults(s *spec.Scenario, topo *loadTopology) {
 	if s.Clock.Mode != "" {
 		d.enum("clock.mode", "clock mode", s.Clock.Mode, loadClocks)
 	}
-	if s.Clock.Speed < 0 {
-		d.problem("clock.speed", "", "must not be negative")
-	}
 	for i, f := range s.Faults {
 		p := loadIndex("faults", i)
 		if !d.enum(p+".do", "fault", f.Do, loadFaults) {
@@ -404,9 +403,6 @@ func (d *loadDecoder) validateFaults(s *spec.Scenario, topo *loadTopology) {
 		upgradeFault := slices.Contains(loadUpgradeFaults, f.Do)
 		if slices.Contains(loadNodeFaults, f.Do) && f.Node == "" {
 			d.problem(p+".node", "name the node it hits", "a %s fault needs a node", f.Do)
-		}
-		if f.Probability < 0 || f.Probability > 1 {
-			d.problem(p+".probability", "", "must be between 0 and 1")
 		}
 		if f.Factor != 0 && !slices.Contains(loadFactorFaults, f.Do) {
 			d.problem(p+".factor", "", "factor applies only to %s", loadAnd(loadFactorFaults))
@@ -461,6 +457,13 @@ func (d *loadDecoder) validateChecks(s *spec.Scenario) {
 		if !slices.Contains(judge.CheckNames, name) {
 			d.keyProblem(p, loadEnumHint(name, judge.CheckNames), "unknown check %q", name)
 			continue
+		}
+		// An empty reason is no reason: the check would run though the
+		// author meant to switch it off, or, read the other way, be off
+		// without saying why. Either way the file does not say what it means.
+		if _, written := d.at[p+".disabled"]; written && strings.TrimSpace(s.Checks[name].Disabled) == "" {
+			d.problem(p+".disabled", `say why, e.g. disabled: "the naive flow never notifies", or drop the key to keep the check`,
+				"switching a check off takes a reason")
 		}
 		if s.Checks[name].Bound != 0 && !slices.Contains(loadBoundChecks, name) {
 			d.problem(p+".bound", "", "bound applies only to %s", loadAnd(loadBoundChecks))

@@ -35,7 +35,7 @@ type schemaDocs struct {
 // only a terse one ("default 32"), keyed "GoType.yamlKey"; the comment,
 // when there is one, follows in parentheses.
 var schemaFieldDocs = map[string]string{
-	"Scenario.name":        "The scenario's name: it heads its result line, names its trace file (--trace) and is what --run matches. Unique within a suite.",
+	"Scenario.name":        "The scenario's name: it heads its result line, names its trace file (--trace) and is what --run matches. Unique within a suite. Letters, digits, '.', '_' and '-', not starting with '.', at most 128 characters, so that it is a safe file name.",
 	"Scenario.description": "What the scenario shows, for people; free text.",
 	"Scenario.labels":      "Free key: value tags; escalator run --label k=v (or --label k) selects scenarios by them.",
 	"Scenario.seed":        "Seeds every random draw and generated ID, so that a run is reproducible; 0 means the default, 1. escalator run --seed overrides it.",
@@ -329,14 +329,14 @@ func keysOf[V any](m map[string]V) []string {
 // commonDefs are the custom scalar types of the decoder.
 func (g *schemaGen) commonDefs() {
 	g.defs.set("duration", newObject(
-		"description", "A duration as Go writes it: a number and a unit (ns, us, ms, s, m, h), repeated, e.g. 500ms, 30s, 10m, 1h30m; a bare 0 is zero. Negative durations are refused.",
+		"description", "A duration as Go writes it: a number and a unit (ns, us, ms, s, m, h), repeated, e.g. 500ms, 30s, 10m, 1h30m; a bare 0 is zero. Negative durations are refused, and so are durations longer than "+loadShortDuration(spec.MaxDuration.D())+", which the run's clock could not add up safely.",
 		"anyOf", []any{
 			newObject("type", "string", "pattern", schemaDurationPattern),
 			newObject("type", "number", "const", 0),
 		},
 	))
 	g.defs.set("positiveDuration", newObject(
-		"description", "A duration greater than zero, e.g. 500ms, 30s, 10m, 1h30m. Leave the key out for the default rather than writing 0.",
+		"description", "A duration greater than zero and at most "+loadShortDuration(spec.MaxDuration.D())+", e.g. 500ms, 30s, 10m, 1h30m. Leave the key out for the default rather than writing 0.",
 		"type", "string",
 		"pattern", schemaDurationPattern,
 		"not", newObject("pattern", schemaZeroDurationPattern),
@@ -453,7 +453,11 @@ func (g *schemaGen) typeSchema(t reflect.Type, positive, signed bool) *jsonObjec
 	case reflect.Bool:
 		return newObject("type", "boolean")
 	case reflect.Float32, reflect.Float64:
-		return newObject("type", "number")
+		o := newObject("type", "number")
+		if !signed {
+			o.set("minimum", 0)
+		}
+		return o
 	case reflect.Slice:
 		return newObject("type", "array", "items", g.typeSchema(t.Elem(), false, false))
 	case reflect.Map:
@@ -567,7 +571,7 @@ func schemaOverrides(g *schemaGen) map[string]func(*jsonObject) {
 	unique := func(o *jsonObject) { o.set("uniqueItems", true) }
 	nodeStates := strings.Join(loadNodeStates, "|")
 	return map[string]func(*jsonObject){
-		"Scenario.name": nonEmpty,
+		"Scenario.name": func(o *jsonObject) { o.set("pattern", spec.NamePattern) },
 		"Scenario.checks": func(o *jsonObject) {
 			props := newObject()
 			for _, c := range judge.BuiltinChecks() {
@@ -645,10 +649,6 @@ func schemaOverrides(g *schemaGen) map[string]func(*jsonObject) {
 			o.set("type", "string")
 			o.set("pattern", `^\s*node\s+\S+\s+(`+nodeStates+`)\s*$`)
 		},
-		"FaultSpec.probability": func(o *jsonObject) {
-			o.set("minimum", 0)
-			o.set("maximum", 1)
-		},
 		"FaultSpec.factor": func(o *jsonObject) {
 			// 0 keeps the default; anything else slows down: at least 1.
 			o.set("minimum", 0)
@@ -656,7 +656,6 @@ func schemaOverrides(g *schemaGen) map[string]func(*jsonObject) {
 		},
 
 		"ClockSpec.mode":  enum(loadClocks),
-		"ClockSpec.speed": func(o *jsonObject) { o.set("minimum", 0) },
 
 		"ExpectSpec.outcome": enum(loadOutcomes),
 		"ExpectSpec.violations": func(o *jsonObject) {

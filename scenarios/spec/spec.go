@@ -74,7 +74,7 @@ type VNFSpec struct {
 	Placement           []string   `yaml:"placement"`                            // optional node per instance, in order
 	// Replicas deploys this many copies of the VNF, named <name>-1 ..
 	// <name>-N (for scale scenarios); 0 or 1 means one VNF named <name>.
-	Replicas int `yaml:"replicas"`
+	Replicas int `yaml:"replicas" limit:"max=100000"`
 	// Maintenance is the VNF's IFA 011 NfviMaintenanceInfo: limits the
 	// orchestrator honours and the ifa011-limits check verifies.
 	Maintenance *MaintenanceLimits `yaml:"maintenance"`
@@ -236,9 +236,9 @@ type FaultSpec struct {
 	When              string   `yaml:"when"`
 	For               Duration `yaml:"for"`
 	Count             int      `yaml:"count"`
-	Probability       float64  `yaml:"probability"`
-	Factor            float64  `yaml:"factor"`            // migration-slow: default 3
-	IgnoreMaintenance bool     `yaml:"ignoreMaintenance"` // boot-vm: a broken scheduler that places on nodes in maintenance
+	Probability       float64  `yaml:"probability" limit:"max=1"`
+	Factor            float64  `yaml:"factor" limit:"max=100"` // migration-slow: default 3
+	IgnoreMaintenance bool     `yaml:"ignoreMaintenance"`      // boot-vm: a broken scheduler that places on nodes in maintenance
 }
 
 // CheckSpec tunes or disables one built-in check.
@@ -256,8 +256,8 @@ const (
 // ClockSpec picks the clock: virtual (the default: time jumps, runs are
 // deterministic) or real (wall time times Speed, for an external VNFM).
 type ClockSpec struct {
-	Mode  string  `yaml:"mode"`  // virtual | real
-	Speed float64 `yaml:"speed"` // real mode: default 1
+	Mode  string  `yaml:"mode"`                    // virtual | real
+	Speed float64 `yaml:"speed" limit:"max=10000"` // real mode: default 1
 }
 
 // Outcomes.
@@ -281,6 +281,33 @@ type ExpectSpec struct {
 	// "assert:<name>".
 	Assertions []AssertionSpec `yaml:"assertions"`
 }
+
+// Bounds of the language that no flag lifts.
+const (
+	// MaxDuration is the longest duration a scenario may write. The run's
+	// clock counts nanoseconds in an int64 (about 292 years); the
+	// orchestrator adds a scenario's durations up (3×(upgrade+verify) for
+	// the hang timeout, deadlines on top of the current time, a campaign
+	// of many nodes), and 1000h keeps those sums far from wrapping around
+	// to a negative time.
+	MaxDuration = Duration(1000 * time.Hour)
+	// MaxHorizon caps the loader's worst-case estimate of how long a run's
+	// scenario time can grow (every timing of one node's turn, times the
+	// nodes; load.horizon), so that many nodes of long durations cannot
+	// overflow the clock either: 1,000,000h is about 114 years, under half
+	// of what the clock can count.
+	MaxHorizon = Duration(1_000_000 * time.Hour)
+	// MaxNameLen bounds a scenario's name, which names its trace file: the
+	// name, a seed and a suffix stay under the 255 bytes a file name may be.
+	MaxNameLen = 128
+)
+
+// NamePattern is what a scenario's name may be: letters, digits, '.', '_'
+// and '-', not starting with '.', at most MaxNameLen long. The name
+// becomes a file name (escalator run --trace), so it must stay one path
+// element of the folder it is written to: no separator, no "..", no NUL,
+// nothing hidden.
+const NamePattern = `^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`
 
 // Rate is requests per second, written "1000/s", "60/m" or a bare number.
 type Rate float64
