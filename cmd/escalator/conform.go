@@ -72,6 +72,8 @@ func cmdConform(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs.StringVar(&rf.html, "html", "", "write a self-contained HTML report to `FILE`")
 	db := fs.String("db", defaultDB, "record the run in the SQLite history at `FILE` (see escalator history)")
 	noDB := fs.Bool("no-db", false, "do not record the run in the history")
+	var in inputFlags
+	in.define(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, conformHelp)
 		fs.PrintDefaults()
@@ -88,7 +90,7 @@ func cmdConform(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return exitUsage
 	}
 	if *list {
-		cases, code := loadCases(*casesDir, runRe.re, stderr)
+		cases, code := loadCases(*casesDir, in.limits(), runRe.re, stderr)
 		if code != exitPass {
 			return code
 		}
@@ -113,7 +115,7 @@ func cmdConform(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "escalator conform:", err)
 		return exitUsage
 	}
-	cases, code := loadCases(*casesDir, runRe.re, stderr)
+	cases, code := loadCases(*casesDir, in.limits(), runRe.re, stderr)
 	if code != exitPass {
 		return code
 	}
@@ -205,7 +207,7 @@ func cmdConform(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		exit = max(exit, exitHarness)
 	}
 	if !*noDB {
-		if err := record(*db, run); err != nil {
+		if err := record(*db, in.limits(), run); err != nil {
 			fmt.Fprintf(stderr, "escalator conform: the run was not recorded in the history: %v\n", err)
 			exit = max(exit, exitHarness)
 		}
@@ -216,11 +218,11 @@ func cmdConform(ctx context.Context, args []string, stdout, stderr io.Writer) in
 // loadCases loads the bundled catalogue, or the cases in dir, and keeps
 // those --run selects; a load error or an empty selection is a usage
 // error.
-func loadCases(dir string, re *regexp.Regexp, stderr io.Writer) ([]*spec.Scenario, int) {
+func loadCases(dir string, lim load.Limits, re *regexp.Regexp, stderr io.Writer) ([]*spec.Scenario, int) {
 	var cases []*spec.Scenario
 	var err error
 	if dir != "" {
-		cases, err = load.Paths([]string{dir})
+		cases, err = lim.Paths([]string{dir})
 	} else {
 		cases, err = scenarios.Catalogue()
 	}

@@ -15,7 +15,6 @@ import (
 
 	"github.com/escalator-testbed/escalator/reports/dashboard"
 	"github.com/escalator-testbed/escalator/scenarios"
-	"github.com/escalator-testbed/escalator/scenarios/load"
 	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
@@ -45,6 +44,8 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	speed := fs.Float64("speed", 0, "run scenario time `N` times faster than the wall clock (default: the scenario's clock.speed, else 20)")
 	seed := fs.Int64("seed", 0, "the first run's seed (default: the scenario's)")
 	open := fs.Bool("open", false, "open the dashboard in the default browser")
+	var in inputFlags
+	in.define(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, demoHelp)
 		fs.PrintDefaults()
@@ -66,7 +67,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitHarness
 	}
 	if *file != "" {
-		s, err := load.File(*file)
+		s, err := in.limits().File(*file)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return exitUsage

@@ -23,8 +23,10 @@ var defaultDB = func() string {
 	return ".escalator/history.db"
 }()
 
-func record(path string, run reports.Run) error {
-	st, err := history.Open(path, load.Bytes)
+// record saves a run in the history; lim are the limits its scenarios were
+// loaded under, so that the history reads their files back the same way.
+func record(path string, lim load.Limits, run reports.Run) error {
+	st, err := history.Open(path, lim.Bytes)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 
 	"github.com/escalator-testbed/escalator"
@@ -136,8 +135,8 @@ func parse(fs *flag.FlagSet, args []string) (int, bool) {
 	return 0, true
 }
 
-func loadScenarios(paths []string, stderr io.Writer) ([]*spec.Scenario, int) {
-	list, err := load.Paths(paths)
+func loadScenarios(paths []string, lim load.Limits, stderr io.Writer) ([]*spec.Scenario, int) {
+	list, err := lim.Paths(paths)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		if escalator.ErrorCode(err) == escalator.EINVALID || escalator.ErrorCode(err) == escalator.ENOTFOUND {
@@ -153,11 +152,13 @@ func loadScenarios(paths []string, stderr io.Writer) ([]*spec.Scenario, int) {
 }
 
 func cmdValidate(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("validate", "validate PATH...", stderr)
+	fs := newFlags("validate", "validate [flags] PATH...", stderr)
+	var in inputFlags
+	in.define(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	list, code := loadScenarios(fs.Args(), stderr)
+	list, code := loadScenarios(fs.Args(), in.limits(), stderr)
 	if code != 0 {
 		return code
 	}
@@ -183,7 +184,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "escalator run: %v\n", err)
 		return exitUsage
 	}
-	list, code := loadScenarios(fs.Args(), stderr)
+	list, code := loadScenarios(fs.Args(), o.input.limits(), stderr)
 	if code != 0 {
 		return code
 	}
@@ -209,7 +210,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // writeTrace writes a trace atomically: a reader never sees half a file.
-// withSeed names the file after the seed too, for repeated runs.
+// withSeed names the file after the seed too, for repeated runs. The file
+// is named after the scenario, so its path is checked to stay in dir.
 func writeTrace(dir string, r *judge.Result, withSeed bool, names map[string]int) error {
 	name := r.Scenario.Name
 	if withSeed {
@@ -219,19 +221,9 @@ func writeTrace(dir string, r *judge.Result, withSeed bool, names map[string]int
 	if n := names[name]; n > 1 {
 		name = fmt.Sprintf("%s.%d", name, n)
 	}
-	path := filepath.Join(dir, name+".ndjson")
-	tmp, err := os.CreateTemp(dir, ".trace-*")
+	path, err := outputPath(dir, name+".ndjson")
 	if err != nil {
 		return err
 	}
-	if err := escalator.WriteNDJSON(tmp, r.Events); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return writeTraceFile(path, func(f *os.File) error { return escalator.WriteNDJSON(f, r.Events) })
 }

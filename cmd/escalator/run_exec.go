@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/escalator-testbed/escalator/reports"
 	"github.com/escalator-testbed/escalator/scenarios"
 	"github.com/escalator-testbed/escalator/scenarios/judge"
+	"github.com/escalator-testbed/escalator/scenarios/load"
 	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
 
@@ -217,16 +219,19 @@ func (o *runOptions) execute(ctx context.Context, sel selection, stdout, stderr 
 			}
 			progress.Clear()
 			r := results[next]
+			// The trace first: a run whose trace cannot be written is a
+			// harness error, and its line, the summary and the history
+			// must all say so.
+			if o.traceDir != "" && len(r.Events) > 0 {
+				if err := writeTrace(o.traceDir, r, o.repeat > 1, names); err != nil {
+					fmt.Fprintf(stderr, "escalator run: %v\n", err)
+					harnessError(r, "the trace was not written", err)
+				}
+			}
 			out.Scenario(r, walls[next])
 			ran = append(ran, r)
 			ranWall = append(ranWall, walls[next])
 			exit = max(exit, exitCode(r))
-			if o.traceDir != "" && len(r.Events) > 0 {
-				if err := writeTrace(o.traceDir, r, o.repeat > 1, names); err != nil {
-					fmt.Fprintf(stderr, "escalator run: %v\n", err)
-					exit = max(exit, exitHarness)
-				}
-			}
 		}
 		if progress != nil && ended < len(jobs) {
 			var running []string
@@ -265,10 +270,48 @@ func (o *runOptions) execute(ctx context.Context, sel selection, stdout, stderr 
 		exit = max(exit, exitHarness)
 	}
 	if !o.noDB && len(ran) > 0 {
-		if err := record(o.db, run); err != nil {
-			fmt.Fprintf(stderr, "escalator run: the run was not recorded in the history: %v\n", err)
-			exit = max(exit, exitHarness)
-		}
+		exit = max(exit, recordRun(o.db, o.input.limits(), run, stderr))
 	}
 	return exit
+}
+
+// harnessError turns a result into a harness error: the run happened, but
+// the harness failed it afterwards (its trace could not be written or
+// encoded). The verdict and the error are what the history records.
+func harnessError(r *judge.Result, what string, err error) {
+	r.Verdict = judge.VerdictError
+	r.Err = &escalator.Error{Code: escalator.EINTERNAL, Message: what, Err: errors.Join(r.Err, err)}
+}
+
+// recordRun saves the run in the history and says what exit code that
+// leaves. A trace that cannot be encoded (a value JSON has no form for)
+// fails the whole save; rather than lose every run with it, such a run is
+// recorded as a harness error without its trace, and the save tried once
+// more. The check runs only after a failed save, so a good run pays
+// nothing for it.
+func recordRun(db string, lim load.Limits, run reports.Run, stderr io.Writer) int {
+	err := record(db, lim, run)
+	if err == nil {
+		return exitPass
+	}
+	bad := 0
+	for _, r := range run.Results {
+		if encErr := escalator.WriteNDJSON(io.Discard, r.Events); encErr != nil {
+			name := ""
+			if r.Scenario != nil {
+				name = r.Scenario.Name
+			}
+			fmt.Fprintf(stderr, "escalator run: the trace of %s cannot be encoded, so the history records the run as a harness error without it: %v\n", name, encErr)
+			harnessError(r, "the trace cannot be encoded", encErr)
+			r.Events = nil
+			bad++
+		}
+	}
+	if bad > 0 {
+		err = record(db, lim, run)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "escalator run: the run was not recorded in the history: %v\n", err)
+	}
+	return exitHarness
 }

@@ -31,6 +31,7 @@ type runOptions struct {
 	reports  reportFlags
 	db       string
 	noDB     bool
+	input    inputFlags
 }
 
 func (o *runOptions) define(fs *flag.FlagSet) {
@@ -50,6 +51,7 @@ func (o *runOptions) define(fs *flag.FlagSet) {
 	fs.StringVar(&o.reports.html, "html", "", "write one self-contained HTML report (timelines, availability, message sequence) to `FILE`, e.g. --html out/report.html")
 	fs.StringVar(&o.db, "db", defaultDB, "record the run in the SQLite history at `FILE` (see escalator history)")
 	fs.BoolVar(&o.noDB, "no-db", false, "do not record the run in the history")
+	o.input.define(fs)
 	fs.BoolVar(&o.list, "list", false, "print the selected scenarios (name, path, labels) without running them, e.g. --list --shard 2/4")
 }
 

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -23,7 +22,6 @@ import (
 	"github.com/escalator-testbed/escalator/reports"
 	"github.com/escalator-testbed/escalator/scenarios"
 	"github.com/escalator-testbed/escalator/scenarios/judge"
-	"github.com/escalator-testbed/escalator/scenarios/load"
 	"github.com/escalator-testbed/escalator/sim"
 	"github.com/escalator-testbed/escalator/sim/vnfmhttp"
 )
@@ -67,6 +65,8 @@ func cmdVIM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	start := fs.String("start", "auto", "`auto`: start the scenario's upgrade once its VNFMs subscribed; api: wait for POST /upgrade_sessions")
 	wait := fs.Duration("wait", time.Minute, "how long (wall time) to wait for the VNFMs to subscribe")
 	traceDir := fs.String("trace", "", "write the event trace as NDJSON into `DIR` at the end")
+	var in inputFlags
+	in.define(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: escalator vim --scenario FILE [flags]\n\nRuns the orchestrator and the simulated NFVI and VNFs in real time, serving\nthe VIM maintenance API and the VNF control API for an external VNFM.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -87,7 +87,7 @@ func cmdVIM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "escalator vim:", err)
 		return exitUsage
 	}
-	s, err := load.File(*file)
+	s, err := in.limits().File(*file)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
@@ -169,17 +169,21 @@ func cmdVIM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return exitHarness
 	}
+	// The trace goes where run --trace puts it, by the same writer: its
+	// name checked to stay in the folder, written whole or not at all; a
+	// trace that cannot be written is a harness error, not a silent loss.
+	var traceErr error
 	if *traceDir != "" {
-		if err := os.MkdirAll(*traceDir, 0o755); err == nil {
-			f, err := os.Create(filepath.Join(*traceDir, s.Name+".ndjson"))
-			if err == nil {
-				_ = escalator.WriteNDJSON(f, result.Events)
-				f.Close()
-			}
+		if traceErr = os.MkdirAll(*traceDir, 0o755); traceErr == nil {
+			traceErr = writeTrace(*traceDir, result, false, map[string]int{})
 		}
 	}
 	term := reports.Terminal{W: stdout, Command: "escalator run"}
 	term.Scenario(result, time.Since(began))
+	if traceErr != nil {
+		fmt.Fprintln(stderr, "escalator vim: the trace was not written:", traceErr)
+		return exitHarness
+	}
 	if result.Verdict == judge.VerdictFail {
 		return exitFailed
 	}
