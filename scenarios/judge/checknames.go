@@ -1,6 +1,11 @@
 package judge
 
-import "github.com/escalator-testbed/escalator/scenarios/spec"
+import (
+	"math"
+	"strings"
+
+	"github.com/escalator-testbed/escalator/scenarios/spec"
+)
 
 // checkDef is one built-in check: the only place a check is named. Judge
 // runs them in this order; CheckNames, the loader's value sets (checks:,
@@ -122,4 +127,48 @@ func ThresholdProblem(metric, expr string) *ExprProblem {
 func CountProblem(expr string) *ExprProblem {
 	_, bad := parseCount(expr)
 	return bad
+}
+
+// MetricIsWhole tells whether a metric only takes whole values: every
+// count but the lost requests, which a partial second makes fractional.
+func MetricIsWhole(name string) bool {
+	return !MetricIsDuration(name) && name != MetricLostRequests && !strings.HasPrefix(name, MetricLostPrefix)
+}
+
+// ThresholdNever tells whether no run can satisfy a readable threshold on
+// metric: every metric is at least 0, the whole ones (MetricIsWhole) take
+// whole values, and none exceeds most (math.Inf(1) when the scenario puts
+// no bound on it; the nodes upgraded are at most the nodes). Such a
+// threshold is no check: it cannot pass.
+func ThresholdNever(metric, expr string, most float64) bool {
+	c, bad := parseThreshold(metric, expr)
+	return bad == nil && c.never(most, MetricIsWhole(metric))
+}
+
+// CountNever is ThresholdNever for a count assertion's "is": a number of
+// events, whole and at least 0.
+func CountNever(expr string) bool {
+	c, bad := parseCount(expr)
+	return bad == nil && c.never(math.Inf(1), true)
+}
+
+// never tells whether no value in [0, most] (whole ones only, when whole)
+// satisfies c.
+func (c comparison) never(most float64, whole bool) bool {
+	v := c.value
+	switch c.op {
+	case "==":
+		return v < 0 || v > most || whole && v != math.Trunc(v)
+	case "<":
+		return v <= 0
+	case "<=":
+		return v < 0
+	case ">":
+		return v >= most
+	case ">=":
+		return v > most
+	case "!=":
+		return most == 0 && v == 0
+	}
+	return false
 }

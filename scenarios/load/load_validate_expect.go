@@ -2,6 +2,7 @@ package load
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"sort"
@@ -44,6 +45,7 @@ var loadAssertionKeys = []struct {
 // validateExpectations checks expect.thresholds and expect.assertions.
 func (d *loadDecoder) validateExpectations(s *spec.Scenario) {
 	d.validateThresholds(s)
+	d.validateViolations(s)
 	seen := map[string]int{}
 	for i := range s.Expect.Assertions {
 		a := &s.Expect.Assertions[i]
@@ -89,8 +91,51 @@ func (d *loadDecoder) validateThresholds(s *spec.Scenario) {
 			d.keyProblem(p, hint, "unknown metric %q", name)
 			continue
 		}
-		if bad := judge.ThresholdProblem(name, s.Expect.Thresholds[name]); bad != nil {
+		expr := s.Expect.Thresholds[name]
+		if bad := judge.ThresholdProblem(name, expr); bad != nil {
 			d.problem(p, bad.Hint, "%s", bad.Message)
+			continue
+		}
+		most, why := d.metricMost(s, name)
+		if judge.ThresholdNever(name, expr, most) {
+			d.problem(p, "a threshold no run can meet is no check: write one a passing run can meet",
+				"no run can satisfy %s %s: %s", name, strings.TrimSpace(expr), why)
+		}
+	}
+}
+
+// metricMost is the largest value a metric can take in a run of s, and
+// what the bounds of its values are, for the message of a threshold no
+// run can satisfy.
+func (d *loadDecoder) metricMost(s *spec.Scenario, name string) (float64, string) {
+	what := "it is never negative"
+	switch {
+	case judge.MetricIsDuration(name):
+		what = "a duration is never negative"
+	case judge.MetricIsWhole(name):
+		what = "it counts, in whole numbers from 0"
+	}
+	if name != judge.MetricNodesUpgraded {
+		return math.Inf(1), what
+	}
+	// The outcome is certain unless the scenario expects its check to fail.
+	if s.Expect.Outcome == spec.OutcomeRefused && !slices.Contains(s.Expect.Violations, "outcome") {
+		return 0, "with outcome refused the session never starts, so no node is upgraded"
+	}
+	n := len(s.Nodes.List)
+	if s.Nodes.Count > 0 {
+		n = s.Nodes.Count
+	}
+	return float64(n), fmt.Sprintf("%s, and the scenario has %d nodes", what, n)
+}
+
+// validateViolations refuses a negative control that names a check which
+// cannot fail: one switched off under checks.
+func (d *loadDecoder) validateViolations(s *spec.Scenario) {
+	for i, name := range s.Expect.Violations {
+		if c, ok := s.Checks[name]; ok && strings.TrimSpace(c.Disabled) != "" {
+			d.problem(loadIndex("expect.violations", i), "drop it from expect.violations, or switch the check back on",
+				"check %q is switched off (checks.%s.disabled), so it cannot fail", name, name)
 		}
 	}
 }
@@ -175,6 +220,9 @@ func (d *loadDecoder) validateAssertion(a *spec.AssertionSpec, p string) {
 		case "is":
 			if bad := judge.CountProblem(a.Is); bad != nil {
 				d.problem(kp, bad.Hint, "%s", bad.Message)
+			} else if judge.CountNever(a.Is) {
+				d.problem(kp, "an assertion is what the run must show; write a count a run can meet",
+					"no run can satisfy %s: a count of events is a whole number from 0", strings.TrimSpace(a.Is))
 			}
 		default:
 			if m := matchers[k.key]; m != nil {
