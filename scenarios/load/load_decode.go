@@ -83,6 +83,9 @@ func (d *loadDecoder) err(path string) *Error {
 
 var loadAllDigits = regexp.MustCompile(`^[-+]?[0-9_]+$`)
 
+// loadDurationSyntax is what time.ParseDuration reads, whatever the size.
+var loadDurationSyntax = regexp.MustCompile(`^\+?(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$`)
+
 var loadUnknownAnchor = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
 
 var loadSyntaxLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -408,6 +411,12 @@ func (d *loadDecoder) duration(n *yaml.Node, v reflect.Value, path string) {
 	if err != nil {
 		if _, numErr := strconv.ParseFloat(text, 64); numErr == nil {
 			d.addAt(n, path, "add a unit, e.g. 30s", "duration %s has no unit", loadQuoteValue(n))
+			return
+		}
+		if loadDurationSyntax.MatchString(text) {
+			// Written the Go way, but past what an int64 of nanoseconds holds.
+			d.addAt(n, path, "durations stop there so that the run's clock, which adds them up, cannot overflow",
+				"duration %s is longer than %s, the longest a scenario may give", loadQuoteValue(n), loadShortDuration(spec.MaxDuration.D()))
 			return
 		}
 		d.addAt(n, path, "write it the Go way, e.g. 500ms, 30s, 10m or 1h30m", "invalid duration %s", loadQuoteValue(n))

@@ -655,7 +655,7 @@ func schemaOverrides(g *schemaGen) map[string]func(*jsonObject) {
 			o.set("not", newObject("exclusiveMinimum", 0, "exclusiveMaximum", 1))
 		},
 
-		"ClockSpec.mode":  enum(loadClocks),
+		"ClockSpec.mode": enum(loadClocks),
 
 		"ExpectSpec.outcome": enum(loadOutcomes),
 		"ExpectSpec.violations": func(o *jsonObject) {
