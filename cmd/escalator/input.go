@@ -96,11 +96,12 @@ func (f *worldFlag) Set(s string) error {
 
 // outputPath is where a file named after input (a scenario's name, which
 // a file chose) goes in dir: dir joined with name, refused unless name is
-// one plain path element, so that it stays inside dir. The loader already
-// refuses such names; this guards every writer against a scenario built
-// in code, or a name that got past a future loader.
+// one plain, visible path element, so that it stays inside dir and clear
+// of the hidden temporary files (.trace-*) written beside it. The loader
+// already refuses such names; this guards every writer against a scenario
+// built in code, or a name that got past a future loader.
 func outputPath(dir, name string) (string, error) {
-	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`+"\x00") ||
+	if name == "" || strings.HasPrefix(name, ".") || strings.ContainsAny(name, `/\`+"\x00") ||
 		filepath.Base(name) != name || !filepath.IsLocal(name) {
 		return "", &escalator.Error{Code: escalator.EINVALID,
 			Message: fmt.Sprintf("%q is not a file name that stays inside %s", name, dir)}

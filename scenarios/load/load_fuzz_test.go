@@ -2,6 +2,7 @@ package load
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -20,6 +21,13 @@ func FuzzLoadBytes(f *testing.F) {
 	f.Add([]byte(loadMinimal))
 	for _, c := range loadBadCases {
 		f.Add([]byte(c.in))
+	}
+	hostile, err := filepath.Glob("testdata/hostile/*.yaml")
+	require.NoError(f, err)
+	for _, p := range hostile {
+		data, err := os.ReadFile(p)
+		require.NoError(f, err)
+		f.Add(data)
 	}
 
 	f.Fuzz(func(t *testing.T, data []byte) {
