@@ -66,7 +66,7 @@ func Run(ctx context.Context, s *spec.Scenario, opt Options) (res *judge.Result)
 		}
 	}()
 	if opt.Limit == 0 {
-		opt.Limit = 72 * time.Hour
+		opt.Limit = spec.RunLimit.D()
 	}
 	if s.Clock.Mode == "real" {
 		res.Verdict = judge.VerdictError

@@ -280,7 +280,7 @@ func TestHarnessErrorIsRecorded(t *testing.T) {
 // scenario passes under the defaults.
 func TestMaxWorld(t *testing.T) {
 	dir := t.TempDir()
-	large := write(t, dir, "large.yaml", "name: large\nnodes: {count: 6000, vcpus: 64}\nvnfs: [{name: w, mode: active-standby, replicas: 60000}]\nupgrade: {targetVersion: \"2.0\"}\n")
+	large := write(t, dir, "large.yaml", "name: large\nnodes: {count: 6000, vcpus: 64}\nvnfs: [{name: w, mode: active-standby, replicas: 60000}]\nupgrade: {targetVersion: \"2.0\", maxParallel: 100}\n")
 	o := runCLI(t, "validate", large)
 	require.Equal(t, exitUsage, o.code, o)
 	require.Equal(t, large+":2:16: nodes.count: 6000 nodes are more than the 5000 a scenario may have (hint: the large scenarios live in scenarios/scale/; to go past the cap run with --max-world NODES/VMS, e.g. --max-world 10000/200000)\n"+

@@ -133,7 +133,7 @@ func TestRunUsageErrors(t *testing.T) {
 func TestRunHelpDocumentsEveryFlag(t *testing.T) {
 	o := runCLI(t, "run", "--help")
 	require.Equal(t, exitPass, o.code)
-	for _, flag := range []string{"trace", "seed", "parallel", "run", "label", "shard", "fail-fast", "repeat", "verify-determinism", "color", "list"} {
+	for _, flag := range []string{"trace", "seed", "parallel", "run", "label", "shard", "fail-fast", "repeat", "verify-determinism", "color", "list", "max-input-size", "max-world"} {
 		require.Regexp(t, `(?m)^  -`+flag+`\b[^\n]*\n[^\n]*e\.g\. --`+flag+`\b`, o.stderr, "--%s has a line with an example", flag)
 	}
 	require.Contains(t, o.stderr, "Examples:\n  escalator run scenarios/")

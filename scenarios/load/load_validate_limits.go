@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/escalator-testbed/escalator/scenarios/spec"
@@ -123,6 +124,24 @@ func (d *loadDecoder) validateHorizon(s *spec.Scenario, topo *loadTopology) {
 		d.problem("upgrade", "shorten the timings (replyTimeout, nodeUpgradeTime, upgradeTimeout, migrations) or upgrade fewer nodes",
 			"at its slowest the run could last %s of scenario time, more than the %s the clock can safely count",
 			loadHours(total), loadHours(limit))
+		return
+	}
+
+	// And the other way round: a run in virtual time stops at
+	// spec.RunLimit, so a session that must complete cannot take longer.
+	// At the quickest every node is upgraded and verified, maxParallel at
+	// a time. Only a session that must complete is bound to that (a
+	// refused, failed or rolled back one ends early, a skip leaves nodes
+	// out), and only in virtual time (escalator vim has no such limit).
+	completes := s.Expect.Outcome == spec.OutcomeCompleted && !slices.Contains(s.Expect.Violations, "outcome")
+	if !completes || u.OnNack != spec.OnNackFail || s.Clock.Mode == "real" {
+		return
+	}
+	batches := math.Ceil(turns / float64(max(1, u.MaxParallel)))
+	if least := batches * (sec(u.NodeUpgradeTime) + sec(u.VerifyTime)); least > sec(spec.RunLimit) {
+		d.problem("upgrade", "raise maxParallel, shorten nodeUpgradeTime or verifyTime, or run it in real time with escalator vim (clock: {mode: real})",
+			"the upgrade takes at least %s of scenario time (%s batches of nodeUpgradeTime + verifyTime), more than the %s a run in virtual time may last",
+			loadShortDuration(time.Duration(least*float64(time.Second))), spec.FormatNumber(batches), loadShortDuration(spec.RunLimit.D()))
 	}
 }
 

@@ -297,6 +297,11 @@ const (
 	// overflow the clock either: 1,000,000h is about 114 years, under half
 	// of what the clock can count.
 	MaxHorizon = Duration(1_000_000 * time.Hour)
+	// RunLimit is the scenario time after which a run in virtual time
+	// (escalator run) stops and counts as a harness error: a session still
+	// running then is taken for hung. The loader refuses a scenario that
+	// expects to complete but cannot within it.
+	RunLimit = Duration(72 * time.Hour)
 	// MaxNameLen bounds a scenario's name, which names its trace file: the
 	// name, a seed and a suffix stay under the 255 bytes a file name may be.
 	MaxNameLen = 128
