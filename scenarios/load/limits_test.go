@@ -35,7 +35,7 @@ func TestLimits(t *testing.T) {
 		{"VMs under a raised cap", Limits{MaxVMs: 200_000}, world(5000, DefaultMaxVMs/2+1), ""},
 		{"a name of 128 bytes", Limits{}, "name: " + strings.Repeat("n", 128) + "\nnodes: {count: 1}\nupgrade: {targetVersion: \"2.0\"}\n", ""},
 		{"a name of 129 bytes", Limits{}, "name: " + strings.Repeat("n", 129) + "\nnodes: {count: 1}\nupgrade: {targetVersion: \"2.0\"}\n",
-			"w.yaml:1:7: name: the name is 129 bytes long, more than 128 (hint: the name becomes a file name; shorten it)"},
+			"w.yaml:1:7: name: the scenario name is 129 bytes long, more than 128 (hint: shorten it; the name becomes the trace's file name)"},
 		{"a duration of 1000h", Limits{}, "name: d\nnodes: {count: 1}\nupgrade: {targetVersion: \"2.0\", replyTimeout: 1000h}\n", ""},
 		{"bytes over the cap", Limits{MaxInputSize: 10}, loadMinimal,
 			"w.yaml: the file is 120B, more than the 10B a scenario may be (hint: a scenario is a few KiB: generate nodes with nodes.count and VNFs with replicas instead of listing them, or raise the cap with --max-input-size, e.g. --max-input-size 1MiB)"},

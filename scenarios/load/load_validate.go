@@ -105,6 +105,7 @@ func (d *loadDecoder) validate(s *spec.Scenario) {
 	topo := d.topology(&s.Nodes)
 	d.validateVNFs(s, topo)
 	d.validateWorld(s, topo)
+	d.identifier("vnfm.name", "VNFM name", "it names the VNFM's endpoint", s.VNFM.Name)
 	d.enum("vnfm.behavior", "behavior", s.VNFM.Behavior, loadBehaviors)
 	d.enum("vnfm.notifyAuth", "notifyAuth", s.VNFM.NotifyAuth, loadNotifyAuth)
 	d.validateConformance(s)
@@ -250,7 +251,7 @@ func (d *loadDecoder) validateVNFs(s *spec.Scenario, topo *loadTopology) {
 	seen := map[string]int{}
 	for i, v := range s.VNFs {
 		p := loadIndex("vnfs", i)
-		if d.nonEmpty(p+".name", v.Name) {
+		if d.identifier(p+".name", "VNF name", "it names the VNF's instances and its path in the VNF control API", v.Name) {
 			if first, dup := seen[v.Name]; dup {
 				d.problem(p+".name", "", "VNF %q is already defined at line %d", v.Name,
 					d.firstLine(loadIndex("vnfs", first)+".name"))

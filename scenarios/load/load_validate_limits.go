@@ -21,18 +21,29 @@ var loadNamePattern = regexp.MustCompile(spec.NamePattern)
 // name such as "../../x" or one with a NUL would write elsewhere or fail
 // half-way.
 func (d *loadDecoder) validateName(name string) {
-	if !d.nonEmpty("name", name) {
-		return
+	d.identifier("name", "scenario name", "the name becomes the trace's file name", name)
+}
+
+// identifier holds a name that goes into a file name, a URL path or a
+// host name to spec.NamePattern. A VNF's name is a path segment of the
+// VNF control API ("a/b" broke the spec-conformance check) and the VNFM's
+// is a host name of the in-process transport ("a/b?c" could not subscribe,
+// a harness error).
+func (d *loadDecoder) identifier(path, what, why, name string) bool {
+	if !d.nonEmpty(path, name) {
+		return false
 	}
 	if len(name) > spec.MaxNameLen {
-		d.problem("name", "the name becomes a file name; shorten it",
-			"the name is %d bytes long, more than %d", len(name), spec.MaxNameLen)
-		return
+		d.problem(path, "shorten it; "+why,
+			"the %s is %d bytes long, more than %d", what, len(name), spec.MaxNameLen)
+		return false
 	}
 	if !loadNamePattern.MatchString(name) {
-		d.problem("name", "use letters, digits, '.', '_' and '-', not starting with '.', e.g. f1-rolling-upgrade; the name becomes the trace's file name",
-			"invalid scenario name %s", loadQuoteText(name))
+		d.problem(path, "use letters, digits, '.', '_' and '-', not starting with '.', e.g. f1-rolling-upgrade; "+why,
+			"invalid %s %s", what, loadQuoteText(name))
+		return false
 	}
+	return true
 }
 
 // loadQuoteText quotes text the way loadQuoteValue quotes a scalar, long

@@ -74,7 +74,7 @@ var schemaFieldDocs = map[string]string{
 	"NodeSpec.memoryGiB": "Its memory in GiB; default nodes.memoryGiB.",
 	"NodeSpec.version":   "Its software version before the upgrade; default nodes.version.",
 
-	"VNFSpec.name":                "The VNF's name, unique; it is also the service name (lostRequests.<name>) and prefixes its instances (<name>-1, ...).",
+	"VNFSpec.name":                "The VNF's name, unique; it is also the service name (lostRequests.<name>) and prefixes its instances (<name>-1, ...). Letters, digits, '.', '_' and '-', not starting with '.'.",
 	"VNFSpec.mode":                "How the instances share the service: one active and standbys that take over, or a pool behind a load balancer",
 	"VNFSpec.instances":           "How many VMs the VNF has",
 	"VNFSpec.load":                "The traffic offered to the service, as a rate",
@@ -85,7 +85,7 @@ var schemaFieldDocs = map[string]string{
 	"FlavorSpec.vcpus":     "vCPUs of each VM",
 	"FlavorSpec.memoryGiB": "Memory of each VM, in GiB",
 
-	"VNFMSpec.name":       "The VNFM's name: its subscription and the events it emits carry it",
+	"VNFMSpec.name":       "The VNFM's name: its subscription and the events it emits carry it; letters, digits, '.', '_' and '-', not starting with '.'",
 	"VNFMSpec.behavior":   "How the reference VNFM behaves: reference does the right thing; the others are misbehaviour profiles (docs/CONFORMANCE.md) for fault scenarios and for proving conformance cases can fail",
 	"VNFMSpec.notifyAuth": "What the reference VNFM's notification endpoint demands of the VIM, and its subscription offers: basic or oauth2 (made-up credentials); empty for none",
 
@@ -572,6 +572,8 @@ func schemaOverrides(g *schemaGen) map[string]func(*jsonObject) {
 	nodeStates := strings.Join(loadNodeStates, "|")
 	return map[string]func(*jsonObject){
 		"Scenario.name": func(o *jsonObject) { o.set("pattern", spec.NamePattern) },
+		"VNFSpec.name":  func(o *jsonObject) { o.set("pattern", spec.NamePattern) },
+		"VNFMSpec.name": func(o *jsonObject) { o.set("pattern", spec.NamePattern) },
 		"Scenario.checks": func(o *jsonObject) {
 			props := newObject()
 			for _, c := range judge.BuiltinChecks() {
@@ -600,7 +602,6 @@ func schemaOverrides(g *schemaGen) map[string]func(*jsonObject) {
 		},
 		"NodeSpec.name": nonEmpty,
 
-		"VNFSpec.name": nonEmpty,
 		"VNFSpec.mode": enum(loadModes),
 
 		"MaintenanceLimits.migrationTypes": func(o *jsonObject) {
