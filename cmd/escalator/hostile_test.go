@@ -180,6 +180,10 @@ func TestTraceNameCannotEscape(t *testing.T) {
 		o := runCLI(t, "run", "--no-db", "--trace", traces, f)
 		require.Equal(t, exitUsage, o.code, o)
 		require.Contains(t, o.stderr, f+":1:7: name: invalid scenario name")
+		// vim --trace writes through the same guard, after the same loader.
+		o = runCLI(t, "vim", "--scenario", f, "--trace", traces, "--listen", "127.0.0.1:0")
+		require.Equal(t, exitUsage, o.code, o)
+		require.Contains(t, o.stderr, f+":1:7: name: invalid scenario name")
 	}
 	var written []string
 	require.NoError(t, filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
@@ -217,6 +221,15 @@ func TestWriteTraceStaysInItsFolder(t *testing.T) {
 		entries, err := os.ReadDir(dir)
 		require.NoError(t, err)
 		require.Len(t, entries, 1, "only the folder; no .trace-* left")
+	})
+	t.Run("the writer panics", func(t *testing.T) {
+		dir := t.TempDir()
+		require.Panics(t, func() {
+			_ = writeTraceFile(filepath.Join(dir, "ok.ndjson"), func(*os.File) error { panic("boom") })
+		})
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		require.Empty(t, entries, "no .trace-* left")
 	})
 	t.Run("the encoding fails", func(t *testing.T) {
 		dir := t.TempDir()
@@ -292,4 +305,40 @@ func TestMaxWorld(t *testing.T) {
 	require.Contains(t, o.stderr, "want NODES/VMS, two whole numbers of at least 1, e.g. 10000/200000")
 	o = runCLI(t, "validate", "../../scenarios/scale/")
 	require.Equal(t, exitPass, o.code, o)
+}
+
+func TestInputFlags(t *testing.T) {
+	sizes := []struct {
+		in   string
+		want int64 // 0: refused
+	}{
+		{"16MiB", 16 << 20}, {"64M", 64 << 20}, {"1GiB", 1 << 30}, {"512KiB", 512 << 10}, {"2KB", 2 << 10},
+		{"1048576", 1 << 20}, {"900B", 900}, {" 8 MiB ", 8 << 20},
+		{"0", 0}, {"-1MiB", 0}, {"lots", 0}, {"2TiB", 0}, {"1.5MiB", 0}, {"", 0},
+	}
+	for _, tc := range sizes {
+		var f sizeFlag
+		err := f.Set(tc.in)
+		if tc.want == 0 {
+			require.Error(t, err, tc.in)
+			continue
+		}
+		require.NoError(t, err, tc.in)
+		require.Equal(t, tc.want, int64(f), tc.in)
+	}
+	var f sizeFlag = load.DefaultMaxInputSize
+	require.Equal(t, "16MiB", f.String())
+
+	var w worldFlag
+	require.NoError(t, w.Set("10000/200000"))
+	require.Equal(t, worldFlag{10000, 200000}, w)
+	for _, bad := range []string{"10000", "0/5", "5/0", "a/b", "-1/5", "/"} {
+		require.Error(t, w.Set(bad), bad)
+	}
+
+	for _, ok := range []string{"f1.ndjson", "f1.seed7.2.ndjson", "a_b-c.ndjson"} {
+		p, err := outputPath("out", ok)
+		require.NoError(t, err, ok)
+		require.Equal(t, filepath.Join("out", ok), p)
+	}
 }

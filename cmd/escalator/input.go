@@ -112,23 +112,28 @@ func outputPath(dir, name string) (string, error) {
 // writeTraceFile writes what write produces to path through a
 // temporary file in the same folder, renamed into place: a reader never
 // sees half a file, and the temporary file is removed on every way out,
-// a failed write, close or rename included.
-func writeTraceFile(path string, write func(*os.File) error) (err error) {
+// a failed write, close or rename and a panic included.
+func writeTraceFile(path string, write func(*os.File) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".trace-*")
 	if err != nil {
 		return err
 	}
+	renamed := false
 	defer func() {
-		if err != nil {
+		if !renamed {
 			tmp.Close()
 			os.Remove(tmp.Name())
 		}
 	}()
-	if err = write(tmp); err != nil {
+	if err := write(tmp); err != nil {
 		return err
 	}
-	if err = tmp.Close(); err != nil {
+	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	renamed = true
+	return nil
 }
