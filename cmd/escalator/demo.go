@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os/exec"
 	"runtime"
 	"sync"
 	"time"
 
+	"github.com/escalator-testbed/escalator/openapi/edge"
 	"github.com/escalator-testbed/escalator/reports/dashboard"
 	"github.com/escalator-testbed/escalator/scenarios"
 	"github.com/escalator-testbed/escalator/scenarios/spec"
@@ -97,7 +97,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// The first run starts when the first page opens, so whoever watches
 	// sees the flow from its first step, however long the browser took.
 	h := dashboard.Handler(dashboard.Options{Hub: hub, Control: d, Scenarios: d.infos(), OnWatch: d.startFirst})
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := edge.NewServer(h, edge.DefaultLimits)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	url := "http://" + ln.Addr().String()

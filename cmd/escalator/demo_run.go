@@ -374,7 +374,7 @@ func (r *demoRun) buildVNFM(root string) (http.Handler, error) {
 
 // serve serves h on ln until the run stops.
 func (r *demoRun) serve(ln net.Listener, h http.Handler) {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := edge.NewServer(h, edge.DefaultLimits)
 	r.servers = append(r.servers, srv)
 	go func() { _ = srv.Serve(ln) }()
 }

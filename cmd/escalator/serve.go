@@ -38,7 +38,7 @@ func newLogger(w io.Writer) *slog.Logger {
 
 // serve runs an HTTP server until ctx ends, then shuts it down cleanly.
 func serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) func() {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := edge.NewServer(h, edge.DefaultLimits)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("server stopped", "error", err)

@@ -100,13 +100,14 @@ func RequireAuth(want Credential) echo.MiddlewareFunc {
 }
 
 // NewEcho returns an echo server with our conventions: ProblemDetails for
-// every error, no banner, Version on every response and checked on every
-// request (except skip paths), the credential demanded, and the spec
-// validating both directions.
+// every error, no banner, the spec's body cap before anything reads a body,
+// Version on every response and checked on every request (except skip
+// paths), the credential demanded, and the spec validating both
+// directions.
 func NewEcho(spec *Spec, cred Credential, onViolation func(Violation), skipVersion ...string) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = ErrorHandler
-	e.Use(Versioned(skipVersion...), RequireAuth(cred), Validator(spec, onViolation))
+	e.Use(LimitBody(spec.MaxBody), Versioned(skipVersion...), RequireAuth(cred), Validator(spec, onViolation))
 	return e
 }

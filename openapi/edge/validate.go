@@ -47,14 +47,38 @@ type Spec struct {
 	// path: a VNFM serves its notification endpoint wherever its
 	// callbackUri says.
 	AnyPath bool
+	// MaxBody is the largest request body the API takes, in bytes: the
+	// spec's info.x-max-body-bytes, else DefaultMaxBody.
+	MaxBody int64
 	paths   []string
 }
 
 // NewSpec prepares doc for matching requests under base.
 func NewSpec(doc *openapi3.T, base string) *Spec {
-	s := &Spec{Doc: doc, Base: strings.TrimSuffix(base, "/")}
+	s := &Spec{Doc: doc, Base: strings.TrimSuffix(base, "/"), MaxBody: maxBodyOf(doc)}
 	s.paths = doc.Paths.InMatchingOrder()
 	return s
+}
+
+// maxBodyOf reads the body cap a spec declares (ExtMaxBody in its info).
+func maxBodyOf(doc *openapi3.T) int64 {
+	if doc.Info != nil {
+		switch v := doc.Info.Extensions[ExtMaxBody].(type) {
+		case float64:
+			if v >= 1 {
+				return int64(v)
+			}
+		case int:
+			if v >= 1 {
+				return int64(v)
+			}
+		case json.Number:
+			if n, err := v.Int64(); err == nil && n >= 1 {
+				return n
+			}
+		}
+	}
+	return DefaultMaxBody
 }
 
 func (s *Spec) title() string {

@@ -582,6 +582,9 @@ type NotAcceptable = ProblemDetails
 // NotFound RFC 7807 problem details as profiled by SOL013 clause 6.3 (status and detail always present).
 type NotFound = ProblemDetails
 
+// PayloadTooLarge RFC 7807 problem details as profiled by SOL013 clause 6.3 (status and detail always present).
+type PayloadTooLarge = ProblemDetails
+
 // ServiceUnavailable RFC 7807 problem details as profiled by SOL013 clause 6.3 (status and detail always present).
 type ServiceUnavailable = ProblemDetails
 
@@ -3203,6 +3206,11 @@ type CreateSubscriptionResponse406Headers struct {
 	Version string
 }
 
+// CreateSubscriptionResponse413Headers the declared response headers of an HTTP 413 response for CreateSubscription
+type CreateSubscriptionResponse413Headers struct {
+	Version string
+}
+
 // CreateSubscriptionResponse422Headers the declared response headers of an HTTP 422 response for CreateSubscription
 type CreateSubscriptionResponse422Headers struct {
 	Version string
@@ -3231,6 +3239,8 @@ type CreateSubscriptionResponse struct {
 	ApplicationProblemJSON405 *MethodNotAllowed
 	// ApplicationProblemJSON406 the response for an HTTP 406 `application/problem+json` response
 	ApplicationProblemJSON406 *NotAcceptable
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
 	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationProblemJSON422 *UnprocessableContent
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -3249,6 +3259,8 @@ type CreateSubscriptionResponse struct {
 	Headers405 *CreateSubscriptionResponse405Headers
 	// Headers406 the parsed response headers for an HTTP 406 response
 	Headers406 *CreateSubscriptionResponse406Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *CreateSubscriptionResponse413Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
 	Headers422 *CreateSubscriptionResponse422Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -3280,6 +3292,11 @@ func (r CreateSubscriptionResponse) GetApplicationProblemJSON405() *MethodNotAll
 // GetApplicationProblemJSON406 returns the response for an HTTP 406 `application/problem+json` response
 func (r CreateSubscriptionResponse) GetApplicationProblemJSON406() *NotAcceptable {
 	return r.ApplicationProblemJSON406
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateSubscriptionResponse) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
 }
 
 // GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -3778,6 +3795,11 @@ type CreateUpgradeSessionResponse409Headers struct {
 	Version string
 }
 
+// CreateUpgradeSessionResponse413Headers the declared response headers of an HTTP 413 response for CreateUpgradeSession
+type CreateUpgradeSessionResponse413Headers struct {
+	Version string
+}
+
 // CreateUpgradeSessionResponse422Headers the declared response headers of an HTTP 422 response for CreateUpgradeSession
 type CreateUpgradeSessionResponse422Headers struct {
 	Version string
@@ -3808,6 +3830,8 @@ type CreateUpgradeSessionResponse struct {
 	ApplicationProblemJSON406 *NotAcceptable
 	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
 	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationProblemJSON422 *UnprocessableContent
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -3826,6 +3850,8 @@ type CreateUpgradeSessionResponse struct {
 	Headers406 *CreateUpgradeSessionResponse406Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *CreateUpgradeSessionResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *CreateUpgradeSessionResponse413Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
 	Headers422 *CreateUpgradeSessionResponse422Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -3862,6 +3888,11 @@ func (r CreateUpgradeSessionResponse) GetApplicationProblemJSON406() *NotAccepta
 // GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CreateUpgradeSessionResponse) GetApplicationProblemJSON409() *Conflict {
 	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateUpgradeSessionResponse) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
 }
 
 // GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -4413,6 +4444,11 @@ type SubmitReplyResponse409Headers struct {
 	Version string
 }
 
+// SubmitReplyResponse413Headers the declared response headers of an HTTP 413 response for SubmitReply
+type SubmitReplyResponse413Headers struct {
+	Version string
+}
+
 // SubmitReplyResponse422Headers the declared response headers of an HTTP 422 response for SubmitReply
 type SubmitReplyResponse422Headers struct {
 	Version string
@@ -4443,6 +4479,8 @@ type SubmitReplyResponse struct {
 	ApplicationProblemJSON406 *NotAcceptable
 	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
 	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationProblemJSON422 *UnprocessableContent
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -4463,6 +4501,8 @@ type SubmitReplyResponse struct {
 	Headers406 *SubmitReplyResponse406Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *SubmitReplyResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *SubmitReplyResponse413Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
 	Headers422 *SubmitReplyResponse422Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -4499,6 +4539,11 @@ func (r SubmitReplyResponse) GetApplicationProblemJSON406() *NotAcceptable {
 // GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r SubmitReplyResponse) GetApplicationProblemJSON409() *Conflict {
 	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r SubmitReplyResponse) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
 }
 
 // GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -5022,6 +5067,11 @@ type MigrateVMResponse409Headers struct {
 	Version string
 }
 
+// MigrateVMResponse413Headers the declared response headers of an HTTP 413 response for MigrateVM
+type MigrateVMResponse413Headers struct {
+	Version string
+}
+
 // MigrateVMResponse500Headers the declared response headers of an HTTP 500 response for MigrateVM
 type MigrateVMResponse500Headers struct {
 	Version string
@@ -5049,6 +5099,8 @@ type MigrateVMResponse struct {
 	ApplicationProblemJSON406 *NotAcceptable
 	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *InternalServerError
 	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -5067,6 +5119,8 @@ type MigrateVMResponse struct {
 	Headers406 *MigrateVMResponse406Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *MigrateVMResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *MigrateVMResponse413Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *MigrateVMResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -5106,6 +5160,11 @@ func (r MigrateVMResponse) GetApplicationProblemJSON406() *NotAcceptable {
 // GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r MigrateVMResponse) GetApplicationProblemJSON409() *Conflict {
 	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r MigrateVMResponse) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
 }
 
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -6180,6 +6239,13 @@ func ParseCreateSubscriptionResponse(rsp *http.Response) (*CreateSubscriptionRes
 		}
 		response.ApplicationProblemJSON406 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest UnprocessableContent
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -6285,6 +6351,16 @@ func ParseCreateSubscriptionResponse(rsp *http.Response) (*CreateSubscriptionRes
 			headers.Version = value
 		}
 		response.Headers406 = &headers
+	case rsp.StatusCode == 413:
+		var headers CreateSubscriptionResponse413Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers CreateSubscriptionResponse422Headers
 		if values := rsp.Header.Values("Version"); len(values) > 0 {
@@ -6850,6 +6926,13 @@ func ParseCreateUpgradeSessionResponse(rsp *http.Response) (*CreateUpgradeSessio
 		}
 		response.ApplicationProblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest UnprocessableContent
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -6948,6 +7031,16 @@ func ParseCreateUpgradeSessionResponse(rsp *http.Response) (*CreateUpgradeSessio
 			headers.Version = value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers CreateUpgradeSessionResponse413Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers CreateUpgradeSessionResponse422Headers
 		if values := rsp.Header.Values("Version"); len(values) > 0 {
@@ -7571,6 +7664,13 @@ func ParseSubmitReplyResponse(rsp *http.Response) (*SubmitReplyResponse, error) 
 		}
 		response.ApplicationProblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest UnprocessableContent
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -7672,6 +7772,16 @@ func ParseSubmitReplyResponse(rsp *http.Response) (*SubmitReplyResponse, error) 
 			headers.Version = value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers SubmitReplyResponse413Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers SubmitReplyResponse422Headers
 		if values := rsp.Header.Values("Version"); len(values) > 0 {
@@ -8265,6 +8375,13 @@ func ParseMigrateVMResponse(rsp *http.Response) (*MigrateVMResponse, error) {
 		}
 		response.ApplicationProblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalServerError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8359,6 +8476,16 @@ func ParseMigrateVMResponse(rsp *http.Response) (*MigrateVMResponse, error) {
 			headers.Version = value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers MigrateVMResponse413Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 500:
 		var headers MigrateVMResponse500Headers
 		if values := rsp.Header.Values("Version"); len(values) > 0 {
@@ -9166,6 +9293,15 @@ type NotFoundApplicationProblemPlusJSONResponse struct {
 	Headers NotFoundResponseHeaders
 }
 
+type PayloadTooLargeResponseHeaders struct {
+	Version string
+}
+type PayloadTooLargeApplicationProblemPlusJSONResponse struct {
+	Body ProblemDetails
+
+	Headers PayloadTooLargeResponseHeaders
+}
+
 type ServiceUnavailableResponseHeaders struct {
 	Version string
 }
@@ -9875,6 +10011,23 @@ func (response CreateSubscription406ApplicationProblemPlusJSONResponse) VisitCre
 	return err
 }
 
+type CreateSubscription413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSubscription413ApplicationProblemPlusJSONResponse) VisitCreateSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateSubscription422ApplicationProblemPlusJSONResponse struct {
 	UnprocessableContentApplicationProblemPlusJSONResponse
 }
@@ -10476,6 +10629,23 @@ func (response CreateUpgradeSession409ApplicationProblemPlusJSONResponse) VisitC
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUpgradeSession413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUpgradeSession413ApplicationProblemPlusJSONResponse) VisitCreateUpgradeSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11153,6 +11323,23 @@ func (response SubmitReply409ApplicationProblemPlusJSONResponse) VisitSubmitRepl
 	return err
 }
 
+type SubmitReply413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitReply413ApplicationProblemPlusJSONResponse) VisitSubmitReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SubmitReply422ApplicationProblemPlusJSONResponse struct {
 	UnprocessableContentApplicationProblemPlusJSONResponse
 }
@@ -11799,6 +11986,23 @@ func (response MigrateVM409ApplicationProblemPlusJSONResponse) VisitMigrateVMRes
 	return err
 }
 
+type MigrateVM413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response MigrateVM413ApplicationProblemPlusJSONResponse) VisitMigrateVMResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type MigrateVM500ApplicationProblemPlusJSONResponse struct {
 	InternalServerErrorApplicationProblemPlusJSONResponse
 }
@@ -12430,122 +12634,127 @@ func (sh *strictHandler) MigrateVM(ctx echo.Context, vmid VMID, params MigrateVM
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H17Uxs59uhXOdV3qwbuNMZAZmYHamvL4ZHxHTAUEFJ1x7lY7pZtLW2pR1JDvLl891/pSP20/CAhk2yW",
-	"vzB2SzqSzvvVH4NITFPBKdcq2P8YTCiJqcSPp4zfmb8xVZFkqWaCB/vBJR1RSXlEQQvQEwqcftCQkjGF",
-	"javz0/bOHkQJyRSFn1qvWrutvc0QaGvc6vNBP2u396JWq7WtsmExp/qnmcFMcCtS8mdGb6dE3lH5DzKM",
-	"cAQ9AEmTf/QD81w/GLSgM1SU6z4XHCFIiLIQtPo8CAMVTeiUGMj1LKXBfqC0ZHwcPD6GwamIiN1Ic19v",
-	"L7sgRjhfJCnRNIaN3fbOJggJ9ANTmvExbOy19zZBUiUyGdEDIEMlkkxTeJhQC8tN9wzuuHhQwLQCkrJL",
-	"IXQrCANJ/8yYpHGwr2VGq1COhJwSHewHmWRbMj/eIPSAf0Ol8kJ/PaHQuejCvX0AMkVjc0GEqwcqETID",
-	"AFUrYKEfyDRNzKo7rXar7QXi3bt3nUxPKNcsIpr6gYkmJEkoN1hxeXIIP//yUxu2wXz85eedXzZbS+/p",
-	"MQxSIsmUaoeKJyzRVM6v1NFasmGm6daQmB2P8DlzU/RDKqnCs5hDy90SJTfon+E9H027Mf7ZIpuDFhzf",
-	"UzkDks9t0OKMMK4pJzyiVxXchYjwPh9StzCNQfAWdDgwfk8SFlfBYAokHeHFPDA9gVfttsVXZnbyZ0bl",
-	"LAgDTqbmKOx8K5C55+jmHMnmDKlm/ozs9zluI6FqAZLqTHrO5tVmCETBmN1TDsMZjjGMACxjKKaR9J6J",
-	"TFmyW7AJP12v2pSIaTee30Y3Ngg3YiUMhnGZ6+EiLkFIiZ5UILCTLcP4eQiu7IWtB0SWjiWJKSg7aAEc",
-	"qpjyiaBUcG09eKqcdREw9UmfBtFCDuR+yOEwzMhxHMuJDHohl5RUpYLHhkhRgiBd4IN93kBHIz92N/fh",
-	"rPN/zi9bZ93e+WXronN9+FsIAtclSTKDkUgS8UBjGM76fLDFpmmyb0WNkGMrQdz/qRRxFunad9z+Z6RK",
-	"wT0fJkJRmJJ/CWkBNLuJBVXAhe5zlVJy56Hnnyv0bMmlPPT83J7GfFOiNZVmvv/3R3vr1/c/9vutxocN",
-	"u+HWj5v//JtfZkzXw5ybswX4cj99IpY8mofNJSuK3Ps1iS/tDZv/ImE4KX4kaZowK5C3UymGCZ3++C9l",
-	"sauc/m+SjoL94H9tl5rKtv1VbV/YUUdUE5You3Z9o69JDG71fZiSxEhbGoOacU0+hEBgKOKZEfKFxAE9",
-	"Ibpy3VOio4nFA5XSiI0cyLBBOGTcSHtekRaMR0kW09gwUpgypRgf93lOHhYvQrMgKcWEZfcWfSoaWIXY",
-	"fIfgntzOH8PdHwo+Slj0NY46X7oF16W+URwk5OdICwXqBwVRJiXlGpQmmh5AjLODIjMFD5NZ6/PPo8sN",
-	"BZHkisp7Ko+lFPIrHE0OBVgwAOF4ht2dUT0RcU/ojuWBX2FrFgToCQ0OCEC9HPmjvedn2KjZYhTRVJNh",
-	"Qr/CLnF7BQD7VY2axjXVe6NO6ptGUFixkaWpkJrGSP1cACnmgymNGQHDSI1KCUOjYRlZReNnYQo9oU9E",
-	"xuOvdHC4ds4VLEqUbAGNq2fAEENZLKJvObknLPlKaHLtTECmICsBgZFh9/AwYQlFqSEybfRwJ3mFjCZU",
-	"aUm0kJsHfW6+Y3wkidIyi3QmKdxRmipQZot83IJLquUMEvJcQuMtJ5meCMn+/VVYSHV5iyb5/1bQMpUL",
-	"UkM5Tmh+JsqgHbvVNGSXDW3ave7kUikiqpS558Py2P7yE6yAAQ4Oe5So3xjdxWg8kYHdKM2RkJJGGgiP",
-	"rWCmyiKeXROGmRHYd0ijoChXHuH8+Zj3mKuROL6TsoXmxTk3to1joFV+a9AglSKlUjOrbjJ1RFNJzR15",
-	"FN93E6on1On1Oc9mCuJiTKtUo4dCJJQgtkiqmaRTyvWR1+nxztg2pDJNaU2wJDEc3c6A0xcun5houqXZ",
-	"1OPuCYP7RYcxZw+1vJp/qbH/Ucz1vnhQDP9FI23WKc+9yy1k3lWrQo6VDzZ9CL+29lp7m/PXQopV7C1p",
-	"OlWrEL+CEY9hMGW8a0ftFLsgUpKZ+TGT7ELSEfswD/hH54Z73DafemRK7aczY+C5+R+tSwi279n0dlp6",
-	"e7bvd1Yfbrl2WNum97AzPbnGL+fOlyPbc/zFnOzUqla5XzFTVFkbmmlDkzEK0MIeUQZQyrOpAel156p7",
-	"GITBeeft9W+7t4en3ePe9e3h5fHRce+62zm9qgBXYtxJIh4sYCOSJQZBT3YCn4wr3B5GatHxrAUnO/sF",
-	"oEShtBMJDWFomYuRdVkKWhh76sMFkSRJaIK+GxXCMFOMU6UgmtDoDpnSiCTJkER3MGVjiftrwcnuPjCu",
-	"WEwtr7rpnoUguHUBAdFAwNDSvj2WWQiSpgkad+ZrkekwBzzsc8K5yHhEoRDTlqHlJ4g7P9n1nlOXK22w",
-	"oxPlpELimFmPxEUF60ckUTT0sDLmJvhBAYmsjDPcA+H1kE6xzDJiqQOFOPZoDHr7rc8JgNrKGTr8jK0f",
-	"GyDQpV/BKgPhaEQjTeN8AbWaIiqrhjn4PmrwwOzhrHizN72TM4hZDBtX77rXh78dH92e3xxfhnB02en2",
-	"jo9COH/Xu+0cXnfPe+i1J+pO5SjZ51pALGDjrPvmsnN9HMJp9+b41v23iQqaqNxLHRVqCwZh4FY05FUs",
-	"GYSBmy0Ig+rkXgTyx1Y6MJmlVCaM3zW56t9be61dD1edIEIsCWZ8UrDiCSGJ6q0jML5rrrjPe1WOVfr1",
-	"n0A/7yYsmtQ5H5Ca4xMeCNcqjxOVvhllVZ0+p/dUzvSE8fEB3JMkM3yVmf+BVF05RFI4vzQGW2WKTu8o",
-	"t8rqV2GdzcqnuySzBrzoYooEj6jkiHj2tlTdq42EVgjKOSSqicAw+LA1FlvOZ4de9CNlnqoubAhsfenb",
-	"a4ycW/PxcfldXxp29sTb7SChG67jQlcCCFQEcu0gPcpfjaGsv9cGR3+cVzCq6y5ipizOya76tNuKVf2m",
-	"jJ9SPtaTqhZT3qmkRPmUr3cTG4tBLpj7nTd6ncPfN0PkXmhIphSNyFbgndldRuO8D3+/tZ7wq+vO9bH1",
-	"hhv22fP+EhruISngV0Zv9sgL9OWhMlI4tM1cF6edXu/46Pas0+1dH/c6vcPjuot7o3P4+//HLd3+0dn6",
-	"v7fvf/ybVy3GeJ3/AuxJG0PRHNTK827wr8YVF0vlh7eCtVWjNT7mXovNQNew3Lq+xxQga3LROYswdfy+",
-	"NcLBKgVJcj4K9v9YjtdVmE5x6OP7Oqtw34ZB5DSut5I1w9K+axgVvHvZ+is4v1FQYi9zK295haZRu6fq",
-	"HsL8sJ5wbZU4xafwrNznrUV+2UOMti7iX8qj69VQYtXxVmHv1EfO36hH+bNg15gV5XEqGNewgbym9lvn",
-	"ohvCxfnV9fab4+vNpqbwJbFkEdEvjIAOcyZw0FQVhiLTqPDcnCkYiyIK2QydPoVzeBHQi3e5NfN8mGYN",
-	"JJqrEW5n85iVsHtaM+5sHK++wCm7p6XJBRvmGdSmI5HE1R8QvE2fr8SnFBh9xMcSmzH8OsRTOhVy9oa9",
-	"xn8YZ1Ojj7eL+Q3SjC1+8CJtYA4FURyt1nVieoUPPoaBEa5n669tHr+J0kyteLTOd9+aUYcXb5H33j95",
-	"eDl0kZcIVZokoTEoMdIPRpmt+MzmjunfgvuuyBrHLGF6BuaR1bZfkXSBM5YA5jeR7zas3G/1EJvn/34B",
-	"Pl1pryOujlS5OmJsXEwaSUQWw5RwMkY5mwqpjflT9Z1ww9MSA1/JlgxU6DowO8Y9sdHMfh4RltDYa+YZ",
-	"MN9aj8MCaN+hNlX4MIwSGivrDKiklOSQpZQ7AOqgObrEXxaBGdvbUHcsTWlcwh0GUhgs2TJsa51dZMrv",
-	"npXiwfCfAnB39JkCjHHNk/dIiunSjDZ3gWVahrNb3QJmell32JZAL2EIq3RsvAl7OobzPRAF7tS8K6ni",
-	"TFYxmBoqGDYplm4/33d1y8wStQLBC1ifQJIO1rB29lVA/MTWsAO90Jph6Oarmz7oZLDOSlIo5Tk+L5D7",
-	"gcW5Tu6Ya/zmErQsLtZ+82HvOe8ZxK55Nc3lBqHfz2QMEIxO7iMOAIJevYKNE8rZh80QkQISSu6pcq4W",
-	"a5ah6Q5GyyA8hrEw/9TI2C1vxntBviCSTNVrolj0RP3gUFJUiEii0Cr87fr6AnCihq1xAKmk6B1BqiLO",
-	"Kw2R4JowrgAdyPM0mxKlHoT0E1amqOyheFqltRdPhuWMPtSzJ3FuwNs9TBjlurLDp/pdjYIMu602RDgT",
-	"ROVUq46jzxc60m2UzWC5GNqjI6DFHeVgaMx+PHY6dZ8bjLDUwLT1kw8pkejnuKPc51aywC5gZfbHi2WX",
-	"UgNgtWHXuKhi9bm1mjN7r68euJxPJj85hF/+3v4FXFzUhRiVOZlUihGy4OEM6r7Qn1t7sOFEizlPF5ck",
-	"yQOZqfwiPb5S+9w8FL9lU8K3JCUxRk/phzQh3LIvtCmYAhHZRKWIlhmwCLFXIuROKL9jtvCnArPGywxz",
-	"IVcus65TtiqR5tk0cgR3eFFdeFRUWs104gH/aiKkhkn9vFQ2nRI5a0CM8qBBVpjfYtNhrBm2P0wIv/Oe",
-	"ofYKmmXn11y6H1TW6AeOstEl/Bk+7kKCOmzyof0Sq/xpLOs38VAG1Sq5Bwq0eCAynne/Vcx3SzR9Xokg",
-	"vNpswTvJNN0SPJntGx4073Py8CBSCVquF7jNB6wK26Z1Ubc0C6LyaDFyiWhYPdeiwc07L7a/6rJPc+dc",
-	"06jmd8rpxg0nQ/2cFU1Gq0DH0NEcVpqBPuhyldPqLt6gcyOFHVkq0wpSKrdyo2SJFv9Uj2QdohU+yZEL",
-	"SC+bEIPWix2JqI09IebRtHU8oYBVBkR+ktaGCNGCsEYWYEjbGRVkKBaaL2s5LepHWZoVRI6prpgWa3hQ",
-	"c9McD7w5RX6ISz2qvntdQgncVzpRxyxJ08R9XE0Q4WcST1gst3pzn+i740WApu7Ayw9iLvTXMJefQAuV",
-	"HIua5bPjkzBTwmfOaJmSGQwpMF5zWRMNgts03sI/tbPYC6cWW/Oqst/QLCNkTOWBE8tYazdN9QymlHAF",
-	"GKbFcWGemnDTPftB2VHPERwVhXG47FSdCZkH0a5tMkntYH9uN0/2ikaitHphQlSlIG9xSBM2rCmZJrPX",
-	"M4gpiRPGraN1+dkbBjNsWro+F2+eAUdyH0fOrswMqlrVlJuyyLRsuSeTICQbM04Sjzexki83x4TmEaLp",
-	"ljRLOP/GGpFSB2PtMnznn/vWflAFoaVJhl6l8tAN3mtyZxRWorTRi/SE9rnSNMWbm2R87NKSWFJkFuxX",
-	"UDISfMTGmaTGHsHTt4rUsktr8KH6ka1mQwtcivj1Ah4Ll297vW7vTQgXnbdXx0e4p8vz09Nu783t687h",
-	"70Ak7XMtCVdGKzqAw/Ozi9Pj6+OjEJ87PsLHQjjpdE/d+M7r88tr81lSGBnMqGfPuCWDMLBrBmFQXTEI",
-	"g2IN95NbJAgDu0oQBm4Nr7vkZurzAtt6pjoLHUuRpYvyoDDnQLMtMhoxzvQMNnI7bhNwoFdQf1KMws8c",
-	"XRkWyIyjf2/DaGExVZo5a9QmkBfO3s1P1xxupoW28Dmhh2l3YfC2uyrvrHdSZFvlGx/SRPCx4ZOtpwb+",
-	"kcdiVo317atKTduK0J0N3BUu0iKUV99E6JDHH72wh+4j2fykvRhaS5Zw5CIzzp2Pv+LVj8WDz72Jak+U",
-	"SaZnV+ZqLZoPjY1kTDCPr2ORQ9DWadeLs5Glo71VLDzROjXbsl4r/xqlo63q2yoLwRsL4DPNFR7RjTIS",
-	"C267e1YToJ2LLqa4U3lvHUa50YzC1HFNOHNRH+uo6HOqIpIYdQw0VXpI480WXE+kyMYTYHq/z/v8f+fi",
-	"uwjnq6Xx/CJtr2rn9TmAS3PZRIZplQBE0aktHvVn4WwvSMIBp6oeIIClWmkDIiqE1Fj8KgRJVTal1kuG",
-	"1oZqSgT7m6QkVgZMK+GrBp9bY2bEKD42V3ttp7g5U6Fdxx5YNfsS035hUaDanPOh4PcGFw1Atp4Xjq+v",
-	"uvDmCnonN1tX56fQ3tnbh4hMaXJIFK1k5IX2NgdOcA4K1TovWedOkcy/N1BWn7alqu5x7CqRP29/CaHw",
-	"Uw7qHs0BUCmFtNmDuNuykKvPB4sqPwYhDPJOFIMSvt32TiuvVYWhiBk1ZoJhJH0+V2eqYONVu72Jp2dI",
-	"ooqSyFPym0VMyQ/1PKVGbYjuAIMYfb4x8KRlGfgWZGwNQmi1WpshKIH3rOBBMq0p7/ORkHZWkDQSY84U",
-	"Mvap1QacRzEoic5DxJVocV4EbZT0lHKSsmA/2Gu1W3s2aWyCnG6bpOz2vlJWMKba17NEZ5KrojA9H2Cd",
-	"rhigsqUlqkilawDX552LbgveXnYBmxyU1cIK1R4udFme0oIOhnAtKwjtKszV11g6crafkVecUkzkh3rd",
-	"4D6QPE6BpGRUUtHnCSUSFYFoUlWbFeXOcWd5gctRDN5Q3bnoFgUJjcLs3XZ7Sa3S02qU/EUkC0rkFpSS",
-	"PEMV4Cu7Jd/zxda3KwXpOGRn9ZBahRwO+mn1oLnqXBz48+qB9WrXxzD4aZ1t+Uqdceze6rGe6klULqxv",
-	"H2mIxIvuDR1GY2W0lyp5Be/NFNuFA85Lm6dMaY9MWWTw19HbDO4511S1Y8wCF2T5SIk07z+TJtb2Knqy",
-	"p720YUXqBuHOFYIPF7kP0gVQnEvghVq+TWoxiFlH6AqNWIytEMf2R2t9PK6UYEZ6NHPm5jg+YttXI4jV",
-	"dLAY7/+jUPrVWphp6+7/ayUGqaGrhwieiqeuP9SjGVnvI7eGiKk9H5Zdu5zF6Gw3Uu8q1ucD++DAcmHs",
-	"jdWCd3k2WmJondlWWHGYF11ZmyIiUhr1m/T54JTxu0FulKDBUG1r55oOGQ1zIpLYDvF30BocGHWx2pXL",
-	"uss9vfDmxeVV7cg+mUuEKx8tcrdXX6mvj9lfI5gXVW+sKatr+PQJMjsvA1zG3fLw1ot8/9bku2qQUs7a",
-	"6iSGLE4oD186xD6Tc8WLmCdg/ZnLKkfgNR0JSfsc21UyPgamw9LjQnOe588OQf5D4M3xNQje54NK3cIg",
-	"dPblNENnCQasdtuvDkAYZH5wdn1hxWJIBCfs81e7u44zNisycweJIlPDFovVbFQFeQWQRFISz/oce8Ko",
-	"cje5w2yvvQdXlMI5BrCKOXNfSunZyxt21mAwK0XuzLnA8k8fl7TXUmMHn6dM4TG9FvHs2fSoFdVLj3Uf",
-	"t5YZfZzjpjtfGpp1mCbmQbh+q03eKJaXQBX8UZQFT5/CI/csQ1hWrPdJ2HtQoqXRGLDIoNaQBUXFXBOV",
-	"v2rb36loeLW7uw6MnqY934RcuVqranCJrJnTirc/1vt9PlpkT6gvJnWE3zclUgt69Qo6i+iuBIFJeCAz",
-	"jKArzZKkz43Oe0+BjLRrPbzbfuVjtHa1Z2S0Nf72akHSQZP72LOIfbT5Yo1+PxqbRbYGZi9V2lY6Yj6t",
-	"nnvOXfOlCKD9LQj4Fxr6/jw6a1PQ01C50ezaenhcuPo2D1evcPLYQGojxh2Cy6kAIWHEOFMTbMKZxGi+",
-	"MGn7T877SurpVt96kKGR6r2uCyPPA3iJOPzneySayR0V6nzb/GmxX+IKs0iAYEKoIZt8WlfhY18OUE8B",
-	"2SCJ6+aGiNPnA5cLPDDY00jv3TTa7aCW7jhoAbZJQrlqQexzTISrtHV71f7VoiW26ioVUUfeLXi1u1tW",
-	"CRdd5ZmCB5okW67193xry1onb5tuPMJGoy79b7GXoEFz35qfwJ+2/he7B5p8aSkfqjoE0LieEFWt836x",
-	"lJ/NUm7/unpU0U3+OzCtDRJ5cqKX80ifDrL9sXifx+NaOUf1hgh0dYXVnI3wrHzmC1kJT6LzF7vgu7ML",
-	"nkhZTzYPinfo+C2DKlVuY7Kr7VfwqWss0o46No+2aHNis/iMmMJu9jwufEn4vgvGYZSw8UTnlgfmZfa5",
-	"oX+XPStp4SCwuXx43Ae1UkJsGeCKIFqFIuRadrtnDAy5SmTh8OgtCP53x04qzsbKe85eGMzX0RS+PkdC",
-	"LH92Yb+NefVfiK2oO8NUXLFUyVyETeZfzlIwIYTThz63T9g6AMi4Zkm9fZByNQFxyUQaD/S54WMODh8H",
-	"uTDwvHCQFw7yXXMQxPLn5yCVmvYvwENc6Y3LllhSZJz3tSmsbszeGHirjQYgJAx6C36z3bBA6VlCi9dq",
-	"Lioe2ay9uM9232N8DA9GhWIaYmZfjkTUnSpa/AO2bg+NtVT2Z69zL9vnf/5NY31eml61N43tz6fGuL40",
-	"eY0GeSAM39XEdJ8/VDSrvJkzAmq0uGatNuphKVEKmazzSNndWDg9/qgHKfgY3VC1msgagDGLLW/mZEpD",
-	"7FTuXh2AB2e76hhKDY1yioYmqqblxnB4pVOz17F1lQ2nTNvW3d9w3osFcC1X1oJIsL0MvFpkVi8x4BeH",
-	"0/NaxQa/lvavrwiTy7z7yDoyxGhwX0aEXOYVo3mDgKJzwAJ1EXmLfXbec2Vne9EVX9jEd60rWjT/JGXx",
-	"frpO3QIWV1c0J8ENZ8GCAcErb0Di8bbA+nbz1U3vpM8LdWJjKPTEpSq6l5hsLqoRuDn7vMoAz+tP3C6K",
-	"V4N6X97dfH940bV28Quply/mtNxqr4lFizW7PSxe8y8J5t9M1w3gm42+xO7/82P3luhydmH+KzjE9sf7",
-	"6brVgbblyVwA6ebs25S7Bs8X4fWLUP3+cscQD+tI/mS8nBYxoJI2tl1zkadrxW66VT6VejsTmIr7ZiMT",
-	"ECP7Ofc0oEzeSNg97fPhLG8LtmmtzPJVGkwBUTMeTaTgIlP7sNvedQGhXPoD431uTfpB0RVocACpSJL8",
-	"EYwcUWAaEsKb7l0zherz3IdRzBHiq0/FA8/fSY0wR4RjNzRg2qci2HeY0M9mKV/AP9B8u8pa/oHdv4Cb",
-	"lde9OKHlhcH9V1kNjoz8TLHa2ctQltF0qz23/niP35SNvv54b4gKO2A5Wlz0Etz5N9wCqfSrsXHniXCN",
-	"klIMpElqzY3SKZswpSnqHJZFZDJxzbv2t7d3dn9ptVvt1o5nMSR+t9lPf8Uw6rNOda/1HJk3Car9u1yl",
-	"7qpXcrmJ6xnNHmMj77tlmIcUiREGzZzJ3N6rTDtnCi6AOe/dtNE5/N31AttcF/TcnTQ/9WG9dVcp1RS1",
-	"XfOmlWlslb4HvjP/UNsCzEC/5fg7rbw1qjKxwfLH94//EwAA//8=",
+	"7H17UyO3t+BXOdX7qwpsGmMemSRQt255GGbiDRgKGKZq41ksd8u2fnRLHUkN45vlu9/Skfpp2YZ5ZCZz",
+	"+Qtjt6Qj6bxf/VcQiTQTnHKtgoO/ghklMZX48YTxW/M3piqSLNNM8OAguKATKimPKGgBekaB0w8aMjKl",
+	"sHF5dtLd2YMoIbmi8FNnv7Pb2dsMgXamnSEfDfNudy/qdDrbKh+Xc6r/NDOYCW5ERv7M6U1K5C2V/0HG",
+	"EY6ghyBp8h/DwDw3DEYd6I0V5XrIBUcIEqIsBJ0hD8JARTOaEgO5nmc0OAiUloxPg4eHMDgREbEbae/r",
+	"7UUfxATniyQlmsawsdvd2QQhgX5gSjM+hY297t4mSKpELiN6CGSsRJJrCvczamG57p/CLRf3CphWQDJ2",
+	"IYTuBGEg6Z85kzQODrTMaR3KiZAp0cFBkEu2JYvjDUIP+NdUKi/0VzMKvfM+3NkHIFc0NhdEuLqnEiEz",
+	"AFC1Bhb6gaRZYlbd6XQ7XS8Q79696+V6RrlmEdHUD0w0I0lCucGKi9dH8OLnn7qwDebjzy92ft7srLyn",
+	"hzDIiCQp1Q4VX7NEU7m4Uk9ryca5pltjYnY8wefMTdEPmaQKz2IBLXcrlNygf4Z3fJL2Y/yzRTZHHTi+",
+	"o3IOpJjboMUpYVxTTnhEL2u4CxHhQz6mbmEag+Ad6HFg/I4kLK6DwRRIOsGLuWd6BvvdrsVXZnbyZ07l",
+	"PAgDTlJzFHa+Ncg8cHRzhmRzilSzeEb2+wK3kVC1AEl1Lj1ns78ZAlEwZXeUw3iOYwwjAMsYymkkvWMi",
+	"V5bslmzCT9frNiVi2o8Xt9GPDcJNWAWDYVzmeriIKxAyomc1COxkqzB+EYJLe2GPAyLPppLEFJQdtAQO",
+	"VU75RFBquPY4eOqcdRkwzUmfBtFSDuR+KOAwzMhxHMuJDHohl5RUZYLHhkhRgiBd4IND3kJHIz92Nw/g",
+	"tPd/zi46p/3B2UXnvHd19FsIAtclSTKHiUgScU9jGM+HfLTF0iw5sKJGyKmVIO7/TIo4j3TjO27/M1Kl",
+	"5J73M6EopOTfQloAzW5iQRVwoYdcZZTceuj5RY2eLblUh16c29OYb0a0ptLM9//+6G79+v7H4bDT+rBh",
+	"N9z5cfM//+WXGenjMOf6dAm+3KVPxJIH87C5ZEWRe78k8YW9YfNfJAwnxY8kyxJmBfJ2JsU4oemP/1YW",
+	"u6rp/yXpJDgI/td2pals21/V9rkd9YpqwhJl125u9CWJwa1+AClJjLSlMag51+RDCATGIp4bIV9KHNAz",
+	"omvXnRIdzSweqIxGbOJAhg3CIedG2vOatGA8SvKYxoaRQsqUYnw65AV5WLwIzYKkEhOW3Vv0qWlgNWLz",
+	"HYJ7crt4DHd/JPgkYdHXOOpi6Q5cVfpGeZBQnCMtFagfFES5lJRrUJpoeggxzg6KzBXcz+adTz+PPjcU",
+	"RJJLKu+oPJZSyK9wNAUUYMEAhOMz7O6U6pmIB0L3LA/8CluzIMBAaHBAAOrlyB/tPX+GjZotRhHNNBkn",
+	"9CvsErdXAnBQ16hp3FC9N5qkvmkEhRUbeZYJqWmM1M8FkHI+SGnMCBhGalRKGBsNy8gqGn8WpjAQ+rXI",
+	"efyVDg7XLriCRYmKLaBx9Rkw5JzME0HiKyFOiJx+DRxxEMCVEIAwNNDEChr6IaI0VoWO9IOChKXMqD6j",
+	"D1sp+bBlntoazzVVI2BGQkzEZgf6Gu5JpXCM6URICmNqtChJyefBEsObWETfcnJHWPKVCO3KGdFMQV4B",
+	"AhMjMOF+xhKKclfk2lgyTncRMppRpSXRQm4eDrn5jvGJJErLPNK5pHBLaaZAmS3yaQcuqJZzSMjnErtv",
+	"Ocn1TEj2X1+FCdeXt4RW/G9VFaYKVcTwHqd2fCLRoSdgq+0KWDW07TlwJ5dJEVGlzD0fVcf2t59gDQxw",
+	"cNijRMI12p/RGSMDuzE7IiEljTQQHlvVhiqLeHZNGOdG5blFLgeKcuVRbz4d8x4KRRzH9zK21EA748Y6",
+	"dCKoLrEMGmRSZFRqZhV2pl7RTFJzRx7T4d2M6hl1llEh9ZiCuBzTqQyRsRAJJYgtkmomaUq5fuV1G70z",
+	"1iGpTVPZYyxJjEy0M+D0pdMsJppuaZZ6HGZhcLfsMBYsyo7Xdqpsnj/Kud6XD4rxv2mkzTrVufe5hcy7",
+	"al1NYNWDbS/Mr529zt7m4rWQchV7S5qmah3i1zDiIQxSxvt21E65CyIlmZsfc8nOJZ2wD4uA/+UcmQ/b",
+	"5tOApNR+OjUmspv/wTrVYPuOpTdp5S/bvttZf7jV2mFjm97DzvXsCr9cOF+ObM/xF3OyqVVOC89srqiy",
+	"XgimDU3GqIKUFp0ygFKepwakl73L/lEQBme9t1e/7d4cnfSPB1c3RxfHr44HV/3eyWUNuArjXifi3gI2",
+	"IXliEPT1TuCTcaXjyEgtOp134PXOQQkoUSjtREJDGFvmYmRdnoEWxiL9cE4kSRKaoPdLhTDOFeNUKYhm",
+	"NLpFpjQhSTIm0S2kbCpxfx14vXsAjCsWU8urrvunIQhunWhANBAwtHRgj2UegqRZguax+VrkOiwAD4ec",
+	"cC5yHlEoxbRlaMUJ4s5f73rPqc+VNtjRiwpSIXHMrE/nvIb1E5IoGnpYGXMT/KCARFbGGe6B8HpIp1xm",
+	"FbE0gUIcewiDYiWfGwW1lVN0mXKS0tgAgUGRGlYZCCcTGmkaFwuo9RRRWzUswPdRgwdmD2fFm70evD6F",
+	"mMWwcfmuf3X02/Grm7Pr44sQXl30+oPjVyGcvRvc9I6u+mcDjHsQdasKlBxyLSAWsHHaf3PRuzoO4aR/",
+	"fXzj/ttEBU3U7qWJCo0FgzBwKxryKpcMwsDNFoRBfXIvAvmjUz2YzTMqE8Zv21z1l85eZ9fDVWeIECvC",
+	"QR8V7nlCUKd+6wiM75prAYhBnWNVkZEn0M+7GYtmTc4HpOE6hnvCtSoibZV3S1lVZ8jpHZVzPWN8egh3",
+	"JMkNX2XmfyB1ZxiRFM4ujMlbm6I3eFXYtc2rsO565dNdknkLXnTSRYJHVHJEPHtbqhkXQEIrBeUCEjVE",
+	"YBh82JqKLef1xDjEK2Weqi9sCOzx0nfQGrmw5sPD6ru+MOzsibfbQ0I3XMcF/wQQqAnkxkF6lL8GQ3n8",
+	"Xlsc/WFRwaivu4yZsrggu/rTbitW9UsZP6F8qmd1Laa6U0mJ8ilf72Y2moVcsDCkNwa9o983Q+ReaEhm",
+	"FI3ITuCd2V1G67yPfr+xsYTLq97VsY0nGPY58P4SGu4hKeBXRm/2yAv0hqIyUoYEzFznJ73B4PjVzWmv",
+	"P7g6HvQGR8fNIMFG7+j3/49buvmjt/V/b97/+C+vWowRT/8F2JM2hqI5qLXn3eJfrSsulyoObw1rq8e7",
+	"fMy9Ed2CvmG5TX2PKUDW5OKbFmGa+H1jhINVCpLkbBIc/LEar+swneDQh/dNVuG+DYPIaVxvJWsH9n3X",
+	"MCl596r113B+o6DEXuZW3fIaTaNxT/U9hMVhPeHaapGej+FZhbNMi+KyxxivXsa/lEfXa6DEuuOtw95r",
+	"jly8UY/yZ8FuMCvK40wwrmEDeU3jt955P4Tzs8ur7TfHV5ttTeFLYskyol8aQx4XTOCwrSqMRa5R4bk+",
+	"VTAVZRy3HXx+CufwIqAX7wpr5vNhmjWQaKFGuJ0tYlbC7mjDuLOR0OYCJ+yOViYXbJhnUJuORBLXf0Dw",
+	"Nn2+Ep9SYPQRH0tsZ0E0IU5pKuT8DXuJ/zDOUqOPd8v5DdJMLX7wMvFiAQVRHK3XdWJ6iQ8+hIERrqeP",
+	"X9s8fh1luVrzaJPvvjWjjs7fIu+9e/LwaugyLxGqNElCY1Biou+NMlvzmS0c038J7rsiaxyzhOk5mEfW",
+	"235l2grOWAFY3ESx27B2v/VDbJ//+yX4dKm9jrgmUhXqiLFxMe0mEXkMKeFkinI2E1Ib86fuO+GGpyUG",
+	"vootGajQdWB2jHtik7n9PCEsobHXzDNgvrUehyXQvkNtqvRhGCU0VtYZUEvKKSDLKHcANEFzdIm/LAMz",
+	"trehblmW0biCOwykMFiyZdjWY3aRK797Vop7w39KwN3R5wowSrhI3hMp0pU5ge4Cq8QWZ7e6Bcz0sumw",
+	"rYBewRDW6dh4E/Z0DOe7JwrcqXlXUuWZrGMwDVQwbFKs3H6x7/qWmSVqBYKXsD6BJB2sYePs64D4ia1l",
+	"B3qhNcPQzdc0fdDJYJ2VpFTKC3xeIvcDi3O9wjHX+s2luFlcbPzmw94zPjCI3fBqmssNQr+fyRggGN89",
+	"QBwABL1+BRuvKWcfNkNECkgouaPKuVqsWYamOxgtg/AYpsL80yBjt7wZ7wX5nEiSqpdEseiJ+sGRpKgQ",
+	"kUShVfjb1dU54EQtW+MQMknRO4JURZxXGiLBNWFcATqQF2k2I0rdC+knrFxROUDxtE5rL58Mqxl9qGdP",
+	"4syAt3uUMMp1bYdP9bsaBRl2O12IcCaIqqnWHceQL3Wk2yibwXIxtkdHQItbysHQmP147HTqITcYYamB",
+	"aesnH1Mi0c9xS7nPrWSBXcLK7I/nqy6lAcB6w651UeXqC2u1Z/ZeXzNwuZiO//oIfv6l+zO4uKgLMSpz",
+	"MpkUE2TB4zk0faEvOnuw4USLOU8XlyTJPZmr4iI9vlL73CIUv+Up4VuSkhijp/RDlhBu2RfaFEyBiGyq",
+	"V0SrHGKE2CsRCieU3zFb+lOBWeNljtmka5d5rFO2LpEW2TRyBHd4UVN41FRazXTiAf9yJqSGWfO8VJ6m",
+	"RM5bEKM8aJEVZgjZhCJrhh2ME8JvvWeovYJm1fm1lx4GtTWGgaNsdAl/go+7lKAOm3xov8IqfxrL+k3c",
+	"V0G1Wu6BAi3uiYwX3W81890SzZDXIgj7mx14J5mmW4In8wPDgxZ9Th4eRGpBy8cFbosB68K2WVPUrcyC",
+	"qD1ajlwhGtbPtWxw+87L7a+77JPCOdc2qvmtcrpxy8nQPGdFk8k60DF0tICVZqAPukLltLqLN+jcKgJA",
+	"lsq0gozKrcIoWaHFP9Uj2YRojU9y4gLSqybEoPVyRyJqY0+IebRtHU8oYJ0BUZyktSFCm/yGRhZgSNsZ",
+	"FWQslpovj3JaNI+yMiuInFJdMy0e4UEtTHM88PYUxSGu9Kj67nUFJXBf8UkTsyTNEvdxPUGEn0g8Ybnc",
+	"+s19pO+OlwGapgOvOIiF0F/LXH4CLdRyLBqWz45PwqSEz53RkpI5jCkw3nBZEw2C20To0j+1s9wLp5Zb",
+	"86q239AsI2RM5aETy1itmGZ6DiklXAGGaXFcWKQmXPdPf1B21OcIjorSOFx1qs6ELIJoVzaZpHGwL7rt",
+	"k72kkaisXpgRVStpXB7ShA1rSmbJ/OUcYkrihHHraF199obBjNuWrs/FW2TAkcLHUbArM4Oq14UVpiwy",
+	"LVswyyQIyaaMk8TjTazlyy0woUWEaLslzRLOv/GISKmDsXEZvvMvfGs/qJLQsiRHr1J16AbvNbk1CitR",
+	"2uhFekaHXGma4c3Ncj51aUksKTMLDmooGQk+YdNcUmOP4OlbRWrVpbX4UPPI1rOhJS5F/HoJj4WLt4NB",
+	"f/AmhPPe28vjV7ini7OTk/7gzc3L3tHvQCQdci0JV0YrOoSjs9Pzk+Or41chPnf8Ch8L4XWvf+LG916e",
+	"XVyZz5LCxGBGM3vGLRmEgV0zCIP6ikEYlGu4n9wiQRjYVYIwcGt43SXXqc8LbCvCmix0KkWeLcuDwpwD",
+	"zbbIZMI403PYKOy4TcCBXkH9UTEKP3N0hWwgc47+vQ2jhcVUaeasUZtAXjp7Nz9ec7hOS23hU0IPaX9p",
+	"8La/Lu9s8LrMtio2PqaJ4FPDJztPDfwjj8WsGuvbV7WqwDWhOxu4K12kZSivuYnQIY8/emEP3UeyxUl7",
+	"MbSRLOHIReacOx9/zasfi3ufexPVniiXTM8vzdVaNB8bG8mYYB5fxzKHoK10b5a3I0tHe6tceKZ1ZrZl",
+	"vVb+NSpHW923VZXStxbAZ9orPKAbZSKW3Hb/tCFAe+d9THGn8s46jAqjGYWp45pw6qI+1lEx5FRFJDHq",
+	"GGiq9JjGmx24mkmRT2fA9MGQD/n/LsR3Gc5XK+P5Zdpe3c4bcgCX5rKJDNMqAYiiqS2/9WfhbC9JwgGn",
+	"qh4igJVaaQMiKoTMWPwqBElVnlLrJUNrQ7Ulgv1NUhIrA6aV8HWDz60xN2IUH1uoXrdTXJ+q0K5jD6ye",
+	"fYlpv7AsUG3O+UjwO4OLBiBbEQ3HV5d9eHMJg9fXW5dnJ9Dd2TuAiKQ0OSKK1jLyQnubIyc4R6VqXRT9",
+	"c6dIFt8bKOtP22Jf9zj25Siet7+EUPopR02P5giolELa7EHcbVUKN+SjZZUfoxBGRS+PUQXfbnenU1T7",
+	"wljEjBozwTCSIV+o1FWwsd/tbuLpGZKooyTylOJmEVOKQz3LqFEbolvAIMaQb4w8aVkGviUZW6MQOp3O",
+	"ZghK4D0ruJdMa8qHfCKknRUkjcSUM4WMPUUQT1hq7tv5CB29/eBIVqoDTH6uVZoxBRHJMhob42MHTtlL",
+	"b5EZ2gX4cfMQCCRGg3KZvKpMu4P9nT28oSFvXl9RiWbsH0RIMwqLiwgWOlp0RniUZkkCREp2hxXRZKKp",
+	"hL0uKAQ11yAmE3Mlv2x2oOe2BTPC48TchIZUKA0v9otd4ndkyDVLaZsn2KY0P3Ut0DDCaq+tnllxZFUr",
+	"554NKg7m4Yi10HtVk98+weBgp7v/y08/vzDGUEY5yVhwEOx1up09m5w3Q4myTTJ2c1cr35hS7euuo3PJ",
+	"y/LAQq9X1rmNgUBbwqPKlMUW3EPeO+934O1FH7AdR1XXrlC95EJXZUAd6GGo3LLc0K7CXB2T5VfOxjZ6",
+	"AcfKRS6gWeFqMM/Fg5BlGdVfDHlCiUSFK5rVzRNFuXOQWp7rckGDN1T3zvtl4UerhcBut7uiJuxptWD+",
+	"Yp0lpYhLSnY+Q73qvt2S7/ly69u11gk4ZGf9kEYlIg76af2ghTpyHPhi/cBmXfZDGPz0mG35ivJx7N76",
+	"sZ4qVVTibAwFaYjEy+4NHXNTZbTEOnkF780U26Wj00ubJ8wwnQXZvcyx0kRvM3jgXID13kZLXL3VIxXS",
+	"vP9Emni099aTpe6lDau6bBDuXE74cJljIl2gyrlenqnl26QWg5hNhK7RiMXYGnFs/2WtvIe1EsxIj3Zu",
+	"4gLHR2z7agSxng6W4/0/CqX3H4WZtkPE/1iJQRro6iGCp+Kp62T2YEY2Ox4+QsQ0ng+r/nLOMnc2Mmn2",
+	"vxvykX1wZLkwdnHrwLsi6y8xtM5s07Y4LIrbrO0WGc3cKNpDPjph/HZUGH+oQdcbMLr2WEbDnIkktkP8",
+	"vd5Gh0ZdrPePs2EJT9fGRXF52Tiyj+YS4dpHyxz59Vfq67j39wjmZVUyj5TVDXz6CJldlFuu4m5FGPFZ",
+	"vn9r8l21SKlgbU0SQxYnlIcvHWFH1IUiUczHsH7jVRU68BKdBEOOjVUZnwLTYeXZogXP82fhIP8h8Ob4",
+	"CgQf8lGtPmQUOvsyzdEphYHB3e7+IQiDzPfOf1JasRh6cn6M/d1dxxnbla+FI0qR1LDFcjUbvUJeASSR",
+	"lMTzIcfuRaraTeGE2OvuwSWlcIaBwnLOwmdVeVCL1rINGMxKkTtzLrDM1scl7bU02MGnKVN4TC9FPP9s",
+	"etSaKrGHZixBy5w+LHDTnS8NzWOYJuabuM7Abd4oVpealfxRVIVlH8Mj9yxDWFUU+VHYe1ihpdEYsJij",
+	"0fgGRcVCs5q/a9vfqWjY33kEe283NTPjdncfszdPU6VvQh5dPqqqc4WMWtCmt/9qdrR9sESSUF/M8BV+",
+	"35ZkHRg0KxwtgbgSESbhnswxwwGd2EOOXmwK1oVtqG23u+9j0Ha1z8igG3xxf0lSSJtr2bOIfTT9bMV+",
+	"P5qeRbYWZq9U9tY6cD6u3n7BzfOlCKD7LSgGzzT0/XmCHk1BT0PlVjt36xly6QQ3RTrBGueQDXS3chBC",
+	"cDkvICRMGGdqhm1mkxjNHiZth9VFH0szHe5bD060UvEf6/oo8jSeIxX/fE9GO/mmRp1v2z8t92dcYpYP",
+	"EEzYNWRTTOuyK+zrL5opOhskcd32EHGGfORytUeYKdFMv9402u2okY466gC2sUK5akEcckxUrLXd2+/+",
+	"atGySMBwiqgj7w7s7+5WVdzlexOYgnuaJFuuuf1i69FGr3qbDj7BRrAuPXO5d6FFc9+af8FfVvA3uxXa",
+	"fGklH6o7EtAonxFVr8N/trA/m4Xd/XX9qPJ9Cf+DTXKDfJ5c99W81ae7bP9Vvunm4VE5Ts1GF3R95dyC",
+	"bfFZ+dMXsi6exB+e7Ynvzp54ImU92awo3y7ltyjqVLmNScy2D8XHrrFMq+rZ/OiyfY3NGjTiDd/zwOPS",
+	"B4VvgmEcJgmbznRhsWC+7ZAb+ndZ0ZKWjgWbO4jHfdgoEcVWEK64pVMqUK4Vu3vGwFCoUhYOj76D4H93",
+	"7KTmpKy9AfCZwXwdDePrcyTE8s8u7LexXuILsRV1a5iKK4KrmIuwRRqrWQomoHB6P+T2CVvfATnXLGm2",
+	"hVKu1iOumEjrgSE3fMzB4eMg5waeZw7yzEG+aw6CWP75OUitV8EX4CGupMplZ6woHi/6FZXWOmaLjLxV",
+	"ZCMQEkaDJb/ZLmeg9Dyh5QtnlxUFbTZeaWm7KjI+hXujQjENMbOvDSPqVpWvbgBsyR8aa6nqu9/kXvb9",
+	"DYvv4BvyyvRqvIPvYDEVx/UbKmpCyD1hWNzD9JDf1zSroloIATVaXLsGH/WwjCiFTNZ5suxuLJweP9a9",
+	"FHyK7qtGrWsDwJjFljdzktIQO9C7V0LgwdluSYZSQ6OcoqGJqmm1MRxe68DtdYhd5uOUaduS/RvOs7EA",
+	"PsoFtiSCbC8DrxaZ1XPs+NlR9W1Y0wYvV77PoCaELopuNI+RPUbz+zKi56KoIC4aRpSdJJaomciT7LOL",
+	"Hi8727OO+cxevmsd06L5RymZd+lj6iuw2L6mcQluOAsWNgheeyMWj7cF9jswX10PXg95qYZsjIWeuZRK",
+	"91KbzWW1DNenn1bB4HkdjttF+bJd7+vw22/kL7sYL3/F++rFnHZc7z2ybLF294/la/4tyQPX6WMTBsxG",
+	"n3MF/vm5ApboCnZh/is5xPZfd+ljqxhtC5yFwNP16bcpdw2eL8PrZ6H6/eWqIR42kfzJeJmWsaOKNrZd",
+	"s5mna8VuunW+mGZ7G0jFXbuxDXYEMZ8LDwXK5I2E3dEhH8+LNnGb1jqtXq3CFBA159FMCi5ydQC73V0X",
+	"SCqkPzA+5NYVMCq7RI0OIRNJUjyCEScKTENCeNstbKZQQ174Pso5QnwVrrjnxVveEeaIcOyOB0z7VAT7",
+	"Thv6ySzlC/gV2m/beZRfYfdv4GbVdS9PoHlmcP8Ap8TX56SO/PzMtN4hzlCk0ZDrvdv+eI/fVA3j/nhv",
+	"iNG1ZUIaXvYy5cU3JQOp9eOxce6ZcA23MgzcSWrNlMoJnDClKeoqlrXkMnFN4A62t3d2f+50O93Ojmcx",
+	"ZBpusx//qmrUg53K3+ipsmhK1PvAuUrkda92cxM3M689RkrRv80wHSkSI0TauZ2FnVibdsGEXAJz0QNs",
+	"o3f0u+spt/lY0As31OLUR80WcJU0VNR2X0xr09guBB74Tv1Dbe8tA/2Wkwu09vax2sQGyx/eP/x3AAAA",
+	"//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

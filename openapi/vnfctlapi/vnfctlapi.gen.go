@@ -236,6 +236,12 @@ type NotAcceptable = ProblemDetails
 // NotFound RFC 7807 problem details as profiled by SOL013 clause 6.3 (status and detail always present).
 type NotFound = ProblemDetails
 
+// PayloadTooLarge RFC 7807 problem details as profiled by SOL013 clause 6.3 (status and detail always present).
+type PayloadTooLarge = ProblemDetails
+
+// ServiceUnavailable RFC 7807 problem details as profiled by SOL013 clause 6.3 (status and detail always present).
+type ServiceUnavailable = ProblemDetails
+
 // Unauthorized RFC 7807 problem details as profiled by SOL013 clause 6.3 (status and detail always present).
 type Unauthorized = ProblemDetails
 
@@ -1099,6 +1105,12 @@ type ListVnfsResponse500Headers struct {
 	Version string
 }
 
+// ListVnfsResponse503Headers the declared response headers of an HTTP 503 response for ListVnfs
+type ListVnfsResponse503Headers struct {
+	RetryAfter *string
+	Version    string
+}
+
 type ListVnfsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1114,6 +1126,8 @@ type ListVnfsResponse struct {
 	ApplicationProblemJSON406 *NotAcceptable
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *InternalServerError
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ServiceUnavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListVnfsResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -1126,6 +1140,8 @@ type ListVnfsResponse struct {
 	Headers406 *ListVnfsResponse406Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *ListVnfsResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListVnfsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1156,6 +1172,11 @@ func (r ListVnfsResponse) GetApplicationProblemJSON406() *NotAcceptable {
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ListVnfsResponse) GetApplicationProblemJSON500() *InternalServerError {
 	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListVnfsResponse) GetApplicationProblemJSON503() *ServiceUnavailable {
+	return r.ApplicationProblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1223,6 +1244,12 @@ type GetVnfResponse500Headers struct {
 	Version string
 }
 
+// GetVnfResponse503Headers the declared response headers of an HTTP 503 response for GetVnf
+type GetVnfResponse503Headers struct {
+	RetryAfter *string
+	Version    string
+}
+
 type GetVnfResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1240,6 +1267,8 @@ type GetVnfResponse struct {
 	ApplicationProblemJSON406 *NotAcceptable
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *InternalServerError
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ServiceUnavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetVnfResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -1254,6 +1283,8 @@ type GetVnfResponse struct {
 	Headers406 *GetVnfResponse406Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *GetVnfResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetVnfResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1289,6 +1320,11 @@ func (r GetVnfResponse) GetApplicationProblemJSON406() *NotAcceptable {
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r GetVnfResponse) GetApplicationProblemJSON500() *InternalServerError {
 	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetVnfResponse) GetApplicationProblemJSON503() *ServiceUnavailable {
+	return r.ApplicationProblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1361,6 +1397,12 @@ type DrainInstanceResponse500Headers struct {
 	Version string
 }
 
+// DrainInstanceResponse503Headers the declared response headers of an HTTP 503 response for DrainInstance
+type DrainInstanceResponse503Headers struct {
+	RetryAfter *string
+	Version    string
+}
+
 type DrainInstanceResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1380,6 +1422,8 @@ type DrainInstanceResponse struct {
 	ApplicationProblemJSON409 *Conflict
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *InternalServerError
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ServiceUnavailable
 	// Headers202 the parsed response headers for an HTTP 202 response
 	Headers202 *DrainInstanceResponse202Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -1396,6 +1440,8 @@ type DrainInstanceResponse struct {
 	Headers409 *DrainInstanceResponse409Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *DrainInstanceResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DrainInstanceResponse503Headers
 }
 
 // GetJSON202 returns the response for an HTTP 202 `application/json` response
@@ -1436,6 +1482,11 @@ func (r DrainInstanceResponse) GetApplicationProblemJSON409() *Conflict {
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r DrainInstanceResponse) GetApplicationProblemJSON500() *InternalServerError {
 	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DrainInstanceResponse) GetApplicationProblemJSON503() *ServiceUnavailable {
+	return r.ApplicationProblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1508,6 +1559,12 @@ type UndrainInstanceResponse500Headers struct {
 	Version string
 }
 
+// UndrainInstanceResponse503Headers the declared response headers of an HTTP 503 response for UndrainInstance
+type UndrainInstanceResponse503Headers struct {
+	RetryAfter *string
+	Version    string
+}
+
 type UndrainInstanceResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1527,6 +1584,8 @@ type UndrainInstanceResponse struct {
 	ApplicationProblemJSON409 *Conflict
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *InternalServerError
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ServiceUnavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *UndrainInstanceResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -1543,6 +1602,8 @@ type UndrainInstanceResponse struct {
 	Headers409 *UndrainInstanceResponse409Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *UndrainInstanceResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UndrainInstanceResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1583,6 +1644,11 @@ func (r UndrainInstanceResponse) GetApplicationProblemJSON409() *Conflict {
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r UndrainInstanceResponse) GetApplicationProblemJSON500() *InternalServerError {
 	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UndrainInstanceResponse) GetApplicationProblemJSON503() *ServiceUnavailable {
+	return r.ApplicationProblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1650,9 +1716,20 @@ type ScaleVnfResponse409Headers struct {
 	Version string
 }
 
+// ScaleVnfResponse413Headers the declared response headers of an HTTP 413 response for ScaleVnf
+type ScaleVnfResponse413Headers struct {
+	Version string
+}
+
 // ScaleVnfResponse500Headers the declared response headers of an HTTP 500 response for ScaleVnf
 type ScaleVnfResponse500Headers struct {
 	Version string
+}
+
+// ScaleVnfResponse503Headers the declared response headers of an HTTP 503 response for ScaleVnf
+type ScaleVnfResponse503Headers struct {
+	RetryAfter *string
+	Version    string
 }
 
 type ScaleVnfResponse struct {
@@ -1672,8 +1749,12 @@ type ScaleVnfResponse struct {
 	ApplicationProblemJSON406 *NotAcceptable
 	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *InternalServerError
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ServiceUnavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ScaleVnfResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -1688,8 +1769,12 @@ type ScaleVnfResponse struct {
 	Headers406 *ScaleVnfResponse406Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *ScaleVnfResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *ScaleVnfResponse413Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *ScaleVnfResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ScaleVnfResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1727,9 +1812,19 @@ func (r ScaleVnfResponse) GetApplicationProblemJSON409() *Conflict {
 	return r.ApplicationProblemJSON409
 }
 
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ScaleVnfResponse) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ScaleVnfResponse) GetApplicationProblemJSON500() *InternalServerError {
 	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ScaleVnfResponse) GetApplicationProblemJSON503() *ServiceUnavailable {
+	return r.ApplicationProblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1797,9 +1892,20 @@ type SwitchoverResponse409Headers struct {
 	Version string
 }
 
+// SwitchoverResponse413Headers the declared response headers of an HTTP 413 response for Switchover
+type SwitchoverResponse413Headers struct {
+	Version string
+}
+
 // SwitchoverResponse500Headers the declared response headers of an HTTP 500 response for Switchover
 type SwitchoverResponse500Headers struct {
 	Version string
+}
+
+// SwitchoverResponse503Headers the declared response headers of an HTTP 503 response for Switchover
+type SwitchoverResponse503Headers struct {
+	RetryAfter *string
+	Version    string
 }
 
 type SwitchoverResponse struct {
@@ -1819,8 +1925,12 @@ type SwitchoverResponse struct {
 	ApplicationProblemJSON406 *NotAcceptable
 	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *InternalServerError
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ServiceUnavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *SwitchoverResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -1835,8 +1945,12 @@ type SwitchoverResponse struct {
 	Headers406 *SwitchoverResponse406Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *SwitchoverResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *SwitchoverResponse413Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *SwitchoverResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *SwitchoverResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1874,9 +1988,19 @@ func (r SwitchoverResponse) GetApplicationProblemJSON409() *Conflict {
 	return r.ApplicationProblemJSON409
 }
 
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r SwitchoverResponse) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r SwitchoverResponse) GetApplicationProblemJSON500() *InternalServerError {
 	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r SwitchoverResponse) GetApplicationProblemJSON503() *ServiceUnavailable {
+	return r.ApplicationProblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -2104,6 +2228,13 @@ func ParseListVnfsResponse(rsp *http.Response) (*ListVnfsResponse, error) {
 		}
 		response.ApplicationProblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
+
 	}
 
 	switch {
@@ -2174,6 +2305,23 @@ func ParseListVnfsResponse(rsp *http.Response) (*ListVnfsResponse, error) {
 			headers.Version = value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListVnfsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2241,6 +2389,13 @@ func ParseGetVnfResponse(rsp *http.Response) (*GetVnfResponse, error) {
 			return nil, err
 		}
 		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
 
 	}
 
@@ -2322,6 +2477,23 @@ func ParseGetVnfResponse(rsp *http.Response) (*GetVnfResponse, error) {
 			headers.Version = value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetVnfResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2396,6 +2568,13 @@ func ParseDrainInstanceResponse(rsp *http.Response) (*DrainInstanceResponse, err
 			return nil, err
 		}
 		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
 
 	}
 
@@ -2487,6 +2666,23 @@ func ParseDrainInstanceResponse(rsp *http.Response) (*DrainInstanceResponse, err
 			headers.Version = value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers DrainInstanceResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2561,6 +2757,13 @@ func ParseUndrainInstanceResponse(rsp *http.Response) (*UndrainInstanceResponse,
 			return nil, err
 		}
 		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
 
 	}
 
@@ -2652,6 +2855,23 @@ func ParseUndrainInstanceResponse(rsp *http.Response) (*UndrainInstanceResponse,
 			headers.Version = value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers UndrainInstanceResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2720,12 +2940,26 @@ func ParseScaleVnfResponse(rsp *http.Response) (*ScaleVnfResponse, error) {
 		}
 		response.ApplicationProblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalServerError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
 
 	}
 
@@ -2807,6 +3041,16 @@ func ParseScaleVnfResponse(rsp *http.Response) (*ScaleVnfResponse, error) {
 			headers.Version = value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers ScaleVnfResponse413Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 500:
 		var headers ScaleVnfResponse500Headers
 		if values := rsp.Header.Values("Version"); len(values) > 0 {
@@ -2817,6 +3061,23 @@ func ParseScaleVnfResponse(rsp *http.Response) (*ScaleVnfResponse, error) {
 			headers.Version = value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ScaleVnfResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2885,12 +3146,26 @@ func ParseSwitchoverResponse(rsp *http.Response) (*SwitchoverResponse, error) {
 		}
 		response.ApplicationProblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalServerError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
 
 	}
 
@@ -2972,6 +3247,16 @@ func ParseSwitchoverResponse(rsp *http.Response) (*SwitchoverResponse, error) {
 			headers.Version = value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers SwitchoverResponse413Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 500:
 		var headers SwitchoverResponse500Headers
 		if values := rsp.Header.Values("Version"); len(values) > 0 {
@@ -2982,6 +3267,23 @@ func ParseSwitchoverResponse(rsp *http.Response) (*SwitchoverResponse, error) {
 			headers.Version = value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers SwitchoverResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -3361,6 +3663,25 @@ type NotFoundApplicationProblemPlusJSONResponse struct {
 	Headers NotFoundResponseHeaders
 }
 
+type PayloadTooLargeResponseHeaders struct {
+	Version string
+}
+type PayloadTooLargeApplicationProblemPlusJSONResponse struct {
+	Body ProblemDetails
+
+	Headers PayloadTooLargeResponseHeaders
+}
+
+type ServiceUnavailableResponseHeaders struct {
+	RetryAfter *string
+	Version    string
+}
+type ServiceUnavailableApplicationProblemPlusJSONResponse struct {
+	Body ProblemDetails
+
+	Headers ServiceUnavailableResponseHeaders
+}
+
 type UnauthorizedResponseHeaders struct {
 	Version         string
 	WWWAuthenticate *string
@@ -3485,6 +3806,26 @@ func (response ListVnfs500ApplicationProblemPlusJSONResponse) VisitListVnfsRespo
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVnfs503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListVnfs503ApplicationProblemPlusJSONResponse) VisitListVnfsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3621,6 +3962,26 @@ func (response GetVnf500ApplicationProblemPlusJSONResponse) VisitGetVnfResponse(
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVnf503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetVnf503ApplicationProblemPlusJSONResponse) VisitGetVnfResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3779,6 +4140,26 @@ func (response DrainInstance500ApplicationProblemPlusJSONResponse) VisitDrainIns
 	return err
 }
 
+type DrainInstance503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DrainInstance503ApplicationProblemPlusJSONResponse) VisitDrainInstanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UndrainInstanceRequestObject struct {
 	VnfInstanceID VnfInstanceID `json:"vnfInstanceId"`
 	InstanceID    InstanceID    `json:"instanceId"`
@@ -3933,6 +4314,26 @@ func (response UndrainInstance500ApplicationProblemPlusJSONResponse) VisitUndrai
 	return err
 }
 
+type UndrainInstance503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UndrainInstance503ApplicationProblemPlusJSONResponse) VisitUndrainInstanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ScaleVnfRequestObject struct {
 	VnfInstanceID VnfInstanceID `json:"vnfInstanceId"`
 	Params        ScaleVnfParams
@@ -4070,6 +4471,23 @@ func (response ScaleVnf409ApplicationProblemPlusJSONResponse) VisitScaleVnfRespo
 	return err
 }
 
+type ScaleVnf413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ScaleVnf413ApplicationProblemPlusJSONResponse) VisitScaleVnfResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ScaleVnf500ApplicationProblemPlusJSONResponse struct {
 	InternalServerErrorApplicationProblemPlusJSONResponse
 }
@@ -4083,6 +4501,26 @@ func (response ScaleVnf500ApplicationProblemPlusJSONResponse) VisitScaleVnfRespo
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ScaleVnf503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ScaleVnf503ApplicationProblemPlusJSONResponse) VisitScaleVnfResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4224,6 +4662,23 @@ func (response Switchover409ApplicationProblemPlusJSONResponse) VisitSwitchoverR
 	return err
 }
 
+type Switchover413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response Switchover413ApplicationProblemPlusJSONResponse) VisitSwitchoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type Switchover500ApplicationProblemPlusJSONResponse struct {
 	InternalServerErrorApplicationProblemPlusJSONResponse
 }
@@ -4237,6 +4692,26 @@ func (response Switchover500ApplicationProblemPlusJSONResponse) VisitSwitchoverR
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Switchover503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response Switchover503ApplicationProblemPlusJSONResponse) VisitSwitchoverResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4483,64 +4958,70 @@ func (sh *strictHandler) Switchover(ctx echo.Context, vnfInstanceID VnfInstanceI
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Ftfc9tIjv8qKN5WjVxDy3KSSW6UhyvHO97xVeykbI/zEPl2WyQk9pjs5nU3pWhT+u5bQJMUSVGxM/aU",
-	"J1V5k6j+BzTwww8A9TmIdJZrhcrZYPw5SFDEaPjjNRortaKPMdrIyNzx1+AqQTh6fwoLPwAKizE4DULZ",
-	"JRpwCYLB/y/QumEQBvRRGoyDsTMFhoGNEswErYqfRJanGIyDw+FoOArCwK1y+mqdkWoerNdh8OHDh6PC",
-	"JaicjITD/sNEiUhTVHOEwcXJMbx89dMIDoA+vnp5+GqPTrHZtbvHOgxyYUSGrpT7VFknVISn8fZupzGd",
-	"ZCbRgJ6xpNfnJ8cgyykwkM7C9RlvKWlCLlwShIESGW0qN0t/STHbath5F+UP1WnoWgaX796ODp9DlIrC",
-	"IrwYPhs+2xvD2dH/vrsYnp2ev7sYvj+6Ov41nCjNy4g0XcFMp6leYgzTFfxrX2Z5Op4Uo9HzSJs5f8Dy",
-	"e250XESu9Uz5b/8awlFtFctEW5yoTPyuySak5cPFGi0o7cDmKG5BWjA4YwNaSpfAi9HL4URVyvPGuFFf",
-	"pYWvM6pcOIeG1vu/j6P9n29+nEyGnQ8DL/Dwx73/+VuvGV6r2VebRW0VO4xh0Vrza+xhTYNtrpVFttg3",
-	"Ir7wDkffIq0cKv4o8jwlv5FaHeRGT1PMfvzdejvaLP83g7NgHPzXwQYKDvyv9uC9n/V3dEKm1u/dlv2N",
-	"iKHcfQyZSGfaZBiDXSknPoUgYKrjFWgDtZeBS4SrLYFMxEWJNxGbYyRn5ZFhIBQU6lbppQLhnJHTwiFI",
-	"FaVFjPFeSKuKicqktVLNofIFbzbejvrxrE/icuRBNYxFPdZqlsroKfRabT2Eqw2gbvynUhqb2g8WosIY",
-	"VA6sEw5fQ8wLgxUrC8tkNXy4Kk4VeZFIL9Es0PxijDZPoJXqFOCPAXyOR5DuDF2i43PtjjwMPoFo/ghw",
-	"rh2UhwCtvFsYtLowHkkeKCiJGEWYOzFN8QmkZPHqA4ybbAHjFq0YtP15j4IF44Ut8lwbhzEDgNIg6vUg",
-	"w1gKIMCESCiYIvh4hfGj4MG5die6UPETKY739oBAAUabDfOogQE/SU+8Hijqb0oULtFG/vtJvKG5vZe4",
-	"+u5jg7RQ4T6rYSFSGT9QbKab+12++aWpXXq6ZklKKWny342Q6tIJV9ht2nAEMf0MUpGVzg1aSxLkRudo",
-	"nPTBnYccayI1Do/c9iofElTsRpUt/GBBqv1ZKueJg6U2t7CUaQqJWCDMpJI2QdYURWrhgnEQC4f7Tma4",
-	"zX1Cv/8lRlrFPSL8qpeQajUPYWZ0VqMVc5MQCuVkWp6tdaBE2M1R4AJT4eQCQ7AaBESppEimEGNPFRNh",
-	"kFexDPoU7VId3bZl0AUBWhhkUsmsyILxqBZGFdkUDQkjWyRum+dtONjHNlnv3kJHLzf1Xnr6O0aO9joT",
-	"kjyGl1Az3XdxwtVkMcYoFQZjEFNdOJBqZoR1pohcYRCyzVowEDMiUb9cXZ7CPy7h/OR6//TkCEaHh3A+",
-	"W8jOtnulUq/PT84YEh2mKYjWitLxL4lWujD+IrXix1lhXcnQQxAqhlvEHCjJYU4WkSSWqbv0NmhFhpDK",
-	"TDo7hKOppYtcVgbaklNpmjTfNvhMfDrNchE57GHaZ9q62tCtZ5KZWBHQk9r0jG1ERgjCgWZ1ZeLTORvA",
-	"u1m1bsW77d5rGEGGQnnsrA437Lcj0tjcG1Im54aB6GqV4w6/YJFPz/h8mV5gg61dn1kY1HHsrLnY3mvA",
-	"LHcrEEQCLKRygaz6SKd8MOkw4x1R0fE+BjQiCAP6nbILrbBhjxtHLh8IY8TKi6DeG2SX6lH0CS6xR9Vk",
-	"D9aJFWFWpelBJlWl4XrFh6p43eNRnaixdWbO+P979ArKoFSyYAvC0qOZTH1+206QXw6fw8AyRLOeS+os",
-	"0iWR55wEUm6vB5h5XM/VF5lQ+wZFzIwEP+WpUD5ocXIoLejI0/UIq3yxPPGwD4GrO9je6reLU/JO9EtJ",
-	"n4WuKCbevU2NnIWR+/UiffvbHeGLgvKvV1fvoVRepGNsCNDwFidd2nP8y0QbB0lbX7bIMmFWnRMzpXtd",
-	"3UYJKcTyPCn0qDmepkLd9urQP/ga/XW3ngSNPSaBP4JghPsadXaCTKnbsLKmvkByGYkUGwm+iGPp6zbv",
-	"GwY5E6nFsAeGMqFWLT/2QGwTXaQxs4Jt266H99+6D6h0RZt1fVSykUhLVK+9+7DXu/tCbX8gvVxKFyV6",
-	"geaPKeFDIqNkw5SnGOmMDhwR59iW3QkzR/elcg+pgH6NpxvFgtOQiVtsLJtJ9RbV3CVNFeywg61N+xRx",
-	"rWZ9JJJuk4CLwnKtyW25IpGLSLrVezSnOxGl1LCFnC6T2Y3nApWYRBQY4R/AvryJVWHsS3nCtZpF9WF7",
-	"YliqRc/9vJuR+8VAv4YUqcy2VH/g+A3KdNe5u9yPZusY7yHuGQ1bh53q4J1ktVtM5N1K/YS9Vx/e4XXV",
-	"WXqpjSghRBi0bHe00bC0/f3SN8ZsOf7ZxoDYeOxE4QLNiilg6Jlj6VBO3KIF8nbQCiz7/j59HfIm+1OR",
-	"0jrxuFwCMmQwKgmo0c7HWr8PCH9Kn/1XjKl9zlJP9cq97Iks8VcUKXlzTwbmEjQg1EZMaaHIh409i5xQ",
-	"Xi/VzuV3e+W7pgcOrs9PjvcIfPkWdmSMfZyuOmczWeRUbIqooJwGg5JIt7Spayfaa8TXqdYpCs6ck1o3",
-	"d/lzqUXGg4ty/Xue1WCEkm5V4ZITyf6zyDuwu/o9BCUySrm8DV+f9VIHpeOdK5GIhUOgMZ2jFsqCVr0r",
-	"EtdZ3VPkiKM0OUXpE8Z/4TRa6SUMipzR365UlBitpMV4xx0Znd4HgqILGvfFdLjUSblkffutKw1rQ6wk",
-	"3gEzfr/twKaaFQ3aiHycL8pbfdubAyaqpT97TOjxNKKzGBVGutUlSew9ZiqsjI6KPt9mgvuGfucCVFnp",
-	"4frkdoOR9U1jN+pPnMtJzikKg6Z/j3f0GJ4NR+BHgdO3qDbNzM4GPKa7w5rtvq/MUFULI62c0SnXWKXn",
-	"gZhihsrtZ0KJOYVGGWMNLKGHUM6YXIIT5dC6KcY/WLAyK1LhMKZxdginjlZMKDColS81UMJrYVpYqdBa",
-	"0LMZCDVRDRY202VVh3LkIp8bEZfBhKxr3IR+mGnD09vA7U/pa2gD8gE6k4FC8aM9P6sdNSgkDSfq1IFI",
-	"rSYSvLSAosEPS1sLwds0+1aeigi7ESacqKVnlhaWVSlno6N/o9H7qbYWogSjWwsG0xUhwkRN1LFWCzIl",
-	"rWzZeW3Vcy7fvQXKUDsl8BDaGXA4UZHIMD0WFvd8hCszrQCJiAunTffqgzBYVGXRskW6DgOdoxK5DMbB",
-	"8+Fo+Nx3TRP2jYOFmvGHOfYUH99KolU+ENNO3MXdIqIUnVhnhKM855oWbXfeP/YD02bIplB702mAPhuN",
-	"vlCi3i5N35d7blPO7UJ16V6Wu5Vl5YbG1mUvUyapCvceoSz/wovaN75WyUGjIcxTDu+e0ir386Sf7p60",
-	"1TXjiS/vntjuQq3D4Kf7iNXXgmRE9yWD0rT4NsgVxJysKuCvNzSOTfngc4srr3ea9gW6wnAQx3ub9j+Q",
-	"LPvpDPtOe95pv9+Uab64l4X5Tt03a8sXKGIfibeN+asNrJUerm92OcNBbdsHn2XjMQdUEupB24Z3Tmgd",
-	"MgxybXsc84ozxGay1ZOxjEE6mCOziTpdCKs6CRGRVkOqbEZZIjudXs8QuIkn1by1p0uEmyhpQaTMbuv8",
-	"yb8GZ+t2yBBejH7eNEGaGSLTqjJBJtqlOhk05EIaGHgm5Pn/TBrKwTjYt7GHT9lI7x8Ngp49GgQ1u6E7",
-	"oMizOUpKrRPGYfwdmB4NmF6Mfr57Vv3K0+MhGV9703kagPamyhA4YfhCnN4FTSXb/6uAU8UaRI0HzQpx",
-	"E6F248JExXqp+nz8Ny/sn+Hlj0o0GkXbfjevpfVtg847w9/9/Zv29/eFa4XKqYhuQaqO/f8hEKC0Fh/s",
-	"6zu995IIg9vR4eLCSLuaQMQZLn3PC6SaKF+9phVS0Wqf9xVVfbeZWAZPkQauzyipnxnEsgkpDVTFexic",
-	"oJKffrBweXz09pd/np7vva76bbw8Vym4NjpR12eUuHAlhRIWUNpkIt28HKFiyAsva9YtbDAwTVTrtQ1p",
-	"O9Qk9Mhla9lhyZXKFMUCIUVrJ6o+uUuEX8p3ZLQpu6dMzJqtJaUdv7NHksR9AMi90IenWOz3b7Svwj4K",
-	"6LWatOt28dSZAtdPltltd2a/w+s3Da9san1Q9McQte6u/3mweuZRsdPjZkTotgd706Dr85PXE0XD+d8F",
-	"pppVtfLLcR1GVeIWvzPcBS+u1fJ5oJHC+VEMUO0BvIYfMyBuVr557GCFrtN56QOtjYr/crC19W7FXxG7",
-	"OJVudIK/Y9g3j2G+pNHr6lB6ym4sa3TxyIkod2v21z7e8JNNU+/jDfmPf3vYu13b2j6LXF5o7dYEkf8s",
-	"uyUHi8PXbHmJts4zJm0c+HeRtS3fSG51wiCV1qEq+76FScv23Pjg4PDZq+FoOBoedrZgzy4l3fpzHy1J",
-	"G3si2Ko7V3+JOz+xnLt2eOzGWaoGGa1T5sqN+R3drm/W/wkAAP//",
+	"7Ftfc9s4kv8qXbytilRDy3LiJDvKw5WTHe/4LnZStsd5iHIbiGyJGJMADwAla1P+7lfdICmSomLnz5Zz",
+	"tXmTKBDobnT/8Otu6FMQ6SzXCpWzweRTkKCI0fDHKzRWakUfY7SRkbnjr8FlgnD09gSWfgAUFmNwGoSy",
+	"KzTgEgSD/1ugdaMgDOijNBgHE2cKDAMbJZgJmhVvRJanGEyCg9F4NA7CwK1z+mqdkWoR3N6Gwbt3744K",
+	"l6ByMhIO+4WJEpGmqBYIg/PjV/Ds+dMx7AN9fP7s4PmQpNis2l3jNgxyYUSGrtT7RFknVIQn8fZqJzFJ",
+	"MpdoQM9Z06uz41cgy1dgIJ2Fq1NeUtILuXBJEAZKZLSo3Ez9OcNsm2HnXpQ/VNLQtgwu3rweHzyBKBWF",
+	"RTgcPR49Hk7g9Oi/3pyPTk/O3pyP3h5dvvo9nCrN04g0XcNcp6leYQyzNXzck1meTqbFePwk0mbBH7D8",
+	"nhsdF5FrPVP+28cRHNVesUq0xanKxJ+afEJaFi7WaEFpBzZHcQ3SgsE5O9BKugQOx89GU1UZzzvjxnyV",
+	"Fb7MqXLhHBqa73/ej/d+/fDLdDrqfBh4hUe/DP/zL71ueKXmX+wWtVfscIZla84v8YdbGmxzrSyyx74U",
+	"8bkPOPoWaeVQ8UeR5ynFjdRqPzd6lmL2y5/W+9Fm+r8YnAeT4D/2N1Cw73+1+2/9W39DJ2Rq/dpt3V+K",
+	"GMrVJ5CJdK5NhjHYtXLiJgQBMx2vQRuoowxcIlztCeQiLkq8i9gcIzkvRYaBUFCoa6VXCoRzRs4KhyBV",
+	"lBYxxsOQZhVTlUlrpVpAFQvebbwf9eNZn8blyP1qGKv6Sqt5KqOHsGu19AguN4C6iZ/KaOxqjyxEhTGo",
+	"HFgnHL6AmCcGK9YWVsl69O2mOFEURSK9QLNE85sx2jyAVSopwIsBLMd30O4UXaLjM+2OPAw+gGpeBDjT",
+	"DkohQCsfFgatLoxHkm9UlFSMIsydmKX4AFqyerUAkyZbwLhFKwbteB7SYcF4YYs818ZhzACgNIh6Psgw",
+	"lgIIMCESCmYI/rzC+LvgwZl2x7pQ8QMZjtf2gEAHjDYb5lEDA95IT7y+UdW3Yp1qEV9q/VqYxUO4SikB",
+	"XGoNLEPLW/y5gjcRYmwr8vPIQioz6aZq8PFmLxM3ezRqb7Z2aD+CVCDVXA9HcOJgJTbcY4ZzbRBmSMeI",
+	"QfF9nIUgSkb4hxJLIdMHirdSCGhI4c1oPYBKC7PCrom5QiJUnKLlM7tQMcagimyGZqr0vDK7BeFAgJMZ",
+	"DskBI6GYztFsoPRqBOfozBrE3JW5AA2dqo/8eO+IHn+EhVyi3TJyY8g2x7rASCvaaQ0rIV21Z4bekWrx",
+	"eZIfftUG/qFE4RJt5D8f5EBoLu+Dvvru6ZG0UFEfRoKlSGX8jZHPGddeN+X63KvdDO2WNSm1pJf/ZoRU",
+	"F064wm7v6hHE9DOFZm70wqC1pEFudI7GSc9vecgrTbze4ZHbnuVdgop9rYLDRxak2puncpE4WGlzDSuZ",
+	"ppCIJcJcKmkTZEsRWRUumASxcLhHnrpN/0O/ful/24v/rleQarUIYW50Vh/YTM9DKJSTaSlbS6BE2I0o",
+	"cI6pcHKJIVgNAqJUEplTSDFI4ZUIg42wJcKX6ui6rYMuCGPCIJNKZkUWTMa1Mj6QSRnZymO2A2WThrxv",
+	"56vdXejY5UO9lp79iZGjtU6FpIjhKdRc922ccHW+FGOUCoMxiJkuHEG1EdaZInKFQcg2c8HAo8tvlxcn",
+	"8PcLODu+2js5PoLxwQGczZeys+ywNOrV2fEpswKHaQqiNaN0/EuilS6M30it+HFWWFceFCEIFcM1Yg6U",
+	"53NaEpEmlrNX6X3Qigz9KWRHcDSztJGrykFbeipNLy22HT4TNydZLiKHPcnmqbaudnTrk6lMrInrkNn0",
+	"nH2EMF840GyuTNycsQO8mVfzVqmnHb6AMWQolKcPlXCjfj8iiy28I2VyYRiILtc57ogLVvnklOXL9BIb",
+	"CcvVqYVBTeVOm5MNXwBmuVuDIB5MR/oS2fSRTlkw6TDjFVGReO8DGhGEAf1OCbZW2PDHTSCXD4QxYu1V",
+	"UG8Nckj1GPoYV9hjavIH68SaMKuy9CCTqrJwPeO3mvi2J6I6p8aWzFz0+uv4OZSHUpkIWhCWHs1l6ks8",
+	"7RrRs9ETGFiGaLZzmT2KdEX5Y04KKTfsAWYe17P1RSbUHhEpJuV4k6dC+UOL6yPSgo58xhphVTIpJR71",
+	"IXC1B9tL/XF+QtGJfirpCzFECO6xTI2chZF79SR969sdxxcdyr9fXr6F0niRjrGhQCNanHRpj/gXiTYO",
+	"kra9bJFlwqw7EnNW86LajRJSKNHxeZFHzcksFeq614b+wZfYr7v0NGisMQ28CIIR7kvM2TlkStuGlTf1",
+	"HSQXkUixUeMScSx96fJtwyHnIrUY9sBQJtS6FcceiG2iizRmVrDt2/Xw/l33Bypt0WZefyrZSKQlqtfR",
+	"fdAb3X1Hbf9BerGSLkr0Es3XGeFdIqNkkyzOMNIZCRwR59jW3VG25T5X8SQT0K/xbGNYouaZuMbGtJlU",
+	"r1EtXNI0wQ4/2Fq0zxBXat5HImk3CbjoWK4tua1XJHIRSbd+i+ZkJ6KcV4lOTpvJ7MZzgUpNIgqM8N/A",
+	"vryLVcfY5/KEKzWPamF7zjBKkbeVeDOn8IuBfg3ppDLbWn2F+A3KdJfcXe5Hb+sY76HuKQ27DTsF8jvJ",
+	"areezquV9gl7tz68I+oqWXqpjSghRBi07He00Kj0/b0yNibsOf7ZxoHYeexU4RLNmilg6JljGVBOXKMF",
+	"inbQCizH/h59HfEiezOR0jzxpJwCMmQwKgmo0c6ftX4dEF5Kn25XjKktZ2mneuZe9kSe+DuKlKK5JwNz",
+	"CRoQaqOmtFDko8aaRU4or1dq5/S7o/JNMwIHV2fHr4YEvrwLOzLGPk5XydlMFjkVmyEqKF+DQUmkW9bU",
+	"dRANG+frTOsUBWfOSW2bu+K5tCLjwXk5/z1lNRihpF1VuOJEsl8WeQd2V7+HoERGKZf34avTXuqgdLxz",
+	"JlKxcAg0piNqoSxo1TsjcZ31PVWO+JSmoChjwvgvnEYrvYJBkTP627WKEqOVtBjv2COj0/tAUHRO4z6b",
+	"Dpc2Kaesd7+1pWHtiJXGO2DGr7d9sKlmRYMW4hombZT3+nY0B0xUy3j2mNATaURnMSqMdOsL0thHzExY",
+	"GR0VfbHNBPcl/c4FqLLSwyX67R4725vGbsyfOJeTnjMUBk3/Gm/oMTwejcGPAqevUW36+Z0FeEx3hVv2",
+	"+74yQ1Uwj7RyRqfcZpCeB2KKGSq3lwklFnQ0yhhrYAk9hHLG5BKcKofWzTB+ZMHKrEiFw5jGWa4oSwsJ",
+	"HQxq7UsNlPBydVUqtBb0fA5CTVWDhXEFs8qRi3xhRFweJuRdkyb0w1wbfr0N3F5KX0MbUAyQTAYKxY+G",
+	"/q32qUFH0miqThyI1GoiwSsLKBr8sPS1ELxPc2zlqYiwe8KEU7XyzNLCqirlbGz0TzR6L9XWQpRgdG3B",
+	"YLomRJiqqXql1ZJcSStbXj5o1XMu3rwGylA7XaAQ2hlwOFWRyDB9JSwOed7XXHmp0LuxYVw4sxMQ7Q6C",
+	"tBCJPCcMdPDsEP5bvuztHjCL4o/DF2RSYqvGE0NbXn3BGA4PnnAtaKraclabTc5BOQN7CxdsBTeyyMRl",
+	"q9w6maYgjJFLqRZT5bOKJ2OwLCufTHMYHI7/OhzBUVXHr2v3DjJtWZNWxX6qnMx8FcUL691f4Y2Dp2Mv",
+	"NLSK9J4vlHlrgJTWCKdNN5CCMFhWReb6zkXXesHk2dOnT57dhoHOUYlcBpPgyWg8euLvZyQMQftLNecP",
+	"C+yp8b6WpIrnOyQCC7zF94kEsGvSccXvXNGk7Ts+7/vxfzNkUw//0Llq8Xg8/kwnYLsDcF+Kv83st/sB",
+	"JYpZvhdRFshobF1dNGUtQOHwOzQAD72qfeNrk+w3rp7wKwd3v9LqqvBLT+9+aas/zy8+u/vFdr/7Ngye",
+	"3ketvssO/O6Tu9/tafvxmeuLOqVX8kZSeIkFOWTAXz/QOI6C/U+tbOZ2Z1ScoysM0yy8d1T8HSkoHi4m",
+	"7gyFna7//8qrD+/lnP46wb9jGJyjiD3N2o6DL/bNVu5/+2FXHO3XYbH/STYeM1sinb5p2fDOF1pChkGu",
+	"bU9MX3L638yke9LRCXGIBTJVrHPBsCqCEctsdRvLTqMlJttp5I2AO7RSLVprukS4qSJuk3LqUifHTfpg",
+	"RYYjOBz/uulwNdN/5sxl9YM4teqURyAX0sDA01yf3M2loQSbuUcbtljKRu3mu6HX4++GXs1W9w4U81Q9",
+	"ERasE8Zh/BPTvhumHY5/vfut+krnDwGC7DHNuGtg4csqc+RE8jPsYBeqlVngj4JrFVcRNZQ0OwdNcNsN",
+	"KVMV65Xqg4c/vLL/CoD4rvSmUczvR4ha280VqsbfKX5Cxb8rVLwtXOuAnonoGqTqhM5X4Qfl9vjNMLEz",
+	"8C+IprgdTVOutbULVMT04cK3UUGqqfINEZohFa0bGX11en+BgbgNvyINXJ3acKrmBrHsa0sDVT8IBseo",
+	"5M0jCxevjl7/9o+Ts+GLqoXL03Phi8vtU3V1SpkWF+cowwKlTSbSzX0bFUNeeF2zbq2MMW2qWjeBpO0Q",
+	"otCDnq11hxUXv1MUS4QUrZ2qWnKXCD+Vb/JpUzbkmQ42u5VKO74JTZrEfdjJ7fVvzwkZMl5qX9j/LnjZ",
+	"6vvftuvxzhR4+2Cp6Haz/ycyPwwyHx7cA127t9l/CERn7+5Dv68D8fqOyL8OyU89EHduajAIdZvcvfne",
+	"1dnxi6mi4fw3MVO9VV1IKcd1+F8Jlfznjy5ecpGf5YFGrupHMSa2B/AcfsyAmGT5FxIHa3Sd/mEfTm5M",
+	"/MMh5dYNoR8RLrlm0LjP8BM2f8Lml8OmLxf1oguUwbkbPhvtb4pbSm6bjen3H/jJphv+/gOFbNk95Ehv",
+	"O/gnkctzrd0tofI/ysbY/vLgBTt7oq3zvFAbB/4Sv7blVf5WCxlSaR2q8sJEYdKyrz3Z3z94/Hw0Ho1H",
+	"B50lGExKTbf+GE5T0sKe7rbaAdXfqc+OLSf3Hba+ic+qs0zzlMWExvsd295+uP2/AAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

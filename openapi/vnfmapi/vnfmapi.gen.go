@@ -356,6 +356,9 @@ type MethodNotAllowed = ProblemDetails
 // NotAcceptable RFC 7807 problem details as profiled by SOL013 clause 6.3 (status and detail always present).
 type NotAcceptable = ProblemDetails
 
+// PayloadTooLarge RFC 7807 problem details as profiled by SOL013 clause 6.3 (status and detail always present).
+type PayloadTooLarge = ProblemDetails
+
 // ServiceUnavailable RFC 7807 problem details as profiled by SOL013 clause 6.3 (status and detail always present).
 type ServiceUnavailable = ProblemDetails
 
@@ -899,6 +902,11 @@ type TestNotificationEndpointResponse500Headers struct {
 	Version string
 }
 
+// TestNotificationEndpointResponse503Headers the declared response headers of an HTTP 503 response for TestNotificationEndpoint
+type TestNotificationEndpointResponse503Headers struct {
+	Version string
+}
+
 type TestNotificationEndpointResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -912,6 +920,8 @@ type TestNotificationEndpointResponse struct {
 	ApplicationProblemJSON406 *NotAcceptable
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *InternalServerError
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ServiceUnavailable
 	// Headers204 the parsed response headers for an HTTP 204 response
 	Headers204 *TestNotificationEndpointResponse204Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -924,6 +934,8 @@ type TestNotificationEndpointResponse struct {
 	Headers406 *TestNotificationEndpointResponse406Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *TestNotificationEndpointResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *TestNotificationEndpointResponse503Headers
 }
 
 // GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -949,6 +961,11 @@ func (r TestNotificationEndpointResponse) GetApplicationProblemJSON406() *NotAcc
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r TestNotificationEndpointResponse) GetApplicationProblemJSON500() *InternalServerError {
 	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r TestNotificationEndpointResponse) GetApplicationProblemJSON503() *ServiceUnavailable {
+	return r.ApplicationProblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1006,6 +1023,11 @@ type DeliverNotificationResponse406Headers struct {
 	Version string
 }
 
+// DeliverNotificationResponse413Headers the declared response headers of an HTTP 413 response for DeliverNotification
+type DeliverNotificationResponse413Headers struct {
+	Version string
+}
+
 // DeliverNotificationResponse500Headers the declared response headers of an HTTP 500 response for DeliverNotification
 type DeliverNotificationResponse500Headers struct {
 	Version string
@@ -1027,6 +1049,8 @@ type DeliverNotificationResponse struct {
 	ApplicationProblemJSON405 *MethodNotAllowed
 	// ApplicationProblemJSON406 the response for an HTTP 406 `application/problem+json` response
 	ApplicationProblemJSON406 *NotAcceptable
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *InternalServerError
 	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -1041,6 +1065,8 @@ type DeliverNotificationResponse struct {
 	Headers405 *DeliverNotificationResponse405Headers
 	// Headers406 the parsed response headers for an HTTP 406 response
 	Headers406 *DeliverNotificationResponse406Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *DeliverNotificationResponse413Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *DeliverNotificationResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -1065,6 +1091,11 @@ func (r DeliverNotificationResponse) GetApplicationProblemJSON405() *MethodNotAl
 // GetApplicationProblemJSON406 returns the response for an HTTP 406 `application/problem+json` response
 func (r DeliverNotificationResponse) GetApplicationProblemJSON406() *NotAcceptable {
 	return r.ApplicationProblemJSON406
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r DeliverNotificationResponse) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
 }
 
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1213,6 +1244,13 @@ func ParseTestNotificationEndpointResponse(rsp *http.Response) (*TestNotificatio
 		}
 		response.ApplicationProblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
+
 	}
 
 	switch {
@@ -1283,6 +1321,16 @@ func ParseTestNotificationEndpointResponse(rsp *http.Response) (*TestNotificatio
 			headers.Version = value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers TestNotificationEndpointResponse503Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -1332,6 +1380,13 @@ func ParseDeliverNotificationResponse(rsp *http.Response) (*DeliverNotificationR
 			return nil, err
 		}
 		response.ApplicationProblemJSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalServerError
@@ -1407,6 +1462,16 @@ func ParseDeliverNotificationResponse(rsp *http.Response) (*DeliverNotificationR
 			headers.Version = value
 		}
 		response.Headers406 = &headers
+	case rsp.StatusCode == 413:
+		var headers DeliverNotificationResponse413Headers
+		if values := rsp.Header.Values("Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Version = value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 500:
 		var headers DeliverNotificationResponse500Headers
 		if values := rsp.Header.Values("Version"); len(values) > 0 {
@@ -1597,6 +1662,15 @@ type NotAcceptableApplicationProblemPlusJSONResponse struct {
 	Headers NotAcceptableResponseHeaders
 }
 
+type PayloadTooLargeResponseHeaders struct {
+	Version string
+}
+type PayloadTooLargeApplicationProblemPlusJSONResponse struct {
+	Body ProblemDetails
+
+	Headers PayloadTooLargeResponseHeaders
+}
+
 type ServiceUnavailableResponseHeaders struct {
 	Version string
 }
@@ -1726,6 +1800,23 @@ func (response TestNotificationEndpoint500ApplicationProblemPlusJSONResponse) Vi
 	return err
 }
 
+type TestNotificationEndpoint503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response TestNotificationEndpoint503ApplicationProblemPlusJSONResponse) VisitTestNotificationEndpointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeliverNotificationRequestObject struct {
 	Params DeliverNotificationParams
 	Body   *DeliverNotificationJSONRequestBody
@@ -1816,6 +1907,23 @@ func (response DeliverNotification406ApplicationProblemPlusJSONResponse) VisitDe
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
 	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeliverNotification413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response DeliverNotification413ApplicationProblemPlusJSONResponse) VisitDeliverNotificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Version", fmt.Sprint(response.Headers.Version))
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1954,70 +2062,74 @@ func (sh *strictHandler) DeliverNotification(ctx echo.Context, params DeliverNot
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Ftbc9rKlv4rqzSnKlBblomTnZxjP0wRmyTMscFlcPIQeZxGWkBvS92a7pYdZpf/+9TqloQEwiSV7OTM",
-	"1LwhqS/r+q1LN396kUwzKVAY7R3/6S2Rxajszw+oNJeCfsaoI8UzYx+96RKhfzmEezcAco0xGAlM6AdU",
-	"YJYICv8rR20Cz/foJ1cYe8dG5eh7OlpiymhV/MLSLEHv2Hse9IKe53tmldGjNoqLhff46HsfP37s52aJ",
-	"wvCIGWwnJlqyJEGxQOhcvT2FV69/78Eh0M/Xr56/7hIV610393j0vYwplqLZx3fxAeTc8kgi6EzG573n",
-	"LyBKWK4RXgZHwVH3GC76/zG+Ci6Go/FVcNmfnr73QyHtMixJVjCXSSIfMIbZCj4f8DRLjsO813sRSbWw",
-	"P7B4zpSM88g03gn39DmAfqWBh6XUGIqU/SGd/D+M3l5ALFGDkAZ0huwOuAaFc6usB26W8LL3KgiF53uc",
-	"mHOK93xPsBTXzH6jAjNmDCpa7z8/9Q7+cfNbGAYbPzqO4eC37r//rUXlj7ShzqTQaLXxhsVXzpjoKZLC",
-	"oLA/WZYlZBNcisNMyVmC6W9/aKe3NYl/Uzj3jr1/O1yb+aH7qg8v3awzNIwn2u3d1PgbFkOx+zGkLJlL",
-	"lWIMeiUM++IDg5mMV2CWzKyFnTITLcEsuQ6FzjDi84JK6DABubgT8kEAM0bxWW4QuIiSPMa464NUwCDl",
-	"WnOxgEIBoXCacapqd882JouRh+Uwy91QkHZYMkF1j2qglFS/QKolFeDIAEtH8P3cXaBZyngkTd+51y9g",
-	"zZEAI2mgIAKksMYACrXMVYQ/gFFiMYowM2yW4C/g0rJXEXBcR3yMG6GhU2Km46NLICSkCYXOs0wqg7G1",
-	"eiGBVetBijFnQMAAERMwQ3A4iPEPcQKyOh7htWD3jCe/SITTEqQjJgg1DLtDK0chzRoxhHyAjrxHlUgW",
-	"k6wUasOU4WLRDUJhFxlegEKjOGoH6zMW3cn5HHJheLK15DMNMbI44QJ/iDCvBcvNUir+37/E3+rbB0Dy",
-	"KJ+dALmu8FQq4OKeJTz+Tg+0ScnBZlby1NTNJObRclJwSZP78zlGBuOh0IaJyC7I4pi7jOFSyQyV4RQQ",
-	"5yzRuCmFsUD4cFHmJdasbEyip5Rx0gitCpEUESqhSQBZbdE/PV5sPIzbM6wPF8F2rPY9IeOdU0gOFN9o",
-	"jKPrAlQuNEjRupaSCe7a/JkG+gxcADeaOISHJQq37PACKKZq4AY6LDL8Hn0gduLZyocU0xmqbuuW92I+",
-	"3Mf46C2Uwim5mGEixUKDkUFrzrpOmD7VBbu5XyW+m2oROfsDI+PZSO3G9SMiZmo/b9L3kXTMnL5TtoJY",
-	"QmfycTg9fT84ux1/GFz5cHbVH44GZz6MP45u+6fT4XjUtWmGviuFFwoj7dSL4bur/nTgw/nww+C2eOrC",
-	"XCqQAispONhAkafEX2M/z/eKDT3fW+/o+V6xmud79cVrnK+Vcs7F3Tfafx+WqwxVwsXdZkb+9+BFcNTd",
-	"NvildddNiV5fDUsvKsP1CeilzJOYwhCbaZnkxoZwSgWZ8Y69XPEDhXNUSI67zx7svm0Kv1j76aiG198o",
-	"idOa02kHAhFTalUBwzMNHy40MIWwkASLnNRfA4kyrFijkveorcfNcs0Fag0UWWgtViBWZRYaOvqBm2h5",
-	"QPHKD0WsGBdVTrtQBSAbsj1NVtUFJmJQmCUUu2Y4lwrt4+rNyhlZU2W3pF/7iyXJeO4df3o6etTFeG6n",
-	"Pt743peDhTwoapzire8x62W6b9qcrIYzLDLaJXSliAuUTZgpyt3KLmJm8MDwFNuQh20Avt6JPqXG7K5S",
-	"F/uekC2iMA4GhRTWJrnBVO8Lqlux5rGijynFVnXyRrTXfnjXO2xpD5VbUtkiw6XQDgN30FGBc6HDdQgk",
-	"SFRIWWaJeHObA1iDtnb2HVJswecWBnhLVBnGlAfMOaoSaur52Yl9o1mKllq8R7UCnc9ohRkqMDKJaR4h",
-	"Mt6jMK2BLUXDYmbYbvRokX6TzLcK8YCMGZZcGA2dtyj4FyhX7vqAwSKw1ObZQrEYKUhjgoxslKVYI2yN",
-	"cnVW24PaGaenlAtmXFFYRppdANkWQwoUabcY+7HKgk+o+HCvZhYmBUQyJ46ZtnWJbWp9vWdr1JQm7son",
-	"CllBMaxVe9o8kVOWBlgTx8SOp4nOTux+uwioj3GFaaPi4BqsR8yd8LddlKkFmidbg2XtVwNJVTEet2dN",
-	"vkfynBiWZk9AcIPSB6ZhgQIVMxh/rX42szOXhW3Y5JYg69TVNVyqam1wfhml9oT4idnZzKwn7HZ5YLDD",
-	"9oFqx9wF33GGYmJYdBcK56l2ru66qsgCojNlXYKKXXuWm1AMR5Npf3Q6KPK127PxaOCKyf7pP29d29EO",
-	"d61HgtNR65dmbnjRH46mgxGt7Pne5LR/PrgdUjZ4eTW47F8NbpsDLs/7o9HgbONt7en2dHxxeT6waWQb",
-	"ya1QQCGsXxb6PyyzIoumQpvCiXb9BOhUJi4VlSsJxnaMy3MoGtki36ZfC8ZF8FMznP0R3XG2wdXTATvl",
-	"Yug+Pv/XCX7fEWN2G8vNXwT1PwGxfwqw+t79UzFBy7l5IKfZDg5CPoDKRfDXg3XTB56E6m3P+ja0sHPI",
-	"VFlDttsubwPHvlhvS+K1wX318Jpgvm7OhsQbC6y3bxPYRqtuywjsYdzfe6+h6ARC7EZSlpUpOeeJOw5r",
-	"Vu+vghfQofiSawuibhKw5IGtaB6S5bdU927cNhXv85SJA4Usto1m/JIlTDirt3DENcgoypWt5UuEKihu",
-	"dS5ea9httxKqtgBwh3srqpL2b/O1vQWXf+Q78Pz9dHoJhfAiGdcTcsomFqgcPJi2vttkSXXTsikvnacp",
-	"U6sNim2n/qTURtGYW2VY9PqBzWRujmcJE3ftANWK0U/Jb3Pr0KvtEXqOBFfafUerppCtX1pTm9lPnEtM",
-	"7NDvyC76YjNcQLRkYoFxkad1MnIIdwKQp/aHTBISBwVs22ZBEWPc/alZxf/CEL9bY+2FJNNtMe3j0rXU",
-	"SmXNGQGYb2NnLfUjtdArNrNnXcFfVTCuedpbN1679Sb1Kf8ypWPByDMNbnCZLvxfqhjrgn8yB2nT1DZO",
-	"W3SgRGMbQTpMUyZfNi/rhWX/ctite8XV9Wg0HL2jKqx/PbH9+6vx+flw9O72Tf/0n57vlbVX+WlwVn55",
-	"2x+e29f9N+MrGtDmSB/EPN3Ex00IXDXVVdKtUcS6OOc4gU3Zg8Ek0fCw5NEyCMXAAkpjnYgpezrKY+h8",
-	"FfiEokKfrr+1oQ9NXftQqdqHStOhoHzFaddVxXEdkYj9lGUZSef4z93N/729n8bwJ6vdXWC/a8KTwa19",
-	"sd0THqugtBq5GLLlQ4++JwV+RXzaxf2jvy+u7WJ138wn+LqxJ7kY5Yqb1YTGu6A7Y5pH/dwsW5JQysve",
-	"0Hd7WF2cCluHra6sue6Lba5qVCQym/9mTOsHqeJQFKG1borP9MZ6gb3Xpt1WHfpmHeZNfzI87TqjtByS",
-	"Oiy9a/RbGpNZjdCso20exsQaHAU9mCFT1nXuUKyv33XXB9DkwnJmGBd6zVWUcBQmFJFCmy6wRMNCMWHK",
-	"JV7+Y32n7mUXcl1mfm7mMCZ5hMI9XRZigVaphKJVLGPL2qld4LRGRiWoUIz719P3R7en58PBaHp7ejU4",
-	"G4ymw/75pOiqOaavr84p9lmGN3e2IwYiziQXxuU+9tW1Suwx8gPNlCJZAYMsYREuZRKj8kFzEREFGYr+",
-	"5RCKEERjiybbPJEP1tKiTQ7c/QqZWUOkOFlsWKj1+PDw+dHroBf0gueHTr+HdoiNdWUUcnq39xS4mMvd",
-	"x1NNrCVabR6g7l095zB2fSWhQlsNRpI8QtESm/zyXO1zxJKEMqlrxT+TernRDSEX7c3hRSgux5NpMyWx",
-	"e3BjXcegNvaKgLVBBu8G0/LM0V09KgwsFI00pzhOdnecsFBk1Uk96r2kLWbSLMmh3NGpQpYAlS+cwpJM",
-	"klXdKGeonmmIlpJHeOKyqFhGeUqZk7UA7ahY72Xg82GDq8+Qi7i4aKvdFTprS76Lgm5fVOgWIsZnGNvT",
-	"mbKcsvqwU0kkAfTdm2JZ1Kb8WMbLUBB4F0JlVOQxQ6p1fBpYsHukUr6mLiuPUykojNpp7tYrDKaTIbyb",
-	"wOjth4PJ+Byo3N+4JuZDs53ghyJiKSanTGP3ZOtai+t0l+tXjXCwffDKQFweEQrczhAqWNrA400sAabv",
-	"MKbc4TgUlCT4UANzu0oNct3Zt4AdWOkwEeNQbKAibIPiXMkUnoQtBwpFMe+hjlhCeUa7i3q1bl1xdZew",
-	"PkPBMu4dey+CXvDC3eZdWjhp2h+9WaDZgQnDi8LXGh7zsOQJEmfMOhqDNi8jPLeY/3vwMjjqBS+CIyhu",
-	"FHcDoASxuGIuzdLaPxPWBVN2V7pNY1mqyoq7zkdHTkKVGVOR401Rm3o8L5Haa94J35GQrIesL4fdbFxf",
-	"Puq9bJfTWjJS3WlnpfY2MdeAaWZWP+Ce6Mteb9f4isjD2gVrO+X5/imNS3920u/7J23dzrUTX+2f2Lzt",
-	"+uh7v38NW21XnW2u5npYhfK3i0Rcm4BhC+1OBerGf0O5rNRPmH+MCSf/sk2MRvt3+yyOzJdp0NKiC3AT",
-	"iiXTRUjCGLg5cRHMDd99FJgwQ8DpQlooqjsOb9ZH3T4FZIqSzgPdobeLwvDZPn0GKlhC0WmtFy31tnpq",
-	"1v3ucGuGJeOEaam08YcJkDS/w+wl1VWB3u5+Rk7yJ0Rw4CczqtJYLcdpOuuZW32jSPkeP7VW/0bGqydu",
-	"rn7bjdWtMvex2UAwKsfHr4WIreZFJd//h4ufAhc098X+uS0XyptIU1juxmHQEwhTLyrJrKlArVWUn27o",
-	"RVmbfboha3aJoHOCrWaYywV3JoC6Qr2T8j5pLRXMdRlca9kdgVKV0RZ/KOrQSpQzWGihVDYUh/dint7W",
-	"2T68f95MJ4pSNG+vUNrmW/ctZLfJbQ0ffXvCeFBpxdYBRYfmoDgYaZYLNs8qitZg/V+opnoebx7/JwAA",
-	"//8=",
+	"7Ftbc9u4kv4rXdxTFamGpuVLkjn2w5ZsKxPtsWWXJScPodeGyJaEMQlwAdCOdsr/fasBUiIlynIqmcns",
+	"1r6JJG59+/prAPrDi2SaSYHCaO/oD2+GLEZlf35CpbkU9DNGHSmeGfvojWYI3as+PLoGkGuMwUhgQj+h",
+	"AjNDUPhfOWoTeL5HP7nC2DsyKkff09EMU0aj4leWZgl6R95e0Ak6nu+ZeUaP2igupt7zs+99/vy5m5sZ",
+	"CsMjZrB5MdGMJQmKKULr+sMpvHv/tgO7QD/fv9t736ZVLGddnePZ9zKmWIpmm9zFB5ATKyOpoDW8PO/s",
+	"HUCUsFwjHAb7wX77CC66/3F5HVz0B5fXwVV3dPrRD4W0w7AkmcNEJol8whjGc7jf4WmWHIV5p3MQSTW1",
+	"P7B4zpSM88jU3gn3dB9Ad2GBp5nUGIqU/S6d/j8NPlxALFGDkAZ0huwBuAaFE2usJ25mcNh5F4TC8z1O",
+	"wjnDe74nWIpLYb/RgBkzBhWN959fOjv/vP0lDIOVHy0ncPBL+9//0WDyZ5pQZ1JotNY4YfG1cyZ6iqQw",
+	"KOxPlmUJ+QSXYjdTcpxg+svv2tltucR/KJx4R96/7S7dfNd91btXrtcZGsYT7eauW/yExVDMfgQpSyZS",
+	"pRiDngvDvvrAYCzjOZgZM0tlp8xEMzAzrkOhM4z4pFgltJiAXDwI+SSAGaP4ODcIXERJHmPc9kEqYJBy",
+	"rbmYQmGAUDjLOFM1h2eTkEXL3bKZla4vyDosGaJ6RNVTSqqfoNVyFeCWAXYdwfdLd4FmJuOBNF0XXj9B",
+	"NLcEGEgDxSJACusMoFDLXEX4AwQlEaMIM8PGCf4EKa14iwUcVREf41pqaJWY6eRoEwgJaUKh8yyTymBs",
+	"vV5IYIvxIMWYMyBggIgJGCM4HMT4hwTBFZsnksUjKc+Zmv4M/RUrgJGUYNdQU6EDFfwaIca6zDRvNCQ8",
+	"5SYUrfuvOyn7ukOtdsZzg/oeuAAuJrIdQN/AE1sC/RgnUiGMkRBFIfsxGqS45RHeCPbIePKTnHBUprmI",
+	"CcJdwx7QaktIs8RcIZ+gJR9RkcLJ2xRqw5ThYtoOQmEH6V+AQqM4apcYxyx6kJMJ5MLwZG3INxpiZHHC",
+	"Bf4QZd4IlpuZVPy/fwpiVacPgPRRPjsFcr3ISFIBF48s4fF3YpildTurvO6lrqs08NlKUkhJnbuTCUYG",
+	"477QhonIDsjimDvOdaVkhspwohQTlmhc1cKlQPh0UTI761Y2q9NTyjhZhEaFSIoIldCkgKwy6B8eLybu",
+	"x80c9dNFsM52fE/IeGMX0gMxBGrj1nUBKhcapGgcS8kEN03+RgN9tkhhNEkITzMUbtj+BRAr0cANtFhk",
+	"+CP6QOLE47kPKaZjVO3GKR/FpL9N8MEHKJVTSjHGRIqpBiODRta/pJxfqopdnW+hvtvFIHL8O0bGs1zH",
+	"tetGtJiR/by6vs9kY+bsnbI5xBJaw8/90enH3tnd5afetQ9n193+oHfmw+XnwV33dNS/HLQtUdMPpfJC",
+	"YaTtetH/7bo76vlw3v/Uuyue2jCRCqTAhRYcbKDIU5KvNp/ne8WEnu8tZ/R8rxjN873q4BXJl0Y55+Lh",
+	"G/2/C7N5hirh4mG1pvk1OAj22+sOP7PhuqrRm+t+GUUl4TkGPZN5QskI2FjLJDeWBBGZZsY78nLFdxRO",
+	"UCEF7jZ/sPM2GfxiGaeDCl5/oyZOK0GnHQhETKn5AhjeaPh0oYEphKkkWORk/gpIlGnFOpV8RG0jbpxr",
+	"LlBroMxCY7ECsRZuoaGln7iJZjuUr/xQxIpxsagKpqoAZEO+p8mr2sBEDAqzhHJXkevpcX4yd05WN9kd",
+	"2df+YklyOfGOvrycPapqPLddn2997+vOVO4UVWLx1veYjTLdNU1BVsEZFhntKHGp4gJlE2aKDYOFX8TM",
+	"4I7hKTYhD1sBfL0RfUqL2VmlLuY9Jl9EYRwMCimsT3KDqd6WVNdyzfNifUwpNq8ub0BzbYd3vcGXtqxy",
+	"TStry3BFiMPADetYgHNhw2UKJEhUSDy9RLyJ5QDWoa2ffYcWG/C5QQDekFX6MfGACUdVQk2Vnx3bN5ql",
+	"aFeLj6jmoPMxjTBGBUYmMfUjRMZHFKYxsaVoWMwM24weDdqvL/ODQtwhZ4YZF0ZD6wMK/hXKkds+YDAN",
+	"7GrzbKpYjJSkMUFGPspSrCxsiXJVUZuT2hmnp5QLZlxZXWaaTQDZlEMKFGn2GPtxwYKPqXxzr8YWJgVE",
+	"MieJmbaVnd0WfH1ka9REEzfxiUJXUDRrtJ42L3DK0gEr6hja9tTR+Ymdb9MCqm1caV+rOLgGGxETp/z1",
+	"EKWCz7y4uVpWzxWQVAvB42bW5Hukz6FhafYCBNdWSoXiFAUqZjB+rX1W2ZljYSs+uabI6uqqFi5NtXQ4",
+	"v8xSW1L80GzcDq4Sdjs8MNjg+0C1Y+6S72WGYmhY9BAKF6m2r267qsgConNlXYKKHXucm1D0B8NRd3Da",
+	"K/ja3dnloOeKye7pv+7cxq1t7jZvCU4HjV/q3PCi2x+MegMa2fO94Wn3vHfXJzZ4dd276l737uoNrs67",
+	"g0HvbOVt5enu9PLi6rxnaWTTkhuhgFJYtyz0fxizIo+mQpvSiXb7CdBauLhUVK4kGNs2judQNrJFvqVf",
+	"U8ZF8JcynO0Z3Um2ItXLCTvlou8+7v19kt935JjNznL7J0H9X4DYfwmw+t7jSzlBy4l5oqBZTw5CPoHK",
+	"RfDng3U9Bl6E6vXI+ja0sH3IVVlNt+shbxPHtlxvS+Klw726eUUxr+uzovHaAMvpmxS2slW35gT2OPPX",
+	"znsodgIhdi2JZWVKTnjiDhTr1fu74ABalF9ybUHUdQKWPLE59UPy/Ibq3rVbX8XHPGViRyGL7VY9fs0S",
+	"JpzXWzjiGmQU5crW8iVCFStuDC5e2bBb30pYbAsAd7g3pypp+zSv3Vtw/CPfgOcfR6MrKJQXybhKyIlN",
+	"TFE5eDBN+27DGdVNs7q+dJ6mTM1XVmzPOo5LaxQbc/MMi9MSYGOZm6NxwsRDM0A1YvRL+ludOvQqc4Se",
+	"W4Ir7b5jq6bQrV96U5PbD11IDG3T72AXXbGaLiCaMTHFuOBprYwCwp0A5Kn9IZOE1EEJ226zoIgxbv+l",
+	"rOJ/YYrfbLHmQpLpppz2eea21EpjTRgBmO9Or5bUj8xCr9jYnhYGf1bBuJRpa91448YbVrv8bUrHQpA3",
+	"Glzjki78X6oYq4p/kYM0WWodpy06ENFYR5AW08Tky83LamHZveq3q1FxfTMY9Ae/URXWvRna/fvry/Pz",
+	"/uC3u5Pu6b883ytrr/JT76z88qHbP7evuyeX19SgKZA+iUm6io+rEDivm6tct0YR6+Kc4xhWdQ8Gk0TD",
+	"04xHsyAUPQsotXEipuzpKI+h9SrwCcUCfdr+2oQ+1G3tw8LUPiwsHQriK866riqOq4hE4qcsy0g7R39s",
+	"3vzfuvdTa/5itbsJ7Dd1eDG5NQ+2ucPzIinNBy6HrMXQs+9Jga/IT5ukf/a35bVNom7r+YJct/YkF6Nc",
+	"cTMfUnuXdMdM86ibm1kDCSVedkLf7WF1cSpsA3Zx6c/tvtjNVY2KVGb5b8a0fpIqDkWRWquu+EavjBfY",
+	"m4HaTdWibzZgTrrD/mnbOaWVkMxh17tEv5kxmbUI9dpfl+GSRIP9oANjZMqGzgOK5QXG9vIAmkJYjg3j",
+	"Qi+lihKOwoQiUmjpAks0TBUTphzi8J/LW4mHbch1yfxcz35M+giFe7oq1AKNWglFo1ourWindoDTyjIW",
+	"igrFZfdm9HH/7vS83xuM7k6ve2e9wajfPR8Wu2pO6Jvrc8p9VuDVmW2LnogzyYVx3Me+ulGJPUZ+op5S",
+	"JHNgkCUswplMYlQ+aC4iWkGGonvVhyIFUdtik22SyCfradGqBO5+hcysI1KeLCYszHq0u7u3/z7oBJ1g",
+	"b9fZd9c2sbmuzELO7vaeAhcTufl4qo61tFbLA9Sjq+ccxi6vJCzQVoORpI9QNOQmvzxXu49YkhCTulH8",
+	"nszLja4pudje7F+E4upyOKpTEjsHNzZ0DGpjrwhYH2TwW29Unjm6y1uFg4WiRnOK42R3xQkLQy52Uvc7",
+	"hzTFWJoZBZQ7OlXIEqDyhVNakkkyrzrlGNUbDdFM8giPHYuKZZSnxJysB2i3iuVcBu53a1LdQy7i4qqy",
+	"dpcQrS/5Lgu6eVGhG4gEH2NsT2fKcsraw3YllQTQdW+KYVGb8mOZL0NB4F0olVGRxwyZ1slpYMoekUr5",
+	"irmsPk6loDRqu7l7w9AbDfvw2xAGHz7tDC/Pgcr9lYt2PtS3E/xQRCzF5JRpbB+vXWtxO93l+IuNcLD7",
+	"4AsHcTwiFLjOEBawtILHq1gCTD9gTNzhKBREEnyogLkdpQK57uxbwAasdJiIcShWUBHWQXGiZAovwpbV",
+	"9jlPKT4KFFwa3jmJPgJWv6XHyWBZhjGZdA8u+EnjBT2fWKT92T4GBglR8+JOiC5CAWM43DuwKghF3XiL",
+	"KBNzF8DUy97DYvYCJQVncRVZG54kQHTtkYtpKNjEoIKDDmi71NzY6wetw86vbfLZwvdnTMSJO4pPpTbw",
+	"7rCU0r5joSCC5uYp4taWBvjVwNuOWzTcX6NR850uzXjvELbYGfFQRywh0taMd15l63Nxk3xVh97RXufw",
+	"17fv31FOzVCwjHtH3kHQCQ7cvfOZhe16nNObKZoN2Nu/KDCthkxPM54geRCzgMagCc0ob9rc+jY4DPY7",
+	"wUGwD8Xdd1KsmJd/hpBmZnGGCQt1KXso4ak2LFW/xa38/X2nvAVcUDHpjVCbKm8qM6JX//fCBuK3bLK8",
+	"hHe7ctF+v3PYrKelZqR60A4NSufHNDPzH3Cj+bDT2dR+scjdyl8BbJe97V1qlyttp7fbO63dI7cd323v",
+	"WL+X/ex7b18jVtOlfNv3YHvfhpu4lk67bcbCb9breFx6j2FT7Q5uqnFzS+WG1C9ETowJp6i1KFbboV8/",
+	"LiXPZxq0tAkAuAnFjOmCNWAM3Bw7kuGabz6tTZih3ObwMBSLaygny9sIPnEmIjIueN29BEeU4N4+3QPV",
+	"lKFoNZb0dvW2wK1vzbjzxzGWglPaSaWlCEyApP4tZu8Rz4sE667Q5KR/AhOXn2RGhTSr0NB6nJ+50Vfq",
+	"yO8JcRswJzKev3C5+NsuFa/tRDzX93iMyvH5teiytr+00O//I803IM3h3ivQYvWfD38LhCo8fuWc7wVk",
+	"qu4XUDg8+7XNgi+39KIsu7/cUhQU9M0Gz9o+p6P5G7m9XqDlcXlVuMLyc13m8wpxJzBbFCvFv+1aNBLR",
+	"FAtJVKWEYvdRTNK7qti7j3t1BlPsMuTNxWdTfxv2he5Wpa3gqm8Pj3cWVrHsrth82ynOvOqVoKXQxX5E",
+	"sPyjYN08z7fP/xMAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

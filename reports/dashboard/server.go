@@ -228,6 +228,10 @@ func (s *server) events(c echo.Context) error {
 		s.OnWatch()
 	}
 	w := c.Response()
+	// The stream lasts as long as the page is open: lift the server's
+	// write timeout (edge.Limits) for this one response, or it would be
+	// cut every WriteTimeout and the page would reconnect.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	h := w.Header()
 	h.Set(echo.HeaderContentType, "text/event-stream; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")

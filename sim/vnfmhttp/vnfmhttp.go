@@ -86,6 +86,9 @@ func Handler(s *Server, spec *edge.Spec, sec *Security, onViolation func(edge.Vi
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = edge.ErrorHandler
+	// First, so that neither the token endpoint's form parser nor
+	// tolerateUnknownTypes nor the validator reads more than the cap.
+	e.Use(edge.LimitBody(spec.MaxBody))
 	if sec != nil && sec.ClientID != "" {
 		e.POST(TokenPath, sec.issue)
 	}
@@ -137,7 +140,8 @@ func tolerateUnknownTypes(next echo.HandlerFunc) echo.HandlerFunc {
 		if r.Method != http.MethodPost || r.Body == nil {
 			return next(c)
 		}
-		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		// Bounded already: LimitBody, mounted first, read it into memory.
+		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			return escalator.Errorf(escalator.EINVALID, "reading the notification: %v", err)
 		}
