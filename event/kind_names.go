@@ -73,6 +73,8 @@ func (SubscriptionCreated) Kind() string { return "subscription.created" }
 
 func (SubscriptionDeleted) Kind() string { return "subscription.deleted" }
 
+func (SubscriptionDropped) Kind() string { return "subscription.dropped" }
+
 func (SubscriptionHeld) Kind() string { return "subscription.held" }
 
 func (SubscriptionRefused) Kind() string { return "subscription.refused" }

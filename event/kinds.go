@@ -23,7 +23,7 @@ var all = []Payload{
 	ServiceInterruption{}, ServiceSummary{},
 	SessionCreated{}, SessionDefects{}, SessionRefused{}, SessionState{},
 	SpecViolation{},
-	SubscriptionCreated{}, SubscriptionDeleted{}, SubscriptionHeld{}, SubscriptionRefused{},
+	SubscriptionCreated{}, SubscriptionDeleted{}, SubscriptionDropped{}, SubscriptionHeld{}, SubscriptionRefused{},
 	VMBusiness{}, VMDeleted{}, VMMigrate{}, VMMigrateFinished{}, VMMigrateRequested{}, VMMigrated{}, VMMigrating{},
 	VMMigrationFailed{}, VMPlaced{}, VMState{},
 	VNFDeployed{}, VNFDrain{}, VNFDrained{}, VNFFailover{}, VNFFailoverFailed{}, VNFFailoverStarted{},
@@ -186,6 +186,17 @@ type SubscriptionRefused struct {
 
 // SubscriptionDeleted: a subscription (subject) was removed.
 type SubscriptionDeleted struct{}
+
+// SubscriptionDropped: the VIM removed a subscription (subject) whose
+// deliveries kept failing (vimhttp.DropPolicy): Failures attempts in a row
+// over Since, the last with LastError.
+type SubscriptionDropped struct {
+	VNFM        string `json:"vnfm"`
+	CallbackURI string `json:"callbackUri"`
+	Failures    int    `json:"failures"`
+	Since       string `json:"since"`
+	LastError   string `json:"lastError"`
+}
 
 // SubscriptionHeld: a subscription the testbed found at a case's start.
 type SubscriptionHeld struct {

@@ -26,6 +26,25 @@ const (
 	noDeadline = 2 * time.Minute
 )
 
+// DropPolicy is when the VIM gives up on a subscriber: after Failures
+// delivery attempts in a row have failed (no answer, or any answer but
+// 204) and the first of them is at least For ago. Both must hold: a burst
+// of quick retries within one outage is not enough, nor is one failure
+// long ago. The subscription is then deleted and the trace records
+// subscription.dropped, so the VIM stops posting to a VNFM that is gone; a
+// VNFM that comes back subscribes again (ours does on its own). Any
+// successful delivery starts the count afresh.
+type DropPolicy struct {
+	Failures int
+	For      time.Duration
+}
+
+// DefaultDrop is the policy of a Notifier that sets none: 10 failed
+// attempts in a row over at least 5 minutes. With the retry back-off (1 s
+// doubling to 30 s) that is about two notifications' worth of retries, far
+// beyond a VNFM restart.
+var DefaultDrop = DropPolicy{Failures: 10, For: 5 * time.Minute}
+
 // Notifier implements orchestrator.Notifier over HTTP: one POST per
 // matching subscription, all with the notification's one id, retried with
 // backoff until the reply deadline. Every attempt is in the trace.
@@ -52,6 +71,48 @@ type Notifier struct {
 	// is sent only when the previous was taken or given up on, so a VNFM
 	// never sees "node available" after the next node's maintenance.
 	queues map[string]*queue
+	// Drop is when a failing subscriber is dropped; the zero value means
+	// DefaultDrop, a negative Failures never.
+	Drop DropPolicy
+	// failing holds each subscription's current run of failed attempts.
+	failing map[string]*failRun
+}
+
+// failRun is a subscription's unbroken run of failed deliveries.
+type failRun struct {
+	count int
+	since time.Time
+}
+
+// failed counts one failed attempt to sub and deletes it when the policy
+// says so, returning what the trace is to record of that (nil: kept).
+func (d *Notifier) failed(sub *Subscription, why string) *event.SubscriptionDropped {
+	p := d.Drop
+	if p == (DropPolicy{}) {
+		p = DefaultDrop
+	}
+	if p.Failures < 0 {
+		return nil
+	}
+	if d.failing == nil {
+		d.failing = map[string]*failRun{}
+	}
+	run := d.failing[sub.ID]
+	if run == nil {
+		run = &failRun{since: d.Clock.Now()}
+		d.failing[sub.ID] = run
+	}
+	run.count++
+	failingFor := d.Clock.Now().Sub(run.since)
+	if run.count < p.Failures || failingFor < p.For {
+		return nil
+	}
+	delete(d.failing, sub.ID)
+	if d.Store.Delete(sub.ID) != nil {
+		return nil // its VNFM deleted it meanwhile: the next attempt sees that
+	}
+	return &event.SubscriptionDropped{VNFM: sub.VNFM, CallbackURI: sub.CallbackURI,
+		Failures: run.count, Since: failingFor.String(), LastError: why}
 }
 
 type queue struct {
@@ -153,6 +214,13 @@ func (d *Notifier) attempt(sub *Subscription, id string, body []byte, try int, w
 	}
 	retry := func(why string) {
 		e := event.DeliveryAttempt{NotificationID: id, Attempt: try, Error: why}
+		if dropped := d.failed(sub, why); dropped != nil {
+			event.Emit(d.Trace, actor, sub.ID, e)
+			event.Emit(d.Trace, actor, sub.ID, *dropped)
+			event.Emit(d.Trace, actor, sub.ID, event.DeliveryFailed{NotificationID: id, Attempts: event.Ptr(try), Error: "the subscriber was dropped after failing too long: " + why})
+			done()
+			return
+		}
 		if next := d.Clock.Now().Add(wait); next.Before(deadline) {
 			e.RetryIn = wait.String()
 			event.Emit(d.Trace, actor, sub.ID, e)
@@ -184,6 +252,7 @@ func (d *Notifier) attempt(sub *Subscription, id string, body []byte, try int, w
 			case err != nil:
 				retry(err.Error())
 			case resp.StatusCode == http.StatusNoContent:
+				delete(d.failing, sub.ID)
 				event.Emit(d.Trace, actor, sub.ID, event.DeliveryAttempt{NotificationID: id, Attempt: try, Status: resp.StatusCode})
 				done()
 			default:
