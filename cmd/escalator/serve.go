@@ -204,6 +204,7 @@ func cmdVNFM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	speed := fs.Float64("speed", 1, "scale the VNFM's own timers like the VIM's --speed")
 	auth := fs.String("auth", "", "credentials for the VIM API: bearer:TOKEN or basic:USER:PASSWORD")
 	notifyAuth := fs.String("notify-auth", "", "demand of the VIM on notifications: basic:USER:PASSWORD or oauth2:CLIENT_ID:SECRET")
+	checkEvery := fs.Duration("check-every", vnfmhttp.DefaultCheckEvery, "look at the subscription this often (wall time) and subscribe again when the VIM lost it")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: escalator vnfm --vim URL [flags]\n\nRuns the reference VNFM as its own process: it subscribes to the VIM,\nhandles maintenance notifications and moves business through the VNF\ncontrol API.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -218,8 +219,8 @@ func cmdVNFM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "escalator vnfm: unknown --behavior %q; one of: %s\n", *behavior, strings.Join(sim.BehaviorNames(), ", "))
 		return exitUsage
 	}
-	if *vimURL == "" || fs.NArg() > 0 || *speed <= 0 {
-		fmt.Fprintln(stderr, "escalator vnfm: --vim URL is required and --speed must be positive")
+	if *vimURL == "" || fs.NArg() > 0 || *speed <= 0 || *checkEvery <= 0 {
+		fmt.Fprintln(stderr, "escalator vnfm: --vim URL is required; --speed and --check-every must be positive")
 		fs.Usage()
 		return exitUsage
 	}
@@ -276,6 +277,11 @@ func cmdVNFM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	log.Info("VNFM subscribed", "vnfm", *name, "subscription", id, "callback", callback, "behavior", *behavior)
 	fmt.Fprintf(stdout, "VNFM %s subscribed (%s), notifications at %s\n", *name, id, callback)
+	// A VIM that restarts, or drops us, forgets the subscription: keep it.
+	keeper := &vnfmhttp.Keeper{Client: client, VNFM: *name, Callback: callback, Auth: subAuth, Behavior: *behavior, CheckEvery: *checkEvery, Log: log}
+	kept := make(chan struct{})
+	go func() { defer close(kept); keeper.Run(ctx, id) }()
+	defer func() { cancel(); <-kept }()
 	if err := loop.Run(ctx, 0); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(stderr, "escalator vnfm:", err)
 		return exitHarness
