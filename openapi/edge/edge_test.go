@@ -115,6 +115,7 @@ func TestServerEdge(t *testing.T) {
 		{"method not allowed", "DELETE", "/api/v1/pets/rex", "1.0.0", "", 405, "DELETE is not supported on /api/v1/pets/rex"},
 		{"malformed JSON", "PUT", "/api/v1/pets/rex", "1.0.0", `{"name": `, 400, "not a single well-formed JSON value"},
 		{"trailing garbage", "PUT", "/api/v1/pets/rex", "1.0.0", `{"name":"rex"} }`, 400, "not a single well-formed JSON value"},
+		{"invalid UTF-8", "PUT", "/api/v1/pets/rex", "1.0.0", "{\"name\":\"r\xffx\"}", 400, "not valid UTF-8"},
 		{"unknown field", "PUT", "/api/v1/pets/rex", "1.0.0", `{"name":"rex","wings":2}`, 400, "wings"},
 		{"schema violation", "PUT", "/api/v1/pets/rex", "1.0.0", `{"name":"rex","legs":-1}`, 400, "legs"},
 		{"missing required field", "PUT", "/api/v1/pets/rex", "1.0.0", `{"legs":4}`, 400, "name"},

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -269,6 +270,14 @@ func Validator(s *Spec, onViolation func(Violation)) echo.MiddlewareFunc {
 				return nil
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
+			if strings.Contains(r.Header.Get("Content-Type"), "json") && !utf8.Valid(body) {
+				// JSON is UTF-8 (RFC 8259 8.1); encoding/json would turn
+				// the bad bytes into U+FFFD silently, and a VNFM id or a
+				// reason would reach the trace altered.
+				onViolation(Violation{Spec: s.title(), Message: "request", Method: r.Method, Path: r.URL.Path, Detail: "the body is not valid UTF-8"})
+				WriteProblem(c.Response(), http.StatusBadRequest, "the body is not valid UTF-8")
+				return nil
+			}
 			if len(bytes.TrimSpace(body)) > 0 && strings.Contains(r.Header.Get("Content-Type"), "json") && !json.Valid(body) {
 				// One JSON value and nothing after it: a decoder that stops
 				// at the first value would take "{...} }" as valid.
