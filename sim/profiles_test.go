@@ -426,3 +426,31 @@ func TestOverrideTakesTheProfileForOneNotification(t *testing.T) {
 	}
 	require.Equal(t, 1, faults)
 }
+
+// A notification id seen under an old subscription counts as new after
+// Resubscribed: a restarted VIM numbers its notifications from the same
+// seed, and the VNFM must not take them for repeats. Without it, the
+// repeat is dropped.
+func TestResubscribedForgetsSeenNotifications(t *testing.T) {
+	for _, resubscribe := range []bool{false, true} {
+		o := runProfile(t, BehaviorReference, nil, func(s *script) {
+			n := s.maintenance(10*time.Second, orchestrator.StatePlannedMaintenance, "n1")
+			if resubscribe {
+				s.r.at(15*time.Second, s.m.Resubscribed)
+			}
+			s.r.at(20*time.Second, func() {
+				n.TimeStamp = s.r.loop.Now()
+				by := n.TimeStamp.Add(profileReplyWindow)
+				n.ReplyBy = &by
+				s.m.Deliver(n)
+			})
+		})
+		if resubscribe {
+			require.Len(t, o.replies, 2, "the same id after a new subscription is a new notification")
+			require.Zero(t, o.count("vnfm.duplicate", nil))
+		} else {
+			require.Len(t, o.replies, 1)
+			require.Equal(t, 1, o.count("vnfm.duplicate", nil))
+		}
+	}
+}

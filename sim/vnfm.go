@@ -133,6 +133,14 @@ func (m *VNFM) Crash() {
 	event.Emit(m.tr, actorVNFM, m.cfg.Name, event.VNFMCrashed{})
 }
 
+// Resubscribed tells the VNFM it holds a new subscription, perhaps at a
+// VIM that restarted: the notification ids it saw under the old one may
+// come again meaning something new (a restarted VIM running the same
+// scenario numbers its notifications from the same seed), so it forgets
+// them; without this it took the new VIM's every notification for a repeat
+// and ignored it. Call it on the loop.
+func (m *VNFM) Resubscribed() { m.seen = nil }
+
 // Restart brings a crashed VNFM back with empty memory.
 func (m *VNFM) Restart() {
 	m.down = false

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"net"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -96,4 +97,60 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestVNFMSurvivesAVIMRestart is issue 17's reproducer: a VIM finishes its
+// run and exits, a new VIM starts on the same address knowing no
+// subscription, and the VNFM that kept running must notice and subscribe
+// again, or the new VIM gives up ("no VNFM subscribed", exit 3).
+func TestVNFMSurvivesAVIMRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs three processes")
+	}
+	bin := filepath.Join(t.TempDir(), "escalator")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, string(out))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	runVIM := func(n int) {
+		vim := exec.CommandContext(ctx, bin, "vim", "--listen", addr, "--scenario", "testdata/e2e-f1.yaml", "--speed", "60", "--wait", "30s")
+		var vimOut, vimErr syncBuffer
+		vim.Stdout, vim.Stderr = &vimOut, &vimErr
+		err := vim.Run()
+		t.Logf("VIM %d: %s\n%s", n, vimOut.String(), vimErr.String())
+		require.NoError(t, err)
+		require.Regexp(t, `PASS\s+e2e-f1\s+COMPLETED`, vimOut.String(), "VIM %d", n)
+	}
+	vimDone := make(chan struct{})
+	go func() {
+		defer close(vimDone)
+		// The first VIM must be listening before the VNFM gives up on it
+		// (it keeps trying for 30 s).
+		runVIM(1)
+	}()
+	vnfm := exec.CommandContext(ctx, bin, "vnfm", "--vim", "http://"+addr, "--speed", "60", "--check-every", "200ms")
+	var vnfmOut, vnfmErr syncBuffer
+	vnfm.Stdout, vnfm.Stderr = &vnfmOut, &vnfmErr
+	require.NoError(t, vnfm.Start())
+	defer func() { _ = vnfm.Process.Kill(); _ = vnfm.Wait() }()
+	<-vimDone
+	if t.Failed() {
+		return
+	}
+	require.NotContains(t, vnfmErr.String(), "VNFM re-subscribed", "the first VIM kept the subscription throughout")
+
+	defer func() {
+		if t.Failed() {
+			t.Log("VNFM:\n" + vnfmErr.String())
+		}
+	}()
+	runVIM(2)
+	require.Contains(t, vnfmErr.String(), "VNFM re-subscribed", "the VNFM subscribed at the new VIM")
+	require.NoError(t, vnfm.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, vnfm.Wait(), vnfmErr.String())
 }

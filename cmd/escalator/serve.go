@@ -278,7 +278,8 @@ func cmdVNFM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	log.Info("VNFM subscribed", "vnfm", *name, "subscription", id, "callback", callback, "behavior", *behavior)
 	fmt.Fprintf(stdout, "VNFM %s subscribed (%s), notifications at %s\n", *name, id, callback)
 	// A VIM that restarts, or drops us, forgets the subscription: keep it.
-	keeper := &vnfmhttp.Keeper{Client: client, VNFM: *name, Callback: callback, Auth: subAuth, Behavior: *behavior, CheckEvery: *checkEvery, Log: log}
+	keeper := &vnfmhttp.Keeper{Client: client, VNFM: *name, Callback: callback, Auth: subAuth, Behavior: *behavior, CheckEvery: *checkEvery, Log: log,
+		Resubscribed: func(string, string, int) { loop.Post(peer.VNFM.Resubscribed) }}
 	kept := make(chan struct{})
 	go func() { defer close(kept); keeper.Run(ctx, id) }()
 	defer func() { cancel(); <-kept }()
