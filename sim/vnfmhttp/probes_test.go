@@ -5,7 +5,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -111,4 +113,54 @@ func TestVNFMEndpointProbes(t *testing.T) {
 		})
 	}
 	require.Zero(t, loop.Elapsed(), "nothing reached the VNFM's loop")
+}
+
+// The token endpoint and the notification endpoint run on the server's
+// goroutines at once: issuing and checking tokens must not race (run with
+// -race; a map written and read concurrently can also crash the process).
+func TestTokensIssuedAndCheckedConcurrently(t *testing.T) {
+	sec, _, err := vnfmhttp.NotifySecurity("oauth2:client:s3cret")
+	require.NoError(t, err)
+	loop := sim.NewVirtualLoop()
+	peer, err := vnfmhttp.NewPeer(vnfmhttp.PeerOptions{VIM: "http://127.0.0.1:1", Loop: loop, Security: sec,
+		Trace: escalator.NewTrace(loop.Elapsed), OnViolation: func(edge.Violation) {},
+		Config: sim.VNFMConfig{Name: "vnfm-1", Behavior: sim.BehaviorReference}})
+	require.NoError(t, err)
+	srv := httptest.NewServer(peer.Handler)
+	defer srv.Close()
+	var wg sync.WaitGroup
+	statuses := make(chan int, 40)
+	for range 20 {
+		wg.Go(func() {
+			r, _ := http.NewRequest(http.MethodPost, srv.URL+vnfmhttp.TokenPath, strings.NewReader("grant_type=client_credentials"))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			r.SetBasicAuth("client", "s3cret")
+			resp, err := http.DefaultClient.Do(r)
+			if err != nil {
+				statuses <- -1
+				return
+			}
+			var tok struct {
+				AccessToken string `json:"access_token"`
+			}
+			_ = json.NewDecoder(resp.Body).Decode(&tok)
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+			g, _ := http.NewRequest(http.MethodGet, srv.URL+vnfmhttp.Base+"/notifications", nil)
+			g.Header.Set(edge.HeaderVersion, edge.APIVersion)
+			g.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+			resp, err = http.DefaultClient.Do(g)
+			if err != nil {
+				statuses <- -1
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	for s := range statuses {
+		require.Contains(t, []int{http.StatusOK, http.StatusNoContent}, s)
+	}
 }

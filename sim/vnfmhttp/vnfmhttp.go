@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -77,7 +78,10 @@ type Security struct {
 	Basic        *edge.Credential
 	ClientID     string
 	ClientSecret string
-	tokens       map[string]bool
+	// tokens are those issued; the token endpoint and the notification
+	// endpoint run on the server's goroutines, concurrently.
+	mu     sync.Mutex
+	tokens map[string]bool
 }
 
 // Handler returns the VNFM's server: the notification API under Base,
@@ -179,10 +183,12 @@ func (sec *Security) issue(c echo.Context) error {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	tok := hex.EncodeToString(b)
+	sec.mu.Lock()
 	if sec.tokens == nil {
 		sec.tokens = map[string]bool{}
 	}
 	sec.tokens[tok] = true
+	sec.mu.Unlock()
 	return c.JSON(http.StatusOK, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": 3600})
 }
 
@@ -196,7 +202,10 @@ func (sec *Security) middleware() echo.MiddlewareFunc {
 		return func(next echo.HandlerFunc) echo.HandlerFunc {
 			return func(c echo.Context) error {
 				h := c.Request().Header.Get("Authorization")
-				if len(h) > 7 && h[:7] == "Bearer " && sec.tokens[h[7:]] {
+				sec.mu.Lock()
+				ok := len(h) > 7 && h[:7] == "Bearer " && sec.tokens[h[7:]]
+				sec.mu.Unlock()
+				if ok {
 					return next(c)
 				}
 				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="vnfm"`)
