@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"github.com/mattn/go-sqlite3"
 
 	"github.com/escalator-testbed/escalator"
+	"github.com/escalator-testbed/escalator/internal/sqlitedb"
 	"github.com/escalator-testbed/escalator/reports"
 	"github.com/escalator-testbed/escalator/scenarios/judge"
 	"github.com/escalator-testbed/escalator/scenarios/spec"
@@ -68,12 +68,8 @@ func readerDSN(path string) string {
 	return uri(path) + fmt.Sprintf("?_busy_timeout=%d&_foreign_keys=on&_txlock=deferred&_query_only=on", BusyTimeout.Milliseconds())
 }
 
-// uri makes a SQLite file: URI of an absolute path, escaping what a URI
-// would read as syntax.
-func uri(path string) string {
-	r := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
-	return "file:" + r.Replace(path)
-}
+// uri makes a SQLite file: URI of an absolute path.
+func uri(path string) string { return sqlitedb.URI(path) }
 
 // Open opens the history at path, creating it and its parent folder when
 // they do not exist, and brings its schema up to date (see migrate). A
@@ -126,47 +122,14 @@ func Open(path string, parse Parser) (*Store, error) {
 }
 
 // useWAL switches the file to write-ahead logging, so that readers never
-// block the writer, and waits up to BusyTimeout for its turn to do so.
-//
-// The busy timeout alone does not cover it: the switch reads the file's
-// header under a read lock and then upgrades that lock to mark the header,
-// and SQLite answers SQLITE_BUSY at once, without waiting, to a connection
-// that wants to upgrade a lock while another connection writes (waiting
-// could deadlock). On a brand-new file the other writer is whichever
-// opener won the race to switch it first, so the losers retry here. Once
-// the file is in WAL mode the switch changes nothing and takes no write
-// lock, and every later opener passes at the first try.
+// block the writer, waiting up to BusyTimeout for its turn (sqlitedb.UseWAL
+// says why the busy timeout alone does not cover it).
 func useWAL(ctx context.Context, db *sql.DB, dbPath string) error {
-	deadline := time.Now().Add(BusyTimeout)
-	pause := time.Millisecond
-	for {
-		var mode string
-		err := db.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode)
-		switch {
-		case err == nil && strings.EqualFold(mode, "wal"):
-			return nil
-		case err == nil:
-			return escalator.Errorf(escalator.EINVALID,
-				"history database %s: cannot use write-ahead logging (journal mode stays %q): keep the history on a local file system", dbPath, mode)
-		case !isBusy(err) || time.Now().Add(pause).After(deadline):
-			return openError(dbPath, err)
-		}
-		// A random share of the pause, so that openers that collided
-		// do not collide again in step.
-		select {
-		case <-time.After(pause/2 + rand.N(pause/2+1)):
-		case <-ctx.Done():
-			return openError(dbPath, ctx.Err())
-		}
-		pause = min(2*pause, 100*time.Millisecond)
-	}
+	return sqlitedb.UseWAL(ctx, db, kind, dbPath, BusyTimeout)
 }
 
 // isBusy tells whether err is SQLite's "another connection holds the lock".
-func isBusy(err error) bool {
-	var se sqlite3.Error
-	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
-}
+func isBusy(err error) bool { return sqlitedb.IsBusy(err) }
 
 // Path is the path the store was opened with.
 func (s *Store) Path() string { return s.path }
@@ -179,21 +142,7 @@ func (s *Store) Close() error {
 
 // openError turns a driver error met while opening or migrating into an
 // *escalator.Error that says which file.
-func openError(path string, err error) error {
-	code := escalator.EINTERNAL
-	var se sqlite3.Error
-	if errors.As(err, &se) {
-		switch se.Code {
-		case sqlite3.ErrNotADB, sqlite3.ErrCorrupt:
-			return &escalator.Error{Code: escalator.EINVALID, Message: fmt.Sprintf("%s is not a usable history database (not SQLite, or damaged)", path), Err: err}
-		case sqlite3.ErrCantOpen, sqlite3.ErrPerm, sqlite3.ErrReadonly, sqlite3.ErrAuth:
-			code = escalator.EINVALID
-		case sqlite3.ErrBusy, sqlite3.ErrLocked:
-			code = escalator.EUNAVAILABLE
-		}
-	}
-	return &escalator.Error{Code: code, Message: "history database " + path, Err: err}
-}
+func openError(path string, err error) error { return sqlitedb.OpenError(kind, path, err) }
 
 // dbError wraps an error met while reading or writing the history.
 func (s *Store) dbError(op string, err error) error {
