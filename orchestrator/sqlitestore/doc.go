@@ -21,7 +21,16 @@
 //	nodes     session, node, seq (first-written order), doc (JSON NodeRecord)
 //	notes     session, seq, id, doc (JSON Notification)
 //	replies   session, seq, doc (JSON Reply)
+//	events    seq, doc (JSON escalator.Event): the run's trace
+//	documents name, doc (JSON): what the run was started from, the subscriptions
 //	schema_migrations  version, name, applied_at
+//
+// The trace and the documents are the real-time VIM's, beside the port:
+// a restarted `escalator vim` carries on the same run from them (its
+// verdict covers the whole upgrade, and its simulated world is rebuilt
+// from the trace). CommitWith writes the events of a step in the
+// transaction of the step's commit, so that the trace on record never
+// lags the sessions.
 //
 // The schema follows the discipline of the run history (internal/sqlitedb):
 // numbered migrations (migrations/NNNN_name.sql) applied in order, each in

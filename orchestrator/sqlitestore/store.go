@@ -147,7 +147,10 @@ func (s *Store) open(abs string) error {
 	}
 	// Read every record once, so that a file that will not resume is
 	// refused here, at start, rather than when the Manager recovers.
-	_, err = s.Load()
+	if _, err := s.Load(); err != nil {
+		return err
+	}
+	_, err = s.Events()
 	return err
 }
 
@@ -230,28 +233,7 @@ func stage(name string) error {
 // Commit implements orchestrator.Store: one transaction, synced before it
 // returns.
 func (s *Store) Commit(c orchestrator.Commit) error {
-	enc, err := orchestrator.EncodeCommit(c)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return escalator.Errorf(escalator.EINTERNAL, "state file %s: commit after Close", s.path)
-	}
-	ctx := context.Background()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return s.dbError("commit of session "+c.ID, err)
-	}
-	if err := writeCommit(ctx, tx, c.ID, enc); err != nil {
-		_ = tx.Rollback()
-		return s.dbError("commit of session "+c.ID, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return s.dbError("commit of session "+c.ID, err)
-	}
-	return nil
+	return s.CommitWith(c, nil)
 }
 
 // The documents bind as strings: the columns are STRICT TEXT, which
@@ -316,70 +298,65 @@ func writeCommit(ctx context.Context, tx *sql.Tx, id string, enc orchestrator.En
 // that does not decode is an EINVALID error naming the file; the file is
 // not touched.
 func (s *Store) Load() ([]orchestrator.SessionRecord, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil, escalator.Errorf(escalator.EINTERNAL, "state file %s: load after Close", s.path)
-	}
-	ctx := context.Background()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, s.dbError("load", err)
-	}
-	defer func() { _ = tx.Rollback() }()
 	type docs struct {
 		spec, header          []byte
 		nodes, notes, replies [][]byte
 	}
 	var order []string
 	byID := map[string]*docs{}
-	rows, err := tx.QueryContext(ctx, `SELECT id, spec, header FROM sessions ORDER BY seq`)
-	if err != nil {
-		return nil, s.dbError("load", err)
-	}
-	for rows.Next() {
-		var id string
-		d := &docs{}
-		if err := rows.Scan(&id, &d.spec, &d.header); err != nil {
-			_ = rows.Close()
-			return nil, s.dbError("load", err)
-		}
-		order = append(order, id)
-		byID[id] = d
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.dbError("load", err)
-	}
-	for _, q := range []struct {
-		sql  string
-		dest func(*docs) *[][]byte
-	}{
-		{`SELECT session, doc FROM nodes ORDER BY session, seq`, func(d *docs) *[][]byte { return &d.nodes }},
-		{`SELECT session, doc FROM notes ORDER BY session, seq`, func(d *docs) *[][]byte { return &d.notes }},
-		{`SELECT session, doc FROM replies ORDER BY session, seq`, func(d *docs) *[][]byte { return &d.replies }},
-	} {
-		rows, err := tx.QueryContext(ctx, q.sql)
+	err := s.read("load", func(ctx context.Context, tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id, spec, header FROM sessions ORDER BY seq`)
 		if err != nil {
-			return nil, s.dbError("load", err)
+			return err
 		}
 		for rows.Next() {
 			var id string
-			var doc []byte
-			if err := rows.Scan(&id, &doc); err != nil {
+			d := &docs{}
+			if err := rows.Scan(&id, &d.spec, &d.header); err != nil {
 				_ = rows.Close()
-				return nil, s.dbError("load", err)
+				return err
 			}
-			// Foreign keys keep every row below a session.
-			d := byID[id]
-			if d == nil {
-				_ = rows.Close()
-				return nil, escalator.Errorf(escalator.EINVALID, "%s is not a usable state file: a row belongs to session %q, which it does not hold; it was left as it is", s.path, id)
-			}
-			*q.dest(d) = append(*q.dest(d), doc)
+			order = append(order, id)
+			byID[id] = d
 		}
 		if err := rows.Err(); err != nil {
-			return nil, s.dbError("load", err)
+			return err
 		}
+		for _, q := range []struct {
+			sql  string
+			dest func(*docs) *[][]byte
+		}{
+			{`SELECT session, doc FROM nodes ORDER BY session, seq`, func(d *docs) *[][]byte { return &d.nodes }},
+			{`SELECT session, doc FROM notes ORDER BY session, seq`, func(d *docs) *[][]byte { return &d.notes }},
+			{`SELECT session, doc FROM replies ORDER BY session, seq`, func(d *docs) *[][]byte { return &d.replies }},
+		} {
+			rows, err := tx.QueryContext(ctx, q.sql)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var id string
+				var doc []byte
+				if err := rows.Scan(&id, &doc); err != nil {
+					_ = rows.Close()
+					return err
+				}
+				// Foreign keys keep every row below a session.
+				d := byID[id]
+				if d == nil {
+					_ = rows.Close()
+					return escalator.Errorf(escalator.EINVALID, "%s is not a usable state file: a row belongs to session %q, which it does not hold; it was left as it is", s.path, id)
+				}
+				*q.dest(d) = append(*q.dest(d), doc)
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	var out []orchestrator.SessionRecord // nil when empty, as the memory store
 	for _, id := range order {
@@ -397,6 +374,9 @@ func (s *Store) Load() ([]orchestrator.SessionRecord, error) {
 // dbError wraps an error met while reading or writing the file. A damaged
 // file found only now is still the user's EINVALID.
 func (s *Store) dbError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
 	var e *escalator.Error
 	if errors.As(err, &e) {
 		return err

@@ -300,6 +300,14 @@ func TestOpenRefuses(t *testing.T) {
 			written(t, path, 1)
 			tamper(t, path, `UPDATE nodes SET doc = json_set(doc, '$.node', 'node-z') WHERE node = 'node-a'`)
 		}, `has a row for node "node-z"`},
+		{"an event that does not decode", func(t *testing.T, path string) {
+			written(t, path, 1)
+			tamper(t, path, `INSERT INTO events (seq, doc) VALUES (1, '{"seq": "one"}')`)
+		}, "its event 1 does not decode or is out of place"},
+		{"a document that does not decode", func(t *testing.T, path string) {
+			written(t, path, 1)
+			tamper(t, path, `INSERT INTO documents (name, doc) VALUES ('x', 'nope')`)
+		}, "CHECK constraint failed in documents"},
 		{"a newer schema", func(t *testing.T, path string) {
 			written(t, path, 1)
 			tamper(t, path, fmt.Sprintf(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (%d, 'future', '2999-01-01T00:00:00.000000000Z')`, SchemaVersion+1))
