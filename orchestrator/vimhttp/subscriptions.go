@@ -102,6 +102,21 @@ func (st *Store) Add(sub *Subscription) (got *Subscription, created bool) {
 	return sub, true
 }
 
+// Restore puts back subscriptions an earlier process of the VIM held, with
+// their IDs, after the ones it holds: a VNFM that subscribed before the
+// VIM was restarted keeps its subscription and its ID. One that the store
+// already holds (by ID) is skipped.
+func (st *Store) Restore(subs []*Subscription) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, sub := range subs {
+		if sub == nil || sub.ID == "" || slices.ContainsFunc(st.subs, func(s *Subscription) bool { return s.ID == sub.ID }) {
+			continue
+		}
+		st.subs = append(st.subs, sub)
+	}
+}
+
 // Get returns one subscription.
 func (st *Store) Get(id string) (*Subscription, error) {
 	st.mu.Lock()
