@@ -19,9 +19,14 @@ import (
 type watch struct {
 	trace *escalator.Trace
 	hooks []func(escalator.Event)
+	// mute drops what is emitted: a resumed world's making (resume.go).
+	mute bool
 }
 
 func (w *watch) Emit(actor, kind, subject string, f escalator.Fields) {
+	if w.mute {
+		return
+	}
 	w.trace.Emit(actor, kind, subject, f)
 	e := w.trace.Events[len(w.trace.Events)-1]
 	for _, h := range w.hooks {

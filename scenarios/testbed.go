@@ -65,6 +65,9 @@ type Testbed struct {
 	newID         func() string
 	onEnd         []func(orchestrator.SessionStatus)
 	recoverErr    error
+	// offset is the scenario time at which the loop started: zero, or
+	// where the earlier run stood for a resumed testbed (resume.go).
+	offset time.Duration
 }
 
 // Options are the options the testbed was built with.
@@ -98,6 +101,9 @@ type BuildOptions struct {
 	// session (the negative control of the crash tests).
 	StateStore   orchestrator.Store
 	NoStateStore bool
+	// Resume, in real time, carries on an earlier run of the scenario
+	// whose process died (resume.go); its faults are not armed again.
+	Resume *Resume
 }
 
 // Build assembles a testbed from a scenario.
@@ -114,8 +120,15 @@ func Build(s *spec.Scenario, opt BuildOptions) (*Testbed, error) {
 	}
 	loop := tb.Loop
 	rnd := sim.NewRand(seed)
-	tb.Trace = escalator.NewTrace(loop.Elapsed)
-	tr := &watch{trace: tb.Trace}
+	if opt.Resume != nil {
+		if !opt.Real {
+			return nil, escalator.Errorf(escalator.EINTERNAL, "only a real-time testbed resumes an earlier run")
+		}
+		tb.offset = resumeOffset(loop, opt.Resume)
+	}
+	tb.Trace = escalator.NewTrace(tb.Elapsed)
+	// A resumed world is made in silence: its trace holds its making.
+	tr := &watch{trace: tb.Trace, mute: opt.Resume != nil}
 	tb.emit = tr
 	tb.gate = &gate{loop: loop}
 
@@ -205,6 +218,11 @@ func Build(s *spec.Scenario, opt BuildOptions) (*Testbed, error) {
 		store = vimhttp.NewStore(rnd.UUID)
 	}
 	tb.Store = store
+	if opt.Resume != nil {
+		if err := tb.resume(opt.Resume); err != nil {
+			return nil, err
+		}
+	}
 	root := opt.APIRoot
 	if root == "" {
 		root = "http://" + vimHost
@@ -254,7 +272,9 @@ func Build(s *spec.Scenario, opt BuildOptions) (*Testbed, error) {
 	tb.notifierProto.Redeliver = fs.redeliver
 	tb.notifier.Redeliver = fs.redeliver
 	if opt.Real {
-		fs.arm(s.Faults)
+		if opt.Resume == nil {
+			fs.arm(s.Faults)
+		}
 		return tb, nil
 	}
 
@@ -293,7 +313,7 @@ var notifyAuth = map[string]string{"": "", "basic": "basic:vim:basic-secret", "o
 func (tb *Testbed) Conclude(res *judge.Result) {
 	tb.World.Finish()
 	res.Events = tb.Trace.Events
-	res.Elapsed = tb.Loop.Elapsed()
+	res.Elapsed = tb.Elapsed()
 	res.Lost = tb.World.LostRequests()
 	res.Checks = judge.Judge(tb.Scenario, res.Events)
 	res.Verdict = judge.Verdict(tb.Scenario, res.Checks)
