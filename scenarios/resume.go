@@ -61,3 +61,10 @@ func (tb *Testbed) resume(r *Resume) error {
 	tb.Store.Restore(r.Subscriptions)
 	return nil
 }
+
+// resumeSeed seeds the IDs a resumed testbed draws: the scenario's seed
+// moved on by where the trace stood, so each restart of a run draws its
+// own, and the same restart of the same trace the same ones.
+func resumeSeed(seed int64, r *Resume) int64 {
+	return seed ^ int64(len(r.Events)+1)*0x5DEECE66D
+}

@@ -316,8 +316,21 @@ func (m *VNFM) maintenance(n orchestrator.Notification, done func()) {
 			done()
 			return
 		}
-		m.whenStandbysReady(n, e, func() {
-			steps, refusal := m.plan(n, h)
+		var act func()
+		act = func() {
+			steps, refusal, away := m.plan(n, h)
+			if away {
+				// The VNF control API is away: look again, as
+				// deliverReply does for the VIM, rather than reply
+				// having moved nothing.
+				event.Emit(m.tr, actorVNFM, m.cfg.Name, event.VNFMWaiting{NotificationID: n.ID, For: "the VNF control API"})
+				m.after(2*time.Second, func() {
+					if m.epoch == e {
+						m.whenStandbysReady(n, e, act)
+					}
+				})
+				return
+			}
 			if refusal != "" && !h.movesThenRefuses {
 				m.send(n, h, false, nil, refusal)
 				done()
@@ -342,7 +355,8 @@ func (m *VNFM) maintenance(n orchestrator.Notification, done func()) {
 				}
 				done()
 			})
-		})
+		}
+		m.whenStandbysReady(n, e, act)
 	})
 }
 
@@ -402,8 +416,10 @@ type step struct {
 // a migration it asks the VIM for. refusal is set when some instance can
 // neither be moved by the VNFM nor migrated as its VNF allows: the
 // maintenance cannot be honoured and must be refused before anything
-// changes.
-func (m *VNFM) plan(n orchestrator.Notification, h hooks) (steps []step, refusal string) {
+// changes. away is set, and nothing planned, when the VNF control API is
+// unavailable and the reply deadline leaves time to look again (in the
+// testbed, a VIM process being restarted serves it).
+func (m *VNFM) plan(n orchestrator.Notification, h hooks) (steps []step, refusal string, away bool) {
 	affectedNode := map[string]bool{}
 	for _, id := range n.AffectedNodes {
 		affectedNode[id] = true
@@ -417,6 +433,9 @@ func (m *VNFM) plan(n orchestrator.Notification, h hooks) (steps []step, refusal
 	}
 	for _, name := range affectedVNFs(n) {
 		view, err := m.ctl.GetVNF(name)
+		if err != nil && escalator.ErrorCode(err) == escalator.EUNAVAILABLE && n.ReplyBy != nil && m.loop.Now().Add(2*time.Second).Before(*n.ReplyBy) {
+			return nil, "", true
+		}
 		if err != nil {
 			event.Emit(m.tr, actorVNFM, m.cfg.Name, event.VNFMError{VNF: name, Error: err.Error()})
 			continue
@@ -462,7 +481,7 @@ func (m *VNFM) plan(n orchestrator.Notification, h hooks) (steps []step, refusal
 			steps = append(steps, st)
 		}
 	}
-	return steps, refusal
+	return steps, refusal, false
 }
 
 // move carries out a plan and calls finished with the instance actions

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/event"
 	"github.com/escalator-testbed/escalator/orchestrator"
 )
@@ -62,5 +63,64 @@ func TestVNFMForgetsASessionWhenItEnds(t *testing.T) {
 			require.NoError(t, err)
 			require.Failf(t, "undrained across sessions", "session s-2 restored %s, which only session s-1 had named", p.Instance)
 		}
+	}
+}
+
+// awayControl is a VNF control API that answers "unavailable" until a
+// given time: the element manager being restarted.
+type awayControl struct {
+	VNFControl
+	loop  *Loop
+	until time.Duration
+}
+
+func (c awayControl) GetVNF(name string) (VNFView, error) {
+	if c.loop.Elapsed() < c.until {
+		return VNFView{}, escalator.Errorf(escalator.EUNAVAILABLE, "VNF control: connection refused")
+	}
+	return c.VNFControl.GetVNF(name)
+}
+
+// A VNF control API that is away for a while (in the testbed, a VIM
+// process being restarted serves it) is waited for while the deadline
+// leaves room, so the reply still reports the business moved; past the
+// deadline's room the VNFM replies with what it could do, as before.
+func TestVNFMWaitsForTheVNFControlAPI(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		away      time.Duration
+		switched  bool
+		waitCount int
+	}{
+		{"back before the deadline", 5 * time.Second, true, 2},
+		{"back too late", 2 * time.Minute, false, 29},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, Timings{}, 3)
+			r.vnf(t, VNFConfig{Name: "mme", Mode: ModeActiveStandby, Load: 1000, CapacityPerInstance: 1000,
+				ServiceTime: 50 * time.Millisecond, FailoverTime: 3 * time.Second, HealthCheckWindow: 5 * time.Second}, 2)
+			var replies []orchestrator.Reply
+			m := NewVNFM(VNFMConfig{Name: "vnfm-1", Behavior: BehaviorReference, ReplyAfter: time.Second}, r.loop, r.trace,
+				awayControl{r.w, r.loop, tc.away},
+				func(rep orchestrator.Reply) error { replies = append(replies, rep); return nil })
+			deadline := Epoch.Add(time.Minute)
+			m.Deliver(orchestrator.Notification{ID: "n-1", NotificationType: orchestrator.TypeMaintenance, SessionID: "s",
+				State: orchestrator.StatePlannedMaintenance, AffectedNodes: []string{"n1"}, TimeStamp: Epoch, ReplyBy: &deadline,
+				AffectedInstances: []orchestrator.AffectedInstance{{InstanceID: "mme-1", VnfInstanceID: "mme", NodeID: "n1"}}})
+			require.NoError(t, r.loop.Run(context.Background(), 3*time.Minute))
+			require.Len(t, replies, 1)
+			waits := 0
+			for _, e := range r.trace.Events {
+				if e.Kind == (event.VNFMWaiting{}).Kind() {
+					waits++
+				}
+			}
+			require.Equal(t, tc.waitCount, waits)
+			if tc.switched {
+				require.Equal(t, []orchestrator.InstanceAction{{InstanceID: "mme-1", Action: orchestrator.ActionSwitchedOver}}, replies[0].InstanceActions)
+			} else {
+				require.Empty(t, replies[0].InstanceActions)
+			}
+		})
 	}
 }
