@@ -213,6 +213,12 @@ func Build(s *spec.Scenario, opt BuildOptions) (*Testbed, error) {
 		post = func(fn func()) { loop.Post(g.hold(fn)) }
 	}
 	notifyClient := checkedOver(vimNext, "vim", openapi.VNFMNotification)
+	if opt.Resume != nil {
+		// The earlier process drew its IDs from the same seed: the
+		// same draws again would name new notifications and sessions
+		// as old ones, which a VNFM takes for repeats.
+		rnd = sim.NewRand(resumeSeed(seed, opt.Resume))
+	}
 	store := opt.Store
 	if store == nil {
 		store = vimhttp.NewStore(rnd.UUID)
