@@ -67,6 +67,7 @@ func cmdVIM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	traceDir := fs.String("trace", "", "write the event trace as NDJSON into `DIR` at the end")
 	var in inputFlags
 	in.define(fs)
+	statePath := fs.String("state", "", "keep the run in the SQLite `FILE`: a VIM killed mid-upgrade and started again on it resumes the session")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: escalator vim --scenario FILE [flags]\n\nRuns the orchestrator and the simulated NFVI and VNFs in real time, serving\nthe VIM maintenance API and the VNF control API for an external VNFM.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -99,17 +100,58 @@ func cmdVIM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		*speed = s.Clock.Speed
 	}
 	log := newLogger(stderr)
+	var state *stateFile
+	if *statePath != "" {
+		given := 0.0
+		if speedSet {
+			given = *speed
+		}
+		if state, err = openState(*statePath, s, given); err != nil {
+			fmt.Fprintln(stderr, "escalator vim:", err)
+			return codeOf(err)
+		}
+		defer state.Close()
+		if state.fresh {
+			state.run.Speed = *speed
+		} else {
+			// A restart keeps the earlier run's clock and address.
+			*speed = state.run.Speed
+			listenSet := false
+			fs.Visit(func(f *flag.Flag) { listenSet = listenSet || f.Name == "listen" })
+			if !listenSet && state.run.Listen != "" {
+				*addr = state.run.Listen
+			}
+		}
+	} else {
+		fmt.Fprintln(stderr, "escalator vim: no --state FILE: the upgrade session lives in this process only, and a crash loses it (nodes stay as it left them, the VNFM waits, a restart starts over)")
+	}
 	ln, err := listen(*addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "escalator vim: cannot listen on %s: %v\n", *addr, err)
 		return exitHarness
 	}
 	root := "http://" + ln.Addr().String()
-	tb, err := scenarios.Build(s, scenarios.BuildOptions{Real: true, Speed: *speed, APIRoot: root, Auth: cred})
+	bo := scenarios.BuildOptions{Real: true, Speed: *speed, APIRoot: root, Auth: cred}
+	if state != nil {
+		bo.StateStore, bo.Resume = state, state.resume()
+	}
+	tb, err := scenarios.Build(s, bo)
 	if err != nil {
 		ln.Close()
 		fmt.Fprintln(stderr, "escalator vim:", err)
+		if state != nil {
+			// A run that cannot be resumed from its file is the file's
+			// fault, not the harness's.
+			return codeOf(err)
+		}
 		return exitHarness
+	}
+	if state != nil {
+		if err := state.attach(tb); err != nil {
+			ln.Close()
+			fmt.Fprintln(stderr, "escalator vim:", err)
+			return codeOf(err)
+		}
 	}
 	ctx, cancel := signals(ctx)
 	defer cancel()
@@ -124,9 +166,9 @@ func cmdVIM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	began := time.Now()
 	var result *judge.Result
 	ended := make(chan struct{})
-	tb.OnEnd(func(st orchestrator.SessionStatus) {
+	end := func(st orchestrator.SessionStatus) {
 		log.Info("session ended", "session", st.ID, "state", st.State, "reason", st.Reason)
-		elapsed := loop.Elapsed()
+		elapsed := tb.Elapsed()
 		// A minute of scenario time lets the VNFM restore redundancy before
 		// the books close.
 		loop.AfterFunc(time.Minute, func() {
@@ -135,8 +177,43 @@ func cmdVIM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			loop.Stop()
 			close(ended)
 		})
-	})
-	if *start == "auto" {
+	}
+	tb.OnEnd(end)
+
+	var recoverErr, haltErr error
+	if state != nil {
+		// A state file that refuses a write (a full disk) stops the
+		// Manager where its record ends; a restart on it resumes there.
+		tb.Manager.OnHalt(func(err error) {
+			haltErr = err
+			loop.Stop()
+		})
+	}
+	switch {
+	case state != nil && len(state.sessions) > 0:
+		// A restart: the Manager takes the session on record up again
+		// instead of a new one being created. (A run restarted before
+		// its session began starts it as a new run would, on the world
+		// its trace holds.)
+		loop.AfterFunc(0, func() {
+			resumed, err := tb.Manager.Recover()
+			if err != nil {
+				recoverErr = err
+				loop.Stop()
+				return
+			}
+			for _, st := range resumed {
+				log.Info("resuming the upgrade session", "session", st.ID, "state", st.State, "state file", *statePath)
+			}
+			if len(resumed) == 0 {
+				// It had ended before the kill; only its judging was
+				// left to do.
+				all := tb.Manager.Sessions()
+				log.Info("the session on record had ended; judging the run", "session", all[len(all)-1].ID)
+				end(all[len(all)-1])
+			}
+		})
+	case *start == "auto":
 		deadline := time.Now().Add(*wait)
 		var poll func()
 		poll = func() {
@@ -158,10 +235,34 @@ func cmdVIM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		loop.AfterFunc(0, poll)
 	}
+	if state != nil {
+		// The trace goes to the file with each of the Manager's commits,
+		// and at least five times a second between them.
+		every := time.Duration(float64(200*time.Millisecond) * *speed)
+		var flush func()
+		flush = func() {
+			if err := state.flush(); err != nil {
+				log.Error("cannot write the trace to the state file", "error", err)
+			}
+			loop.AfterFunc(every, flush)
+		}
+		loop.AfterFunc(every, flush)
+	}
 	runErr := loop.Run(ctx, 0)
+	if recoverErr != nil {
+		fmt.Fprintln(stderr, "escalator vim: cannot resume the run:", recoverErr)
+		return codeOf(recoverErr)
+	}
+	if haltErr != nil {
+		fmt.Fprintf(stderr, "escalator vim: the state file refused a write, and the upgrade stopped where its record ends (%v); start escalator vim again with --state %s to resume\n", haltErr, *statePath)
+		return exitHarness
+	}
 	select {
 	case <-ended:
 	default:
+		if state != nil {
+			_ = state.flush()
+		}
 		if runErr != nil {
 			fmt.Fprintln(stderr, "escalator vim: interrupted before the upgrade session ended")
 		} else {
@@ -176,6 +277,11 @@ func cmdVIM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *traceDir != "" {
 		if traceErr = os.MkdirAll(*traceDir, 0o755); traceErr == nil {
 			traceErr = writeTrace(*traceDir, result, false, map[string]int{})
+		}
+	}
+	if state != nil {
+		if err := state.conclude(); err != nil {
+			log.Error("cannot mark the run judged in the state file", "error", err)
 		}
 	}
 	term := reports.Terminal{W: stdout, Command: "escalator run"}
