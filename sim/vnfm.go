@@ -317,18 +317,22 @@ func (m *VNFM) maintenance(n orchestrator.Notification, done func()) {
 			return
 		}
 		var act func()
+		// again looks once more in two seconds, when the VNF control API
+		// was away: as deliverReply does for the VIM, rather than reply
+		// having moved nothing, or asking the VIM to migrate what a drain
+		// would have moved.
+		again := func() {
+			event.Emit(m.tr, actorVNFM, m.cfg.Name, event.VNFMWaiting{NotificationID: n.ID, For: "the VNF control API"})
+			m.after(2*time.Second, func() {
+				if m.epoch == e {
+					m.whenStandbysReady(n, e, act)
+				}
+			})
+		}
 		act = func() {
 			steps, refusal, away := m.plan(n, h)
 			if away {
-				// The VNF control API is away: look again, as
-				// deliverReply does for the VIM, rather than reply
-				// having moved nothing.
-				event.Emit(m.tr, actorVNFM, m.cfg.Name, event.VNFMWaiting{NotificationID: n.ID, For: "the VNF control API"})
-				m.after(2*time.Second, func() {
-					if m.epoch == e {
-						m.whenStandbysReady(n, e, act)
-					}
-				})
+				again()
 				return
 			}
 			if refusal != "" && !h.movesThenRefuses {
@@ -340,7 +344,8 @@ func (m *VNFM) maintenance(n orchestrator.Notification, done func()) {
 				// The misbehaviour: act first, then find out it must refuse.
 				steps = slices.DeleteFunc(steps, func(st step) bool { return st.action == orchestrator.ActionLiveMigrate })
 			}
-			m.move(steps, h, func(actions []orchestrator.InstanceAction) {
+			room := n.ReplyBy != nil && m.loop.Now().Add(2*time.Second).Before(*n.ReplyBy)
+			m.move(steps, h, room, again, func(actions []orchestrator.InstanceAction) {
 				if m.epoch != e {
 					return // crashed while moving: the answer died with it
 				}
@@ -485,15 +490,27 @@ func (m *VNFM) plan(n orchestrator.Notification, h hooks) (steps []step, refusal
 }
 
 // move carries out a plan and calls finished with the instance actions
-// for the reply once every drain has let its in-flight work finish.
-func (m *VNFM) move(steps []step, h hooks, finished func([]orchestrator.InstanceAction)) {
+// for the reply once every drain has let its in-flight work finish. When
+// retry is allowed and the VNF control API turns out to be away midway, it
+// stops there and calls again instead: what it did stays done, and the
+// next plan, made from the VNFs as they then are, does the rest.
+func (m *VNFM) move(steps []step, h hooks, retry bool, again func(), finished func([]orchestrator.InstanceAction)) {
 	var actions []orchestrator.InstanceAction
+	away := false
 	pending := 1 // released after the loop, so drains that finish at once cannot reply early
 	release := func() {
 		pending--
 		if pending == 0 {
+			if away {
+				again()
+				return
+			}
 			finished(actions)
 		}
+	}
+	unavailable := func(err error) bool {
+		away = retry && escalator.ErrorCode(err) == escalator.EUNAVAILABLE
+		return away
 	}
 	act := func(vnf, inst, action string) {
 		m.action(vnf, inst, action)
@@ -504,13 +521,19 @@ func (m *VNFM) move(steps []step, h hooks, finished func([]orchestrator.Instance
 	}
 	switched, pool := false, "" // whether a switch-over, and which pool, was acted on: the reach hooks
 	for _, st := range steps {
+		if away {
+			break
+		}
 		switch {
 		case st.to != "":
 			if !h.switchovers.admits(!switched) {
 				continue
 			}
 			switched = true
-			if m.ctl.SwitchOver(st.vnf, st.to) != nil {
+			if err := m.ctl.SwitchOver(st.vnf, st.to); err != nil {
+				if unavailable(err) {
+					continue
+				}
 				act(st.vnf, st.instance, orchestrator.ActionLiveMigrate)
 				continue
 			}
@@ -525,6 +548,9 @@ func (m *VNFM) move(steps []step, h hooks, finished func([]orchestrator.Instance
 			pending++
 			if err := m.ctl.Drain(st.vnf, st.instance, release); err != nil {
 				pending--
+				if unavailable(err) {
+					continue
+				}
 				if st.action == orchestrator.ActionDrained {
 					act(st.vnf, st.instance, orchestrator.ActionLiveMigrate)
 					continue

@@ -72,13 +72,30 @@ type awayControl struct {
 	VNFControl
 	loop  *Loop
 	until time.Duration
+	// midway: only the switch-over is away (the API went as the VNFM
+	// began to move).
+	midway bool
+}
+
+func (c awayControl) away() error {
+	if c.loop.Elapsed() < c.until {
+		return escalator.Errorf(escalator.EUNAVAILABLE, "VNF control: connection refused")
+	}
+	return nil
 }
 
 func (c awayControl) GetVNF(name string) (VNFView, error) {
-	if c.loop.Elapsed() < c.until {
-		return VNFView{}, escalator.Errorf(escalator.EUNAVAILABLE, "VNF control: connection refused")
+	if err := c.away(); err != nil && !c.midway {
+		return VNFView{}, err
 	}
 	return c.VNFControl.GetVNF(name)
+}
+
+func (c awayControl) SwitchOver(vnf, to string) error {
+	if err := c.away(); err != nil {
+		return err
+	}
+	return c.VNFControl.SwitchOver(vnf, to)
 }
 
 // A VNF control API that is away for a while (in the testbed, a VIM
@@ -89,11 +106,13 @@ func TestVNFMWaitsForTheVNFControlAPI(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		away      time.Duration
+		midway    bool
 		switched  bool
 		waitCount int
 	}{
-		{"back before the deadline", 5 * time.Second, true, 2},
-		{"back too late", 2 * time.Minute, false, 29},
+		{"back before the deadline", 5 * time.Second, false, true, 2},
+		{"back too late", 2 * time.Minute, false, false, 29},
+		{"away midway, back before the deadline", 5 * time.Second, true, true, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t, Timings{}, 3)
@@ -101,7 +120,7 @@ func TestVNFMWaitsForTheVNFControlAPI(t *testing.T) {
 				ServiceTime: 50 * time.Millisecond, FailoverTime: 3 * time.Second, HealthCheckWindow: 5 * time.Second}, 2)
 			var replies []orchestrator.Reply
 			m := NewVNFM(VNFMConfig{Name: "vnfm-1", Behavior: BehaviorReference, ReplyAfter: time.Second}, r.loop, r.trace,
-				awayControl{r.w, r.loop, tc.away},
+				awayControl{r.w, r.loop, tc.away, tc.midway},
 				func(rep orchestrator.Reply) error { replies = append(replies, rep); return nil })
 			deadline := Epoch.Add(time.Minute)
 			m.Deliver(orchestrator.Notification{ID: "n-1", NotificationType: orchestrator.TypeMaintenance, SessionID: "s",
