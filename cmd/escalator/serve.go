@@ -23,6 +23,7 @@ import (
 	"github.com/escalator-testbed/escalator/scenarios"
 	"github.com/escalator-testbed/escalator/scenarios/judge"
 	"github.com/escalator-testbed/escalator/sim"
+	"github.com/escalator-testbed/escalator/sim/vnfhttp"
 	"github.com/escalator-testbed/escalator/sim/vnfmhttp"
 )
 
@@ -155,7 +156,11 @@ func cmdVIM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := signals(ctx)
 	defer cancel()
-	stop := serve(ctx, ln, tb.Handler, log)
+	handler := tb.Handler
+	if state != nil {
+		handler = state.durable(handler, tb.Loop, vnfhttp.Base)
+	}
+	stop := serve(ctx, ln, handler, log)
 	defer stop()
 	log.Info("VIM ready", "url", root, "vimApi", root+"/vim_maintenance/v1", "vnfControlApi", root+"/vnf_control/v1",
 		"scenario", s.Name, "speed", *speed, "auth", cred.String())

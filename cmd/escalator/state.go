@@ -1,17 +1,21 @@
 package main
 
 import (
+	"bytes"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/event"
+	"github.com/escalator-testbed/escalator/openapi/edge"
 	"github.com/escalator-testbed/escalator/orchestrator"
 	"github.com/escalator-testbed/escalator/orchestrator/sqlitestore"
 	"github.com/escalator-testbed/escalator/orchestrator/vimhttp"
 	"github.com/escalator-testbed/escalator/scenarios"
 	"github.com/escalator-testbed/escalator/scenarios/spec"
+	"github.com/escalator-testbed/escalator/sim"
 )
 
 // `escalator vim --state FILE`: the run kept in a SQLite file
@@ -47,6 +51,9 @@ type stateFile struct {
 	events  []escalator.Event
 	subs    []*vimhttp.Subscription
 	pending []escalator.Event
+	// subsErr is the last failure to write the subscriptions, reported
+	// by the next flush.
+	subsErr error
 	// resumed is the Manager's unfinished session, once recovered.
 	sessions []orchestrator.SessionRecord
 }
@@ -133,11 +140,15 @@ func (f *stateFile) attach(tb *scenarios.Testbed) error {
 }
 
 func (f *stateFile) saveSubs(tb *scenarios.Testbed) {
-	_ = f.st.Put(stateSubsDoc, tb.Store.All())
+	f.subsErr = f.st.Put(stateSubsDoc, tb.Store.All())
 }
 
 // flush writes the events not yet on record.
 func (f *stateFile) flush() error {
+	if err := f.subsErr; err != nil {
+		f.subsErr = nil
+		return err
+	}
 	if len(f.pending) == 0 {
 		return nil
 	}
@@ -171,3 +182,53 @@ func (f *stateFile) conclude() error {
 }
 
 func (f *stateFile) Close() error { return f.st.Close() }
+
+// durable makes each change asked of the VNF control API durable before
+// it is answered: the VNFs live in this process, and a VNFM told that a
+// switch-over or a drain was done must find it done after a restart, as
+// it would in a cloud whose VNFs outlive the VIM. The change's events go
+// to the file (on the loop) between the handler and the answer; a file
+// that refuses them turns the answer into a 503, which the VNFM retries.
+func (f *stateFile) durable(next http.Handler, loop *sim.Loop, base string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || !strings.HasPrefix(r.URL.Path, base+"/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		buf := &bufferedResponse{h: http.Header{}}
+		next.ServeHTTP(buf, r)
+		var err error
+		loop.Exec(func() { err = f.flush() })
+		if err != nil {
+			edge.WriteProblem(w, http.StatusServiceUnavailable, "the change could not be made durable: "+err.Error())
+			return
+		}
+		buf.send(w)
+	})
+}
+
+// bufferedResponse holds an answer until it may go.
+type bufferedResponse struct {
+	h    http.Header
+	code int
+	body bytes.Buffer
+}
+
+func (b *bufferedResponse) Header() http.Header         { return b.h }
+func (b *bufferedResponse) Write(p []byte) (int, error) { return b.body.Write(p) }
+func (b *bufferedResponse) WriteHeader(code int) {
+	if b.code == 0 {
+		b.code = code
+	}
+}
+
+func (b *bufferedResponse) send(w http.ResponseWriter) {
+	for k, v := range b.h {
+		w.Header()[k] = v
+	}
+	if b.code == 0 {
+		b.code = http.StatusOK
+	}
+	w.WriteHeader(b.code)
+	_, _ = w.Write(b.body.Bytes())
+}

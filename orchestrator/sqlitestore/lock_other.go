@@ -12,7 +12,7 @@ import (
 // has no flock, and a second process is then kept out only by SQLite's
 // write lock, commit by commit.
 func lockFile(abs string) (*os.File, error) {
-	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, escalator.Errorf(escalator.EINVALID, "state file %s: %v", abs, err)
 	}

@@ -21,7 +21,9 @@ import (
 // would drop SQLite's locks (the POSIX rule SQLite's documentation warns
 // of).
 func lockFile(abs string) (*os.File, error) {
-	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o644)
+	// Owner-only: the file may hold the credentials a VIM notifies its
+	// subscribers with; SQLite gives its log files the same mode.
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, escalator.Errorf(escalator.EINVALID, "state file %s: %v", abs, err)
 	}

@@ -375,6 +375,13 @@ func TestOpenBadPaths(t *testing.T) {
 }
 
 // TestEmptyFileIsNew: an empty file (touch state.db) is a new store.
+func TestNewFileIsTheOwners(t *testing.T) {
+	_, path := openTemp(t)
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), "it may hold subscribers' credentials")
+}
+
 func TestEmptyFileIsNew(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	require.NoError(t, os.WriteFile(path, nil, 0o644))
