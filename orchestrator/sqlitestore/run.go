@@ -28,12 +28,18 @@ func (s *Store) CommitWith(c orchestrator.Commit, events []escalator.Event) erro
 	if err != nil {
 		return err
 	}
-	return s.write("commit of session "+c.ID, func(ctx context.Context, tx *sql.Tx) error {
+	err = s.write("commit of session "+c.ID, func(ctx context.Context, tx *sql.Tx) error {
 		if err := appendEvents(ctx, tx, events, docs); err != nil {
 			return err
 		}
 		return writeCommit(ctx, tx, c.ID, enc)
 	})
+	if err == nil {
+		s.mu.Lock()
+		s.commits++
+		s.mu.Unlock()
+	}
+	return err
 }
 
 // AppendEvents appends events to the trace in one transaction. The events

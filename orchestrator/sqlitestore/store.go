@@ -54,8 +54,9 @@ type Store struct {
 	db   *sql.DB
 	lock *os.File // holds the flock; closed after the database
 
-	mu     sync.Mutex // serialises Close against the statements
-	closed bool
+	mu      sync.Mutex // serialises Close against the statements
+	closed  bool
+	commits int
 }
 
 var _ orchestrator.Store = (*Store)(nil)
@@ -188,6 +189,14 @@ func inspect(ctx context.Context, db *sql.DB, path string) error {
 		return sqlitedb.OpenError(kind, path, err)
 	}
 	return sqlitedb.CheckNotNewer(kind, path, have, SchemaVersion)
+}
+
+// Commits counts the transactions the store committed for the Manager (as
+// MemoryStore.Commits does), for the benchmarks.
+func (s *Store) Commits() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.commits
 }
 
 // Path is the path the store was opened with.
