@@ -124,7 +124,8 @@ func (f *stateFile) attach(tb *scenarios.Testbed) error {
 	f.pending = slices.Clone(tb.Trace.Events[len(f.events):])
 	tb.Watch(func(e escalator.Event) {
 		f.pending = append(f.pending, e)
-		if e.Kind == (event.SubscriptionCreated{}).Kind() || e.Kind == (event.SubscriptionDeleted{}).Kind() {
+		switch e.Kind {
+		case (event.SubscriptionCreated{}).Kind(), (event.SubscriptionDeleted{}).Kind(), (event.SubscriptionDropped{}).Kind():
 			// Rare, and what a restart needs to reach the VNFM.
 			f.saveSubs(tb)
 		}
