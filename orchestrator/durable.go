@@ -173,7 +173,7 @@ func (m *Manager) commit(s *session) error {
 	if s.stored && len(s.dirtyNodes) == 0 && len(s.unsent) == 0 && len(s.replies) == 0 && bytes.Equal(hb, s.lastHeader) {
 		return nil
 	}
-	c := Commit{ID: s.id, Session: h, Notes: s.unsent, Replies: s.replies}
+	c := Commit{ID: s.id, Session: h, Notes: s.unsent, Replies: s.replies, header: hb}
 	if !s.stored {
 		c.Spec = &SessionSpec{ID: s.id, Config: s.cfg, Order: s.order, Created: s.created}
 	}

@@ -21,6 +21,9 @@ type Commit struct {
 	Notes []Notification
 	// Replies are the replies accepted since the last commit.
 	Replies []Reply
+	// header is Session as JSON when the Manager encoded it already (to
+	// see whether it changed), so it is not encoded twice.
+	header []byte
 }
 
 // SessionSpec is what a session was asked to do.
@@ -212,8 +215,10 @@ func EncodeCommit(c Commit) (EncodedCommit, error) {
 			return e, storeErr("session spec", err)
 		}
 	}
-	if e.Header, err = json.Marshal(c.Session); err != nil {
-		return e, storeErr("session", err)
+	if e.Header = c.header; e.Header == nil {
+		if e.Header, err = json.Marshal(c.Session); err != nil {
+			return e, storeErr("session", err)
+		}
 	}
 	for _, n := range c.Nodes {
 		b, err := json.Marshal(n)
