@@ -39,6 +39,10 @@ func (NodeUpgradeStarted) Kind() string { return "node.upgrade-started" }
 
 func (NodeVersion) Kind() string { return "node.version" }
 
+func (NodeCommand) Kind() string { return "node.command" }
+
+func (NovaMigration) Kind() string { return "nova.migration" }
+
 func (PhaseStarted) Kind() string { return "phase.started" }
 
 func (PlanBatch) Kind() string { return "plan.batch" }

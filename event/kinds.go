@@ -15,7 +15,8 @@ var all = []Payload{
 	FaultBootVMFailed{}, FaultCleared{}, FaultInjected{}, FaultNodeCrash{}, FaultUpgradeFails{},
 	FaultUpgradeHangs{}, FaultVerifyFails{}, FaultVNFM{},
 	HTTPExchange{},
-	NodeAdded{}, NodeFinal{}, NodeState{}, NodeStatus{}, NodeUpgradeStarted{}, NodeVersion{},
+	NodeAdded{}, NodeCommand{}, NodeFinal{}, NodeState{}, NodeStatus{}, NodeUpgradeStarted{}, NodeVersion{},
+	NovaMigration{},
 	OrchestratorHalted{}, OrchestratorReconciled{}, OrchestratorRestarted{},
 	PhaseStarted{},
 	PlanBatch{}, PlanLeadTime{}, PlanWait{},
@@ -266,6 +267,38 @@ type NodeUpgradeStarted struct {
 type NodeVersion struct {
 	From string `json:"from"`
 	To   string `json:"to"`
+}
+
+// NodeCommand: system support on a real cloud ran a node's upgrade or
+// verification (Step) and this is what came of it: the command line, its
+// exit code (-1: it never exited by itself), how long it ran, whether its
+// timeout killed it, and the end of its output, bounded so a chatty
+// installer cannot bloat the trace.
+type NodeCommand struct {
+	Step     string `json:"step"`
+	Command  string `json:"command"`
+	Exit     int    `json:"exit"`
+	Duration string `json:"duration"`
+	TimedOut bool   `json:"timedOut,omitempty"`
+	Output   string `json:"output,omitempty"`
+	Error    string `json:"error,omitempty"`
+}
+
+// NovaMigration: Nova's own record of a migration the orchestrator asked
+// for (GET /os-migrations), kept as evidence beside vm.migrated or
+// vm.migration-failed: its type and final status, the hosts, and the
+// window between the record's creation and its last update, the bound
+// Nova gives on the time the server was moving.
+type NovaMigration struct {
+	Server  string `json:"server"`
+	ID      int    `json:"id"`
+	Type    string `json:"type"`
+	Status  string `json:"status"`
+	Source  string `json:"source"`
+	Dest    string `json:"dest,omitempty"`
+	Created string `json:"created,omitempty"`
+	Updated string `json:"updated,omitempty"`
+	Window  string `json:"window,omitempty"`
 }
 
 // NodeFinal: a node's state and version when the run ended.
