@@ -270,7 +270,8 @@ type NodeVersion struct {
 }
 
 // NodeCommand: system support on a real cloud ran a node's upgrade or
-// verification (Step) and this is what came of it: the command line, its
+// verification (Step), or the cloud refused a request about the node
+// (Step maintenance), and this is what came of it: the command line, its
 // exit code (-1: it never exited by itself), how long it ran, whether its
 // timeout killed it, and the end of its output, bounded so a chatty
 // installer cannot bloat the trace.

@@ -11,7 +11,6 @@ import (
 	"github.com/escalator-testbed/escalator/openapi/edge"
 	"github.com/escalator-testbed/escalator/orchestrator"
 	"github.com/escalator-testbed/escalator/orchestrator/vimhttp"
-	"github.com/escalator-testbed/escalator/sim"
 )
 
 // A life is one run of the Upgrade Manager's process. When it ends (an
@@ -41,40 +40,48 @@ func (c lifeClock) AfterFunc(d time.Duration, fn func()) func() {
 	return c.g.loop.AfterFunc(d, c.g.hold(c.l.guard(fn)))
 }
 
-// lifeNFVI is the NFVI as one life of the Manager reaches it: its
-// completions wait while the VIM is down and die with the life.
-type lifeNFVI struct {
-	*sim.NFVI
+// lifeCloud and lifeSystem are the cloud (the simulated NFVI or a real
+// one) as one life of the Manager reaches it: its effects are not asked
+// for once the life has ended, and its completions wait while the VIM is
+// down and die with the life.
+type lifeCloud struct {
+	orchestrator.CloudManager
 	g *gate
 	l *life
 }
 
-func (n lifeNFVI) SetMaintenance(node string, on bool) error {
+func (n lifeCloud) SetMaintenance(node string, on bool) error {
 	if n.l.dead {
 		return nil
 	}
-	return n.NFVI.SetMaintenance(node, on)
+	return n.CloudManager.SetMaintenance(node, on)
 }
 
-func (n lifeNFVI) Migrate(vm string, prefer []string, live bool, done orchestrator.MigrationDone) {
+func (n lifeCloud) Migrate(vm string, prefer []string, live bool, done orchestrator.MigrationDone) {
 	if n.l.dead {
 		return
 	}
-	n.NFVI.Migrate(vm, prefer, live, func(to string, err error) { n.g.hold(n.l.guard(func() { done(to, err) }))() })
+	n.CloudManager.Migrate(vm, prefer, live, func(to string, err error) { n.g.hold(n.l.guard(func() { done(to, err) }))() })
 }
 
-func (n lifeNFVI) Upgrade(node, version string, done func(error)) {
+type lifeSystem struct {
+	sys orchestrator.SystemSupport
+	g   *gate
+	l   *life
+}
+
+func (n lifeSystem) Upgrade(node, version string, done func(error)) {
 	if n.l.dead {
 		return
 	}
-	n.NFVI.Upgrade(node, version, func(err error) { n.g.hold(n.l.guard(func() { done(err) }))() })
+	n.sys.Upgrade(node, version, func(err error) { n.g.hold(n.l.guard(func() { done(err) }))() })
 }
 
-func (n lifeNFVI) Verify(node, version string, done func(error)) {
+func (n lifeSystem) Verify(node, version string, done func(error)) {
 	if n.l.dead {
 		return
 	}
-	n.NFVI.Verify(node, version, func(err error) { n.g.hold(n.l.guard(func() { done(err) }))() })
+	n.sys.Verify(node, version, func(err error) { n.g.hold(n.l.guard(func() { done(err) }))() })
 }
 
 type lifeNotifier struct {
@@ -133,7 +140,7 @@ func (tb *Testbed) startManager() *orchestrator.Manager {
 	}
 	notifier := &n
 	tb.notifier = notifier
-	ports := orchestrator.Ports{Clock: clock, Cloud: lifeNFVI{tb.World.NFVI, tb.gate, l}, System: lifeNFVI{tb.World.NFVI, tb.gate, l},
+	ports := orchestrator.Ports{Clock: clock, Cloud: lifeCloud{tb.cloud, tb.gate, l}, System: lifeSystem{tb.system, tb.gate, l},
 		Notify: lifeNotifier{notifier, l}}
 	if tb.stateStore != nil {
 		ports.Store = lifeStore{tb.stateStore, l}

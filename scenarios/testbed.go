@@ -68,6 +68,13 @@ type Testbed struct {
 	// offset is the scenario time at which the loop started: zero, or
 	// where the earlier run stood for a resumed testbed (resume.go).
 	offset time.Duration
+	// cloud and system are what the Manager's cloud-manager and
+	// system-support ports reach (the simulated NFVI, or a real cloud);
+	// each life wraps them. cloudFinish records a real cloud's final node
+	// states (BuildOptions.Cloud).
+	cloud       orchestrator.CloudManager
+	system      orchestrator.SystemSupport
+	cloudFinish func()
 }
 
 // Options are the options the testbed was built with.
@@ -104,6 +111,38 @@ type BuildOptions struct {
 	// Resume, in real time, carries on an earlier run of the scenario
 	// whose process died (resume.go); its faults are not armed again.
 	Resume *Resume
+	// Cloud, when set, puts a real cloud behind the orchestrator's cloud
+	// manager and system support ports (and the VIM API's node and VM
+	// queries) in place of the simulated NFVI; needs Real. The simulated
+	// VNFs stay, bound to the cloud's servers by VM ID: their traffic
+	// model says which VM still carries business, the VNFM moves it
+	// through the VNF control API, and the checks judge the real run.
+	Cloud func(CloudEnv) (CloudPorts, error)
+}
+
+// CloudEnv is what a real cloud gets from the testbed it joins.
+type CloudEnv struct {
+	// Post runs fn on the testbed's loop; the cloud's completions and
+	// events go through it.
+	Post func(fn func())
+	// Trace is the run's trace (call it on the loop only).
+	Trace escalator.Emitter
+	// Business says whether a VM still serves traffic, by the bound
+	// traffic model; known is false for a VM no simulated VNF runs.
+	Business func(vm string) (carries, known bool)
+	// Session is the ID of the upgrade session in progress ("" if none).
+	Session func() string
+}
+
+// CloudPorts are a real cloud's implementations of the orchestrator's
+// ports. Announce, when set, puts into the trace what the simulated world
+// did not (nodes not in normal service, servers no VNF runs); Finish, when
+// set, records each host's final state after the simulated books close.
+type CloudPorts struct {
+	Cloud    orchestrator.CloudManager
+	System   orchestrator.SystemSupport
+	Announce func()
+	Finish   func()
 }
 
 // Build assembles a testbed from a scenario.
@@ -212,6 +251,40 @@ func Build(s *spec.Scenario, opt BuildOptions) (*Testbed, error) {
 	if opt.Real {
 		post = func(fn func()) { loop.Post(g.hold(fn)) }
 	}
+	var vimCloud orchestrator.CloudManager = world.NFVI
+	var vimSystem orchestrator.SystemSupport = world.NFVI
+	var queryCloud orchestrator.CloudManager = world.NFVI
+	if opt.Cloud != nil {
+		if !opt.Real {
+			return nil, escalator.Errorf(escalator.EINVALID, "a real cloud runs in real time only")
+		}
+		// The cloud's own completions are not the orchestrator's: only
+		// the ports' callbacks wait behind the gate (lifecycle.go).
+		ports, err := opt.Cloud(CloudEnv{Post: loop.Post, Trace: tr,
+			Business: func(vm string) (bool, bool) {
+				if world.NFVI.VM(vm) == nil {
+					return false, false
+				}
+				return world.NFVI.CarriesBusiness(vm), true
+			},
+			Session: func() string {
+				for _, st := range tb.Manager.Sessions() {
+					if !event.Terminal(st.State) {
+						return st.ID
+					}
+				}
+				return ""
+			}})
+		if err != nil {
+			return nil, err
+		}
+		vimCloud, vimSystem, queryCloud = ports.Cloud, ports.System, ports.Cloud
+		tb.cloudFinish = ports.Finish
+		if ports.Announce != nil {
+			ports.Announce()
+		}
+	}
+	tb.cloud, tb.system = vimCloud, vimSystem
 	notifyClient := checkedOver(vimNext, "vim", openapi.VNFMNotification)
 	if opt.Resume != nil {
 		// The earlier process drew its IDs from the same seed: the
@@ -244,7 +317,7 @@ func Build(s *spec.Scenario, opt BuildOptions) (*Testbed, error) {
 	default:
 		tb.stateStore = orchestrator.NewMemoryStore()
 	}
-	vimServer := &vimhttp.Server{Cloud: world.NFVI, Store: store, Exec: loop.Exec, Client: notifyClient, TokenClient: &http.Client{Transport: vimNext}, Trace: tr, APIRoot: opt.APIRoot,
+	vimServer := &vimhttp.Server{Cloud: queryCloud, Store: store, Exec: loop.Exec, Client: notifyClient, TokenClient: &http.Client{Transport: vimNext}, Trace: tr, APIRoot: opt.APIRoot,
 		Defaults: vimhttp.Defaults{ReplyTimeout: u.ReplyTimeout.D(), UpgradeTimeout: u.UpgradeTimeout.D()}}
 	mux := http.NewServeMux()
 	tb.vimServer = vimServer
@@ -318,6 +391,9 @@ var notifyAuth = map[string]string{"": "", "basic": "basic:vim:basic-secret", "o
 // final node states) and the trace is judged into res.
 func (tb *Testbed) Conclude(res *judge.Result) {
 	tb.World.Finish()
+	if tb.cloudFinish != nil {
+		tb.cloudFinish()
+	}
 	res.Events = tb.Trace.Events
 	res.Elapsed = tb.Elapsed()
 	res.Lost = tb.World.LostRequests()

@@ -19,6 +19,7 @@ import (
 	"github.com/escalator-testbed/escalator"
 	"github.com/escalator-testbed/escalator/openapi/edge"
 	"github.com/escalator-testbed/escalator/orchestrator"
+	"github.com/escalator-testbed/escalator/orchestrator/openstack"
 	"github.com/escalator-testbed/escalator/reports"
 	"github.com/escalator-testbed/escalator/scenarios"
 	"github.com/escalator-testbed/escalator/scenarios/judge"
@@ -69,8 +70,11 @@ func cmdVIM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var in inputFlags
 	in.define(fs)
 	statePath := fs.String("state", "", "keep the run in the SQLite `FILE`: a VIM killed mid-upgrade and started again on it resumes the session")
+	settle := fs.Duration("settle", time.Minute, "scenario time `D` after the session ends for the VNFM to restore redundancy before the books close")
+	var cf cloudFlags
+	cf.register(fs)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: escalator vim --scenario FILE [flags]\n\nRuns the orchestrator and the simulated NFVI and VNFs in real time, serving\nthe VIM maintenance API and the VNF control API for an external VNFM.\n\nFlags:\n")
+		fmt.Fprint(stderr, "Usage: escalator vim --scenario FILE [flags]\n\nRuns the orchestrator and the simulated NFVI and VNFs in real time, serving\nthe VIM maintenance API and the VNF control API for an external VNFM.\nWith --cloud openstack the orchestrator drives a real Nova instead of the\nsimulated NFVI; the simulated VNFs are bound to its servers (README).\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -87,6 +91,14 @@ func cmdVIM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cred, err := edge.ParseCredential(*auth)
 	if err != nil {
 		fmt.Fprintln(stderr, "escalator vim:", err)
+		return exitUsage
+	}
+	if err := cf.check(fs); err != nil {
+		fmt.Fprintln(stderr, "escalator vim:", err)
+		return exitUsage
+	}
+	if cf.cloud != "" && *statePath != "" {
+		fmt.Fprintln(stderr, "escalator vim: --state works with the simulated NFVI only for now: a real cloud keeps its own state, but resuming the simulated VNFs bound to it is not built yet")
 		return exitUsage
 	}
 	s, err := in.limits().File(*file)
@@ -126,17 +138,33 @@ func cmdVIM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	} else {
 		fmt.Fprintln(stderr, "escalator vim: no --state FILE: the upgrade session lives in this process only, and a crash loses it (nodes stay as it left them, the VNFM waits, a restart starts over)")
 	}
+	opts := scenarios.BuildOptions{Real: true, Speed: *speed, Auth: cred}
+	if cf.cloud == "openstack" {
+		// Nova's time is the wall clock's: a real cloud cannot be sped up.
+		if *speed != 1 {
+			fmt.Fprintln(stderr, "escalator vim: a real cloud runs at --speed 1")
+			return exitUsage
+		}
+		hook, closeCloud, err := openstackCloud(ctx, s, cf)
+		if err != nil {
+			fmt.Fprintln(stderr, "escalator vim:", err)
+			return codeOf(err)
+		}
+		defer closeCloud()
+		opts.Cloud = hook
+		log.Info("bound to OpenStack", "nodes", s.NodeNames(), "microversion", openstack.Microversion)
+	}
 	ln, err := listen(*addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "escalator vim: cannot listen on %s: %v\n", *addr, err)
 		return exitHarness
 	}
 	root := "http://" + ln.Addr().String()
-	bo := scenarios.BuildOptions{Real: true, Speed: *speed, APIRoot: root, Auth: cred}
+	opts.APIRoot = root
 	if state != nil {
-		bo.StateStore, bo.Resume = state, state.resume()
+		opts.StateStore, opts.Resume = state, state.resume()
 	}
-	tb, err := scenarios.Build(s, bo)
+	tb, err := scenarios.Build(s, opts)
 	if err != nil {
 		ln.Close()
 		fmt.Fprintln(stderr, "escalator vim:", err)
@@ -174,9 +202,9 @@ func cmdVIM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	end := func(st orchestrator.SessionStatus) {
 		log.Info("session ended", "session", st.ID, "state", st.State, "reason", st.Reason)
 		elapsed := tb.Elapsed()
-		// A minute of scenario time lets the VNFM restore redundancy before
-		// the books close.
-		loop.AfterFunc(time.Minute, func() {
+		// A minute of scenario time (--settle) lets the VNFM restore
+		// redundancy before the books close.
+		loop.AfterFunc(*settle, func() {
 			result = &judge.Result{Scenario: s, Seed: s.Seed, Session: scenarios.SessionOf(st), UpgradeDuration: elapsed}
 			tb.Conclude(result)
 			loop.Stop()
