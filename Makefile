@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/escalator
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build deps run demo test test-short bench fuzz lint fmt vet clean
+.PHONY: all build deps run demo test test-short bench fuzz lint fmt vet clean openstack openstack-down
 
 all: build
 
@@ -36,6 +36,17 @@ test: deps
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) test -race -count=1 -timeout 30m ./...
+
+## openstack: install and start a real Nova on loopback (Debian 12 packages,
+## as root, minutes), then run the real-Nova tests against it; the stack
+## keeps running for more runs until make openstack-down
+openstack:
+	.ci/openstack/install.sh
+	.ci/openstack/up.sh
+	ESCALATOR_REQUIRE_OPENSTACK=1 $(GO) test -count=1 -timeout 20m -v -run 'TestOpenStack' ./cmd/escalator
+
+openstack-down:
+	.ci/openstack/down.sh
 
 ## bench: benchmarks, including the 1,000-node / 20,000-VM upgrade
 bench:

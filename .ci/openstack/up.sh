@@ -42,6 +42,12 @@ port_free() { ! port_open "$1" || die "port $1 on $H already in use"; }
 start() { local n=$1; shift; if [ -f $RUN/$n.pid ] && kill -0 "$(cat $RUN/$n.pid)" 2>/dev/null; then say "$n already running"; return; fi
   setsid nohup $NICE "$@" </dev/null >>$LOG/$n.log 2>&1 & echo $! > $RUN/$n.pid; }
 
+# A stack of ours already serving in $RV: nothing to do (make openstack may run twice).
+if [ -f $RV/clouds.yaml ] && [ -f $RUN/nova-api.pid ] && kill -0 "$(cat $RUN/nova-api.pid)" 2>/dev/null \
+   && curl -sf -o /dev/null $NOVA_URL/ && curl -sf -o /dev/null $KS_URL/v3; then
+  say "already up: $RV/clouds.yaml (down.sh stops it)"; exit 0
+fi
+
 # ---------------------------------------------------------------- 1. packages
 if ! command -v nova-compute >/dev/null || ! command -v glance-api >/dev/null || ! command -v jq >/dev/null || [ ! -x /usr/sbin/mariadbd ]; then
   say "installing Debian packages (install.sh)"
