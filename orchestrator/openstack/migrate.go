@@ -3,6 +3,8 @@ package openstack
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
@@ -194,6 +196,8 @@ func (c *Cloud) awaitMigration(ctx context.Context, uuid string, before int64, l
 			msg := fmt.Sprintf("Nova's migration %d ended %s", rec.ID, rec.Status)
 			if srv.Fault.Message != "" {
 				msg += ": " + srv.Fault.Message
+			} else if why := c.actionError(ctx, uuid); why != "" {
+				msg += ": " + why
 			}
 			return rec, escalator.Errorf(escalator.ECONFLICT, "%s", msg)
 		}
@@ -248,4 +252,71 @@ func (c *Cloud) migrationEnded(s *server, from, target string, live bool, rec *m
 	event.Emit(c.cfg.Trace, actor, s.vm, event.VMMigrated{From: from, To: to})
 	c.setVMState(s, "running", "migrated to "+to)
 	done(to, nil)
+}
+
+// exceptionLine is a traceback's "pkg.Class: message" line.
+var exceptionLine = regexp.MustCompile(`^[A-Za-z_][\w.]*(Error|Exception|Host|Failed|Timeout)[\w]*: `)
+
+// actionError digs the reason of a failed migration out of the server's
+// newest instance action: a live migration the scheduler refuses leaves
+// the server ACTIVE with no fault, and only the action's failed event says
+// why ("No valid host was found. ..."): its details since 2.84, else the
+// exception line of its traceback, which admins see.
+
+func (c *Cloud) actionError(ctx context.Context, uuid string) string {
+	var list struct {
+		Actions []struct {
+			RequestID string `json:"request_id"`
+			Action    string `json:"action"`
+		} `json:"instanceActions"`
+	}
+	if _, err := c.nova.Get(ctx, c.nova.ServiceURL("servers", uuid, "os-instance-actions"), &list, nil); err != nil || len(list.Actions) == 0 {
+		return ""
+	}
+	// Newest first.
+	a := list.Actions[0]
+	var one struct {
+		Action struct {
+			Events []struct {
+				Event     string `json:"event"`
+				Result    string `json:"result"`
+				Traceback string `json:"traceback"`
+				Details   string `json:"details"`
+			} `json:"events"`
+		} `json:"instanceAction"`
+	}
+	// 2.84 adds each event's details, the exception's message; a cloud
+	// older than Ussuri refuses it, and the traceback (admin) is read instead.
+	url := c.nova.ServiceURL("servers", uuid, "os-instance-actions", a.RequestID)
+	at284 := *c.nova
+	at284.Microversion = "2.84"
+	if _, err := at284.Get(ctx, url, &one, nil); err != nil {
+		if _, err := c.nova.Get(ctx, url, &one, nil); err != nil {
+			return ""
+		}
+	}
+	for _, e := range one.Action.Events {
+		if e.Result != "Error" {
+			continue
+		}
+		if e.Details != "" {
+			return a.Action + ": " + e.Event + ": " + e.Details
+		}
+		// The exception line ("pkg.Class: message"), the last one in a
+		// chained traceback.
+		last := ""
+		for _, l := range strings.Split(e.Traceback, "\n") {
+			if l = strings.TrimSpace(l); exceptionLine.MatchString(l) {
+				last = l
+			}
+		}
+		if len(last) > 300 {
+			last = last[:300] + "..."
+		}
+		if last == "" {
+			return a.Action + ": " + e.Event + " failed"
+		}
+		return a.Action + ": " + e.Event + ": " + last
+	}
+	return ""
 }
