@@ -70,7 +70,22 @@ func openstackCloud(ctx context.Context, s *spec.Scenario, f cloudFlags) (func(s
 	}
 	var inst openstack.Installer = &openstack.Command{UpgradeCmd: f.upgradeCmd, VerifyCmd: f.verifyCmd, Timeout: f.cmdTimeout}
 	if f.fake {
-		inst = &openstack.AggregateVersion{Cloud: c, Delay: f.fakeUpgrade}
+		fake := &openstack.AggregateVersion{Cloud: c, Delay: f.fakeUpgrade, Fail: map[string]bool{}, Hang: map[string]bool{}}
+		inst = fake
+		// A failing or hanging install is the fake installer's to play;
+		// the rollback and hang detection that follow are the real ones.
+		for _, ft := range s.Faults {
+			switch ft.Do {
+			case spec.FaultUpgradeFails:
+				fake.Fail[ft.Node] = true
+			case spec.FaultUpgradeHangs:
+				fake.Hang[ft.Node] = true
+			}
+		}
+	}
+	if err := realFaults(s, f.fake); err != nil {
+		c.Close()
+		return nil, nil, err
 	}
 	hook := func(env scenarios.CloudEnv) (scenarios.CloudPorts, error) {
 		c.Attach(env.Post, env.Trace, env.Business, env.Session)
@@ -122,6 +137,25 @@ func bindScenario(s *spec.Scenario, c *openstack.Cloud) error {
 				return escalator.Errorf(escalator.EINVALID, "VNF %s: server %s belongs to VNFM %q, the scenario's is %q", v.Name, sv.UUID, sv.VNFM, s.VNFM.Name)
 			}
 			v.Placement = append(v.Placement, sv.Host)
+		}
+	}
+	return nil
+}
+
+// realFaults refuses the faults a real cloud cannot play: those of the
+// simulated infrastructure (a node crash, a failed verification, a failing
+// or slow migration, a VM booted by a broken scheduler). A failing or
+// hanging install needs the fake installer; the faults of the VNFM, the
+// notifications and the VIM itself work as in the simulator.
+func realFaults(s *spec.Scenario, fake bool) error {
+	for _, ft := range s.Faults {
+		switch ft.Do {
+		case spec.FaultUpgradeFails, spec.FaultUpgradeHangs:
+			if !fake {
+				return escalator.Errorf(escalator.EINVALID, "fault %s on a real cloud needs --fake-upgrade", ft.Do)
+			}
+		case spec.FaultVerifyFails, spec.FaultNodeCrash, spec.FaultNodeFails, spec.FaultBootVM, spec.FaultMigrationFails, spec.FaultMigrationSlow:
+			return escalator.Errorf(escalator.EINVALID, "fault %s acts on the simulated infrastructure; a real cloud cannot play it", ft.Do)
 		}
 	}
 	return nil

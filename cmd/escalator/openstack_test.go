@@ -440,3 +440,61 @@ expect: {outcome: failed}
 	require.NoError(t, err)
 	require.Equal(t, "enabled", svcs[0].Status, "the host is back in service")
 }
+
+// TestOpenStackRollback: a host's install fails, or hangs past the
+// upgrade's expected duration; the orchestrator rolls every upgraded host
+// back in reverse order through the same maintenance handshake, as in the
+// simulator, and Nova ends with every host enabled at its first version.
+func TestOpenStackRollback(t *testing.T) {
+	tests := []struct{ name, fault string }{
+		{"install fails", "upgrade-fails"},
+		{"install hangs", "upgrade-hangs"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := requireOpenStack(t)
+			h := r.hosts
+			r.boot("mme", "vnfm-1", "", "mme-1@"+h[0], "mme-2@"+h[1])
+			start := time.Now()
+			code, out, events := runOnNova(t, fmt.Sprintf(`name: os-rollback
+nodes: {count: 3, version: "1.0"}
+vnfs:
+  - {name: mme, mode: active-standby, load: 1000/s}
+upgrade: {flow: F1, targetVersion: "2.0", maxParallel: 1, replyTimeout: 30s, upgradeTimeout: 15s}
+faults:
+  - {node: %s, do: %s}
+expect: {outcome: rollback}
+`, h[1], tc.fault))
+			t.Logf("%s over real Nova took %s", tc.name, time.Since(start).Round(time.Second))
+			require.Equal(t, exitPass, code, out)
+			require.Equal(t, event.SessionRolledBack, finalSession(t, events).State, out)
+			hosts, err := openstackVersions(r)
+			require.NoError(t, err)
+			for _, host := range h {
+				require.Contains(t, []string{"", "1.0"}, hosts[host], "%s is back at 1.0 in Nova", host)
+			}
+			pages, err := services.List(r.nova, services.ListOpts{Binary: "nova-compute"}).AllPages(r.ctx)
+			require.NoError(t, err)
+			svcs, err := services.ExtractServices(pages)
+			require.NoError(t, err)
+			for _, s := range svcs {
+				require.Equal(t, "enabled", s.Status, "%s: %s", s.Host, s.DisabledReason)
+			}
+		})
+	}
+}
+
+// openstackVersions reads the version aggregates as a new Cloud would.
+func openstackVersions(r *novaRig) (map[string]string, error) {
+	c, err := openstack.New(r.ctx, openstack.Config{Compute: r.nova})
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	hosts, _ := c.Inventory()
+	out := map[string]string{}
+	for _, h := range hosts {
+		out[h.ID] = h.Version
+	}
+	return out, nil
+}

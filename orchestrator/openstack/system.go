@@ -261,8 +261,20 @@ func (t *tail) String() string {
 type AggregateVersion struct {
 	Cloud *Cloud
 	Delay time.Duration
-	Fail  map[string]bool
-	Hang  map[string]bool
+	// Fail and Hang strike a host's first install only, as the
+	// simulator's node faults do: the rollback's reinstall then works.
+	Fail map[string]bool
+	Hang map[string]bool
+	mu   sync.Mutex
+}
+
+// strike reports and disarms a host's fault.
+func (a *AggregateVersion) strike(faults map[string]bool, host string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	hit := faults[host]
+	delete(faults, host)
+	return hit
 }
 
 // AggregateName is the version aggregate of a host.
@@ -271,7 +283,7 @@ func AggregateName(host string) string { return "escalator-version-" + host }
 func (a *AggregateVersion) Install(ctx context.Context, host, version string) Outcome {
 	start := time.Now()
 	o := Outcome{Command: fmt.Sprintf("aggregate %s: set metadata %s=%s", AggregateName(host), MetaVersion, version)}
-	if a.Hang[host] {
+	if a.strike(a.Hang, host) {
 		<-ctx.Done()
 		o.Exit, o.Duration, o.Err = -1, time.Since(start), ctx.Err()
 		return o
@@ -282,7 +294,8 @@ func (a *AggregateVersion) Install(ctx context.Context, host, version string) Ou
 		o.Exit, o.Duration, o.Err = -1, time.Since(start), ctx.Err()
 		return o
 	}
-	if a.Fail[host] {
+	fail := a.strike(a.Fail, host)
+	if fail {
 		o.Exit, o.Duration, o.Output = 1, time.Since(start), "injected install failure"
 		o.Err = escalator.Errorf(escalator.ECONFLICT, "install failed on %s (injected)", host)
 		return o
