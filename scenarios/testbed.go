@@ -390,9 +390,11 @@ var notifyAuth = map[string]string{"": "", "basic": "basic:vim:basic-secret", "o
 // Conclude ends a run: the world closes its books (service summaries,
 // final node states) and the trace is judged into res.
 func (tb *Testbed) Conclude(res *judge.Result) {
-	tb.World.Finish()
 	if tb.cloudFinish != nil {
+		tb.World.FinishServices()
 		tb.cloudFinish()
+	} else {
+		tb.World.Finish()
 	}
 	res.Events = tb.Trace.Events
 	res.Elapsed = tb.Elapsed()

@@ -292,6 +292,14 @@ func runOnNova(t *testing.T, scenario string, vnfmArgs ...string) (int, string, 
 	defer f.Close()
 	events, err := escalator.ReadNDJSON(f)
 	require.NoError(t, err)
+	// CI may keep each real run's trace as an artifact.
+	if keep := os.Getenv("ESCALATOR_OPENSTACK_TRACES"); keep != "" {
+		require.NoError(t, os.MkdirAll(keep, 0o755))
+		out, err := os.Create(filepath.Join(keep, strings.ReplaceAll(t.Name(), "/", "_")+".ndjson"))
+		require.NoError(t, err)
+		require.NoError(t, escalator.WriteNDJSON(out, events))
+		require.NoError(t, out.Close())
+	}
 	t.Logf("VIM:\n%s", vimOut.String())
 	return c, vimOut.String() + stderr.String(), events
 }
