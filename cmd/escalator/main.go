@@ -1,5 +1,6 @@
 // Command escalator runs upgrade scenarios against the real orchestrator and
-// a simulated NFVI, and judges them.
+// a simulated NFVI, or a real OpenStack (`vim --cloud openstack`, wired in
+// cloud.go), and judges them.
 package main
 
 import (
@@ -42,7 +43,7 @@ Usage:
   escalator history                   list recorded runs (the SQLite run history)
   escalator report RUN_ID --html F    re-render a recorded run
   escalator compare RUN_A RUN_B       which checks and metrics changed between two runs
-  escalator vim --scenario FILE       serve the VIM APIs over a simulated NFVI, in real time
+  escalator vim --scenario FILE       serve the VIM APIs over a simulated NFVI (or --cloud openstack), in real time
   escalator vnfm --vim URL            run the reference VNFM as its own process
   escalator demo                      watch an upgrade live in a browser (dashboard at 127.0.0.1:8080)
   escalator conform --vnfm URL        run the conformance suite against a VNFM, in real time
