@@ -107,8 +107,13 @@ type Cloud struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
-	queue  chan func(context.Context)
-	wg     sync.WaitGroup
+	// The queue of requests that change the cloud. It has no bound, so
+	// that the loop never waits to add to it (a batch of a thousand hosts
+	// queues a thousand PUTs at once).
+	mu      sync.Mutex
+	pending []func(context.Context)
+	wake    chan struct{}
+	wg      sync.WaitGroup
 }
 
 // New reads the cloud (compute services, hypervisors, servers, the
@@ -128,7 +133,7 @@ func New(ctx context.Context, cfg Config) (*Cloud, error) {
 	if cfg.MigrationTimeout <= 0 {
 		cfg.MigrationTimeout = 10 * time.Minute
 	}
-	c := &Cloud{cfg: cfg, nova: cfg.Compute, byID: map[string]*node{}, vms: map[string]*server{}, queue: make(chan func(context.Context), 256)}
+	c := &Cloud{cfg: cfg, nova: cfg.Compute, byID: map[string]*node{}, vms: map[string]*server{}, wake: make(chan struct{}, 1)}
 	if err := c.load(ctx); err != nil {
 		return nil, err
 	}
@@ -167,21 +172,35 @@ func (c *Cloud) Close() {
 func (c *Cloud) work() {
 	defer c.wg.Done()
 	for {
-		select {
-		case <-c.ctx.Done():
-			return
-		case job := <-c.queue:
-			job(c.ctx)
+		c.mu.Lock()
+		if len(c.pending) == 0 {
+			c.mu.Unlock()
+			select {
+			case <-c.ctx.Done():
+				return
+			case <-c.wake:
+			}
+			continue
 		}
+		job := c.pending[0]
+		c.pending = c.pending[1:]
+		c.mu.Unlock()
+		if c.ctx.Err() != nil {
+			return
+		}
+		job(c.ctx)
 	}
 }
 
 // do queues a request that changes the cloud; it runs after every one
-// queued before it.
+// queued before it. It never blocks.
 func (c *Cloud) do(job func(ctx context.Context)) {
+	c.mu.Lock()
+	c.pending = append(c.pending, job)
+	c.mu.Unlock()
 	select {
-	case c.queue <- job:
-	case <-c.ctx.Done():
+	case c.wake <- struct{}{}:
+	default:
 	}
 }
 
