@@ -12,5 +12,5 @@ for n in $order $(ls $RUN/*.pid 2>/dev/null | xargs -n1 basename 2>/dev/null | s
 done
 E=$(ss -ltnpH "sport = :$EPMD_PORT" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
 [ -n "$E" ] && kill -TERM $E && echo "stopped epmd ($E)"
-[ "$1" = "--purge" ] && rm -rf $RV/state $RV/run && echo "state purged"
+[ "$1" = "--purge" ] && rm -rf $RV/state $RV/run $RV/clouds.yaml $RV/openrc && echo "state purged"
 exit 0

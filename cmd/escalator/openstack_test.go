@@ -411,6 +411,37 @@ upgrade: {flow: F1, targetVersion: "2.0", nodes: [%s], replyTimeout: 10s, upgrad
 	require.Equal(t, live[0].Dest, r.hostOf(ids["mme-1"]))
 }
 
+// TestOpenStackColdMigration: the VNF allows only cold migration (IFA 011),
+// and the VNFM is silent; the orchestrator cold-migrates the active, which
+// Nova stops, moves, holds in VERIFY_RESIZE until the Cloud confirms it,
+// and records as a "migration" that ends confirmed.
+func TestOpenStackColdMigration(t *testing.T) {
+	r := requireOpenStack(t)
+	h := r.hosts
+	ids := r.boot("mme", "vnfm-1", "", "mme-1@"+h[0], "mme-2@"+h[1])
+	start := time.Now()
+	code, out, events := runOnNova(t, fmt.Sprintf(`name: os-cold
+nodes: {count: 3, version: "1.0"}
+vnfs:
+  - {name: mme, mode: active-standby, load: 1000/s, maintenance: {migrationTypes: [cold]}}
+vnfm: {behavior: silent}
+upgrade: {flow: F1, targetVersion: "2.0", nodes: [%s], replyTimeout: 10s, upgradeTimeout: 5m}
+`, h[0]), "--behavior", "silent")
+	t.Logf("cold migration over real Nova took %s", time.Since(start).Round(time.Second))
+	require.Equal(t, exitPass, code, out)
+	require.Equal(t, event.SessionCompleted, finalSession(t, events).State, out)
+	var recs []event.NovaMigration
+	for _, e := range kinds(events, "nova.migration") {
+		recs = append(recs, as[event.NovaMigration](t, e))
+	}
+	require.Len(t, recs, 1, out)
+	require.Equal(t, ids["mme-1"], recs[0].Server)
+	require.Equal(t, "migration", recs[0].Type)
+	require.Equal(t, "confirmed", recs[0].Status)
+	require.Equal(t, recs[0].Dest, r.hostOf(ids["mme-1"]))
+	require.NotEqual(t, h[0], recs[0].Dest)
+}
+
 // TestOpenStackMigrationNoValidHost: three members of an active-standby
 // VNF, one per host, in a Nova anti-affinity server group. The VNFM
 // acknowledges without moving, so the active must be moved, and Nova's
