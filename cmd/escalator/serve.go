@@ -97,7 +97,7 @@ func cmdVIM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "escalator vim:", err)
 		return exitUsage
 	}
-	if cf.cloud != "" && *statePath != "" {
+	if cf.cloud == "openstack" && *statePath != "" {
 		fmt.Fprintln(stderr, "escalator vim: --state works with the simulated NFVI only for now: a real cloud keeps its own state, but resuming the simulated VNFs bound to it is not built yet")
 		return exitUsage
 	}

@@ -70,6 +70,7 @@ func TestVIMStateFile(t *testing.T) {
 		{"a judged run", vim("--state", concluded), exitUsage, "holds a run that has ended and been judged", concluded},
 		{"another speed", vim("--state", otherSpeed, "--speed", "1"), exitUsage, "holds a run at --speed 20, not 1", otherSpeed},
 		{"held by another VIM", vim("--state", held), exitHarness, "is in use by another escalator process", ""},
+		{"a real cloud", vim("--state", filepath.Join(dir, "cloud.db"), "--cloud", "openstack", "--fake-upgrade", "1s", "--speed", "1"), exitUsage, "--state works with the simulated NFVI only for now", ""},
 		{"a new file", vim("--state", filepath.Join(dir, "new.db")), exitHarness, "no VNFM subscribed within", ""},
 		{"the same file again, no session begun", vim("--state", filepath.Join(dir, "new.db")), exitHarness, "no VNFM subscribed within", ""},
 	} {
