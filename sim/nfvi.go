@@ -111,6 +111,8 @@ type NFVI struct {
 	byNode map[string]*Node
 	vms    []*VM
 	byVM   map[string]*VM
+	// free orders the nodes for the spread placement.
+	free *freeIndex
 	// MigrationHook, when set, is asked about each migration as it starts:
 	// the fault injection point for failing and slow migrations.
 	MigrationHook func(vm *VM) MigrationFault
@@ -118,11 +120,12 @@ type NFVI struct {
 
 // NewNFVI builds the nodes. VMs come from PlaceVM.
 func NewNFVI(loop *Loop, tr escalator.Emitter, t Timings, nodes []NodeConfig) *NFVI {
-	w := &NFVI{loop: loop, tr: tr, t: t, byNode: map[string]*Node{}, byVM: map[string]*VM{}}
+	w := &NFVI{loop: loop, tr: tr, t: t, byNode: map[string]*Node{}, byVM: map[string]*VM{}, free: newFreeIndex(len(nodes))}
 	for i, c := range nodes {
 		n := &Node{ID: c.ID, Zone: c.Zone, VCPUs: c.VCPUs, MemoryGiB: c.MemoryGiB, Version: c.Version, State: orchestrator.NodeNormal, index: i}
 		w.nodes = append(w.nodes, n)
 		w.byNode[n.ID] = n
+		w.free.add(n.VCPUs, i)
 		event.Emit(tr, actorNFVI, n.ID, event.NodeAdded{Zone: n.Zone, Version: n.Version, VCPUs: n.VCPUs, MemoryGiB: n.MemoryGiB})
 	}
 	return w
@@ -182,22 +185,29 @@ func (w *NFVI) pick(vm *VM, prefer []string, spread, ignoreMaintenance bool) (*N
 			return n, nil
 		}
 	}
-	var best *Node
-	for _, n := range w.nodes {
-		if !ok(n) {
-			continue
+	if spread {
+		// The emptiest node that qualifies, the first in topology order
+		// among equals: the first the index gives.
+		if i := w.free.first(func(i int) bool { return ok(w.nodes[i]) }); i >= 0 {
+			return w.nodes[i], nil
 		}
-		if !spread {
-			return n, nil
-		}
-		if best == nil || n.VCPUs-n.UsedVCPUs > best.VCPUs-best.UsedVCPUs {
-			best = n
-		}
-	}
-	if best == nil {
 		return nil, errNoHost
 	}
-	return best, nil
+	for _, n := range w.nodes {
+		if ok(n) {
+			return n, nil
+		}
+	}
+	return nil, errNoHost
+}
+
+// use books vcpus and memGiB more (or, negative, less) on a node, keeping
+// the placement's index in step.
+func (w *NFVI) use(n *Node, vcpus, memGiB int) {
+	before := n.VCPUs - n.UsedVCPUs
+	n.UsedVCPUs += vcpus
+	n.UsedMemGiB += memGiB
+	w.free.move(before, n.VCPUs-n.UsedVCPUs, n.index)
 }
 
 // PlaceVM creates a VM on a node: the named one if on is set, else the
@@ -245,8 +255,7 @@ func (w *NFVI) Delete(vm *VM) {
 func (w *NFVI) attach(vm *VM, n *Node) {
 	vm.Host = n
 	n.VMs = append(n.VMs, vm)
-	n.UsedVCPUs += vm.VCPUs
-	n.UsedMemGiB += vm.MemoryGiB
+	w.use(n, vm.VCPUs, vm.MemoryGiB)
 }
 
 func (w *NFVI) detach(vm *VM) {
@@ -257,8 +266,7 @@ func (w *NFVI) detach(vm *VM) {
 			break
 		}
 	}
-	n.UsedVCPUs -= vm.VCPUs
-	n.UsedMemGiB -= vm.MemoryGiB
+	w.use(n, -vm.VCPUs, -vm.MemoryGiB)
 }
 
 // --- orchestrator.CloudManager ---
@@ -336,20 +344,17 @@ func (w *NFVI) Migrate(vmID string, prefer []string, live bool, done orchestrato
 	}
 	// Reserve room on the target for the whole move so that nothing else
 	// is placed into it meanwhile.
-	to.UsedVCPUs += vm.VCPUs
-	to.UsedMemGiB += vm.MemoryGiB
+	w.use(to, vm.VCPUs, vm.MemoryGiB)
 	event.Emit(w.tr, actorNFVI, vm.ID, event.VMMigrating{From: from.ID, To: to.ID, Live: live, ToState: to.State})
 	finish := func() {
 		if fault.Fail {
-			to.UsedVCPUs -= vm.VCPUs
-			to.UsedMemGiB -= vm.MemoryGiB
+			w.use(to, -vm.VCPUs, -vm.MemoryGiB)
 			event.Emit(w.tr, actorNFVI, vm.ID, event.VMMigrationFailed{From: from.ID, To: to.ID, Error: "the migration broke off (injected fault)"})
 			w.setVMState(vm, vmRunning, "migration to "+to.ID+" failed")
 			done("", fmt.Errorf("migration of %s to %s failed", vm.ID, to.ID))
 			return
 		}
-		to.UsedVCPUs -= vm.VCPUs
-		to.UsedMemGiB -= vm.MemoryGiB
+		w.use(to, -vm.VCPUs, -vm.MemoryGiB)
 		w.detach(vm)
 		w.attach(vm, to)
 		event.Emit(w.tr, actorNFVI, vm.ID, event.VMMigrated{From: from.ID, To: to.ID})
