@@ -588,8 +588,12 @@ func (m *VNFM) restore(nodes []string, done func()) {
 // them.
 func affectedVNFs(n orchestrator.Notification) []string {
 	var out []string
+	// A set, not a search of out: a batch's notification names thousands
+	// of instances of thousands of VNFs.
+	seen := map[string]bool{}
 	for _, a := range n.AffectedInstances {
-		if !slices.Contains(out, a.VnfInstanceID) {
+		if !seen[a.VnfInstanceID] {
+			seen[a.VnfInstanceID] = true
 			out = append(out, a.VnfInstanceID)
 		}
 	}
