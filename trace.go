@@ -122,32 +122,92 @@ type Emitter interface {
 }
 
 // Trace records events in order, stamping each with the time its clock
-// gives. It is not safe for concurrent use: one event loop owns it.
+// gives, and hands each to its sinks as it is emitted. It is not safe for
+// concurrent use: one event loop owns it.
+//
+// By default it also keeps every event in Events, which is what a report
+// of the whole trace (HTML, the run history) needs. A run that needs only
+// its sinks calls Discard first, so its memory stays the size of its world
+// rather than growing with everything it ever emitted: at 10,000 nodes a
+// trace is 2.4 million events, about 1 KB each in memory.
 type Trace struct {
-	Events []Event
-	now    func() time.Duration
+	Events  []Event
+	now     func() time.Duration
+	n       int64
+	last    Event
+	sinks   []func(Event)
+	discard bool
 }
 
 // NewTrace returns an empty trace stamped by now.
 func NewTrace(now func() time.Duration) *Trace { return &Trace{now: now} }
 
+// Sink adds fn, which sees every event emitted from now on, in order, as it
+// is emitted. A sink must not emit: an event emitted from inside a sink
+// would reach the later sinks before the one being handed out.
+func (t *Trace) Sink(fn func(Event)) { t.sinks = append(t.sinks, fn) }
+
+// Discard stops the trace from keeping events in Events; only the sinks
+// see them from now on.
+func (t *Trace) Discard() { t.discard = true }
+
+// Len is the number of events emitted so far, kept or not.
+func (t *Trace) Len() int64 { return t.n }
+
+// Last is the event emitted last (the zero Event before any).
+func (t *Trace) Last() Event { return t.last }
+
 func (t *Trace) Emit(actor, kind, subject string, f Fields) {
-	t.Events = append(t.Events, Event{
-		Seq: int64(len(t.Events) + 1), At: t.now(), Actor: actor, Kind: kind, Subject: subject, Fields: f,
-	})
+	t.n++
+	e := Event{Seq: t.n, At: t.now(), Actor: actor, Kind: kind, Subject: subject, Fields: f}
+	t.last = e
+	if !t.discard {
+		t.Events = append(t.Events, e)
+	}
+	for _, fn := range t.sinks {
+		fn(e)
+	}
+}
+
+// NDJSONWriter writes events as NDJSON as they come: a trace sink that
+// puts the trace on disk without holding it. Close flushes it and returns
+// the first error met.
+type NDJSONWriter struct {
+	bw  *bufio.Writer
+	enc *json.Encoder
+	err error
+}
+
+// NewNDJSONWriter writes to w, buffered.
+func NewNDJSONWriter(w io.Writer) *NDJSONWriter {
+	bw := bufio.NewWriterSize(w, 256<<10)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	return &NDJSONWriter{bw: bw, enc: enc}
+}
+
+// Write writes one event; after an error it does nothing.
+func (w *NDJSONWriter) Write(e Event) {
+	if w.err == nil {
+		w.err = w.enc.Encode(e)
+	}
+}
+
+// Close flushes what is buffered.
+func (w *NDJSONWriter) Close() error {
+	if w.err != nil {
+		return w.err
+	}
+	return w.bw.Flush()
 }
 
 // WriteNDJSON writes one JSON event per line.
 func WriteNDJSON(w io.Writer, events []Event) error {
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
+	nw := NewNDJSONWriter(w)
 	for _, e := range events {
-		if err := enc.Encode(e); err != nil {
-			return err
-		}
+		nw.Write(e)
 	}
-	return bw.Flush()
+	return nw.Close()
 }
 
 // ReadNDJSON parses a trace written by WriteNDJSON.

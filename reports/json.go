@@ -235,7 +235,7 @@ func jsonScenarioOf(run Run, r *judge.Result, name string, wall time.Duration, h
 		Wall:          durationOf(wall),
 		LostRequests:  r.Lost,
 		Metrics:       map[string]float64{},
-		EventCount:    len(r.Events),
+		EventCount:    max(len(r.Events), r.EventCount),
 		Checks:        []jsonCheck{},
 		Rerun:         rerunCommand(run.Command, r),
 	}
@@ -249,8 +249,12 @@ func jsonScenarioOf(run Run, r *judge.Result, name string, wall time.Duration, h
 		out.Elapsed, out.UpgradeDuration = &elapsed, &upgrade
 		out.Session = &jsonSession{ID: r.Session.ID, State: r.Session.State, Reason: r.Session.Reason, Nodes: len(r.Session.Nodes)}
 	}
-	if len(r.Events) > 0 {
-		for k, v := range judge.Metrics(r.Events) {
+	metrics := r.Metrics
+	if metrics == nil && len(r.Events) > 0 {
+		metrics = judge.Metrics(r.Events)
+	}
+	if metrics != nil {
+		for k, v := range metrics {
 			if !math.IsNaN(v) && !math.IsInf(v, 0) { // JSON has no NaN nor infinity
 				out.Metrics[k] = v
 			}

@@ -28,7 +28,7 @@ func (w *watch) Emit(actor, kind, subject string, f escalator.Fields) {
 		return
 	}
 	w.trace.Emit(actor, kind, subject, f)
-	e := w.trace.Events[len(w.trace.Events)-1]
+	e := w.trace.Last()
 	for _, h := range w.hooks {
 		h(e)
 	}

@@ -23,6 +23,12 @@ type Options struct {
 	// Ready, when set, sees the testbed before the session starts (a
 	// crash test arms its kill point).
 	Ready func(tb *Testbed)
+	// Discard keeps no event in Result.Events; the judge and Sinks see
+	// each as it is emitted (BuildOptions.Discard). Result.EventCount and
+	// Result.Metrics are set either way.
+	Discard bool
+	// Sinks see every event as it is emitted (an NDJSON file, a live view).
+	Sinks []func(escalator.Event)
 }
 
 // settleTime lets the world finish what the session's end set off (VNFMs
@@ -74,7 +80,7 @@ func Run(ctx context.Context, s *spec.Scenario, opt Options) (res *judge.Result)
 		return res
 	}
 	bo := opt.Build
-	bo.Seed = res.Seed
+	bo.Seed, bo.Discard, bo.Sinks = res.Seed, opt.Discard, opt.Sinks
 	tb, err := Build(s, bo)
 	if err != nil {
 		res.Verdict, res.Err = judge.VerdictError, err
@@ -82,7 +88,7 @@ func Run(ctx context.Context, s *spec.Scenario, opt Options) (res *judge.Result)
 	}
 	loop := tb.Loop
 	fail := func(err error) *judge.Result {
-		res.Verdict, res.Err, res.Events = judge.VerdictError, err, tb.Trace.Events
+		res.Verdict, res.Err, res.Events, res.EventCount = judge.VerdictError, err, tb.Trace.Events, int(tb.Trace.Len())
 		return res
 	}
 	ended := false

@@ -75,6 +75,8 @@ type Testbed struct {
 	cloud       orchestrator.CloudManager
 	system      orchestrator.SystemSupport
 	cloudFinish func()
+	// judge judges the trace as it is emitted (a trace sink).
+	judge *judge.Stream
 }
 
 // Options are the options the testbed was built with.
@@ -118,6 +120,12 @@ type BuildOptions struct {
 	// model says which VM still carries business, the VNFM moves it
 	// through the VNF control API, and the checks judge the real run.
 	Cloud func(CloudEnv) (CloudPorts, error)
+	// Discard keeps no event in Trace.Events: the judge and Sinks see each
+	// as it is emitted, and the run's memory stays the size of its world.
+	Discard bool
+	// Sinks see every event as it is emitted, from the first (the nodes
+	// being added), in order; they must not emit.
+	Sinks []func(escalator.Event)
 }
 
 // CloudEnv is what a real cloud gets from the testbed it joins.
@@ -166,6 +174,15 @@ func Build(s *spec.Scenario, opt BuildOptions) (*Testbed, error) {
 		tb.offset = resumeOffset(loop, opt.Resume)
 	}
 	tb.Trace = escalator.NewTrace(tb.Elapsed)
+	// A resumed world is made in silence: its trace holds its making.
+	if opt.Discard {
+		tb.Trace.Discard()
+	}
+	tb.judge = judge.NewStream(s)
+	tb.Trace.Sink(tb.judge.Add)
+	for _, fn := range opt.Sinks {
+		tb.Trace.Sink(fn)
+	}
 	// A resumed world is made in silence: its trace holds its making.
 	tr := &watch{trace: tb.Trace, mute: opt.Resume != nil}
 	tb.emit = tr
@@ -397,9 +414,11 @@ func (tb *Testbed) Conclude(res *judge.Result) {
 		tb.World.Finish()
 	}
 	res.Events = tb.Trace.Events
+	res.EventCount = int(tb.Trace.Len())
 	res.Elapsed = tb.Elapsed()
 	res.Lost = tb.World.LostRequests()
-	res.Checks = judge.Judge(tb.Scenario, res.Events)
+	res.Checks = tb.judge.Done()
+	res.Metrics = tb.judge.Metrics()
 	res.Verdict = judge.Verdict(tb.Scenario, res.Checks)
 }
 

@@ -103,7 +103,7 @@ func seeds(base int64, n int) []int64 {
 
 // runJob runs a job, twice when verifying determinism.
 func (o *runOptions) runJob(ctx context.Context, j job) *judge.Result {
-	r := runScenario(ctx, j.s, scenarios.Options{Seed: j.seed})
+	r := runScenario(ctx, j.s, scenarios.Options{Seed: j.seed, Discard: o.discardTrace()})
 	if !o.verify || ctx.Err() != nil {
 		return r
 	}
@@ -112,6 +112,15 @@ func (o *runOptions) runJob(ctx context.Context, j job) *judge.Result {
 		compareRuns(r, again)
 	}
 	return r
+}
+
+// discardTrace: nothing asked for needs a run's whole trace in memory
+// once it has been judged (the history stores it, the HTML report draws it,
+// the determinism check compares two), so the run keeps none of it and its
+// memory stays the size of its world. The JSON report needs only the
+// count and the metrics, which the judge computes as the trace goes by.
+func (o *runOptions) discardTrace() bool {
+	return o.noDB && o.reports.html == "" && !o.verify && o.traceDir == ""
 }
 
 func failed(r *judge.Result) bool {

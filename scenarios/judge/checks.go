@@ -2,6 +2,7 @@ package judge
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -45,29 +46,94 @@ const maxViolations = 5
 // decided by, then the scenario's thresholds and assertions. The checks
 // that judge the world event by event share one replay of the trace.
 func Judge(s *spec.Scenario, events []escalator.Event) []CheckResult {
-	j := newJudge(s, events)
-	var steps []func(i int, e escalator.Event, w *replay.World)
-	dones := map[string]func() []Violation{}
+	st := newStream(newJudge(s, events))
+	for _, e := range events {
+		st.Add(e)
+	}
+	return st.Done()
+}
+
+// Stream judges a trace as it is emitted: Add each event in order (a trace
+// sink), then Done. It replays the world once, runs the checks that walk it
+// event by event as the events come, and keeps of the events only what the
+// other checks and the metrics read at the end (keepKinds), so a run's
+// memory does not grow with its trace. A scenario with assertions or a
+// conformance block keeps every event: those read the trace as a whole,
+// and such scenarios are small.
+type Stream struct {
+	j      *judge
+	keep   func(kind string) bool
+	steps  []func(i int, e escalator.Event, w *replay.World)
+	dones  map[string]func() []Violation
+	finish func()
+	i      int
+}
+
+// NewStream starts judging a trace of s that is still to come.
+func NewStream(s *spec.Scenario) *Stream {
+	st := newStream(&judge{s: s, world: replay.New(), streaming: true})
+	if s.Conformance == nil && len(s.Expect.Assertions) == 0 {
+		st.keep = func(kind string) bool { return keepKinds[kind] }
+	}
+	return st
+}
+
+// keepKinds are the kinds a streamed judge keeps: what the checks that do
+// not walk the trace (outcome, zero-loss, max-interruption, final-state,
+// spec-conformance) and the metrics read once it is over. None grows with
+// the number of events per node: a run keeps a few per node, per service
+// and per notification.
+var keepKinds = map[string]bool{
+	"session.created": true, "session.state": true, "session.refused": true,
+	"service.summary": true, "service.interruption": true, "node.final": true, "node.version": true,
+	"spec.violation": true, "vnfm.notify": true, "vnfm.reply": true, "vm.migrating": true,
+	"delivery.attempt": true, "delivery.failed": true,
+}
+
+func newStream(j *judge) *Stream {
+	st := &Stream{j: j, dones: map[string]func() []Violation{}, finish: func() {}}
+	s := j.s
 	for _, c := range builtinChecks {
 		if c.Walk != nil && !disabled(s, c) {
 			wk := c.Walk(j)
-			steps = append(steps, wk.step)
-			dones[c.Name] = wk.done
+			st.steps = append(st.steps, wk.step)
+			st.dones[c.Name] = wk.done
 		}
 	}
-	finish := func() {}
 	if s.Conformance != nil {
 		var step func(i int, e escalator.Event, w *replay.World)
-		step, finish = j.followMaintenance()
-		steps = append(steps, step)
+		step, st.finish = j.followMaintenance()
+		st.steps = append(st.steps, step)
 	}
-	for i, e := range events {
-		j.world.Apply(e)
-		for _, step := range steps {
-			step(i, e, j.world)
+	return st
+}
+
+// Add judges the next event of the trace.
+func (st *Stream) Add(e escalator.Event) {
+	j := st.j
+	if j.streaming {
+		j.see(e)
+		if st.keep == nil || st.keep(e.Kind) {
+			j.events = append(j.events, e)
 		}
 	}
-	finish()
+	j.world.Apply(e)
+	for _, step := range st.steps {
+		step(st.i, e, j.world)
+	}
+	st.i++
+}
+
+// Metrics are the trace's metrics (Metrics), from what the stream kept.
+func (st *Stream) Metrics() map[string]float64 {
+	return computeMetrics(st.j.events, st.j.world).values
+}
+
+// Done runs the checks that judge the trace as a whole and returns every
+// check's result, as Judge does.
+func (st *Stream) Done() []CheckResult {
+	j, s := st.j, st.j.s
+	st.finish()
 	out := make([]CheckResult, 0, len(builtinChecks))
 	for _, c := range builtinChecks {
 		r := CheckResult{Name: c.Name, Status: CheckPassed}
@@ -78,7 +144,7 @@ func Judge(s *spec.Scenario, events []escalator.Event) []CheckResult {
 		}
 		var v []Violation
 		if c.Walk != nil {
-			v = dones[c.Name]()
+			v = st.dones[c.Name]()
 		} else {
 			v = c.Run(j)
 		}
@@ -93,7 +159,7 @@ func Judge(s *spec.Scenario, events []escalator.Event) []CheckResult {
 		out = append(out, r)
 	}
 	out = append(out, judgeConformance(j)...)
-	return append(out, judgeExpectations(s, events, j.world)...)
+	return append(out, judgeExpectations(s, j.events, j.world)...)
 }
 
 func disabled(s *spec.Scenario, c checkDef) bool {
@@ -114,22 +180,35 @@ type judge struct {
 	// notes are the VNFM's maintenance notifications, which the
 	// conformance checks judge (followMaintenance).
 	notes []*note
+	// streaming: the trace comes one event at a time (NewStream), and the
+	// session's terms are learnt as its events go by; otherwise newJudge
+	// read them from the whole trace first.
+	streaming bool
+	// sessions counts the session.created seen, so that a check that
+	// indexes the session's nodes knows when they change.
+	sessions int
 }
 
 func newJudge(s *spec.Scenario, events []escalator.Event) *judge {
 	j := &judge{s: s, events: events, world: replay.New()}
 	for _, e := range events {
-		switch e.Kind {
-		case "session.created":
-			j.created = e
-			j.nodes = evt[event.SessionCreated](e).Nodes
-		case "session.state":
-			j.final = evt[event.SessionState](e).State
-		case "session.refused":
-			j.final = SessionRefused
-		}
+		j.see(e)
 	}
 	return j
+}
+
+// see takes in the session's terms and end from its events.
+func (j *judge) see(e escalator.Event) {
+	switch e.Kind {
+	case "session.created":
+		j.created = e
+		j.nodes = evt[event.SessionCreated](e).Nodes
+		j.sessions++
+	case "session.state":
+		j.final = evt[event.SessionState](e).State
+	case "session.refused":
+		j.final = SessionRefused
+	}
 }
 
 // evt reads an event's fields as its kind's type. A field that does not
@@ -239,9 +318,15 @@ func nodeState(w *replay.World, node string) string {
 
 func checkPlacement(j *judge) walk {
 	var out []Violation
+	// The last node.state of each node, the evidence of a violation: kept
+	// here because a streamed judge does not keep the trace.
+	lastState := map[string]escalator.Event{}
 	step := func(i int, e escalator.Event, w *replay.World) {
 		var node, vm string
 		switch e.Kind {
+		case "node.state":
+			lastState[e.Subject] = e
+			return
 		case "vm.placed":
 			node, vm = evt[event.VMPlaced](e).Node, e.Subject
 		case "vm.migrating":
@@ -252,20 +337,11 @@ func checkPlacement(j *judge) walk {
 		if st := nodeState(w, node); st != event.NodeNormal {
 			out = append(out, Violation{
 				Message: fmt.Sprintf("VM %s was put on node %s while the node was %s", vm, node, st),
-				Events:  []escalator.Event{lastStateChange(j.events[:i], node), e},
+				Events:  []escalator.Event{lastState[node], e},
 			})
 		}
 	}
 	return walk{step, func() []Violation { return out }}
-}
-
-func lastStateChange(es []escalator.Event, node string) escalator.Event {
-	for i := len(es) - 1; i >= 0; i-- {
-		if es[i].Kind == "node.state" && es[i].Subject == node {
-			return es[i]
-		}
-	}
-	return escalator.Event{}
 }
 
 func checkNotifyBeforeTouch(j *judge) walk {
@@ -413,22 +489,52 @@ func checkPairRedundancy(j *judge) walk {
 }
 
 func checkMaxParallel(j *judge) walk {
-	limit := evt[event.SessionCreated](j.created).MaxParallel
 	var out []Violation
+	// busy is the session's nodes out of normal service, kept up to date
+	// from the events that change a node's state, rather than counted over
+	// every node at every node.state: that count made this check
+	// quadratic in the nodes (bench/PROFILE.md).
+	var (
+		session   = -1 // j.sessions when busy was built
+		inSession map[string]bool
+		busy      map[string]bool
+	)
+	out1 := func(w *replay.World, node string) bool {
+		n, ok := w.Node(node)
+		return ok && n.State != event.NodeNormal
+	}
 	step := func(i int, e escalator.Event, w *replay.World) {
-		if e.Kind != "node.state" || len(out) > 0 {
+		if len(out) > 0 {
 			return
 		}
-		var busy []string
-		for _, node := range j.nodes {
-			if n, ok := w.Node(node); ok && n.State != event.NodeNormal {
-				busy = append(busy, node)
+		switch e.Kind {
+		case "node.state", "node.added", "node.version":
+		default:
+			return
+		}
+		if session != j.sessions {
+			session = j.sessions
+			inSession, busy = map[string]bool{}, map[string]bool{}
+			for _, node := range j.nodes {
+				inSession[node] = true
+				if out1(w, node) {
+					busy[node] = true
+				}
+			}
+		} else if inSession[e.Subject] {
+			if out1(w, e.Subject) {
+				busy[e.Subject] = true
+			} else {
+				delete(busy, e.Subject)
 			}
 		}
-		if len(busy) > limit {
-			slices.Sort(busy)
+		if e.Kind != "node.state" {
+			return
+		}
+		if limit := evt[event.SessionCreated](j.created).MaxParallel; len(busy) > limit {
+			list := slices.Sorted(maps.Keys(busy))
 			out = append(out, Violation{
-				Message: fmt.Sprintf("%d nodes were out of service at once %v; maxParallel is %d", len(busy), busy, limit),
+				Message: fmt.Sprintf("%d nodes were out of service at once %v; maxParallel is %d", len(busy), list, limit),
 				Events:  []escalator.Event{e},
 			})
 		}

@@ -22,7 +22,14 @@ type Result struct {
 	Verdict  string
 	Session  Session
 	Checks   []CheckResult
-	Events   []escalator.Event
+	// Events is the whole trace, unless the run discarded it
+	// (scenarios.Options.Discard): then only EventCount says how long it was.
+	Events []escalator.Event
+	// EventCount is the number of events the run emitted.
+	EventCount int
+	// Metrics are the trace's metrics, computed as it was judged; nil for a
+	// result that was not judged from a live trace (read them with Metrics).
+	Metrics map[string]float64
 	// Lost is the total of requests lost over all services.
 	Lost float64
 	// Elapsed is the run's length in scenario (virtual) time, including
