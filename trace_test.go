@@ -58,3 +58,37 @@ func TestErrorCode(t *testing.T) {
 	require.Equal(t, ECONFLICT, ErrorCode(fmt.Errorf("wrapped: %w", e)))
 	require.Equal(t, "op: node n1 is busy: cause", (&Error{Code: EINVALID, Op: "op", Message: "node n1 is busy", Err: errors.New("cause")}).Error())
 }
+
+// TestTraceSinks: sinks see every event in order as it is emitted, kept or
+// discarded; a discarding trace keeps nothing but its count and last event,
+// and the NDJSON sink writes what WriteNDJSON writes.
+func TestTraceSinks(t *testing.T) {
+	for _, discard := range []bool{false, true} {
+		t.Run(fmt.Sprintf("discard=%v", discard), func(t *testing.T) {
+			tr := NewTrace(func() time.Duration { return time.Second })
+			if discard {
+				tr.Discard()
+			}
+			var seen []Event
+			var file bytes.Buffer
+			nw := NewNDJSONWriter(&file)
+			tr.Sink(func(e Event) { seen = append(seen, e) })
+			tr.Sink(nw.Write)
+			tr.Emit("nfvi", "node.state", "compute-1", Fields{"to": "maintenance"})
+			tr.Emit("harness", "done", "", nil)
+			require.NoError(t, nw.Close())
+
+			require.Equal(t, int64(2), tr.Len())
+			require.Equal(t, seen[1], tr.Last())
+			require.Equal(t, []int64{1, 2}, []int64{seen[0].Seq, seen[1].Seq})
+			var whole bytes.Buffer
+			require.NoError(t, WriteNDJSON(&whole, seen))
+			require.Equal(t, whole.String(), file.String())
+			if discard {
+				require.Empty(t, tr.Events)
+			} else {
+				require.Equal(t, seen, tr.Events)
+			}
+		})
+	}
+}

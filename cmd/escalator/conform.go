@@ -193,7 +193,7 @@ func cmdConform(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			if len(r.Events) == 0 {
 				continue
 			}
-			if err := writeTrace(*traceDir, r, false, names); err != nil {
+			if err := writeTrace(*traceDir, r, false, names, ""); err != nil {
 				fmt.Fprintln(stderr, "escalator conform:", err)
 				exit = max(exit, exitHarness)
 			}

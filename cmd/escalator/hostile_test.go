@@ -203,7 +203,7 @@ func TestWriteTraceStaysInItsFolder(t *testing.T) {
 		t.Run(fmt.Sprintf("%q", name), func(t *testing.T) {
 			dir := t.TempDir()
 			r := &judge.Result{Scenario: &spec.Scenario{Name: name}, Events: []escalator.Event{{Seq: 1, Kind: "x"}}}
-			err := writeTrace(dir, r, false, map[string]int{})
+			err := writeTrace(dir, r, false, map[string]int{}, "")
 			require.Error(t, err)
 			require.Equal(t, escalator.EINVALID, escalator.ErrorCode(err), err)
 			entries, err := os.ReadDir(dir)
@@ -217,7 +217,7 @@ func TestWriteTraceStaysInItsFolder(t *testing.T) {
 		// A folder where the trace goes: the rename cannot replace it.
 		require.NoError(t, os.Mkdir(filepath.Join(dir, "ok.ndjson"), 0o755))
 		r := &judge.Result{Scenario: &spec.Scenario{Name: "ok"}, Events: []escalator.Event{{Seq: 1, Kind: "x"}}}
-		require.Error(t, writeTrace(dir, r, false, map[string]int{}))
+		require.Error(t, writeTrace(dir, r, false, map[string]int{}, ""))
 		entries, err := os.ReadDir(dir)
 		require.NoError(t, err)
 		require.Len(t, entries, 1, "only the folder; no .trace-* left")
@@ -235,7 +235,7 @@ func TestWriteTraceStaysInItsFolder(t *testing.T) {
 		dir := t.TempDir()
 		r := &judge.Result{Scenario: &spec.Scenario{Name: "ok"},
 			Events: []escalator.Event{{Seq: 1, Kind: "x", Fields: map[string]any{"factor": math.Inf(1)}}}}
-		require.Error(t, writeTrace(dir, r, false, map[string]int{}))
+		require.Error(t, writeTrace(dir, r, false, map[string]int{}, ""))
 		entries, err := os.ReadDir(dir)
 		require.NoError(t, err)
 		require.Empty(t, entries, "no .trace-* left")

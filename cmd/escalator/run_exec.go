@@ -103,7 +103,33 @@ func seeds(base int64, n int) []int64 {
 
 // runJob runs a job, twice when verifying determinism.
 func (o *runOptions) runJob(ctx context.Context, j job) *judge.Result {
-	r := runScenario(ctx, j.s, scenarios.Options{Seed: j.seed, Discard: o.discardTrace()})
+	opt := scenarios.Options{Seed: j.seed, Discard: o.discardTrace()}
+	// --trace: the trace goes to a file as it is emitted, named once the
+	// run is printed (writeTrace).
+	var (
+		tmp *os.File
+		nw  *escalator.NDJSONWriter
+	)
+	if o.traceDir != "" {
+		if f, err := os.CreateTemp(o.traceDir, ".trace-*"); err == nil {
+			tmp, nw = f, escalator.NewNDJSONWriter(f)
+			opt.Sinks = []func(escalator.Event){nw.Write}
+		}
+	}
+	r := runScenario(ctx, j.s, opt)
+	if tmp != nil {
+		err := nw.Close()
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil || r.EventCount == 0 {
+			// Not written whole, or by a run that had no sinks: writeTrace
+			// writes what the result holds.
+			os.Remove(tmp.Name())
+		} else {
+			o.streamed.Store(r, tmp.Name())
+		}
+	}
 	if !o.verify || ctx.Err() != nil {
 		return r
 	}
@@ -120,7 +146,15 @@ func (o *runOptions) runJob(ctx context.Context, j job) *judge.Result {
 // memory stays the size of its world. The JSON report needs only the
 // count and the metrics, which the judge computes as the trace goes by.
 func (o *runOptions) discardTrace() bool {
-	return o.noDB && o.reports.html == "" && !o.verify && o.traceDir == ""
+	return o.noDB && o.reports.html == "" && !o.verify
+}
+
+// streamedTo is the file r's trace was streamed to, "" when none.
+func (o *runOptions) streamedTo(r *judge.Result) string {
+	if p, ok := o.streamed.Load(r); ok {
+		return p.(string)
+	}
+	return ""
 }
 
 func failed(r *judge.Result) bool {
@@ -231,8 +265,8 @@ func (o *runOptions) execute(ctx context.Context, sel selection, stdout, stderr 
 			// The trace first: a run whose trace cannot be written is a
 			// harness error, and its line, the summary and the history
 			// must all say so.
-			if o.traceDir != "" && len(r.Events) > 0 {
-				if err := writeTrace(o.traceDir, r, o.repeat > 1, names); err != nil {
+			if o.traceDir != "" && (len(r.Events) > 0 || o.streamedTo(r) != "") {
+				if err := writeTrace(o.traceDir, r, o.repeat > 1, names, o.streamedTo(r)); err != nil {
 					fmt.Fprintf(stderr, "escalator run: %v\n", err)
 					harnessError(r, "the trace was not written", err)
 				}

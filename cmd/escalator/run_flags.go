@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"hash/fnv"
 	"maps"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/escalator-testbed/escalator/scenarios/spec"
 )
@@ -32,6 +34,8 @@ type runOptions struct {
 	db       string
 	noDB     bool
 	input    inputFlags
+	// streamed maps a result to the file its trace was streamed to.
+	streamed sync.Map
 }
 
 func (o *runOptions) define(fs *flag.FlagSet) {
@@ -238,6 +242,29 @@ type selection struct {
 	list     []*spec.Scenario
 	loaded   int // scenarios loaded
 	filtered int // left by --run and --label, before the shard
+	manual   int // labelled run=manual, found in a folder and not asked for
+}
+
+// Scenarios labelled run=manual (the 2,000- to 10,000-node points of the
+// scale curve, minutes of CPU each) run only when asked for: named as a
+// file, or selected with --label run=manual. A run of a whole folder, make
+// run's, skips them.
+const (
+	labelRun    = "run"
+	labelManual = "manual"
+)
+
+// manualSkipped reports whether s is held back by its run=manual label.
+func (o *runOptions) manualSkipped(s *spec.Scenario, named map[string]bool) bool {
+	if s.Labels[labelRun] != labelManual || named[filepath.Clean(s.Path)] {
+		return false
+	}
+	for _, m := range o.labels {
+		if m.key == labelRun {
+			return false
+		}
+	}
+	return true
 }
 
 // filterDesc describes --run and --label for messages.
@@ -254,10 +281,15 @@ func (o *runOptions) filterDesc() string {
 
 // selectScenarios applies --run and --label, then --shard, keeping the
 // input order.
-func (o *runOptions) selectScenarios(list []*spec.Scenario) (selection, error) {
+// named are the scenario files given by name (not found in a folder).
+func (o *runOptions) selectScenarios(list []*spec.Scenario, named map[string]bool) (selection, error) {
 	sel := selection{loaded: len(list)}
 	var kept []*spec.Scenario
 	for _, s := range list {
+		if o.manualSkipped(s, named) {
+			sel.manual++
+			continue
+		}
 		if o.run.re != nil && !o.run.re.MatchString(s.Name) {
 			continue
 		}
@@ -285,7 +317,10 @@ func (o *runOptions) selectScenarios(list []*spec.Scenario) (selection, error) {
 // notes are the summary lines about the selection.
 func (o *runOptions) notes(sel selection) []string {
 	var out []string
-	if sel.filtered != sel.loaded {
+	if sel.manual > 0 {
+		out = append(out, fmt.Sprintf("%d scenarios labelled run=manual not run: name the file, or add --label run=manual", sel.manual))
+	}
+	if sel.filtered+sel.manual != sel.loaded {
 		out = append(out, fmt.Sprintf("selected %d of %d scenarios: %s", sel.filtered, sel.loaded, o.filterDesc()))
 	}
 	if o.shard.n > 0 {

@@ -521,3 +521,54 @@ func TestRunOutput(t *testing.T) {
 var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
 func stripANSI(s string) string { return ansi.ReplaceAllString(s, "") }
+
+// TestRunSkipsManualScenarios: a folder's run=manual scenarios (the large
+// points of the scale curve) run only when named as a file or selected by
+// --label run.
+func TestRunSkipsManualScenarios(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "a.yaml", scenarioYAML("a", "flow: F1"))
+	write(t, dir, "big.yaml", scenarioYAML("big", "flow: F1, run: manual"))
+	big := filepath.Join(dir, "big.yaml")
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"a folder skips it", []string{dir}, []string{"a"}},
+		{"named as a file, it runs", []string{big}, []string{"big"}},
+		{"a folder and the file", []string{dir, big}, []string{"a", "big"}},
+		{"--label run=manual selects it", []string{"--label", "run=manual", dir}, []string{"big"}},
+		{"--label run, any value", []string{"--label", "run", dir}, []string{"big"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, listed(t, tc.args...))
+		})
+	}
+	o := runCLI(t, "run", "--no-db", dir)
+	require.Equal(t, exitPass, o.code, o)
+	require.Equal(t, []string{"a"}, ran(o.stdout))
+	require.Contains(t, o.stdout, "1 scenarios labelled run=manual not run: name the file, or add --label run=manual")
+}
+
+// TestRunTraceStreamed: --trace writes the trace as the run emits it, the
+// same bytes whether or not the run keeps it in memory for the history.
+func TestRunTraceStreamed(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "a.yaml", scenarioYAML("a", "flow: F1"))
+	kept, streamed := t.TempDir(), t.TempDir()
+	o := runCLI(t, "run", "--db", filepath.Join(t.TempDir(), "h.db"), "--trace", kept, dir)
+	require.Equal(t, exitPass, o.code, o)
+	o = runCLI(t, "run", "--no-db", "--trace", streamed, dir)
+	require.Equal(t, exitPass, o.code, o)
+	a, err := os.ReadFile(filepath.Join(kept, "a.ndjson"))
+	require.NoError(t, err)
+	b, err := os.ReadFile(filepath.Join(streamed, "a.ndjson"))
+	require.NoError(t, err)
+	require.NotEmpty(t, a)
+	require.Equal(t, string(a), string(b))
+	left, err := filepath.Glob(filepath.Join(streamed, ".trace-*"))
+	require.NoError(t, err)
+	require.Empty(t, left)
+}

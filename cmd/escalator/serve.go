@@ -309,7 +309,7 @@ func cmdVIM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var traceErr error
 	if *traceDir != "" {
 		if traceErr = os.MkdirAll(*traceDir, 0o755); traceErr == nil {
-			traceErr = writeTrace(*traceDir, result, false, map[string]int{})
+			traceErr = writeTrace(*traceDir, result, false, map[string]int{}, "")
 		}
 	}
 	if state != nil {
