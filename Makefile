@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/escalator
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build deps run demo test test-short bench fuzz lint fmt vet clean openstack openstack-down
+.PHONY: all build deps run demo test test-short bench bench-scale fuzz lint fmt vet clean openstack openstack-down
 
 all: build
 
@@ -48,9 +48,20 @@ openstack:
 openstack-down:
 	.ci/openstack/down.sh
 
-## bench: benchmarks, including the 1,000-node / 20,000-VM upgrade
+## bench: benchmarks, including the 1,000-node / 20,000-VM upgrade (the
+## larger sizes of BenchmarkScaleF1 are for profiling one at a time, e.g.
+## -bench 'ScaleF1/nodes=5000$$' -benchtime 1x -cpuprofile cpu.out)
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -run '^$$' -bench . -skip 'ScaleF1/nodes=([25]000|10000)$$' -benchmem ./...
+
+## bench-scale: the scale curve of the F1 upgrade at 1k, 2k, 5k and 10k nodes
+## (20 VMs a node), each size in a process of its own: wall, peak RSS,
+## events/s, the 10k/1k ratios, the 1k makespan and the world's size, into
+## bench/results.json and bench/results.md (bench/PROFILE.md explains them).
+## Several minutes; not part of make test. BENCH_FLAGS="--sizes 1000,10000".
+BENCH_FLAGS ?=
+bench-scale: build
+	$(GO) run ./cmd/benchscale --bin $(BIN) --out bench $(BENCH_FLAGS)
 
 ## fuzz: fuzz the scenario loader for a minute
 fuzz:
