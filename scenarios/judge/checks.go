@@ -498,6 +498,10 @@ func checkMaxParallel(j *judge) walk {
 		session   = -1 // j.sessions when busy was built
 		inSession map[string]bool
 		busy      map[string]bool
+		// limit is read once per session: decoding session.created at each
+		// node.state decoded its list of every node each time, quadratic
+		// again.
+		limit int
 	)
 	out1 := func(w *replay.World, node string) bool {
 		n, ok := w.Node(node)
@@ -514,6 +518,7 @@ func checkMaxParallel(j *judge) walk {
 		}
 		if session != j.sessions {
 			session = j.sessions
+			limit = evt[event.SessionCreated](j.created).MaxParallel
 			inSession, busy = map[string]bool{}, map[string]bool{}
 			for _, node := range j.nodes {
 				inSession[node] = true
@@ -531,7 +536,7 @@ func checkMaxParallel(j *judge) walk {
 		if e.Kind != "node.state" {
 			return
 		}
-		if limit := evt[event.SessionCreated](j.created).MaxParallel; len(busy) > limit {
+		if len(busy) > limit {
 			list := slices.Sorted(maps.Keys(busy))
 			out = append(out, Violation{
 				Message: fmt.Sprintf("%d nodes were out of service at once %v; maxParallel is %d", len(busy), list, limit),
