@@ -47,11 +47,14 @@ const (
 
 // Size is one point of the curve.
 type Size struct {
-	Nodes          int     `json:"nodes"`
-	VMs            int     `json:"vms"`
-	Scenario       string  `json:"scenario"`
-	Verdict        string  `json:"verdict"`
-	WallSeconds    float64 `json:"wallSeconds"`
+	Nodes       int     `json:"nodes"`
+	VMs         int     `json:"vms"`
+	Scenario    string  `json:"scenario"`
+	Verdict     string  `json:"verdict"`
+	WallSeconds float64 `json:"wallSeconds"`
+	// CPUSeconds is the child's user+system CPU time: on a shared machine
+	// it moves far less with the load than the wall time does.
+	CPUSeconds     float64 `json:"cpuSeconds"`
 	PeakRSSBytes   int64   `json:"peakRssBytes"`
 	Events         int     `json:"events"`
 	EventsPerSec   float64 `json:"eventsPerSecond"`
@@ -94,6 +97,7 @@ type Results struct {
 	LoadAfter  string     `json:"loadAverageAfter"`
 	Sizes      []Size     `json:"sizes"`
 	WallRatio  float64    `json:"wallRatio10kTo1k,omitempty"`
+	CPURatio   float64    `json:"cpuRatio10kTo1k,omitempty"`
 	RSSRatio   float64    `json:"rssRatio10kTo1k,omitempty"`
 	Targets    []Target   `json:"targets"`
 	Makespan   *Makespan  `json:"makespan,omitempty"`
@@ -157,6 +161,9 @@ func run(bin, dir, sizesFlag, out string, withMakespan bool) error {
 	if okOne && okTen && one.WallSeconds > 0 && one.PeakRSSBytes > 0 {
 		res.WallRatio = round2(ten.WallSeconds / one.WallSeconds)
 		res.RSSRatio = round2(float64(ten.PeakRSSBytes) / float64(one.PeakRSSBytes))
+		if one.CPUSeconds > 0 {
+			res.CPURatio = round2(ten.CPUSeconds / one.CPUSeconds)
+		}
 	}
 	if okTen {
 		res.Targets = append(res.Targets,
@@ -210,6 +217,7 @@ func measure(bin, path, report string) Size {
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		sz.PeakRSSBytes = ru.Maxrss * 1024 // kilobytes on Linux
+		sz.CPUSeconds = round2(time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds())
 	}
 	if err != nil && cmd.ProcessState.ExitCode() != 1 {
 		sz.Verdict, sz.Error = judge.VerdictError, fmt.Sprintf("%v: %s", err, strings.TrimSpace(string(outb)))
@@ -338,17 +346,17 @@ func markdown(r Results) string {
 	fmt.Fprintf(&b, "# Scale curve: F1, 20 VMs a node, nodes/50 a batch\n\n")
 	fmt.Fprintf(&b, "%s, escalator %s, %s, %d CPUs; load average before %s, after %s. Each size runs `escalator run --no-db` in a process of its own; peak RSS is its rusage maxrss.\n\n",
 		r.When, r.Version, r.GoVersion, r.CPUs, r.LoadBefore, r.LoadAfter)
-	b.WriteString("| nodes | VMs | verdict | wall | peak RSS | events | events/s | virtual/wall |\n|---:|---:|---|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| nodes | VMs | verdict | wall | CPU (user+sys) | peak RSS | events | events/s | virtual/wall |\n|---:|---:|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, s := range r.Sizes {
 		verdict := s.Verdict
 		if s.Error != "" {
 			verdict += " (" + s.Error + ")"
 		}
-		fmt.Fprintf(&b, "| %d | %d | %s | %.1f s | %.0f MB | %d | %.0f | %.0f× |\n", s.Nodes, s.VMs, verdict, s.WallSeconds,
-			float64(s.PeakRSSBytes)/1e6, s.Events, s.EventsPerSec, s.SpeedUp)
+		fmt.Fprintf(&b, "| %d | %d | %s | %.1f s | %.1f s | %.0f MB | %d | %.0f | %.0f× |\n", s.Nodes, s.VMs, verdict, s.WallSeconds,
+			s.CPUSeconds, float64(s.PeakRSSBytes)/1e6, s.Events, s.EventsPerSec, s.SpeedUp)
 	}
 	if r.WallRatio > 0 {
-		fmt.Fprintf(&b, "\n10k/1k: wall ×%.2f, peak RSS ×%.2f (linear would be ×10).\n", r.WallRatio, r.RSSRatio)
+		fmt.Fprintf(&b, "\n10k/1k: wall ×%.2f, CPU ×%.2f, peak RSS ×%.2f (linear would be ×10).\n", r.WallRatio, r.CPURatio, r.RSSRatio)
 	}
 	if len(r.Targets) > 0 {
 		b.WriteString("\n| target | got | met |\n|---|---|---|\n")
