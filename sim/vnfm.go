@@ -63,6 +63,12 @@ type VNFM struct {
 	// before, to scale back at MAINTENANCE_COMPLETE.
 	scaled map[string]int
 	order  []string
+	// pools are the VNFs a view showed load-balanced. A VNF keeps its
+	// mode, so the wait for resyncing standbys need not read a pool again
+	// to learn it has none: those reads of 100-member pools were a sixth
+	// of a large run (bench/PROFILE.md). Forgotten with the session, as
+	// the next session's VNFs may bear the same names.
+	pools map[string]bool
 	// lazy holds the nodes whose "node available" the lazy-restore
 	// misbehaviour has put off until the next maintenance notification.
 	lazy []string
@@ -130,6 +136,7 @@ func (m *VNFM) Crash() {
 	m.queue, m.busy = nil, false
 	m.affected = map[string][]orchestrator.AffectedInstance{}
 	m.seen = nil
+	m.pools = nil
 	event.Emit(m.tr, actorVNFM, m.cfg.Name, event.VNFMCrashed{})
 }
 
@@ -220,6 +227,7 @@ func (m *VNFM) Deliver(n orchestrator.Notification) {
 		m.enqueue(func(done func()) {
 			m.affected = map[string][]orchestrator.AffectedInstance{}
 			m.lazy = nil
+			m.pools = nil
 			done()
 		})
 	}
@@ -378,7 +386,10 @@ func (m *VNFM) whenStandbysReady(n orchestrator.Notification, e int, then func()
 	}
 	syncing := false
 	for _, name := range affectedVNFs(n) {
-		view, err := m.ctl.GetVNF(name)
+		if m.pools[name] {
+			continue
+		}
+		view, err := m.view(name)
 		if err != nil || view.Mode != ModeActiveStandby {
 			continue
 		}
@@ -405,6 +416,18 @@ func (m *VNFM) whenStandbysReady(n orchestrator.Notification, e int, then func()
 		return
 	}
 	then()
+}
+
+// view reads a VNF through the VNF control API, noting a pool.
+func (m *VNFM) view(name string) (VNFView, error) {
+	v, err := m.ctl.GetVNF(name)
+	if err == nil && v.Mode == ModeLoadBalanced {
+		if m.pools == nil {
+			m.pools = map[string]bool{}
+		}
+		m.pools[name] = true
+	}
+	return v, err
 }
 
 // step is what the VNFM means to do for one affected instance.
@@ -437,7 +460,7 @@ func (m *VNFM) plan(n orchestrator.Notification, h hooks) (steps []step, refusal
 		affected[a.InstanceID] = true
 	}
 	for _, name := range affectedVNFs(n) {
-		view, err := m.ctl.GetVNF(name)
+		view, err := m.view(name)
 		if err != nil && escalator.ErrorCode(err) == escalator.EUNAVAILABLE && n.ReplyBy != nil && m.loop.Now().Add(2*time.Second).Before(*n.ReplyBy) {
 			return nil, "", true
 		}
