@@ -78,6 +78,8 @@ being FNV-1a (64-bit) of the name, mod N. So a scenario stays in its shard
 whatever other scenarios are added, removed or filtered out, and the N
 shards of one selection run every scenario exactly once. A filter that
 matches nothing is a usage error (exit 2); an empty shard is not.
+Scenarios labelled run=manual (the large points of the scale curve) are
+skipped when found in a folder: name the file, or add --label run=manual.
 
 Output: on a terminal, and with CI unset, a progress line is rewritten in
 place and verdicts are coloured (NO_COLOR turns colour off, --color
