@@ -198,3 +198,45 @@ func TestStatusMapping(t *testing.T) {
 		require.Equal(t, status, Status(code), code)
 	}
 }
+
+// TestValidationOutcomeRemembered: a message met again gets the outcome it
+// got the first time, breaches included, and a message that differs in
+// anything validation reads (body, status, header, URL) is validated anew.
+func TestValidationOutcomeRemembered(t *testing.T) {
+	s := loadPets(t)
+	put := func(url, body string) *http.Request {
+		r, err := http.NewRequest(http.MethodPut, url, strings.NewReader(body))
+		require.NoError(t, err)
+		r.Header.Set("Content-Type", "application/json")
+		return r
+	}
+	h := http.Header{"Content-Type": {"application/json"}}
+	tests := []struct {
+		name     string
+		req      *http.Request
+		body     string
+		status   int
+		respBody string
+		wantReq  bool // the request breaks the spec
+		wantResp bool // the response breaks the spec
+	}{
+		{"valid", put("http://a/api/v1/pets/rex", `{"name":"rex"}`), `{"name":"rex"}`, 204, "", false, false},
+		{"same message on another host", put("http://b/api/v1/pets/rex", `{"name":"rex"}`), `{"name":"rex"}`, 204, "", false, false},
+		{"bad body", put("http://a/api/v1/pets/rex", `{"legs":-1}`), `{"legs":-1}`, 204, "", true, false},
+		{"bad status", put("http://a/api/v1/pets/rex", `{"name":"rex"}`), `{"name":"rex"}`, 299, "", false, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for range 2 { // computed, then remembered
+				p, ok := s.CheckRequest(tc.req, []byte(tc.body))
+				require.True(t, ok)
+				require.Equal(t, tc.wantReq, len(p) > 0, p)
+				p = s.CheckResponse(tc.req, []byte(tc.body), tc.status, h, []byte(tc.respBody))
+				require.Equal(t, tc.wantResp, len(p) > 0, p)
+			}
+		})
+	}
+	first, _ := s.CheckRequest(put("http://a/api/v1/pets/rex", `{"legs":-1}`), []byte(`{"legs":-1}`))
+	again, _ := s.CheckRequest(put("http://a/api/v1/pets/rex", `{"legs":-1}`), []byte(`{"legs":-1}`))
+	require.Equal(t, first, again)
+}

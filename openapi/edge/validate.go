@@ -3,14 +3,18 @@ package edge
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -55,6 +59,73 @@ type Spec struct {
 	// segs are paths split at "/", once: splitting every template for
 	// every request was 7% of a large run's CPU (bench/PROFILE.md).
 	segs [][]string
+	// memo remembers what validating a message found.
+	memo memo
+}
+
+// memo remembers the outcome of validating a message, by a digest of
+// everything the outcome depends on (the request's method, URL, headers
+// and body, and for a response its status, headers and body). Validation
+// is a pure function of those, so a message met again (the response the
+// server checked and the client then checks, a VNF read twice unchanged)
+// is still checked: its outcome is looked up instead of recomputed.
+// Validation was most of a large run's CPU (bench/PROFILE.md). Bounded:
+// it forgets everything when full.
+type memo struct {
+	mu sync.Mutex
+	m  map[[sha256.Size]byte][]string
+}
+
+// memoSize bounds a spec's memo; a digest and its few lines are ~100 bytes.
+const memoSize = 1 << 14
+
+func (m *memo) get(k [sha256.Size]byte) ([]string, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, ok := m.m[k]
+	return p, ok
+}
+
+func (m *memo) put(k [sha256.Size]byte, problems []string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.m == nil || len(m.m) >= memoSize {
+		m.m = map[[sha256.Size]byte][]string{}
+	}
+	m.m[k] = problems
+}
+
+// digest is the memo's key of a request (status 0, no response) or of a
+// response with its request.
+func digest(r *http.Request, reqBody []byte, status int, h http.Header, body []byte) [sha256.Size]byte {
+	d := sha256.New()
+	field := func(s string) {
+		_, _ = io.WriteString(d, s)
+		d.Write([]byte{0})
+	}
+	header := func(h http.Header) {
+		for _, k := range slices.Sorted(maps.Keys(h)) {
+			field(k)
+			for _, v := range h[k] {
+				field(v)
+			}
+		}
+		d.Write([]byte{1})
+	}
+	field(r.Method)
+	field(r.URL.RequestURI()) // the host is not validated: client and server share outcomes
+	header(r.Header)
+	field(strconv.Itoa(len(reqBody)))
+	d.Write(reqBody)
+	field(strconv.Itoa(status))
+	if status != 0 {
+		header(h)
+		field(strconv.Itoa(len(body)))
+		d.Write(body)
+	}
+	var k [sha256.Size]byte
+	d.Sum(k[:0])
+	return k
 }
 
 // NewSpec prepares doc for matching requests under base.
@@ -174,22 +245,37 @@ func (s *Spec) input(r *http.Request, body []byte) (*openapi3filter.RequestValid
 // ok is false when the spec has no such operation (the caller answers 404
 // or 405).
 func (s *Spec) CheckRequest(r *http.Request, body []byte) (problems []string, ok bool) {
+	if _, _, ok := s.Route(r.Method, r.URL.Path); !ok {
+		return nil, false
+	}
+	k := digest(r, body, 0, nil, nil)
+	if p, hit := s.memo.get(k); hit {
+		return p, true
+	}
 	in, ok := s.input(r, body)
 	if !ok {
 		return nil, false
 	}
-	return flatten(openapi3filter.ValidateRequest(context.Background(), in)), true
+	problems = flatten(openapi3filter.ValidateRequest(context.Background(), in))
+	s.memo.put(k, problems)
+	return problems, true
 }
 
 // CheckResponse validates the response to a request.
 func (s *Spec) CheckResponse(r *http.Request, reqBody []byte, status int, h http.Header, body []byte) []string {
+	k := digest(r, reqBody, status, h, body)
+	if p, hit := s.memo.get(k); hit {
+		return p
+	}
 	in, ok := s.input(r, reqBody)
 	if !ok {
 		return []string{fmt.Sprintf("no operation %s %s in the spec", r.Method, r.URL.Path)}
 	}
 	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: status, Header: h, Options: filterOptions}
 	out.SetBodyBytes(body)
-	return flatten(openapi3filter.ValidateResponse(context.Background(), out))
+	problems := flatten(openapi3filter.ValidateResponse(context.Background(), out))
+	s.memo.put(k, problems)
+	return problems
 }
 
 // flatten turns kin-openapi's nested errors into one readable line each.
