@@ -161,7 +161,12 @@ func round3(f float64) float64 {
 
 // served is the request rate the VNF serves right now, and servedBy one
 // instance's part of it.
-func (v *VNF) servedBy(i *Instance) float64 {
+func (v *VNF) servedBy(i *Instance) float64 { return v.servedOf(i, v.rotating()) }
+
+// servedOf is servedBy with the members in rotation already counted:
+// recompute counts them once for the whole pool rather than once per
+// member (a pool of 100 is recomputed at each of its members' changes).
+func (v *VNF) servedOf(i *Instance, rotating int) float64 {
 	if v.Mode == ModeActiveStandby {
 		if v.active == i && i.serving() && !v.switching {
 			return min(v.Load, v.CapacityPerInstance)
@@ -171,19 +176,24 @@ func (v *VNF) servedBy(i *Instance) float64 {
 	if !i.InRotation || !i.serving() {
 		return 0
 	}
-	return min(v.share(i), v.CapacityPerInstance)
+	return min(v.share(rotating), v.CapacityPerInstance)
 }
 
-// share is the part of the load a load balancer sends a member: an even
-// split over the members in rotation (all members of a VNF have the same
-// capacity), dead-but-undetected ones included.
-func (v *VNF) share(i *Instance) float64 {
+// rotating counts the members in rotation.
+func (v *VNF) rotating() int {
 	n := 0
 	for _, m := range v.Instances {
 		if m.InRotation {
 			n++
 		}
 	}
+	return n
+}
+
+// share is the part of the load a load balancer sends a member: an even
+// split over the n members in rotation (all members of a VNF have the same
+// capacity), dead-but-undetected ones included.
+func (v *VNF) share(n int) float64 {
 	if n == 0 {
 		return 0
 	}
@@ -191,9 +201,9 @@ func (v *VNF) share(i *Instance) float64 {
 }
 
 func (v *VNF) recompute(cause string) {
-	served := 0.0
+	served, rotating := 0.0, v.rotating()
 	for _, i := range v.Instances {
-		served += v.servedBy(i)
+		served += v.servedOf(i, rotating)
 	}
 	rate := v.Load - served
 	if rate < 1e-9 {
