@@ -324,7 +324,7 @@ func (m *VNFM) maintenance(n orchestrator.Notification, done func()) {
 			done()
 			return
 		}
-		var act func()
+		var act func(views map[string]VNFView)
 		// again looks once more in two seconds, when the VNF control API
 		// was away: as deliverReply does for the VIM, rather than reply
 		// having moved nothing, or asking the VIM to migrate what a drain
@@ -337,8 +337,8 @@ func (m *VNFM) maintenance(n orchestrator.Notification, done func()) {
 				}
 			})
 		}
-		act = func() {
-			steps, refusal, away := m.plan(n, h)
+		act = func(views map[string]VNFView) {
+			steps, refusal, away := m.plan(n, h, views)
 			if away {
 				again()
 				return
@@ -375,8 +375,11 @@ func (m *VNFM) maintenance(n orchestrator.Notification, done func()) {
 
 // whenStandbysReady waits (in one-second looks, while the deadline leaves
 // room) for a standby that is up but still resyncing, so the VNFM can
-// switch over rather than ask the VIM to migrate the active.
-func (m *VNFM) whenStandbysReady(n orchestrator.Notification, e int, then func()) {
+// switch over rather than ask the VIM to migrate the active. then gets the
+// views read by the last look, taken at the very instant it runs: the plan
+// need not read those VNFs again (at 10,000 nodes, a read of every
+// active-standby VNF of a batch, validated on both sides).
+func (m *VNFM) whenStandbysReady(n orchestrator.Notification, e int, then func(views map[string]VNFView)) {
 	if m.epoch != e {
 		return
 	}
@@ -385,12 +388,17 @@ func (m *VNFM) whenStandbysReady(n orchestrator.Notification, e int, then func()
 		affectedNode[id] = true
 	}
 	syncing := false
+	views := map[string]VNFView{}
 	for _, name := range affectedVNFs(n) {
 		if m.pools[name] {
 			continue
 		}
 		view, err := m.view(name)
-		if err != nil || view.Mode != ModeActiveStandby {
+		if err != nil {
+			continue
+		}
+		views[name] = view
+		if view.Mode != ModeActiveStandby {
 			continue
 		}
 		ready := false
@@ -415,7 +423,7 @@ func (m *VNFM) whenStandbysReady(n orchestrator.Notification, e int, then func()
 		m.after(time.Second, func() { m.whenStandbysReady(n, e, then) })
 		return
 	}
-	then()
+	then(views)
 }
 
 // view reads a VNF through the VNF control API, noting a pool.
@@ -447,7 +455,7 @@ type step struct {
 // changes. away is set, and nothing planned, when the VNF control API is
 // unavailable and the reply deadline leaves time to look again (in the
 // testbed, a VIM process being restarted serves it).
-func (m *VNFM) plan(n orchestrator.Notification, h hooks) (steps []step, refusal string, away bool) {
+func (m *VNFM) plan(n orchestrator.Notification, h hooks, views map[string]VNFView) (steps []step, refusal string, away bool) {
 	affectedNode := map[string]bool{}
 	for _, id := range n.AffectedNodes {
 		affectedNode[id] = true
@@ -460,7 +468,11 @@ func (m *VNFM) plan(n orchestrator.Notification, h hooks) (steps []step, refusal
 		affected[a.InstanceID] = true
 	}
 	for _, name := range affectedVNFs(n) {
-		view, err := m.view(name)
+		view, ok := views[name]
+		var err error
+		if !ok {
+			view, err = m.view(name)
+		}
 		if err != nil && escalator.ErrorCode(err) == escalator.EUNAVAILABLE && n.ReplyBy != nil && m.loop.Now().Add(2*time.Second).Before(*n.ReplyBy) {
 			return nil, "", true
 		}
