@@ -154,6 +154,21 @@ func (t *Trace) Discard() { t.discard = true }
 // Len is the number of events emitted so far, kept or not.
 func (t *Trace) Len() int64 { return t.n }
 
+// Continue puts an earlier run's events at the head of the trace, as if
+// they had just been emitted: the sinks see them in order (a judge then
+// judges the whole run), and the trace numbers its own events after them.
+func (t *Trace) Continue(events []Event) {
+	for _, e := range events {
+		t.n, t.last = e.Seq, e
+		if !t.discard {
+			t.Events = append(t.Events, e)
+		}
+		for _, fn := range t.sinks {
+			fn(e)
+		}
+	}
+}
+
 // Last is the event emitted last (the zero Event before any).
 func (t *Trace) Last() Event { return t.last }
 

@@ -92,3 +92,20 @@ func TestTraceSinks(t *testing.T) {
 		})
 	}
 }
+
+// TestTraceContinue: a trace that carries on an earlier run's events hands
+// them to its sinks and numbers its own after them.
+func TestTraceContinue(t *testing.T) {
+	earlier := NewTrace(func() time.Duration { return time.Second })
+	earlier.Emit("a", "x.one", "s", nil)
+	earlier.Emit("a", "x.two", "s", nil)
+	var seen []int64
+	tr := NewTrace(func() time.Duration { return 2 * time.Second })
+	tr.Sink(func(e Event) { seen = append(seen, e.Seq) })
+	tr.Continue(earlier.Events)
+	tr.Emit("b", "x.three", "s", nil)
+	require.Equal(t, []int64{1, 2, 3}, seen)
+	require.Len(t, tr.Events, 3)
+	require.Equal(t, int64(3), tr.Len())
+	require.Equal(t, "x.three", tr.Last().Kind)
+}

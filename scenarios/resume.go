@@ -53,7 +53,10 @@ func resumeOffset(loop *sim.Loop, r *Resume) time.Duration {
 // it), and its subscriptions. The world was built with the trace muted:
 // what its making says is in the earlier trace already.
 func (tb *Testbed) resume(r *Resume) error {
-	tb.Trace.Events = append(tb.Trace.Events[:0], r.Events...)
+	if tb.Trace.Len() > 0 {
+		return escalator.Errorf(escalator.EINTERNAL, "a resumed testbed's trace must start with the earlier run's; %d events came first", tb.Trace.Len())
+	}
+	tb.Trace.Continue(r.Events)
 	tb.emit.mute = false
 	if err := tb.World.Restore(r.Events); err != nil {
 		return escalator.Errorf(escalator.EINVALID, "cannot resume the run of %s from its trace: %v", tb.Scenario.Name, err)

@@ -293,16 +293,16 @@ func TestHarnessErrorIsRecorded(t *testing.T) {
 // scenario passes under the defaults.
 func TestMaxWorld(t *testing.T) {
 	dir := t.TempDir()
-	large := write(t, dir, "large.yaml", "name: large\nnodes: {count: 6000, vcpus: 64}\nvnfs: [{name: w, mode: active-standby, replicas: 60000}]\nupgrade: {targetVersion: \"2.0\", maxParallel: 100}\n")
+	large := write(t, dir, "large.yaml", "name: large\nnodes: {count: 12000, vcpus: 64}\nvnfs: [{name: w, mode: active-standby, instances: 4, replicas: 60000}]\nupgrade: {targetVersion: \"2.0\", maxParallel: 100}\n")
 	o := runCLI(t, "validate", large)
 	require.Equal(t, exitUsage, o.code, o)
-	require.Equal(t, large+":2:16: nodes.count: 6000 nodes are more than the 5000 a scenario may have (hint: the large scenarios live in scenarios/scale/; to go past the cap run with --max-world NODES/VMS, e.g. --max-world 10000/200000)\n"+
-		large+":3:50: vnfs[0].replicas: the VNFs have 120000 VMs in all (instances × replicas), more than the 100000 a scenario may have (hint: the large scenarios live in scenarios/scale/; to go past the cap run with --max-world NODES/VMS, e.g. --max-world 10000/200000)\n", o.stderr)
-	o = runCLI(t, "validate", "--max-world", "10000/200000", large)
+	require.Equal(t, large+":2:16: nodes.count: 12000 nodes are more than the 10000 a scenario may have (hint: the large scenarios live in scenarios/scale/; to go past the cap run with --max-world NODES/VMS, e.g. --max-world 20000/400000)\n"+
+		large+":3:64: vnfs[0].replicas: the VNFs have 240000 VMs in all (instances × replicas), more than the 200000 a scenario may have (hint: the large scenarios live in scenarios/scale/; to go past the cap run with --max-world NODES/VMS, e.g. --max-world 20000/400000)\n", o.stderr)
+	o = runCLI(t, "validate", "--max-world", "20000/400000", large)
 	require.Equal(t, exitPass, o.code, o)
 	o = runCLI(t, "validate", "--max-world", "10000", large)
 	require.Equal(t, exitUsage, o.code, o)
-	require.Contains(t, o.stderr, "want NODES/VMS, two whole numbers of at least 1, e.g. 10000/200000")
+	require.Contains(t, o.stderr, "want NODES/VMS, two whole numbers of at least 1, e.g. 20000/400000")
 	o = runCLI(t, "validate", "../../scenarios/scale/")
 	require.Equal(t, exitPass, o.code, o)
 }

@@ -24,7 +24,7 @@ func (f *inputFlags) define(fs *flag.FlagSet) {
 	f.size = sizeFlag(load.DefaultMaxInputSize)
 	f.world = worldFlag{load.DefaultMaxNodes, load.DefaultMaxVMs}
 	fs.Var(&f.size, "max-input-size", "refuse scenario files larger than `SIZE` (bytes, or with KiB, MiB or GiB), e.g. --max-input-size 64MiB")
-	fs.Var(&f.world, "max-world", "refuse scenarios with more than `NODES/VMS` nodes or VMs (instances × replicas), e.g. --max-world 10000/200000 for a large scale scenario")
+	fs.Var(&f.world, "max-world", "refuse scenarios with more than `NODES/VMS` nodes or VMs (instances × replicas), e.g. --max-world 20000/400000 past the bundled 10,000-node region")
 }
 
 func (f *inputFlags) limits() load.Limits {
@@ -88,7 +88,7 @@ func (f *worldFlag) Set(s string) error {
 	nodes, errN := strconv.Atoi(strings.TrimSpace(a))
 	vms, errV := strconv.Atoi(strings.TrimSpace(b))
 	if !ok || errN != nil || errV != nil || nodes < 1 || vms < 1 {
-		return errors.New("want NODES/VMS, two whole numbers of at least 1, e.g. 10000/200000")
+		return errors.New("want NODES/VMS, two whole numbers of at least 1, e.g. 20000/400000")
 	}
 	f.nodes, f.vms = nodes, vms
 	return nil

@@ -11,14 +11,15 @@ import (
 )
 
 // Defaults of Limits. A scenario file is a few kilobytes; the largest
-// bundled one (scenarios/scale/f1-1000-nodes.yaml: 1,000 nodes, 20,000
-// VMs) runs in about 10 s and 340 MB, and memory grows with the VMs, so
-// the world caps leave five times that room and still stop a typo such as
-// "replicas: 1000000" before it takes the machine's memory.
+// bundled world (scenarios/scale/f1-10000-nodes.yaml: 10,000 nodes,
+// 200,000 VMs, a whole region) runs in about 30 s and 1.5 GB on two cores
+// (bench/results.md), and memory grows with the VMs, so the world caps
+// admit it and still stop a typo such as "replicas: 1000000" before it
+// takes the machine's memory.
 const (
 	DefaultMaxInputSize = 16 << 20 // bytes of one scenario file
-	DefaultMaxNodes     = 5_000    // compute nodes of one scenario
-	DefaultMaxVMs       = 100_000  // VMs of one scenario: instances × replicas, summed over the VNFs
+	DefaultMaxNodes     = 10_000   // compute nodes of one scenario
+	DefaultMaxVMs       = 200_000  // VMs of one scenario: instances × replicas, summed over the VNFs
 )
 
 // Limits bounds what the loader accepts beyond what the language allows:

@@ -17,7 +17,7 @@ import (
 // the default, a raised one lets through what the default refuses.
 func TestLimits(t *testing.T) {
 	world := func(nodes, replicas int) string {
-		return "name: w\nnodes: {count: " + strconv.Itoa(nodes) + ", vcpus: 64}\nvnfs: [{name: a, mode: active-standby, replicas: " + strconv.Itoa(replicas) + "}]\nupgrade: {targetVersion: \"2.0\", maxParallel: 100}\n"
+		return "name: w\nnodes: {count: " + strconv.Itoa(nodes) + ", vcpus: 64}\nvnfs: [{name: a, mode: active-standby, instances: 4, replicas: " + strconv.Itoa(replicas) + "}]\nupgrade: {targetVersion: \"2.0\", maxParallel: 100}\n"
 	}
 	tests := []struct {
 		name   string
@@ -27,12 +27,12 @@ func TestLimits(t *testing.T) {
 	}{
 		{"nodes at the default cap", Limits{}, world(DefaultMaxNodes, 1), ""},
 		{"nodes past the default cap", Limits{}, world(DefaultMaxNodes+1, 1),
-			"w.yaml:2:16: nodes.count: 5001 nodes are more than the 5000 a scenario may have (hint: the large scenarios live in scenarios/scale/; to go past the cap run with --max-world NODES/VMS, e.g. --max-world 10000/200000)"},
-		{"nodes under a raised cap", Limits{MaxNodes: 10_000}, world(DefaultMaxNodes+1, 1), ""},
-		{"VMs at the default cap", Limits{}, world(5000, DefaultMaxVMs/2), ""},
-		{"VMs past the default cap", Limits{}, world(5000, DefaultMaxVMs/2+1),
-			"w.yaml:3:50: vnfs[0].replicas: the VNFs have 100002 VMs in all (instances × replicas), more than the 100000 a scenario may have (hint: the large scenarios live in scenarios/scale/; to go past the cap run with --max-world NODES/VMS, e.g. --max-world 10000/200000)"},
-		{"VMs under a raised cap", Limits{MaxVMs: 200_000}, world(5000, DefaultMaxVMs/2+1), ""},
+			"w.yaml:2:16: nodes.count: 10001 nodes are more than the 10000 a scenario may have (hint: the large scenarios live in scenarios/scale/; to go past the cap run with --max-world NODES/VMS, e.g. --max-world 20000/400000)"},
+		{"nodes under a raised cap", Limits{MaxNodes: 20_000}, world(DefaultMaxNodes+1, 1), ""},
+		{"VMs at the default cap", Limits{}, world(10000, DefaultMaxVMs/4), ""},
+		{"VMs past the default cap", Limits{}, world(10000, DefaultMaxVMs/4+1),
+			"w.yaml:3:64: vnfs[0].replicas: the VNFs have 200004 VMs in all (instances × replicas), more than the 200000 a scenario may have (hint: the large scenarios live in scenarios/scale/; to go past the cap run with --max-world NODES/VMS, e.g. --max-world 20000/400000)"},
+		{"VMs under a raised cap", Limits{MaxVMs: 400_000}, world(10000, DefaultMaxVMs/4+1), ""},
 		{"a name of 128 bytes", Limits{}, "name: " + strings.Repeat("n", 128) + "\nnodes: {count: 1}\nupgrade: {targetVersion: \"2.0\"}\n", ""},
 		{"a name of 129 bytes", Limits{}, "name: " + strings.Repeat("n", 129) + "\nnodes: {count: 1}\nupgrade: {targetVersion: \"2.0\"}\n",
 			"w.yaml:1:7: name: the scenario name is 129 bytes long, more than 128 (hint: shorten it; the name becomes the trace's file name)"},
