@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/escalator-testbed/escalator"
@@ -180,7 +181,7 @@ func (m *Manager) commit(s *session) error {
 	for _, id := range s.dirtyNodes {
 		if n := s.nodes[id]; n.dirty {
 			n.dirty = false
-			c.Nodes = append(c.Nodes, n.record())
+			c.Nodes = append(c.Nodes, s.record(n))
 		}
 	}
 	if err := m.store.Commit(c); err != nil {
@@ -191,20 +192,23 @@ func (m *Manager) commit(s *session) error {
 	return nil
 }
 
-func (n *nodeRun) record() NodeRecord {
-	return NodeRecord{NodeStatus: n.NodeStatus, Original: n.original, Broken: n.broken, Step: n.step, Since: n.since,
-		Final: n.final, FinalReason: n.finalReason, Seq: n.seq}
+func (s *session) record(n *nodeRun) NodeRecord {
+	r := NodeRecord{NodeStatus: n.NodeStatus, Original: n.original, Broken: n.broken, Step: n.step, Since: n.since,
+		Final: n.final, FinalReason: n.finalReason, Seq: n.seq, Batch: n.batchGen, BatchPos: n.batchPos, Settled: n.settledGen}
+	if b := s.batch; b != nil && n.batchGen == b.gen {
+		r.Groups = b.groups[n.Node]
+	}
+	return r
 }
 
 func (s *session) header() SessionHeader {
 	h := SessionHeader{State: s.state, Reason: s.reason, Back: s.back, Failed: s.failed, VNFMs: s.vnfms, Paused: s.paused,
 		Abort: s.abort, Failure: s.failure, RollingBack: s.rollingBack, Cause: s.cause, ImpactEnd: s.impactEnd,
 		ScaledIn: s.scaledIn, NeedScaleIn: s.needScaleIn, CompleteSent: s.completeSent, ScaleVNFMs: s.scaleVNFMs,
-		Upgrades: s.upgrades, Outbox: s.outbox}
+		Upgrades: s.upgrades, Batches: s.batches, Outbox: s.outbox}
 	if b := s.batch; b != nil {
-		h.Batch = &BatchRecord{Nodes: b.nodes, State: b.state, Notified: b.notified, Rollback: b.rollback, Phase: b.phase,
-			Started: b.started, VNFMs: b.vnfms, Pending: b.pending, Notes: b.noteOrder, Migrate: b.migrate,
-			LeadDone: b.leadDone, Groups: b.groups, Settled: b.settled}
+		h.Batch = &BatchRecord{Gen: b.gen, Size: len(b.nodes), State: b.state, Notified: b.notified, Rollback: b.rollback,
+			Phase: b.phase, Started: b.started, Pending: b.pending, Notes: b.noteVNFM, LeadDone: b.leadDone}
 	}
 	return h
 }
@@ -307,12 +311,13 @@ func (m *Manager) restore(r SessionRecord) (*session, error) {
 	s := &session{id: r.Spec.ID, cfg: cfg, flow: sessionFlow(&cfg), state: h.State, reason: h.Reason, order: r.Spec.Order,
 		nodes: map[string]*nodeRun{}, back: h.Back, failed: h.Failed, vnfms: h.VNFMs, paused: h.Paused, abort: h.Abort,
 		failure: h.Failure, rollingBack: h.RollingBack, cause: h.Cause, impactEnd: h.ImpactEnd, scaledIn: h.ScaledIn,
-		needScaleIn: h.NeedScaleIn, completeSent: h.CompleteSent, scaleVNFMs: h.ScaleVNFMs, upgrades: h.Upgrades,
+		needScaleIn: h.NeedScaleIn, completeSent: h.CompleteSent, scaleVNFMs: h.ScaleVNFMs, upgrades: h.Upgrades, batches: h.Batches,
 		created: r.Spec.Created, stored: true, outbox: h.Outbox}
 	s.chain = s.flow.filters(&s.cfg)
 	for _, n := range r.Nodes {
 		s.nodes[n.Node] = &nodeRun{NodeStatus: n.NodeStatus, original: n.Original, broken: n.Broken, step: n.Step,
-			since: n.Since, final: n.Final, finalReason: n.FinalReason, seq: n.Seq}
+			since: n.Since, final: n.Final, finalReason: n.FinalReason, seq: n.Seq,
+			batchGen: n.Batch, batchPos: n.BatchPos, settledGen: n.Settled}
 	}
 	for _, id := range s.order {
 		if s.nodes[id] == nil {
@@ -333,24 +338,59 @@ func (m *Manager) restore(r SessionRecord) (*session, error) {
 		m.notes[o.ID] = notes[o.ID]
 	}
 	if rb := h.Batch; rb != nil {
-		b := newBatch(rb.Nodes, rb.State, rb.Notified)
-		b.rollback, b.phase, b.started, b.leadDone = rb.Rollback, rb.Phase, rb.Started, rb.LeadDone
-		copyInto(b.vnfms, rb.VNFMs)
+		// The batch's nodes, its settled ones and its recovery groups are
+		// in the node rows; which VNFMs heard of a node, in the
+		// notifications; what they asked to have migrated, in the replies.
+		var nodes []string
+		for _, id := range s.order {
+			if s.nodes[id].batchGen == rb.Gen {
+				nodes = append(nodes, id)
+			}
+		}
+		slices.SortStableFunc(nodes, func(a, b string) int { return s.nodes[a].batchPos - s.nodes[b].batchPos })
+		if len(nodes) != rb.Size {
+			return nil, escalator.Errorf(escalator.EINVALID, "store: session %s's batch %d has %d nodes on record, not %d", s.id, rb.Gen, len(nodes), rb.Size)
+		}
+		b := newBatch(nodes, rb.State, rb.Notified)
+		b.gen, b.rollback, b.phase, b.started, b.leadDone = rb.Gen, rb.Rollback, rb.Phase, rb.Started, rb.LeadDone
 		copyInto(b.pending, rb.Pending)
-		copyInto(b.migrate, rb.Migrate)
-		copyInto(b.groups, rb.Groups)
-		copyInto(b.settled, rb.Settled)
-		for _, id := range rb.Notes {
-			n := notes[id]
-			if n == nil {
+		for _, n := range r.Nodes {
+			if n.Batch == rb.Gen {
+				if n.Settled == rb.Gen {
+					b.settled[n.Node] = true
+				}
+				if len(n.Groups) > 0 {
+					b.groups[n.Node] = n.Groups
+				}
+			}
+		}
+		for i := range r.Notes {
+			n := &r.Notes[i]
+			v, ok := rb.Notes[n.ID]
+			if !ok {
+				continue
+			}
+			b.notes[n.ID], b.noteVNFM[n.ID] = n, v
+			b.noteOrder = append(b.noteOrder, n.ID)
+			if len(nodes) > 0 {
+				for _, host := range n.AffectedNodes {
+					b.vnfms[host] = append(b.vnfms[host], v)
+				}
+			}
+		}
+		for id := range rb.Notes {
+			if b.notes[id] == nil {
 				return nil, escalator.Errorf(escalator.EINVALID, "store: session %s's batch names notification %s, which is not recorded", s.id, id)
 			}
-			b.notes[id] = n
-			b.noteOrder = append(b.noteOrder, id)
 		}
-		for _, node := range b.nodes {
-			if s.nodes[node] == nil {
-				return nil, escalator.Errorf(escalator.EINVALID, "store: session %s's batch names node %s, which it does not list", s.id, node)
+		for _, rep := range r.Replies {
+			if _, ours := rb.Notes[rep.NotificationID]; !ours || !strings.HasPrefix(rep.Reply, "ACK_") {
+				continue
+			}
+			for _, a := range rep.InstanceActions {
+				if a.Action == ActionMigrate || a.Action == ActionLiveMigrate {
+					b.migrate[a.InstanceID] = a.Action
+				}
 			}
 		}
 		s.batch = b
@@ -358,7 +398,7 @@ func (m *Manager) restore(r SessionRecord) (*session, error) {
 	// The work lists are the node rows read in order.
 	for _, id := range s.order {
 		n := s.nodes[id]
-		if n.Status == StatusPending && !s.rollingBack && (s.batch == nil || !slices.Contains(s.batch.nodes, id)) {
+		if n.Status == StatusPending && !s.rollingBack && (s.batch == nil || n.batchGen != s.batch.gen) {
 			s.pending = append(s.pending, id)
 		}
 		if n.seq > 0 {

@@ -128,10 +128,25 @@ func TestRecoverRefusesAnInconsistentStore(t *testing.T) {
 	store := NewMemoryStore()
 	spec := SessionSpec{ID: "s1", Config: baseConfig(FlowF2), Order: []string{"n1"}}
 	require.NoError(t, store.Commit(Commit{ID: "s1", Spec: &spec, Session: SessionHeader{State: SessionRunning,
-		Batch: &BatchRecord{Nodes: []string{"n1"}, Phase: phaseNotify, Notes: []string{"missing"}}},
-		Nodes: []NodeRecord{{NodeStatus: NodeStatus{Node: "n1", Status: StatusMaintenance}}}}))
+		Batch: &BatchRecord{Gen: 1, Size: 1, Phase: phaseNotify, Notes: map[string]string{"missing": "vnfm-1"}}},
+		Nodes: []NodeRecord{{NodeStatus: NodeStatus{Node: "n1", Status: StatusMaintenance}, Batch: 1, BatchPos: 1}}}))
 	h := durableHarness(t, store).nodes(1, "v1")
 	_, err := h.m.Recover()
 	require.Equal(t, escalator.EINVALID, escalator.ErrorCode(err))
 	require.ErrorContains(t, err, "notification missing")
+}
+
+// TestRecoverRefusesABatchWithoutItsNodes: a batch whose node rows are not
+// all there is refused too.
+func TestRecoverRefusesABatchWithoutItsNodes(t *testing.T) {
+	store := NewMemoryStore()
+	spec := SessionSpec{ID: "s1", Config: baseConfig(FlowF2), Order: []string{"n1", "n2"}}
+	require.NoError(t, store.Commit(Commit{ID: "s1", Spec: &spec, Session: SessionHeader{State: SessionRunning,
+		Batch: &BatchRecord{Gen: 2, Size: 2, Phase: phaseNotify}},
+		Nodes: []NodeRecord{{NodeStatus: NodeStatus{Node: "n1", Status: StatusMaintenance}, Batch: 2, BatchPos: 1},
+			{NodeStatus: NodeStatus{Node: "n2", Status: StatusPending}, Batch: 1, BatchPos: 1}}}))
+	h := durableHarness(t, store).nodes(2, "v1")
+	_, err := h.m.Recover()
+	require.Equal(t, escalator.EINVALID, escalator.ErrorCode(err))
+	require.ErrorContains(t, err, "batch 2 has 1 nodes on record, not 2")
 }

@@ -448,6 +448,7 @@ func (m *Manager) startBatch(s *session, nodes []string, rollback bool, prior *b
 		b.settled = prior.settled
 		b.groups = prior.groups
 	}
+	m.begin(s, b)
 	s.batch = b
 	maintains := s.flow.maintains()
 	byVNFM := map[string][]VMInfo{}
@@ -478,7 +479,8 @@ func (m *Manager) startBatch(s *session, nodes []string, rollback bool, prior *b
 			continue
 		}
 		for _, vm := range m.p.Cloud.VMsOn(node) {
-			if vm.Group != "" && !slices.Contains(b.groups[node], vm.Group) {
+			// Only a group with a recovery time is asked about later.
+			if vm.Group != "" && s.cfg.GroupRecovery[vm.Group] > 0 && !slices.Contains(b.groups[node], vm.Group) {
 				b.groups[node] = append(b.groups[node], vm.Group)
 			}
 			if vm.VNFM == "" {
@@ -515,6 +517,7 @@ func (m *Manager) startBatch(s *session, nodes []string, rollback bool, prior *b
 		m.stamp(s, n)
 		b.pending[v] = n.ID
 		b.notes[n.ID] = n
+		b.noteVNFM[n.ID] = v
 		b.noteOrder = append(b.noteOrder, n.ID)
 		m.send(s, v, n)
 	}
@@ -543,7 +546,18 @@ func (m *Manager) armReplyTimeout(s *session, b *batch) {
 func newBatch(nodes []string, state string, now time.Time) *batch {
 	return &batch{nodes: nodes, state: state, notified: now, phase: phaseNotify, vnfms: map[string][]string{},
 		pending: map[string]string{}, notes: map[string]*Notification{}, migrate: map[string]string{}, settled: map[string]bool{},
-		groups: map[string][]string{}}
+		groups: map[string][]string{}, noteVNFM: map[string]string{}}
+}
+
+// begin numbers a new batch of the session and places its nodes in it.
+func (m *Manager) begin(s *session, b *batch) {
+	s.batches++
+	b.gen = s.batches
+	for i, node := range b.nodes {
+		n := s.nodes[node]
+		n.batchGen, n.batchPos = b.gen, i+1
+		m.markNode(s, node)
+	}
 }
 
 // notifyAll runs a session-wide phase (SCALE_IN, MAINTENANCE_COMPLETE):
@@ -554,6 +568,7 @@ func (m *Manager) notifyAll(s *session, state string, prior *batch) {
 	if prior != nil {
 		b.notified = prior.notified
 	}
+	m.begin(s, b)
 	s.batch = b
 	byVNFM := map[string][]VMInfo{}
 	var order []string
@@ -604,6 +619,7 @@ func (m *Manager) notifyAll(s *session, state string, prior *batch) {
 		m.stamp(s, n)
 		b.pending[v] = n.ID
 		b.notes[n.ID] = n
+		b.noteVNFM[n.ID] = v
 		b.noteOrder = append(b.noteOrder, n.ID)
 		m.send(s, v, n)
 	}
@@ -1059,6 +1075,7 @@ func (m *Manager) settle(s *session, node, status, reason string, deferCheck boo
 	n.step, n.final, n.finalReason = "", "", ""
 	m.setStatus(s, node, status, reason)
 	s.batch.settled[node] = true
+	n.settledGen = s.batch.gen
 	if !deferCheck {
 		m.batchSettled(s)
 	}

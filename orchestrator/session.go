@@ -194,6 +194,9 @@ type nodeRun struct {
 	final       string
 	finalReason string
 	seq         int
+	// batchGen and batchPos place the node in the batch numbered
+	// batchGen; settledGen is the batch in which it settled.
+	batchGen, batchPos, settledGen int
 	// dirty: changed since the last commit.
 	dirty bool
 }
@@ -222,6 +225,10 @@ type batch struct {
 	// went out. noteOrder is the notifications in the order sent.
 	started   bool
 	noteOrder []string
+	// gen numbers the batch within its session; noteVNFM says which VNFM
+	// each of its notifications went to.
+	gen      int
+	noteVNFM map[string]string
 }
 
 const (
@@ -262,8 +269,10 @@ type session struct {
 	needScaleIn  bool
 	completeSent bool
 	scaleVNFMs   []string // the VNFMs asked to scale in
-	// upgrades counts the nodes ever upgraded (nodeRun.seq).
+	// upgrades counts the nodes ever upgraded (nodeRun.seq); batches
+	// the batches begun (batch.gen).
 	upgrades int
+	batches  int
 	// What the next commit to the store carries: the spec once, the
 	// notifications about to go out, the replies taken; lastHeader is the
 	// header last committed, so an unchanged session is not written again.

@@ -53,8 +53,10 @@ type SessionHeader struct {
 	ScaleVNFMs   []string             `json:"scaleVnfms,omitempty"`
 	// Upgrades counts the nodes ever upgraded in the session: the next
 	// one's NodeRecord.Seq.
-	Upgrades int          `json:"upgrades,omitempty"`
-	Batch    *BatchRecord `json:"batch,omitempty"`
+	Upgrades int `json:"upgrades,omitempty"`
+	// Batches counts the batches begun (BatchRecord.Gen).
+	Batches int          `json:"batches,omitempty"`
+	Batch   *BatchRecord `json:"batch,omitempty"`
 	// Outbox are the notifications that expect no reply (node available,
 	// session status) handed to the notifier and not yet reported done:
 	// a restart sends them again, same id.
@@ -92,25 +94,35 @@ type NodeRecord struct {
 	// Seq orders the upgraded nodes (newest rolls back first); 0 is not
 	// upgraded.
 	Seq int `json:"seq,omitempty"`
+	// What a node holds of the batch it is in, so that the session's
+	// header stays small however large the batches (a header is written at
+	// every step): the batch's number (BatchRecord.Gen) and the node's
+	// place in it, the number of the batch in which it settled, and the
+	// instance groups with a recovery time it hosted when the batch began.
+	Batch    int      `json:"batch,omitempty"`
+	BatchPos int      `json:"batchPos,omitempty"`
+	Settled  int      `json:"settled,omitempty"`
+	Groups   []string `json:"groups,omitempty"`
 }
 
-// BatchRecord is the batch in flight.
+// BatchRecord is the batch in flight: what is the batch's own, of a size
+// that does not grow with it. Its nodes are the node rows whose Batch is
+// Gen (Size of them); what each VNFM asked to have migrated is in the
+// replies, and which VNFMs heard of a node is in the notifications.
 type BatchRecord struct {
-	Nodes    []string  `json:"nodes"`
+	Gen      int       `json:"gen"`
+	Size     int       `json:"size"`
 	State    string    `json:"state"`
 	Notified time.Time `json:"notified"`
 	Rollback bool      `json:"rollback,omitempty"`
 	Phase    string    `json:"phase"`
 	// Started: every node entered maintenance and every notification went
 	// out; until then a restart redoes the batch's start.
-	Started  bool                `json:"started,omitempty"`
-	VNFMs    map[string][]string `json:"vnfms,omitempty"`
-	Pending  map[string]string   `json:"pending,omitempty"`
-	Notes    []string            `json:"notes,omitempty"`
-	Migrate  map[string]string   `json:"migrate,omitempty"`
-	LeadDone bool                `json:"leadDone,omitempty"`
-	Groups   map[string][]string `json:"groups,omitempty"`
-	Settled  map[string]bool     `json:"settled,omitempty"`
+	Started bool              `json:"started,omitempty"`
+	Pending map[string]string `json:"pending,omitempty"`
+	// Notes are the batch's notifications: id → the VNFM it went to.
+	Notes    map[string]string `json:"notes,omitempty"`
+	LeadDone bool              `json:"leadDone,omitempty"`
 }
 
 // SessionRecord is a session as a Store holds it.

@@ -59,11 +59,10 @@ func Typical(id string, i int, nodes ...string) orchestrator.Commit {
 			State: orchestrator.SessionRunning, VNFMs: []string{"vnfm-1"}, Upgrades: i,
 			ImpactEnd: map[string]time.Time{"mme": at},
 			Batch: &orchestrator.BatchRecord{
-				Nodes: nodes[:2], State: orchestrator.StatePlannedMaintenance, Notified: at,
+				Gen: 1, Size: 2, State: orchestrator.StatePlannedMaintenance, Notified: at,
 				Phase: "notified", Started: true,
-				VNFMs:   map[string][]string{"vnfm-1": nodes[:2]},
 				Pending: map[string]string{"vnfm-1": note},
-				Notes:   []string{note},
+				Notes:   map[string]string{note: "vnfm-1"},
 			},
 		},
 		Nodes: []orchestrator.NodeRecord{node(nodes[0]), node(nodes[1])},
@@ -279,7 +278,7 @@ func Run(t *testing.T, open func(t *testing.T) orchestrator.Store) {
 		c.Nodes[0].Status = "scribbled"
 		c.Notes[0].ID = "scribbled"
 		c.Spec.Order[0] = "scribbled"
-		c.Session.Batch.Nodes[0] = "scribbled"
+		c.Session.Batch.Notes[c.Notes[0].ID] = "scribbled"
 		after, err := s.Load()
 		require.NoError(t, err)
 		require.Equal(t, before, after)
