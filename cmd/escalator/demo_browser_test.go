@@ -191,8 +191,14 @@ func TestDemoInBrowser(t *testing.T) {
 	// The waits are as long as the others': under a loaded make test (every
 	// package's tests at once on two cores) the browser once took over 5 s
 	// to draw the row.
+	// A button is disabled while a control request is in flight, and the
+	// resume above may still be waiting for its answer when the page
+	// already shows the run going (the event stream is quicker): a click
+	// on it then does nothing. Click only an enabled button.
+	p.wait("the fault buttons to be enabled", `!document.getElementById("fault-vnfm-silent").disabled`, 15*time.Second)
 	p.do(chromedp.Click("#fault-vnfm-silent"))
 	p.wait("the injected silence in the sequence", seqOf("fault.injected", "silent")+` > 0`, 15*time.Second)
+	p.wait("the fault buttons to be enabled again", `!document.getElementById("fault-upgrade-fails").disabled`, 15*time.Second)
 	p.do(chromedp.Click("#fault-upgrade-fails"))
 	p.wait("the injected failure in the sequence", seqOf("fault.injected", "fail")+` > 0`, 15*time.Second)
 	p.wait("the VNFM to ignore a notification", seqOf("vnfm.ignored", "")+` > 0`, 20*time.Second)

@@ -53,6 +53,10 @@ async function main() {
     await wait('running again', `${status} === "running"`, 5000);
 
     // A fault from its button, and the orchestrator's reaction after it.
+    // A button is disabled while a control request (the resume) waits for
+    // its answer, which can come after the page already shows the run
+    // going: a click on it then does nothing.
+    await wait('the fault button to be enabled', `!document.getElementById("fault-vnfm-silent").disabled`, 15000);
     await page.click('#fault-vnfm-silent');
     await wait('the injected silence in the sequence', `(${cfg.faultSeq}) > 0`, 5000);
     await wait('the VNFM to ignore a notification', `(${cfg.ignoredSeq}) > (${cfg.faultSeq})`, 20000);
