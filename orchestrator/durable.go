@@ -353,7 +353,7 @@ func (m *Manager) restore(r SessionRecord) (*session, error) {
 		}
 		b := newBatch(nodes, rb.State, rb.Notified)
 		b.gen, b.rollback, b.phase, b.started, b.leadDone = rb.Gen, rb.Rollback, rb.Phase, rb.Started, rb.LeadDone
-		copyInto(b.pending, rb.Pending)
+		maps.Copy(b.pending, rb.Pending)
 		for _, n := range r.Nodes {
 			if n.Batch == rb.Gen {
 				if n.Settled == rb.Gen {
@@ -408,8 +408,6 @@ func (m *Manager) restore(r SessionRecord) (*session, error) {
 	slices.SortStableFunc(s.upgraded, func(a, b string) int { return s.nodes[a].seq - s.nodes[b].seq })
 	return s, nil
 }
-
-func copyInto[V any](dst map[string]V, src map[string]V) { maps.Copy(dst, src) }
 
 // reconcile puts a restored session back to work: it compares what the
 // record says was under way with what the cloud manager shows, and picks
