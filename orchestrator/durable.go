@@ -531,7 +531,7 @@ func (m *Manager) migrating(nodes []string) bool {
 			continue
 		}
 		for _, vm := range m.p.Cloud.VMsOn(node) {
-			if vm.State != "running" {
+			if vm.State != VMRunning {
 				return true
 			}
 		}
@@ -600,16 +600,8 @@ func (m *Manager) reconcileNode(s *session, b *batch, node string, note func(sub
 		m.failNode(s, node, fmt.Sprintf("the node was found %s after the orchestrator restarted", found))
 	case n.step == stepUpgrade && w.State == NodeUpgrading:
 		note(node, recorded, found, fmt.Sprintf("watch the upgrade under way (%s left of its expected duration)", max(0, left)))
-		m.armHang(s, node, max(0, left))
-		op := n.op
-		m.poll(s, b, n.since.Add(s.cfg.UpgradeTimeout), func() bool {
-			i, _ := m.nodeInfo(node)
-			return i.State != NodeUpgrading
-		}, func(timedOut bool) {
-			if n.op != op || timedOut {
-				return // the hang timer has it
-			}
-			if i, _ := m.nodeInfo(node); i.State == NodeFailed || i.Version != version {
+		m.waitOut(s, b, node, NodeUpgrading, left, func(i NodeInfo) {
+			if i.State == NodeFailed || i.Version != version {
 				m.failNode(s, node, fmt.Sprintf("upgrade failed: the node is %s at %s", i.State, i.Version))
 				return
 			}
@@ -626,16 +618,8 @@ func (m *Manager) reconcileNode(s *session, b *batch, node string, note func(sub
 		// A check is harmless to repeat: wait for the one under way to
 		// end, then run it again to learn its result.
 		note(node, recorded, found, "wait for the verification under way, then verify again")
-		m.armHang(s, node, max(0, left))
-		op := n.op
-		m.poll(s, b, n.since.Add(s.cfg.UpgradeTimeout), func() bool {
-			i, _ := m.nodeInfo(node)
-			return i.State != NodeVerifying
-		}, func(timedOut bool) {
-			if n.op != op || timedOut {
-				return
-			}
-			if i, _ := m.nodeInfo(node); i.State == NodeFailed {
+		m.waitOut(s, b, node, NodeVerifying, left, func(i NodeInfo) {
+			if i.State == NodeFailed {
 				m.failNode(s, node, "verification failed: the node is failed")
 				return
 			}
@@ -646,4 +630,24 @@ func (m *Manager) reconcileNode(s *session, b *batch, node string, note func(sub
 		m.armHang(s, node, max(0, left))
 		m.verifyNode(s, b, node)
 	}
+}
+
+// waitOut watches a step an earlier process started on node (the node
+// shows state while it runs): the expected-duration timer runs for what
+// is left of it, and once the node leaves state, then sees it, unless the
+// timer has failed the node meanwhile.
+func (m *Manager) waitOut(s *session, b *batch, node, state string, left time.Duration, then func(NodeInfo)) {
+	n := s.nodes[node]
+	m.armHang(s, node, max(0, left))
+	op := n.op
+	m.poll(s, b, n.since.Add(s.cfg.UpgradeTimeout), func() bool {
+		i, _ := m.nodeInfo(node)
+		return i.State != state
+	}, func(timedOut bool) {
+		if n.op != op || timedOut {
+			return // the hang timer has it
+		}
+		i, _ := m.nodeInfo(node)
+		then(i)
+	})
 }
