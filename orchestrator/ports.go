@@ -34,13 +34,20 @@ type NodeInfo struct {
 	UsedMemGiB int
 }
 
+// VM states as the cloud manager reports them (VMInfo.State).
+const (
+	VMRunning   = "running"
+	VMMigrating = "migrating"
+	VMDown      = "down"
+)
+
 // VMInfo is the cloud manager's view of one VM. VNFM and VNF say who owns
 // it; Group is its anti-affinity (instance) group, the unit the planner
 // limits impact on.
 type VMInfo struct {
 	ID        string
 	Host      string
-	State     string // running, migrating or down
+	State     string // VMRunning, VMMigrating or VMDown
 	VNFM      string
 	VNF       string
 	Group     string

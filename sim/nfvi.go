@@ -13,9 +13,9 @@ import (
 const (
 	actorNFVI = "nfvi"
 
-	vmRunning   = "running"
-	vmMigrating = "migrating"
-	vmDown      = "down"
+	vmRunning   = orchestrator.VMRunning
+	vmMigrating = orchestrator.VMMigrating
+	vmDown      = orchestrator.VMDown
 )
 
 // NodeConfig describes one compute node.

@@ -357,11 +357,11 @@ func serverOf(s servers.Server) *server {
 func vmState(status string) string {
 	switch status {
 	case "ACTIVE":
-		return "running"
+		return orchestrator.VMRunning
 	case "MIGRATING", "RESIZE", "VERIFY_RESIZE":
-		return "migrating"
+		return orchestrator.VMMigrating
 	default:
-		return "down"
+		return orchestrator.VMDown
 	}
 }
 

@@ -31,7 +31,7 @@ func (c *Cloud) Migrate(vmID string, prefer []string, live bool, done orchestrat
 		c.cfg.Post(func() { done("", err) })
 		return
 	}
-	if s.state != "running" {
+	if s.state != orchestrator.VMRunning {
 		err := escalator.Errorf(escalator.ECONFLICT, "VM %s is %s", vmID, s.state)
 		event.Emit(c.cfg.Trace, actor, vmID, event.VMMigrationFailed{From: s.host, Error: err.Error()})
 		c.cfg.Post(func() { done("", err) })
@@ -48,9 +48,9 @@ func (c *Cloud) Migrate(vmID string, prefer []string, live bool, done orchestrat
 	}
 	// A live-migrating server keeps serving; a cold one is stopped.
 	if live {
-		c.setVMState(s, "migrating", cause)
+		c.setVMState(s, orchestrator.VMMigrating, cause)
 	} else {
-		c.setVMState(s, "down", cause)
+		c.setVMState(s, orchestrator.VMDown, cause)
 	}
 	uuid := s.uuid
 	c.do(func(ctx context.Context) {
@@ -222,7 +222,7 @@ func (c *Cloud) migrationEnded(s *server, from, target string, live bool, rec *m
 	}
 	if err != nil {
 		event.Emit(c.cfg.Trace, actor, s.vm, event.VMMigrationFailed{From: from, To: target, Error: err.Error()})
-		c.setVMState(s, "running", "migration failed; the server stays on "+from)
+		c.setVMState(s, orchestrator.VMRunning, "migration failed; the server stays on "+from)
 		done("", err)
 		return
 	}
@@ -250,7 +250,7 @@ func (c *Cloud) migrationEnded(s *server, from, target string, live bool, rec *m
 	s.host = to
 	s.status = "ACTIVE"
 	event.Emit(c.cfg.Trace, actor, s.vm, event.VMMigrated{From: from, To: to})
-	c.setVMState(s, "running", "migrated to "+to)
+	c.setVMState(s, orchestrator.VMRunning, "migrated to "+to)
 	done(to, nil)
 }
 
